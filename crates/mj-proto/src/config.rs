@@ -1,0 +1,226 @@
+//! Where the server is and how to authenticate: everything a request needs besides its input.
+
+use http::HeaderValue;
+
+use crate::endpoint::Endpoint;
+use crate::error::{ConfigError, Error};
+use crate::model::SpeedMode;
+use crate::secret::ApiKey;
+use crate::wire::{HttpRequest, HttpResponse};
+
+/// How the API key travels (spec §3). No single header works on every server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthStyle {
+    /// `Authorization: Bearer KEY`: new-api and most hosted resellers.
+    #[default]
+    Bearer,
+    /// `mj-api-secret: KEY`: novicezk, PLUS, one-hub.
+    MjApiSecret,
+    /// `Authorization: KEY` without `Bearer`: trueai user tokens, some resellers.
+    RawAuthorization,
+    /// Both `Authorization: Bearer KEY` and `mj-api-secret: KEY` (not for trueai).
+    Both,
+}
+
+impl std::str::FromStr for AuthStyle {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "bearer" => Ok(Self::Bearer),
+            "mj-api-secret" | "secret" => Ok(Self::MjApiSecret),
+            "raw" | "authorization" => Ok(Self::RawAuthorization),
+            "both" => Ok(Self::Both),
+            _ => Err(format!("unknown auth style `{s}`: use bearer, mj-api-secret, raw or both")),
+        }
+    }
+}
+
+/// A server: base URL, speed mode, credentials and user agent.
+///
+/// ```
+/// use mj_proto::{AuthStyle, Config, SpeedMode};
+///
+/// let config = Config::new("https://api.example.com/")?
+///     .with_api_key("sk-123")?
+///     .with_auth_style(AuthStyle::MjApiSecret)
+///     .with_mode(Some(SpeedMode::Relax));
+/// assert_eq!(config.url("/submit/imagine"), "https://api.example.com/mj-relax/mj/submit/imagine");
+/// assert!(!format!("{config:?}").contains("sk-123"));
+/// # Ok::<(), mj_proto::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    base: String,
+    mode: Option<SpeedMode>,
+    auth: AuthStyle,
+    key: Option<ApiKey>,
+    user_agent: HeaderValue,
+}
+
+/// The user agent sent unless another is set.
+pub const DEFAULT_USER_AGENT: &str = concat!("mj/", env!("CARGO_PKG_VERSION"));
+
+impl Config {
+    /// A server at `base_url`: everything before `/mj` (a trailing `/mj` is dropped, since
+    /// that is what a pasted reseller URL usually means). Any path prefix is kept.
+    pub fn new(base_url: &str) -> Result<Self, ConfigError> {
+        Ok(Self {
+            base: normalize_base(base_url)?,
+            mode: None,
+            auth: AuthStyle::default(),
+            key: None,
+            user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
+        })
+    }
+
+    /// Sends `key` with every request, in the configured [`AuthStyle`].
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Result<Self, ConfigError> {
+        self.key = Some(ApiKey::new(key)?);
+        Ok(self)
+    }
+
+    /// Uses an already checked key (or none).
+    pub fn with_secret(mut self, key: Option<ApiKey>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Chooses how the key travels.
+    pub fn with_auth_style(mut self, auth: AuthStyle) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Adds a speed-mode prefix (`/mj-fast/mj/...`), or removes it with `None`.
+    pub fn with_mode(mut self, mode: Option<SpeedMode>) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the `User-Agent` header.
+    pub fn with_user_agent(mut self, agent: &str) -> Result<Self, ConfigError> {
+        self.user_agent = HeaderValue::from_str(agent).map_err(|_| ConfigError::InvalidUserAgent)?;
+        Ok(self)
+    }
+
+    /// The normalized base URL (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The speed-mode prefix, if any.
+    pub fn mode(&self) -> Option<SpeedMode> {
+        self.mode
+    }
+
+    /// How the key travels.
+    pub fn auth_style(&self) -> AuthStyle {
+        self.auth
+    }
+
+    /// The key, if one is set.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.key.as_ref()
+    }
+
+    /// The user agent.
+    pub fn user_agent(&self) -> &HeaderValue {
+        &self.user_agent
+    }
+
+    /// The full URL of `path`, which starts after `/mj` (for example `/task/1/fetch`).
+    pub fn url(&self, path: &str) -> String {
+        let mode = self.mode.map(SpeedMode::path_segment);
+        let mut url = String::with_capacity(self.base.len() + path.len() + 14);
+        url.push_str(&self.base);
+        if let Some(mode) = mode {
+            url.push('/');
+            url.push_str(mode);
+        }
+        url.push_str("/mj");
+        url.push_str(path);
+        url
+    }
+
+    /// Builds the request for `endpoint` (validating its input first).
+    pub fn build<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<HttpRequest, Error> {
+        endpoint.build(self)
+    }
+
+    /// Parses the answer to `endpoint`, with the API key scrubbed from any error.
+    pub fn parse<E: Endpoint + ?Sized>(&self, endpoint: &E, response: HttpResponse) -> Result<E::Output, Error> {
+        endpoint.parse(response).map_err(|e| self.redact(e))
+    }
+
+    /// Removes the API key from an error's messages and quoted body.
+    pub fn redact(&self, error: Error) -> Error {
+        match &self.key {
+            Some(key) => error.redacted(key.expose_secret()),
+            None => error,
+        }
+    }
+}
+
+fn normalize_base(input: &str) -> Result<String, ConfigError> {
+    let bad = |reason: &'static str| ConfigError::InvalidBaseUrl { reason };
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    let uri: http::Uri =
+        trimmed.parse().map_err(|_| bad("it is not a URL (expected something like http://127.0.0.1:8080)"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(_) => return Err(bad("the scheme must be http or https")),
+        None => return Err(bad("it needs a scheme, e.g. http://")),
+    }
+    if uri.authority().is_none_or(|a| a.host().is_empty()) {
+        return Err(bad("it has no host"));
+    }
+    if uri.query().is_some() || trimmed.contains('#') {
+        return Err(bad("it must not have a query or fragment"));
+    }
+    let mut base = trimmed.trim_end_matches('/').to_owned();
+    let path_start = base.find("://").map_or(0, |i| i + 3);
+    let path = base[path_start..].find('/').map_or("", |i| &base[path_start + i..]);
+    if path.split('/').any(|segment| segment == "mj") && !path.ends_with("/mj") {
+        return Err(bad("it must end before /mj (it looks like an endpoint URL)"));
+    }
+    if path.ends_with("/mj") {
+        base.truncate(base.len() - 3);
+    }
+    Ok(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalized() {
+        let ok = [
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("https://api.example.com/mj", "https://api.example.com"),
+            ("https://api.example.com/mj/", "https://api.example.com"),
+            ("https://gw.example.com/v1/proxy/", "https://gw.example.com/v1/proxy"),
+            ("  https://x.example  ", "https://x.example"),
+        ];
+        for (input, want) in ok {
+            assert_eq!(Config::new(input).map(|c| c.base_url().to_owned()), Ok(want.to_owned()), "{input}");
+        }
+        for bad in
+            ["", "api.example.com", "ftp://x", "http://x/mj/submit/imagine", "http://x?a=1", "http://x/#f", "http://"]
+        {
+            assert!(Config::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mode_prefix_goes_before_mj() {
+        let c = Config::new("http://h").map(|c| c.with_mode(Some(SpeedMode::Fast)));
+        assert_eq!(c.map(|c| c.url("/task/1/fetch")), Ok("http://h/mj-fast/mj/task/1/fetch".to_owned()));
+    }
+}

@@ -1,0 +1,53 @@
+//! `POST /mj/submit/action`: press a button of a finished task.
+
+use serde::Serialize;
+
+use super::submit::{SubmitOptions, submit_endpoint};
+use crate::error::BuildError;
+use crate::validate;
+
+/// Presses the button `custom_id` of task `task_id` (spec §5.8). Get one ready-made from
+/// [`Task::upscale`](crate::Task::upscale), [`Task::press`](crate::Task::press) and friends.
+///
+/// Custom Zoom, Vary (Region) and PicReader buttons answer code 21: the new task waits in
+/// MODAL for a [`Modal`](super::Modal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Action {
+    /// The task whose button is pressed.
+    pub task_id: String,
+    /// The button's `customId`.
+    pub custom_id: String,
+    /// Run on the channel of the parent task (PLUS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choose_same_channel: Option<bool>,
+    /// The shared optional fields.
+    #[serde(flatten)]
+    pub options: SubmitOptions,
+}
+
+impl Action {
+    /// Presses `custom_id` on `task_id`.
+    pub fn new(task_id: impl Into<String>, custom_id: impl Into<String>) -> Self {
+        Self {
+            task_id: task_id.into(),
+            custom_id: custom_id.into(),
+            choose_same_channel: None,
+            options: SubmitOptions::default(),
+        }
+    }
+
+    /// Asks PLUS to run the action on the parent's channel.
+    pub fn same_channel(mut self, yes: bool) -> Self {
+        self.choose_same_channel = Some(yes);
+        self
+    }
+
+    fn check(&self) -> Result<(), BuildError> {
+        validate::non_empty("taskId", &self.task_id)?;
+        validate::non_empty("customId", &self.custom_id)
+    }
+}
+
+submit_endpoint!(Action, "action", "/submit/action");

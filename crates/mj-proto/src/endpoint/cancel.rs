@@ -1,0 +1,44 @@
+//! `POST /mj/task/{id}/cancel` (PLUS, trueai).
+
+use http::Method;
+
+use super::{Endpoint, shapes};
+use crate::config::Config;
+use crate::error::Error;
+use crate::validate;
+use crate::wire::{self, HttpRequest, HttpResponse};
+
+/// Cancels a task (spec §5.17). trueai marks it FAILURE, PLUS CANCEL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Cancel {
+    /// The task id.
+    pub id: String,
+}
+
+impl Cancel {
+    /// Cancels task `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+impl Endpoint for Cancel {
+    type Output = ();
+
+    fn name(&self) -> &'static str {
+        "cancel"
+    }
+    /// Cancelling twice leaves the task as cancelling once does.
+    fn is_idempotent(&self) -> bool {
+        true
+    }
+    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+        validate::non_empty("id", &self.id)?;
+        let path = format!("/task/{}/cancel", wire::segment(&self.id));
+        wire::request::<()>(config, Method::POST, &path, None)
+    }
+    fn parse(&self, response: HttpResponse) -> Result<(), Error> {
+        shapes::ack(response)
+    }
+}

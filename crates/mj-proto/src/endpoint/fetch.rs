@@ -1,0 +1,45 @@
+//! `GET /mj/task/{id}/fetch`: one task by id.
+
+use http::Method;
+
+use super::{Endpoint, shapes};
+use crate::config::Config;
+use crate::error::Error;
+use crate::model::Task;
+use crate::validate;
+use crate::wire::{self, HttpRequest, HttpResponse};
+
+/// Fetches one task (spec §5.14). Answers `None` when the server does not know the id,
+/// however it says so (200 empty, 204, a `task_no_found` envelope, code 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Fetch {
+    /// The task id.
+    pub id: String,
+}
+
+impl Fetch {
+    /// Fetches task `id`.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+impl Endpoint for Fetch {
+    type Output = Option<Task>;
+
+    fn name(&self) -> &'static str {
+        "fetch"
+    }
+    fn is_idempotent(&self) -> bool {
+        true
+    }
+    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+        validate::non_empty("id", &self.id)?;
+        let path = format!("/task/{}/fetch", wire::segment(&self.id));
+        wire::request::<()>(config, Method::GET, &path, None)
+    }
+    fn parse(&self, response: HttpResponse) -> Result<Option<Task>, Error> {
+        shapes::task_or_none(response)
+    }
+}

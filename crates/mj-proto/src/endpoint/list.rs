@@ -1,0 +1,67 @@
+//! `GET /mj/task/list` and `GET /mj/task/queue`: the server's recent and pending tasks.
+
+use http::Method;
+
+use super::{Endpoint, shapes};
+use crate::config::Config;
+use crate::error::Error;
+use crate::model::Task;
+use crate::wire::{self, HttpRequest, HttpResponse};
+
+/// Every stored task, newest first (novicezk), or the latest 100 (trueai) (spec §5.16).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListTasks;
+
+/// The queued and running tasks, oldest first (novicezk, PLUS) (spec §5.16).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Queue;
+
+impl ListTasks {
+    /// The request.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+impl Queue {
+    /// The request.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+impl Endpoint for ListTasks {
+    type Output = Vec<Task>;
+
+    fn name(&self) -> &'static str {
+        "list"
+    }
+    fn is_idempotent(&self) -> bool {
+        true
+    }
+    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+        wire::request::<()>(config, Method::GET, "/task/list", None)
+    }
+    fn parse(&self, response: HttpResponse) -> Result<Vec<Task>, Error> {
+        shapes::task_list(response, "task list")
+    }
+}
+
+impl Endpoint for Queue {
+    type Output = Vec<Task>;
+
+    fn name(&self) -> &'static str {
+        "queue"
+    }
+    fn is_idempotent(&self) -> bool {
+        true
+    }
+    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+        wire::request::<()>(config, Method::GET, "/task/queue", None)
+    }
+    fn parse(&self, response: HttpResponse) -> Result<Vec<Task>, Error> {
+        shapes::task_list(response, "task queue")
+    }
+}

@@ -1,0 +1,48 @@
+//! `POST /mj/task/list-by-condition`: many tasks by id in one request.
+
+use http::Method;
+use serde::Serialize;
+
+use super::{Endpoint, shapes};
+use crate::config::Config;
+use crate::error::{BuildError, Error};
+use crate::model::Task;
+use crate::validate;
+use crate::wire::{self, HttpRequest, HttpResponse};
+
+/// The batch lookup (spec §5.15). Servers leave out ids they do not know and promise no
+/// order: match the answer by `id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ListByCondition {
+    /// The task ids.
+    pub ids: Vec<String>,
+}
+
+impl ListByCondition {
+    /// Looks up `ids`.
+    pub fn new<I: Into<String>>(ids: impl IntoIterator<Item = I>) -> Self {
+        Self { ids: ids.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl Endpoint for ListByCondition {
+    type Output = Vec<Task>;
+
+    fn name(&self) -> &'static str {
+        "list-by-condition"
+    }
+    fn is_idempotent(&self) -> bool {
+        true
+    }
+    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+        if self.ids.is_empty() {
+            return Err(BuildError::Count { field: "ids", min: 1, max: usize::MAX, got: 0 }.into());
+        }
+        self.ids.iter().try_for_each(|id| validate::non_empty("ids", id))?;
+        wire::request(config, Method::POST, "/task/list-by-condition", Some(self))
+    }
+    fn parse(&self, response: HttpResponse) -> Result<Vec<Task>, Error> {
+        shapes::task_list(response, "task list")
+    }
+}

@@ -1,0 +1,85 @@
+//! One pure build/parse pair per endpoint of the `/mj` API (spec §5).
+//!
+//! Build a request with [`Config::build`](crate::Config::build), send it with any
+//! transport, and hand the answer to [`Config::parse`](crate::Config::parse):
+//!
+//! ```
+//! use mj_proto::{Config, Endpoint, endpoint::Fetch};
+//!
+//! let config = Config::new("http://127.0.0.1:8080")?;
+//! let fetch = Fetch::new("1747190313867714");
+//! let request = config.build(&fetch)?;
+//! assert_eq!(request.uri(), "http://127.0.0.1:8080/mj/task/1747190313867714/fetch");
+//!
+//! let answer = http::Response::builder()
+//!     .status(200)
+//!     .body(br#"{"id":"1747190313867714","status":"IN_PROGRESS","progress":"45%"}"#.to_vec())?;
+//! let task = config.parse(&fetch, answer)?.expect("the task exists");
+//! assert_eq!(task.progress_percent(), Some(45));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod action;
+mod blend;
+mod cancel;
+mod change;
+mod describe;
+mod edits;
+mod fetch;
+mod image_seed;
+mod imagine;
+mod list;
+mod list_by_condition;
+mod modal;
+mod query;
+pub(crate) mod shapes;
+mod shorten;
+pub(crate) mod submit;
+mod swap_face;
+mod upload;
+mod video;
+
+pub use action::Action;
+pub use blend::Blend;
+pub use cancel::Cancel;
+pub use change::{Change, ChangeAction, SimpleChange};
+pub use describe::Describe;
+pub use edits::Edits;
+pub use fetch::Fetch;
+pub use image_seed::ImageSeed;
+pub use imagine::Imagine;
+pub use list::{ListTasks, Queue};
+pub use list_by_condition::ListByCondition;
+pub use modal::Modal;
+pub use query::Query;
+pub use shorten::Shorten;
+pub use submit::{Submit, SubmitOptions};
+pub use swap_face::SwapFace;
+pub use upload::UploadDiscordImages;
+pub use video::Video;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::wire::{HttpRequest, HttpResponse};
+
+/// One endpoint: a typed request that builds its HTTP request and parses the answer.
+///
+/// Both halves are pure; requests are rebuilt for every attempt, never replayed.
+pub trait Endpoint {
+    /// What a successful call returns.
+    type Output;
+
+    /// A short stable name (`imagine`, `fetch`, …) for logs and statistics.
+    fn name(&self) -> &'static str;
+
+    /// True when sending the request twice has the effect of sending it once (fetch, list,
+    /// query, seed, cancel). Submits are not: a repeated submit can create and bill a
+    /// second task.
+    fn is_idempotent(&self) -> bool;
+
+    /// Validates the input and builds the request.
+    fn build(&self, config: &Config) -> Result<HttpRequest, Error>;
+
+    /// Interprets the server's answer, whatever its status.
+    fn parse(&self, response: HttpResponse) -> Result<Self::Output, Error>;
+}

@@ -1,0 +1,184 @@
+//! The answer shapes endpoints share: a submit result, one task, a task list, a page, an
+//! acknowledgement. Each starts with [`response::payload`], which owns the status mapping.
+
+use http::StatusCode;
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::lenient;
+use crate::model::{
+    ErrorEnvelope, Page, ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted, Task, TaskStatus,
+};
+use crate::response::{self, Payload, decode, decode_failure, envelope_error, reject};
+use crate::wire::HttpResponse;
+
+const SUBMIT: &str = "submit result";
+
+/// A submit answer, before judging its code. `Ok(None)` for a 2xx with no body.
+fn submit_result(response: &HttpResponse) -> Result<(SubmitResult, &[u8]), Error> {
+    let status = response.status();
+    match response::payload(response)? {
+        Payload::Empty => Err(Error::EmptyBody { status, expected: "a submit result" }),
+        Payload::Json(body) => match decode::<SubmitResult>(body, SUBMIT, status) {
+            Ok(raw) => Ok((raw, body)),
+            Err(e) => Err(envelope_error(status, body).unwrap_or(e)),
+        },
+    }
+}
+
+/// A task-creating submit: codes 1, 22 and 21 are accepted, others are refusals.
+pub(crate) fn submitted(response: HttpResponse) -> Result<Submitted, Error> {
+    let status = response.status();
+    let (raw, body) = submit_result(&response)?;
+    let outcome = match raw.code {
+        ReturnCode::Success => SubmitOutcome::Accepted,
+        ReturnCode::InQueue => SubmitOutcome::Queued { ahead: raw.properties.number_of_queues() },
+        ReturnCode::Existed => SubmitOutcome::Existing {
+            status: raw.properties.text("status").map(|s| TaskStatus::from_name(&s)),
+            image_url: raw.properties.text("imageUrl").map(|s| s.into_owned()),
+        },
+        _ => return Err(refusal(status, raw, body)),
+    };
+    match raw.id() {
+        Some(id) => Ok(Submitted { task_id: id.to_owned(), outcome, raw }),
+        None => Err(missing_result(&raw, status, body, "a task id")),
+    }
+}
+
+/// A `result` that must be one string (image-seed).
+pub(crate) fn result_text(response: HttpResponse) -> Result<String, Error> {
+    let status = response.status();
+    let (raw, body) = submit_result(&response)?;
+    if raw.code != ReturnCode::Success {
+        return Err(refusal(status, raw, body));
+    }
+    match raw.result {
+        Some(SubmitValue::Id(text)) => Ok(text),
+        _ => Err(missing_result(&raw, status, body, "a string")),
+    }
+}
+
+/// A `result` that is a list of URLs (upload-discord-images); one string is a list of one.
+pub(crate) fn result_urls(response: HttpResponse) -> Result<Vec<String>, Error> {
+    let status = response.status();
+    let (raw, body) = submit_result(&response)?;
+    if raw.code != ReturnCode::Success {
+        return Err(refusal(status, raw, body));
+    }
+    match raw.result {
+        Some(SubmitValue::Urls(urls)) => Ok(urls),
+        Some(SubmitValue::Id(url)) => Ok(vec![url]),
+        None => Err(missing_result(&raw, status, body, "a list of URLs")),
+    }
+}
+
+/// The error for a submit answer whose code refuses: trueai's `{success: false}` and the
+/// gateways' typed envelopes take precedence over the bare code.
+fn refusal(status: StatusCode, raw: SubmitResult, body: &[u8]) -> Error {
+    envelope_error(status, body).unwrap_or_else(|| reject(status, raw, None))
+}
+
+fn missing_result(raw: &SubmitResult, status: StatusCode, body: &[u8], want: &str) -> Error {
+    let message = format!("code {} needs {want} in `result`, found none", raw.code);
+    decode_failure(SUBMIT, "result".to_owned(), message, false, status, body)
+}
+
+/// One task, or `None` when the server says it does not know it (spec §10.6): 200 with an
+/// empty body (novicezk), 204 (trueai), a 400/404 `task_no_found` or code 3 (gateways), or
+/// a task object without an id.
+pub(crate) fn task_or_none(response: HttpResponse) -> Result<Option<Task>, Error> {
+    let status = response.status();
+    let body = match response::payload(&response) {
+        Ok(Payload::Empty) => return Ok(None),
+        Ok(Payload::Json(body)) => body,
+        Err(e) if means_not_found(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if body == b"null" {
+        return Ok(None);
+    }
+    let task: Task = decode(body, "task", status)?;
+    if !task.id.is_empty() {
+        return Ok(Some(task));
+    }
+    match envelope_error(status, body) {
+        Some(e) if !means_not_found(&e) => Err(e),
+        _ => Ok(None),
+    }
+}
+
+/// A webhook body or any context where a task is required.
+pub(crate) fn task(body: &[u8], status: StatusCode, what: &'static str) -> Result<Task, Error> {
+    let body = body.trim_ascii();
+    if body.is_empty() {
+        return Err(Error::EmptyBody { status, expected: "a task" });
+    }
+    let task: Task = decode(body, what, status)?;
+    if task.id.is_empty() {
+        return Err(decode_failure(what, "id".to_owned(), "the task has no id".to_owned(), false, status, body));
+    }
+    Ok(task)
+}
+
+fn means_not_found(error: &Error) -> bool {
+    const NOT_FOUND: [&str; 3] = ["task_no_found", "task_not_found", "midjourney_task_not_found"];
+    match error {
+        Error::Rejected(r) => r.code == ReturnCode::NotFound || NOT_FOUND.contains(&r.description.as_str()),
+        Error::Unexpected(a) => a.message.as_deref().is_some_and(|m| NOT_FOUND.contains(&m)),
+        _ => false,
+    }
+}
+
+/// A JSON array of tasks (`null` or no body is empty).
+pub(crate) fn task_list(response: HttpResponse, what: &'static str) -> Result<Vec<Task>, Error> {
+    let status = response.status();
+    let body = match response::payload(&response)? {
+        Payload::Empty => return Ok(Vec::new()),
+        Payload::Json(body) => body,
+    };
+    if body.first() == Some(&b'{')
+        && let Some(e) = envelope_error(status, body)
+    {
+        return Err(e);
+    }
+    decode::<TaskList>(body, what, status).map(|l| l.0)
+}
+
+/// `Vec<Task>` where `null` is empty.
+struct TaskList(Vec<Task>);
+
+impl<'de> Deserialize<'de> for TaskList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::vec_or_null(d).map(TaskList)
+    }
+}
+
+/// One page of the paged query.
+pub(crate) fn page(response: HttpResponse) -> Result<Page<Task>, Error> {
+    let status = response.status();
+    let body = match response::payload(&response)? {
+        Payload::Empty => return Err(Error::EmptyBody { status, expected: "a page of tasks" }),
+        Payload::Json(body) => body,
+    };
+    let page: Page<Task> = decode(body, "page", status)?;
+    if page.content.is_empty()
+        && let Some(e) = envelope_error(status, body)
+    {
+        return Err(e);
+    }
+    Ok(page)
+}
+
+/// An acknowledgement: an empty 2xx (trueai), `{code: 1}` (PLUS), `{success: true}`.
+pub(crate) fn ack(response: HttpResponse) -> Result<(), Error> {
+    let status = response.status();
+    match response::payload(&response)? {
+        Payload::Empty => Ok(()),
+        Payload::Json(body) => match ErrorEnvelope::parse(body) {
+            Some(ErrorEnvelope::Mj { code: ReturnCode::Success, .. }) | None => Ok(()),
+            Some(_) => Err(envelope_error(status, body).unwrap_or_else(|| {
+                decode_failure("acknowledgement", ".".to_owned(), "unrecognised answer".to_owned(), false, status, body)
+            })),
+        },
+    }
+}

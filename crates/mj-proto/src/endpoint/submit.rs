@@ -1,0 +1,136 @@
+//! What every task-creating submit shares: the optional fields and the parse.
+
+use http::Method;
+use serde::Serialize;
+
+use super::Endpoint;
+use crate::config::Config;
+use crate::error::Error;
+use crate::model::{AccountFilter, BotType, Submitted};
+use crate::validate;
+use crate::wire::{self, HttpRequest};
+
+/// Optional fields every submit takes; unset ones are left out of the body.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SubmitOptions {
+    /// Caller data echoed in the task (at most 255 characters). mj's clients also use it
+    /// to find a task again after an ambiguous failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// URL the server POSTs the task to on every change (gateways may strip it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_hook: Option<String>,
+    /// Midjourney or Niji (PLUS, trueai).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_type: Option<BotType>,
+    /// Which accounts may run the task (trueai).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_filter: Option<AccountFilter>,
+}
+
+impl SubmitOptions {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if let Some(state) = &self.state {
+            validate::max_chars("state", state, validate::MAX_STATE_CHARS)?;
+        }
+        if let Some(hook) = &self.notify_hook {
+            validate::url("notifyHook", hook)?;
+            validate::max_chars("notifyHook", hook, validate::MAX_NOTIFY_HOOK_CHARS)?;
+        }
+        Ok(())
+    }
+}
+
+/// A submit that creates a task: answers [`Submitted`] and shares [`SubmitOptions`].
+///
+/// The provided methods make the options chainable on every submit:
+/// `Imagine::new("a fox").state("order-17").notify_hook("https://example.com/hook")`.
+pub trait Submit: Endpoint<Output = Submitted> {
+    /// The optional fields.
+    fn options(&self) -> &SubmitOptions;
+    /// The optional fields, to change.
+    fn options_mut(&mut self) -> &mut SubmitOptions;
+
+    /// Sets `state`.
+    fn state(mut self, state: impl Into<String>) -> Self
+    where
+        Self: Sized,
+    {
+        self.options_mut().state = Some(state.into());
+        self
+    }
+
+    /// Sets `notifyHook`.
+    fn notify_hook(mut self, url: impl Into<String>) -> Self
+    where
+        Self: Sized,
+    {
+        self.options_mut().notify_hook = Some(url.into());
+        self
+    }
+
+    /// Sets `botType`.
+    fn bot_type(mut self, bot: BotType) -> Self
+    where
+        Self: Sized,
+    {
+        self.options_mut().bot_type = Some(bot);
+        self
+    }
+
+    /// Sets `accountFilter`.
+    fn account_filter(mut self, filter: AccountFilter) -> Self
+    where
+        Self: Sized,
+    {
+        self.options_mut().account_filter = Some(filter);
+        self
+    }
+}
+
+/// Implements [`Endpoint`] and [`Submit`] for a task-creating request with an `options`
+/// field and a `check` method: POST to `$path`, answer [`Submitted`], never idempotent.
+macro_rules! submit_endpoint {
+    ($ty:ty, $name:literal, $path:literal) => {
+        impl $crate::endpoint::Endpoint for $ty {
+            type Output = $crate::model::Submitted;
+
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn is_idempotent(&self) -> bool {
+                false
+            }
+            fn build(&self, config: &$crate::Config) -> Result<$crate::HttpRequest, $crate::Error> {
+                self.check()?;
+                $crate::endpoint::submit::post(config, $path, &self.options, self)
+            }
+            fn parse(&self, response: $crate::HttpResponse) -> Result<Self::Output, $crate::Error> {
+                $crate::endpoint::shapes::submitted(response)
+            }
+        }
+
+        impl $crate::endpoint::Submit for $ty {
+            fn options(&self) -> &$crate::endpoint::SubmitOptions {
+                &self.options
+            }
+            fn options_mut(&mut self) -> &mut $crate::endpoint::SubmitOptions {
+                &mut self.options
+            }
+        }
+    };
+}
+pub(crate) use submit_endpoint;
+
+/// POSTs `body` to a submit path after checking the shared options.
+pub(crate) fn post<B: Serialize>(
+    config: &Config,
+    path: &str,
+    options: &SubmitOptions,
+    body: &B,
+) -> Result<HttpRequest, Error> {
+    options.validate()?;
+    wire::request(config, Method::POST, path, Some(body))
+}

@@ -1,0 +1,63 @@
+//! `POST /mj/insight-face/swap`: put the face of one image onto another.
+
+use serde::Serialize;
+
+use super::submit::{SubmitOptions, submit_endpoint};
+use crate::error::BuildError;
+use crate::validate;
+
+/// InsightFace swap (spec §5.13). Data URLs go in `*Base64` (what new-api requires),
+/// http(s) URLs in `*Url` (trueai).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SwapFace {
+    /// The face, as a data URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_base64: Option<String>,
+    /// The face, as a URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// The image that receives it, as a data URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_base64: Option<String>,
+    /// The image that receives it, as a URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_url: Option<String>,
+    /// The shared optional fields.
+    #[serde(flatten)]
+    pub options: SubmitOptions,
+}
+
+impl SwapFace {
+    /// Swaps the face of `source` onto `target` (each a data URL or an http(s) URL).
+    pub fn new(source: impl Into<String>, target: impl Into<String>) -> Self {
+        let (source_base64, source_url) = split(source.into());
+        let (target_base64, target_url) = split(target.into());
+        Self { source_base64, source_url, target_base64, target_url, options: SubmitOptions::default() }
+    }
+
+    fn check(&self) -> Result<(), BuildError> {
+        for (field, data, url) in [
+            ("sourceBase64", &self.source_base64, &self.source_url),
+            ("targetBase64", &self.target_base64, &self.target_url),
+        ] {
+            match (data, url) {
+                (Some(data), _) => validate::image(field, 0, data)?,
+                (None, Some(url)) => validate::url(field, url)?,
+                (None, None) => return Err(BuildError::Empty { field }),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn split(image: String) -> (Option<String>, Option<String>) {
+    if image.starts_with("http://") || image.starts_with("https://") {
+        (None, Some(image))
+    } else {
+        (Some(image), None)
+    }
+}
+
+submit_endpoint!(SwapFace, "swap-face", "/insight-face/swap");

@@ -1,0 +1,450 @@
+//! Every way a call can fail, in one enum; see [`Error::kind`] for the broad cause.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::model::{Properties, ReturnCode, SubmitValue};
+use crate::secret::{scrub_bytes, scrub_text};
+use crate::transport::{TransportError, TransportErrorKind};
+
+/// A setup mistake found before anything was sent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL cannot be used.
+    #[error("invalid base URL: {reason}")]
+    InvalidBaseUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The API key is empty.
+    #[error("the API key is empty: set MJ_API_KEY or leave the key out for servers without auth")]
+    EmptyApiKey,
+    /// The API key holds characters a header cannot carry.
+    #[error("the API key holds spaces or non-ASCII characters; check that it was copied whole")]
+    InvalidApiKey,
+    /// The user agent holds characters a header cannot carry.
+    #[error("the user agent holds characters a header cannot carry")]
+    InvalidUserAgent,
+}
+
+/// Input that a request builder refused, so nothing was sent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A required text field is empty.
+    #[error("`{field}` must not be empty")]
+    Empty {
+        /// The JSON field.
+        field: &'static str,
+    },
+    /// A list has too few or too many items.
+    #[error("`{field}` needs {min} to {max} items, got {got}")]
+    Count {
+        /// The JSON field.
+        field: &'static str,
+        /// Fewest allowed.
+        min: usize,
+        /// Most allowed.
+        max: usize,
+        /// How many there were.
+        got: usize,
+    },
+    /// A number is out of range.
+    #[error("`{field}` must be {min} to {max}, got {got}")]
+    Range {
+        /// The JSON field.
+        field: &'static str,
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+        /// The value.
+        got: i64,
+    },
+    /// A text field is too long for the servers.
+    #[error("`{field}` is {len} characters; servers take at most {max}")]
+    TooLong {
+        /// The JSON field.
+        field: &'static str,
+        /// Its length in characters.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An image is neither a `data:<type>;base64,<data>` URL nor an http(s) URL.
+    #[error("`{field}` item {index} is not a valid image: {reason}")]
+    Image {
+        /// The JSON field.
+        field: &'static str,
+        /// Which item (0 for single-image fields).
+        index: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A URL field does not hold an http(s) URL.
+    #[error("`{field}` must be an http:// or https:// URL")]
+    Url {
+        /// The JSON field.
+        field: &'static str,
+    },
+    /// The request could not be assembled (a path that is not a valid URI).
+    #[error("could not assemble the request: {0}")]
+    Http(String),
+}
+
+/// The server's answer, kept for diagnosis when it was not what the endpoint expects.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The message from a recognised error body.
+    pub message: Option<String>,
+    /// The server's `Retry-After`, in seconds.
+    pub retry_after: Option<Duration>,
+    /// The body as received (with the API key scrubbed).
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub(crate) fn new(status: StatusCode, message: Option<String>, body: &[u8]) -> Self {
+        Self { status, message, retry_after: None, body: body.to_vec() }
+    }
+
+    /// The message, else a short excerpt of the body.
+    fn summary(&self) -> String {
+        match &self.message {
+            Some(m) => excerpt(m.as_bytes()),
+            None if self.body.is_empty() => "empty body".to_owned(),
+            None => format!("body starts `{}`", excerpt(&self.body)),
+        }
+    }
+
+    fn redact(&mut self, secret: &str) {
+        if let Some(m) = &mut self.message {
+            scrub_text(m, secret);
+        }
+        scrub_bytes(&mut self.body, secret);
+    }
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("retry_after", &self.retry_after)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+/// A refusal in the servers' own `{code, description}` terms.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Rejection {
+    /// The HTTP status it came with (200 on most servers, 400/404 on gateways and trueai).
+    pub status: StatusCode,
+    /// The code.
+    pub code: ReturnCode,
+    /// The server's text (trimmed).
+    pub description: String,
+    /// The gateway's error `type`, when present.
+    pub kind: Option<String>,
+    /// `properties` (`bannedWord`, `promptEn`, …).
+    pub properties: Properties,
+    /// `result`, when present.
+    pub result: Option<SubmitValue>,
+}
+
+/// A body that did not decode as the expected type.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// What was being decoded (`task`, `submit result`, …).
+    pub what: &'static str,
+    /// The JSON path of the failure (`buttons[2].type`, `.` for the root).
+    pub path: String,
+    /// serde's message.
+    pub message: String,
+    /// True when the body ended early (a truncated answer).
+    pub truncated: bool,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The body as received (with the API key scrubbed).
+    pub body: Vec<u8>,
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("what", &self.what)
+            .field("path", &self.path)
+            .field("message", &self.message)
+            .field("truncated", &self.truncated)
+            .field("status", &self.status)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+/// Any failure of a call to a Midjourney proxy server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The request input was refused before sending.
+    #[error("invalid request: {0}")]
+    Build(#[from] BuildError),
+    /// The exchange itself failed (connect, timeout, dropped connection, oversized body).
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// HTTP 401/403: wrong key or wrong auth style.
+    #[error(
+        "the server refused the credentials (HTTP {}: {}): check the API key and the auth style (bearer, mj-api-secret, raw or both)",
+        .0.status.as_u16(), .0.summary()
+    )]
+    Unauthorized(Box<Answer>),
+    /// HTTP 429.
+    #[error("rate limited (HTTP 429: {}){}", .0.summary(), retry_hint(.0.retry_after))]
+    RateLimited(Box<Answer>),
+    /// The server refused the request with a `{code, description}` answer.
+    #[error("the server refused the request (code {}{}): {}", .0.code, code_name(.0.code), .0.description)]
+    Rejected(Box<Rejection>),
+    /// HTTP 5xx.
+    #[error("server error (HTTP {}: {})", .0.status.as_u16(), .0.summary())]
+    Server(Box<Answer>),
+    /// An HTML page instead of JSON: almost always a wrong base URL.
+    #[error(
+        "the server answered with an HTML page (HTTP {}): check the base URL, it must end before /mj ({})",
+        .0.status.as_u16(), .0.summary()
+    )]
+    Html(Box<Answer>),
+    /// Any other status, or a 2xx that is an error body of another shape.
+    #[error("unexpected answer (HTTP {}: {}){}", .0.status.as_u16(), .0.summary(), status_hint(.0.status))]
+    Unexpected(Box<Answer>),
+    /// A 2xx with an empty body where content was required.
+    #[error("the server answered HTTP {} with an empty body where {expected} was expected", status.as_u16())]
+    EmptyBody {
+        /// The status.
+        status: StatusCode,
+        /// What the endpoint expected.
+        expected: &'static str,
+    },
+    /// The body did not decode.
+    #[error(
+        "could not decode the {} at `{}`: {}{} (body starts `{}`)",
+        .0.what, .0.path, .0.message, if .0.truncated { "; the body was cut short" } else { "" }, excerpt(&.0.body)
+    )]
+    Decode(Box<DecodeError>),
+}
+
+/// The broad cause of an [`Error`], for retry decisions and exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad configuration.
+    Config,
+    /// Bad request input.
+    Build,
+    /// Could not connect.
+    Connect,
+    /// No answer in time.
+    Timeout,
+    /// The connection dropped or the body was cut short: the request may have been handled.
+    Interrupted,
+    /// The body exceeded the size cap.
+    BodyTooLarge,
+    /// Another transport failure.
+    Transport,
+    /// Wrong key or auth style.
+    Unauthorized,
+    /// Rate limited.
+    RateLimited,
+    /// Refused with a return code.
+    Rejected,
+    /// A 5xx.
+    Server,
+    /// An HTML page: wrong base URL.
+    WrongBaseUrl,
+    /// Another status or error body.
+    Unexpected,
+    /// A body that did not decode, or was missing.
+    Decode,
+}
+
+impl Error {
+    /// The broad cause.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Config(_) => ErrorKind::Config,
+            Self::Build(_) => ErrorKind::Build,
+            Self::Transport(t) => match t.kind() {
+                TransportErrorKind::Connect => ErrorKind::Connect,
+                TransportErrorKind::Timeout => ErrorKind::Timeout,
+                TransportErrorKind::Interrupted => ErrorKind::Interrupted,
+                TransportErrorKind::BodyTooLarge => ErrorKind::BodyTooLarge,
+                _ => ErrorKind::Transport,
+            },
+            Self::Unauthorized(_) => ErrorKind::Unauthorized,
+            Self::RateLimited(_) => ErrorKind::RateLimited,
+            Self::Rejected(_) => ErrorKind::Rejected,
+            Self::Server(_) => ErrorKind::Server,
+            Self::Html(_) => ErrorKind::WrongBaseUrl,
+            Self::Unexpected(_) => ErrorKind::Unexpected,
+            Self::Decode(d) if d.truncated => ErrorKind::Interrupted,
+            Self::EmptyBody { .. } | Self::Decode(_) => ErrorKind::Decode,
+        }
+    }
+
+    /// True when the same request may succeed later: connect failures, timeouts, dropped
+    /// connections, rate limits, 5xx and transient return codes (full queue, gateway
+    /// errors). Whether a retry is *safe* also depends on the endpoint's idempotency.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind() {
+            ErrorKind::Connect
+            | ErrorKind::Timeout
+            | ErrorKind::Interrupted
+            | ErrorKind::RateLimited
+            | ErrorKind::Server => true,
+            ErrorKind::Rejected => matches!(self, Self::Rejected(r) if r.code.is_transient()),
+            _ => false,
+        }
+    }
+
+    /// True when the request may have reached the server and been handled although no
+    /// usable answer came back (timeouts, dropped connections, truncated bodies, 5xx).
+    /// A submit in this state must be looked up, not blindly re-sent.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Timeout | ErrorKind::Interrupted | ErrorKind::Server)
+    }
+
+    /// The HTTP status, when an answer arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Unauthorized(a) | Self::RateLimited(a) | Self::Server(a) | Self::Html(a) | Self::Unexpected(a) => {
+                Some(a.status)
+            }
+            Self::Rejected(r) => Some(r.status),
+            Self::EmptyBody { status, .. } => Some(*status),
+            Self::Decode(d) => Some(d.status),
+            Self::Config(_) | Self::Build(_) | Self::Transport(_) => None,
+        }
+    }
+
+    /// The delay the server asked for (`Retry-After`), when it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited(a) | Self::Server(a) | Self::Unexpected(a) => a.retry_after,
+            _ => None,
+        }
+    }
+
+    /// The return code, for [`Error::Rejected`].
+    pub fn code(&self) -> Option<ReturnCode> {
+        match self {
+            Self::Rejected(r) => Some(r.code),
+            _ => None,
+        }
+    }
+
+    /// The same error with every occurrence of `secret` replaced by `[redacted]`.
+    pub fn redacted(mut self, secret: &str) -> Self {
+        match &mut self {
+            Self::Unauthorized(a) | Self::RateLimited(a) | Self::Server(a) | Self::Html(a) | Self::Unexpected(a) => {
+                a.redact(secret)
+            }
+            Self::Rejected(r) => {
+                scrub_text(&mut r.description, secret);
+                r.properties.scrub(secret);
+                match &mut r.result {
+                    Some(SubmitValue::Id(id)) => scrub_text(id, secret),
+                    Some(SubmitValue::Urls(urls)) => urls.iter_mut().for_each(|u| scrub_text(u, secret)),
+                    None => {}
+                }
+                if let Some(kind) = &mut r.kind {
+                    scrub_text(kind, secret);
+                }
+            }
+            Self::Decode(d) => {
+                scrub_text(&mut d.message, secret);
+                scrub_bytes(&mut d.body, secret);
+            }
+            Self::Transport(t) => t.redact(secret),
+            Self::Config(_) | Self::Build(_) | Self::EmptyBody { .. } => {}
+        }
+        self
+    }
+}
+
+fn retry_hint(after: Option<Duration>) -> String {
+    after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default()
+}
+
+fn status_hint(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 | 405 => ": check the base URL (it must end before /mj) and that this server offers the endpoint",
+        _ => "",
+    }
+}
+
+fn code_name(code: ReturnCode) -> &'static str {
+    match code {
+        ReturnCode::NotFound => ", not found",
+        ReturnCode::ValidationError => ", invalid request",
+        ReturnCode::GatewayError => ", gateway error",
+        ReturnCode::Failure => ", server failure",
+        ReturnCode::QueueRejected => ", queue full",
+        ReturnCode::BannedPrompt => ", banned prompt",
+        ReturnCode::RateLimited => ", rate limited",
+        _ => "",
+    }
+}
+
+/// At most 80 characters of `bytes`, lossily decoded, with control characters escaped.
+pub(crate) fn excerpt(bytes: &[u8]) -> String {
+    const MAX_CHARS: usize = 80;
+    let head = &bytes[..bytes.len().min(MAX_CHARS * 4)];
+    let text = String::from_utf8_lossy(head);
+    let mut out = String::new();
+    for (chars, c) in text.trim().chars().enumerate() {
+        if chars == MAX_CHARS {
+            out.push('…');
+            return out;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if head.len() < bytes.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_short_and_escaped() {
+        let long = "x".repeat(500);
+        let e = excerpt(long.as_bytes());
+        assert_eq!(e.chars().count(), 81);
+        assert_eq!(excerpt(b"a\nb"), "a\\nb");
+        assert_eq!(excerpt("猫".repeat(100).as_bytes()).chars().count(), 81);
+        assert_eq!(excerpt(&[0xff, 0xfe]), "\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn error_stays_small() {
+        assert!(std::mem::size_of::<Error>() <= 48, "{}", std::mem::size_of::<Error>());
+    }
+}

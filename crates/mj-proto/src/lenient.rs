@@ -1,0 +1,234 @@
+//! Hand-written serde visitors for fields whose JSON type differs between servers.
+//!
+//! Each helper accepts every shape spec §8 lists for its field and nothing more, so a
+//! genuinely wrong value still fails with a path-named error. They go through
+//! `deserialize_any`, which serde_json answers without building a `Value`.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+/// Text that may arrive as a string, a number or a bool (the text of the value), or as
+/// null. The empty string counts as unset: servers write `""` where others write null.
+pub(crate) fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(TextVisitor)
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A task id: a string or a bare number (new-api), kept as text; null or absent is `""`.
+pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_text(d)?.unwrap_or_default())
+}
+
+/// A string that is never null in practice but must not fail when it is.
+pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_text(d)?.unwrap_or_default())
+}
+
+/// An integer that may arrive as a number, a numeric string, or null / `""` (unset).
+pub(crate) fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_any(IntVisitor)
+}
+
+struct IntVisitor;
+
+impl<'de> Visitor<'de> for IntVisitor {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer, a numeric string or null")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        i64::try_from(v).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        whole_f64(v).map(Some).ok_or_else(|| E::invalid_value(de::Unexpected::Float(v), &self))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let t = v.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<i64>().map(Some).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A float with no fractional part that fits an `i64`, as an `i64`.
+fn whole_f64(v: f64) -> Option<i64> {
+    // 2^63 is exactly representable; anything at or above it does not fit.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    (v.is_finite() && v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v)).then_some(v as i64)
+}
+
+/// A non-negative integer that fits `u32` (image sizes, counts); see [`opt_int`].
+pub(crate) fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match opt_int(d)? {
+        None => Ok(None),
+        Some(v) => u32::try_from(v)
+            .map(Some)
+            .map_err(|_| de::Error::invalid_value(de::Unexpected::Signed(v), &"a non-negative 32-bit integer")),
+    }
+}
+
+/// A count that defaults to zero when null or absent.
+pub(crate) fn u64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match opt_int(d)? {
+        None => Ok(0),
+        Some(v) => {
+            u64::try_from(v).map_err(|_| de::Error::invalid_value(de::Unexpected::Signed(v), &"a non-negative integer"))
+        }
+    }
+}
+
+/// A flag that may arrive as a bool, `0`/`1`, `"true"`/`"false"`, or null (false).
+pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    d.deserialize_any(FlagVisitor)
+}
+
+struct FlagVisitor;
+
+impl<'de> Visitor<'de> for FlagVisitor {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a bool, 0 or 1, or null")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+        Ok(v != 0)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+        Ok(v != 0)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+        match v.trim() {
+            "true" | "1" => Ok(true),
+            "false" | "0" | "" => Ok(false),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// An array that may be null (new-api writes `"buttons": null`): null becomes empty.
+pub(crate) fn vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: de::Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Skips a map entry's value; used by hand-written struct visitors for unknown keys.
+pub(crate) fn skip_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    struct Probe {
+        #[serde(default, deserialize_with = "opt_text")]
+        t: Option<String>,
+        #[serde(default, deserialize_with = "opt_int")]
+        i: Option<i64>,
+        #[serde(default, deserialize_with = "flag")]
+        b: bool,
+    }
+
+    fn probe(json: &str) -> Probe {
+        serde_json::from_str(json).expect("probe decodes")
+    }
+
+    #[test]
+    fn text_accepts_strings_numbers_and_null() {
+        assert_eq!(probe(r#"{"t":"a"}"#).t.as_deref(), Some("a"));
+        assert_eq!(probe(r#"{"t":1320098173412546}"#).t.as_deref(), Some("1320098173412546"));
+        assert_eq!(probe(r#"{"t":-3}"#).t.as_deref(), Some("-3"));
+        assert_eq!(probe(r#"{"t":null}"#).t, None);
+        assert_eq!(probe(r#"{"t":""}"#).t, None);
+        assert_eq!(probe(r#"{}"#).t, None);
+        assert!(serde_json::from_str::<Probe>(r#"{"t":{}}"#).is_err());
+    }
+
+    #[test]
+    fn int_accepts_numeric_strings_and_rejects_garbage() {
+        assert_eq!(probe(r#"{"i":"42"}"#).i, Some(42));
+        assert_eq!(probe(r#"{"i":" 7 "}"#).i, Some(7));
+        assert_eq!(probe(r#"{"i":2.0}"#).i, Some(2));
+        assert_eq!(probe(r#"{"i":""}"#).i, None);
+        assert!(serde_json::from_str::<Probe>(r#"{"i":"two"}"#).is_err());
+        assert!(serde_json::from_str::<Probe>(r#"{"i":2.5}"#).is_err());
+        assert!(serde_json::from_str::<Probe>(r#"{"i":1e300}"#).is_err());
+        assert!(serde_json::from_str::<Probe>(r#"{"i":18446744073709551615}"#).is_err());
+    }
+
+    #[test]
+    fn flags() {
+        assert!(probe(r#"{"b":1}"#).b);
+        assert!(probe(r#"{"b":"true"}"#).b);
+        assert!(!probe(r#"{"b":null}"#).b);
+    }
+}

@@ -1,0 +1,142 @@
+//! The task action (what kind of job a task is), with unknown values kept.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+macro_rules! actions {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// What a task does (spec §7.2): the union of every server's names.
+        ///
+        /// Gateways classify tasks their own way (new-api's `LOW_VARIATION`, trueai's
+        /// `UPSCALE_HD`); names mj does not know are kept in [`TaskAction::Other`].
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum TaskAction {
+            $($(#[$doc])* $variant,)*
+            /// An action name this version of mj does not know, kept verbatim.
+            Other(String),
+        }
+
+        impl TaskAction {
+            /// The wire name.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $name,)*
+                    Self::Other(s) => s,
+                }
+            }
+
+            /// Parses a wire name; unknown names become [`TaskAction::Other`].
+            pub fn from_name(name: &str) -> Self {
+                match name {
+                    $($name => Self::$variant,)*
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    /// `/imagine`: a new 2x2 grid.
+    Imagine = "IMAGINE",
+    /// U1-U4: one image of a grid.
+    Upscale = "UPSCALE",
+    /// V1-V4: a new grid from one image.
+    Variation = "VARIATION",
+    /// The 🔄 button: the same prompt again.
+    Reroll = "REROLL",
+    /// `/describe`: four prompts for an image.
+    Describe = "DESCRIBE",
+    /// `/blend`: 2-5 images mixed.
+    Blend = "BLEND",
+    /// Zoom out / custom zoom.
+    Zoom = "ZOOM",
+    /// Pan left, right, up or down.
+    Pan = "PAN",
+    /// `/shorten`: prompt analysis.
+    Shorten = "SHORTEN",
+    /// InsightFace face swap.
+    SwapFace = "SWAP_FACE",
+    /// InsightFace video face swap (trueai).
+    SwapVideoFace = "SWAP_VIDEO_FACE",
+    /// Vary (Region) (trueai, new-api).
+    Inpaint = "INPAINT",
+    /// Custom zoom (new-api's name).
+    CustomZoom = "CUSTOM_ZOOM",
+    /// Vary (Strong) (new-api's name).
+    HighVariation = "HIGH_VARIATION",
+    /// Vary (Subtle) (new-api's name).
+    LowVariation = "LOW_VARIATION",
+    /// A task waiting for modal input (new-api's name).
+    Modal = "MODAL",
+    /// An image upload pseudo-task (new-api).
+    Upload = "UPLOAD",
+    /// Image editing (new-api's name).
+    Edits = "EDITS",
+    /// Image editing (trueai's name).
+    Edit = "EDIT",
+    /// Retexture (trueai).
+    Retexture = "RETEXTURE",
+    /// A generic button press (trueai).
+    Action = "ACTION",
+    /// Outpaint (trueai).
+    Outpaint = "OUTPAINT",
+    /// Show a job by id (trueai).
+    Show = "SHOW",
+    /// Video generation.
+    Video = "VIDEO",
+    /// Video extension (trueai).
+    VideoExtend = "VIDEO_EXTEND",
+    /// Describe via the PicReader buttons (trueai).
+    PicReader = "PIC_READER",
+    /// Upscale 2x / 4x (trueai).
+    UpscaleHd = "UPSCALE_HD",
+}
+
+impl fmt::Display for TaskAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for TaskAction {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Decodes `Option<TaskAction>`: null and `""` are `None`.
+pub(crate) fn opt_action<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TaskAction>, D::Error> {
+    d.deserialize_any(ActionVisitor)
+}
+
+struct ActionVisitor;
+
+impl<'de> Visitor<'de> for ActionVisitor {
+    type Value = Option<TaskAction>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a task action name or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| TaskAction::from_name(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskAction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        opt_action(d)?.ok_or_else(|| de::Error::invalid_value(de::Unexpected::Unit, &"a task action name"))
+    }
+}

@@ -1,0 +1,25 @@
+//! The data the servers send and take: tasks, buttons, submit answers, pages, errors.
+
+mod action;
+mod button;
+mod envelope;
+mod media;
+mod options;
+mod page;
+mod properties;
+mod status;
+mod submit;
+mod task;
+mod timestamp;
+
+pub use action::TaskAction;
+pub use button::{Button, ButtonKind, ComponentValue, PanDirection};
+pub use envelope::ErrorEnvelope;
+pub use media::MediaUrl;
+pub use options::{AccountFilter, BlendDimensions, BotType, SpeedMode, VideoMotion};
+pub use page::Page;
+pub use properties::Properties;
+pub use status::TaskStatus;
+pub use submit::{ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted};
+pub use task::{Displays, Task};
+pub use timestamp::Timestamp;

@@ -1,0 +1,140 @@
+//! The task status, with the empty status and unknown values kept as their own cases.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Where a task is in its lifecycle (spec §7.1).
+///
+/// Servers send the status as its upper-case name. The empty status (new-api before its
+/// first poll, or null) is [`TaskStatus::Empty`] and means "pending"; a name mj does not
+/// know is kept verbatim in [`TaskStatus::Other`] instead of failing the whole task.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TaskStatus {
+    /// `""`, null or missing: the server has not reported a status yet.
+    #[default]
+    Empty,
+    /// `NOT_START`: created, not yet sent to Discord.
+    NotStart,
+    /// `SUBMITTED`: sent, waiting in Discord's queue.
+    Submitted,
+    /// `MODAL`: waiting for input through `/mj/submit/modal`.
+    Modal,
+    /// `IN_PROGRESS`: running; `progress` and a preview `imageUrl` may be set.
+    InProgress,
+    /// `FAILURE`: finished without a result; see `failReason`.
+    Failure,
+    /// `SUCCESS`: finished with a result.
+    Success,
+    /// `CANCEL`: cancelled.
+    Cancel,
+    /// A status this version of mj does not know, kept as the server wrote it.
+    Other(String),
+}
+
+impl TaskStatus {
+    /// The wire name (`""` for [`TaskStatus::Empty`]).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Empty => "",
+            Self::NotStart => "NOT_START",
+            Self::Submitted => "SUBMITTED",
+            Self::Modal => "MODAL",
+            Self::InProgress => "IN_PROGRESS",
+            Self::Failure => "FAILURE",
+            Self::Success => "SUCCESS",
+            Self::Cancel => "CANCEL",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// Parses a wire name; unknown names become [`TaskStatus::Other`].
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "" => Self::Empty,
+            "NOT_START" => Self::NotStart,
+            "SUBMITTED" => Self::Submitted,
+            "MODAL" => Self::Modal,
+            "IN_PROGRESS" => Self::InProgress,
+            "FAILURE" => Self::Failure,
+            "SUCCESS" => Self::Success,
+            "CANCEL" => Self::Cancel,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// Maps trueai's numeric enum values, seen when its string converter is off.
+    fn from_number(n: i64) -> Self {
+        match n {
+            0 => Self::NotStart,
+            1 => Self::Submitted,
+            3 => Self::InProgress,
+            4 => Self::Failure,
+            5 => Self::Success,
+            6 => Self::Modal,
+            7 => Self::Cancel,
+            other => Self::Other(other.to_string()),
+        }
+    }
+
+    /// SUCCESS, FAILURE or CANCEL: the task will not change any more.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Success | Self::Failure | Self::Cancel)
+    }
+
+    /// MODAL: the task waits for `/mj/submit/modal`.
+    pub fn needs_input(&self) -> bool {
+        matches!(self, Self::Modal)
+    }
+}
+
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("(empty)"),
+            other => f.write_str(other.as_str()),
+        }
+    }
+}
+
+impl Serialize for TaskStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StatusVisitor)
+    }
+}
+
+struct StatusVisitor;
+
+impl<'de> Visitor<'de> for StatusVisitor {
+    type Value = TaskStatus;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a task status name or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<TaskStatus, E> {
+        Ok(TaskStatus::from_name(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TaskStatus, E> {
+        Ok(i64::try_from(v).map_or_else(|_| TaskStatus::Other(v.to_string()), TaskStatus::from_number))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TaskStatus, E> {
+        Ok(TaskStatus::from_number(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<TaskStatus, E> {
+        Ok(TaskStatus::Empty)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<TaskStatus, E> {
+        Ok(TaskStatus::Empty)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<TaskStatus, D::Error> {
+        d.deserialize_any(self)
+    }
+}

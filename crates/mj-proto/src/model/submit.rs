@@ -1,0 +1,242 @@
+//! The `{code, description, result, properties}` answer of every submit.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::{Properties, TaskStatus};
+use crate::lenient;
+
+/// The `code` of a submit answer or MJ error envelope (spec §4.2). Unknown codes are kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReturnCode {
+    /// 1: accepted; `result` is the task id.
+    Success,
+    /// 3: no account instance, or the parent task is missing.
+    NotFound,
+    /// 4: the request was invalid (or a gateway's own check failed).
+    ValidationError,
+    /// 5: a gateway could not reach or read the upstream server.
+    GatewayError,
+    /// 9: system error; trueai also uses it for a full queue.
+    Failure,
+    /// 21: the task exists: modal-waiting (PLUS, trueai) or an earlier result (old novicezk).
+    Existed,
+    /// 22: accepted and queued; `properties.numberOfQueues` tasks are ahead.
+    InQueue,
+    /// 23: the queue is full.
+    QueueRejected,
+    /// 24: the prompt contains a banned word.
+    BannedPrompt,
+    /// 30: new-api's channel rate limit.
+    RateLimited,
+    /// Any other code, kept.
+    Other(i64),
+}
+
+impl ReturnCode {
+    /// The numeric code.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Self::Success => 1,
+            Self::NotFound => 3,
+            Self::ValidationError => 4,
+            Self::GatewayError => 5,
+            Self::Failure => 9,
+            Self::Existed => 21,
+            Self::InQueue => 22,
+            Self::QueueRejected => 23,
+            Self::BannedPrompt => 24,
+            Self::RateLimited => 30,
+            Self::Other(n) => n,
+        }
+    }
+
+    /// The code for a number.
+    pub fn from_i64(n: i64) -> Self {
+        match n {
+            1 => Self::Success,
+            3 => Self::NotFound,
+            4 => Self::ValidationError,
+            5 => Self::GatewayError,
+            9 => Self::Failure,
+            21 => Self::Existed,
+            22 => Self::InQueue,
+            23 => Self::QueueRejected,
+            24 => Self::BannedPrompt,
+            30 => Self::RateLimited,
+            n => Self::Other(n),
+        }
+    }
+
+    /// Codes after which the server holds a task: 1, 21, 22.
+    pub fn created_task(self) -> bool {
+        matches!(self, Self::Success | Self::Existed | Self::InQueue)
+    }
+
+    /// Codes worth another try later: a full queue, a system error, a rate limit, a gateway
+    /// that lost its upstream.
+    pub fn is_transient(self) -> bool {
+        matches!(self, Self::QueueRejected | Self::Failure | Self::RateLimited | Self::GatewayError)
+    }
+}
+
+impl fmt::Display for ReturnCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.as_i64())
+    }
+}
+
+impl Serialize for ReturnCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(self.as_i64())
+    }
+}
+
+impl<'de> Deserialize<'de> for ReturnCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::opt_int(d)?
+            .map(ReturnCode::from_i64)
+            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"an integer code"))
+    }
+}
+
+/// The `result` of a submit answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubmitValue {
+    /// A task id (or a seed), from a string or a bare number.
+    Id(String),
+    /// Image URLs (upload-discord-images).
+    Urls(Vec<String>),
+}
+
+impl Serialize for SubmitValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Id(id) => s.serialize_str(id),
+            Self::Urls(urls) => urls.serialize(s),
+        }
+    }
+}
+
+fn opt_submit_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SubmitValue>, D::Error> {
+    d.deserialize_any(SubmitValueVisitor)
+}
+
+struct SubmitValueVisitor;
+
+impl<'de> Visitor<'de> for SubmitValueVisitor {
+    type Value = Option<SubmitValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a task id (string or number), an array of URLs, or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| SubmitValue::Id(v.to_owned())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(SubmitValue::Id(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(SubmitValue::Id(v.to_string())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut urls = Vec::new();
+        while let Some(url) = seq.next_element::<Option<String>>()? {
+            urls.extend(url.filter(|u| !u.is_empty()));
+        }
+        Ok(Some(SubmitValue::Urls(urls)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A submit answer as sent (spec §4.1), before it is judged.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct SubmitResult {
+    /// What happened.
+    pub code: ReturnCode,
+    /// Human text, Chinese or English; do not match on it.
+    #[serde(default, deserialize_with = "lenient::text")]
+    pub description: String,
+    /// The task id, a seed, or upload URLs.
+    #[serde(default, deserialize_with = "opt_submit_value", skip_serializing_if = "Option::is_none")]
+    pub result: Option<SubmitValue>,
+    /// Extra keys (`numberOfQueues`, `bannedWord`, `discordInstanceId`, …).
+    #[serde(default, skip_serializing_if = "Properties::is_empty")]
+    pub properties: Properties,
+}
+
+impl SubmitResult {
+    /// The id in `result`, when it is one.
+    pub fn id(&self) -> Option<&str> {
+        match &self.result {
+            Some(SubmitValue::Id(id)) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// How a server took a submitted task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubmitOutcome {
+    /// Code 1: accepted. Behind new-api this also covers upstream 21 and 22, so watch the
+    /// task's status for MODAL.
+    Accepted,
+    /// Code 22: accepted and queued behind `ahead` tasks (when the server says).
+    Queued {
+        /// Tasks ahead in the queue.
+        ahead: Option<u32>,
+    },
+    /// Code 21: the task exists. On PLUS and trueai it waits in MODAL for
+    /// `/mj/submit/modal`; old novicezk meant an earlier identical result.
+    Existing {
+        /// `properties.status` (old novicezk).
+        status: Option<TaskStatus>,
+        /// `properties.imageUrl` (old novicezk).
+        image_url: Option<String>,
+    },
+}
+
+/// An accepted submit: the new (or existing) task and how the server took it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Submitted {
+    /// The task to fetch or wait for.
+    pub task_id: String,
+    /// Accepted, queued, or existing.
+    pub outcome: SubmitOutcome,
+    /// The answer as sent.
+    pub raw: SubmitResult,
+}
+
+impl Submitted {
+    /// True when the task waits for modal input (code 21).
+    pub fn may_need_input(&self) -> bool {
+        matches!(self.outcome, SubmitOutcome::Existing { .. })
+    }
+}
+
+/// Prints the server's `{code, description, result, properties}` shape.
+impl Serialize for Submitted {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("SubmitResult", 4)?;
+        st.serialize_field("code", &self.raw.code)?;
+        st.serialize_field("description", &self.raw.description)?;
+        st.serialize_field("result", &self.task_id)?;
+        st.serialize_field("properties", &self.raw.properties)?;
+        st.end()
+    }
+}

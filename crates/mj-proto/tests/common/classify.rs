@@ -1,0 +1,22 @@
+//! The fixture naming convention, shared by the tests and the `tour` example.
+
+use mj_proto::inspect::BodyKind;
+
+/// What a fixture is, from its file name: the parse to run (`None` for request bodies) and
+/// the HTTP status it came with (`http401` in the name; 200 otherwise).
+pub fn classify(name: &str) -> (Option<BodyKind>, u16) {
+    let status = name.find("http").and_then(|i| name.get(i + 4..i + 7)).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let kind = [
+        ("request", None),
+        ("list-by-condition", Some(BodyKind::Tasks)),
+        ("page", Some(BodyKind::Page)),
+        ("notify", Some(BodyKind::Notification)),
+        ("fetch", Some(BodyKind::Task)),
+        ("image-seed", Some(BodyKind::Seed)),
+        ("upload", Some(BodyKind::Upload)),
+    ]
+    .into_iter()
+    .find(|(word, _)| name.contains(word))
+    .map_or(Some(BodyKind::Submit), |(_, kind)| kind);
+    (kind, status)
+}

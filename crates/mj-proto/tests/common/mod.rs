@@ -1,0 +1,41 @@
+//! Helpers shared by mj-proto's integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use mj_proto::HttpResponse;
+
+mod classify;
+#[allow(unused_imports)]
+pub use classify::classify;
+
+/// The fixture folder: `upstream/` holds the shared samples verbatim, `mj/` our own.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A fixture's bytes, with the whole-line `//` comments of `.jsonc` files removed.
+pub fn fixture_body(path: &Path) -> Vec<u8> {
+    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    if path.extension().is_some_and(|e| e == "jsonc") {
+        let text = String::from_utf8(raw).expect("jsonc fixtures are UTF-8");
+        text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n").into_bytes()
+    } else {
+        raw
+    }
+}
+
+/// A fixture by its path under the fixture folder.
+pub fn fixture(name: &str) -> Vec<u8> {
+    fixture_body(&fixtures_dir().join(name))
+}
+
+/// A response with `status` and `body`.
+pub fn response(status: u16, body: impl Into<Vec<u8>>) -> HttpResponse {
+    http::Response::builder().status(status).body(body.into()).expect("valid status")
+}
+
+/// A response with one header.
+pub fn response_with(status: u16, header: (&str, &str), body: impl Into<Vec<u8>>) -> HttpResponse {
+    http::Response::builder().status(status).header(header.0, header.1).body(body.into()).expect("valid response")
+}

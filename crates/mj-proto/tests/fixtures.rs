@@ -1,0 +1,338 @@
+//! Every fixture through the parse a client uses, snapshotted; plus the spec's claims
+//! about specific fixtures, asserted one by one.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{classify, fixture, fixture_body, response};
+use mj_proto::endpoint::{Fetch, ImageSeed, Imagine, ListByCondition, Query, UploadDiscordImages};
+use mj_proto::inspect;
+use mj_proto::model::{ComponentValue, Properties, SubmitValue};
+use mj_proto::prelude::*;
+use mj_proto::{ReturnCode, webhook};
+
+#[test]
+fn every_fixture_parses_as_the_spec_says() {
+    insta::glob!("fixtures/**/*.json*", |path| {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let (kind, status) = classify(&name);
+        let body = fixture_body(path);
+        let rendered = match kind {
+            None => format!("request body with keys {:?}", request_keys(&body)),
+            Some(kind) => match inspect::decode(kind, response(status, body)) {
+                Ok(value) => format!(
+                    "{kind} (HTTP {status}) ->\n{}",
+                    serde_json::to_string_pretty(&value).expect("values print")
+                ),
+                Err(e) => format!("{kind} (HTTP {status}) -> error {:?}: {e}", e.kind()),
+            },
+        };
+        insta::assert_snapshot!(rendered);
+    });
+}
+
+/// The keys of a request fixture; each must be one mj's request types write.
+fn request_keys(body: &[u8]) -> BTreeSet<String> {
+    const KNOWN: &[&str] = &[
+        "prompt",
+        "base64Array",
+        "base64",
+        "botType",
+        "accountFilter",
+        "state",
+        "notifyHook",
+        "taskId",
+        "customId",
+        "action",
+        "index",
+        "content",
+        "link",
+        "dimensions",
+        "maskBase64",
+        "ids",
+        "motion",
+        "image",
+        "endImage",
+        "videoType",
+        "batchSize",
+        "loop",
+    ];
+    // A vendor's alias of `accountFilter` seen in one sample; mj does not send it.
+    const TOLERATED: &[&str] = &["filter"];
+    let value: serde_json::Value = serde_json::from_slice(body).expect("request fixtures are JSON");
+    let keys: BTreeSet<String> = value.as_object().expect("an object").keys().cloned().collect();
+    for key in &keys {
+        let key = key.as_str();
+        assert!(KNOWN.contains(&key) || TOLERATED.contains(&key), "request key `{key}` is not one mj knows");
+    }
+    keys
+}
+
+fn task(name: &str) -> Task {
+    Fetch::new("x").parse(response(200, fixture(name))).expect("parses").expect("found")
+}
+
+fn submitted(name: &str) -> Result<Submitted, Error> {
+    Imagine::new("x").parse(response(200, fixture(name)))
+}
+
+#[test]
+fn bare_number_result_is_a_string_id() {
+    for name in
+        ["upstream/oneapi-doc-submit-code1-numeric-result.json", "upstream/workstage-submit-code1-numeric-result.json"]
+    {
+        let s = submitted(name).expect("accepted");
+        assert_eq!(s.task_id, "1320098173412546");
+        assert_eq!(s.outcome, SubmitOutcome::Accepted);
+    }
+}
+
+#[test]
+fn queued_submits_carry_their_position() {
+    let s = submitted("upstream/novicezk-submit-code22-in-queue.json").expect("queued");
+    assert_eq!(s.outcome, SubmitOutcome::Queued { ahead: Some(1) });
+    let s = submitted("upstream/workstage-submit-code22-no-properties.json").expect("queued");
+    assert_eq!(s.outcome, SubmitOutcome::Queued { ahead: None });
+    let s = submitted("mj/submit-code-as-string.json").expect("queued");
+    assert_eq!(s.outcome, SubmitOutcome::Queued { ahead: Some(3) });
+}
+
+#[test]
+fn code_21_is_existing_or_modal() {
+    let s = submitted("upstream/novicezk-submit-code21-existed.json").expect("existing");
+    assert_eq!(
+        s.outcome,
+        SubmitOutcome::Existing { status: Some(TaskStatus::Success), image_url: Some("https://xxxx".into()) }
+    );
+    let s = submitted("upstream/plus-submit-code21-modal-waiting.json").expect("modal");
+    assert!(s.may_need_input());
+    assert_eq!(s.task_id, "14001929738841620");
+    assert!(s.raw.properties.is_empty());
+}
+
+#[test]
+fn refusals_are_typed_and_keep_their_details() {
+    let e = submitted("upstream/novicezk-submit-code24-banned-prompt.json").expect_err("refused");
+    let Error::Rejected(r) = &e else { panic!("{e:?}") };
+    assert_eq!(r.code, ReturnCode::BannedPrompt);
+    assert_eq!(r.properties.banned_word(), Some("nude"));
+    assert_eq!(r.properties.prompt_en(), Some("nude body"));
+    assert!(!e.is_retryable());
+
+    for (name, code, retryable) in [
+        ("mj/submit-code23-queue-full.json", ReturnCode::QueueRejected, true),
+        ("mj/submit-code9-trueai-queue-full.json", ReturnCode::Failure, true),
+        ("mj/submit-code3-no-instance.json", ReturnCode::NotFound, false),
+        ("mj/submit-code4-empty-prompt.json", ReturnCode::ValidationError, false),
+        ("mj/submit-unknown-code.json", ReturnCode::Other(77), false),
+    ] {
+        let e = submitted(name).expect_err(name);
+        assert_eq!(e.code(), Some(code), "{name}");
+        assert_eq!(e.is_retryable(), retryable, "{name}");
+    }
+}
+
+#[test]
+fn accepted_without_an_id_is_a_decode_error_naming_result() {
+    let e = submitted("mj/submit-code1-no-result.json").expect_err("no id");
+    let Error::Decode(d) = &e else { panic!("{e:?}") };
+    assert_eq!(d.path, "result");
+}
+
+#[test]
+fn gateway_and_auth_envelopes_map_to_typed_errors() {
+    let parse = |name: &str| {
+        let (_, status) = classify(name);
+        Imagine::new("x").parse(response(status, fixture(name))).expect_err(name)
+    };
+    let e = parse("upstream/workstage-http401-envelope.json");
+    assert_eq!(e.kind(), ErrorKind::Unauthorized);
+    assert!(e.to_string().contains("无效的令牌"), "{e}");
+    let e = parse("upstream/idx59221181795-gateway-http400-insert-task-failed.json");
+    assert_eq!(e.code(), Some(ReturnCode::ValidationError));
+    let Error::Rejected(r) = &e else { panic!("{e:?}") };
+    assert_eq!(r.description, "insert_midjourney_task_failed");
+    assert_eq!(r.kind.as_deref(), Some("upstream_error"));
+    assert_eq!(parse("mj/submit-http429-newapi-rate-limit.json").kind(), ErrorKind::RateLimited);
+    assert_eq!(parse("mj/submit-http401-openai-style.json").kind(), ErrorKind::Unauthorized);
+    assert_eq!(parse("mj/submit-http500-trueai.json").kind(), ErrorKind::Server);
+    assert_eq!(parse("mj/submit-http200-trueai-model-state.json").kind(), ErrorKind::Unexpected);
+    assert_eq!(parse("mj/submit-http400-newapi-bad-binding.json").code(), Some(ReturnCode::GatewayError));
+    let e = parse("mj/submit-http404-spring-default.json");
+    assert_eq!(e.kind(), ErrorKind::Unexpected);
+    assert!(e.to_string().contains("check the base URL"), "{e}");
+}
+
+#[test]
+fn buttons_type_and_style_accept_ints_strings_and_absence() {
+    let t = task("upstream/seed-apifox-fetch-schema-example.json");
+    assert_eq!(t.buttons[0].kind_code, Some(ComponentValue::Text("string".into())));
+    assert_eq!(t.buttons[0].kind(), ButtonKind::Other);
+    assert_eq!(t.status, TaskStatus::NotStart);
+    assert_eq!(t.finish_time, None, "0 is unset");
+
+    let t = task("upstream/seed-crazyrouter-fetch-success.json");
+    assert!(t.buttons.iter().all(|b| b.kind_code.is_none() && b.style == Some(ComponentValue::Int(2))));
+    assert_eq!(t.find_button("u1").map(Button::kind), Some(ButtonKind::Upscale(1)));
+
+    let t = task("mj/fetch-string-type-style-and-timestamps.json");
+    assert_eq!(t.id, "1320098173412546");
+    assert_eq!(t.buttons[0].kind_code, Some(ComponentValue::Int(2)));
+    assert_eq!(t.buttons[1].kind_code, Some(ComponentValue::Int(2)));
+    assert_eq!(t.buttons[1].style, Some(ComponentValue::Text("primary".into())));
+    assert_eq!(t.buttons[2].kind_code, None);
+    assert_eq!(t.submit_time.map(|t| t.as_millis()), Some(1_709_123_456_000));
+    assert_eq!(t.start_time, None);
+    assert_eq!(t.finish_time.map(|t| t.as_millis()), Some(1_709_123_520_000));
+    assert_eq!(t.image_height, Some(1024));
+    assert_eq!(t.result_image_urls().len(), 2);
+}
+
+#[test]
+fn wrong_types_name_the_json_path() {
+    let e =
+        Fetch::new("1").parse(response(200, fixture("mj/fetch-wrong-type-button-style.json"))).expect_err("bool style");
+    let Error::Decode(d) = &e else { panic!("{e:?}") };
+    assert_eq!(d.path, "buttons[1].style");
+    assert!(e.to_string().contains("buttons[1].style"), "{e}");
+}
+
+#[test]
+fn a_truncated_body_is_interrupted_not_garbage() {
+    let e = Fetch::new("1").parse(response(200, fixture("mj/fetch-truncated.json"))).expect_err("cut");
+    assert_eq!(e.kind(), ErrorKind::Interrupted);
+    assert!(e.is_retryable());
+    assert!(e.outcome_unknown());
+}
+
+#[test]
+fn empty_statuses_unknown_values_and_nulls() {
+    let t = task("upstream/workstage-fetch-in-progress-45pct.json");
+    assert_eq!(t.progress_percent(), Some(45));
+    assert!(t.result_image_urls().is_empty());
+
+    let t = task("mj/fetch-newapi-before-first-poll.json");
+    assert_eq!(t.status, TaskStatus::Empty);
+    assert!(!t.is_terminal());
+    assert!(t.buttons.is_empty() && t.properties.is_empty() && t.video_urls.is_empty());
+    assert_eq!((t.image_url.as_deref(), t.start_time, t.state.as_deref()), (None, None, None));
+    assert_eq!(t.progress_percent(), Some(0));
+
+    let t = task("mj/fetch-unknown-status-and-action.json");
+    assert_eq!(t.status, TaskStatus::Other("PENDING".into()));
+    assert_eq!(t.action, Some(TaskAction::Other("REFRAME".into())));
+    assert_eq!(t.progress_percent(), None);
+    assert_eq!(t.properties.final_prompt(), None, "empty is unset");
+
+    let t = task("mj/fetch-trueai-numeric-status.json");
+    assert!(t.needs_input());
+    assert_eq!(t.properties.remix(), Some(true));
+
+    let t = task("upstream/workstage-fetch-cancel-empty-reason.json");
+    assert_eq!((t.status.clone(), t.fail_reason.as_deref()), (TaskStatus::Cancel, None));
+    assert!(t.is_terminal());
+}
+
+#[test]
+fn trueai_task_info_decodes_with_buttons_media_and_properties() {
+    let t = task("mj/fetch-trueai-full-taskinfo.json");
+    assert_eq!(t.parent_id.as_deref(), Some("1748339000000001"));
+    assert_eq!(t.mode.as_deref(), Some("FAST"));
+    assert_eq!(t.image_urls[0].thumbnail.as_deref(), Some("https://cdn.example.test/u1-thumb.webp"));
+    assert_eq!(t.properties.flags(), Some(0));
+    assert_eq!(t.properties.discord_instance_id(), Some("1050703772185268251"));
+    assert_eq!(t.properties.notify_hook(), None);
+    assert_eq!(t.displays.as_ref().and_then(|d| d.status.as_deref()), Some("成功"));
+    let kinds: Vec<ButtonKind> = t.buttons.iter().map(Button::kind).collect();
+    assert!(kinds.contains(&ButtonKind::VaryStrong) && kinds.contains(&ButtonKind::ZoomOut(50)));
+    assert!(t.button(&ButtonKind::CustomZoom).is_some_and(|b| b.kind().opens_modal()));
+    let zoom = t.action(&ButtonKind::CustomZoom).expect("custom zoom");
+    assert_eq!((zoom.task_id.as_str(), zoom.custom_id.as_str()), (t.id.as_str(), "MJ::CustomZoom::1::3f1c"));
+}
+
+#[test]
+fn grid_buttons_become_ready_actions() {
+    let t = task("upstream/seed-elkapi-fetch-imagine-success.json");
+    let u2 = t.upscale(2).expect("U2");
+    assert_eq!(u2.custom_id, "MJ::JOB::upsample::2::e116ba11-6559-4e3a-8792-ce6ff98e8bd4");
+    assert_eq!(u2.task_id, "1747190313867714");
+    assert!(t.variation(4).is_some() && t.reroll().is_some() && t.upscale(5).is_none());
+    assert_eq!(t.find_button("🔄").map(Button::kind), Some(ButtonKind::Reroll));
+    assert_eq!(t.properties.message_hash(), Some("e116ba11-6559-4e3a-8792-ce6ff98e8bd4"));
+    assert_eq!((t.image_width, t.image_height), (Some(2048), Some(2048)));
+}
+
+#[test]
+fn fetch_not_found_in_every_dialect() {
+    let fetch = Fetch::new("1");
+    assert_eq!(fetch.parse(response(200, "")).expect("nz"), None);
+    assert_eq!(fetch.parse(response(204, "")).expect("ta"), None);
+    assert_eq!(fetch.parse(response(200, "null")).expect("null"), None);
+    assert_eq!(fetch.parse(response(200, "{}")).expect("no id"), None);
+    assert_eq!(fetch.parse(response(400, fixture("mj/fetch-not-found-newapi-http400.json"))).expect("na"), None);
+    assert_eq!(fetch.parse(response(404, fixture("mj/fetch-missing-parent-trueai-http404.json"))).expect("ta"), None);
+    // A different refusal on fetch stays an error.
+    let e = fetch.parse(response(400, r#"{"code":4,"description":"quota_not_enough","type":"upstream_error"}"#));
+    assert_eq!(e.expect_err("refused").code(), Some(ReturnCode::ValidationError));
+}
+
+#[test]
+fn lists_pages_seeds_uploads_and_notifications() {
+    let list = ListByCondition::new(["1", "2", "3"]);
+    let tasks = list.parse(response(200, fixture("mj/list-by-condition-mixed-shapes.json"))).expect("list");
+    assert_eq!(tasks.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["1", "2", "3"]);
+    assert_eq!(tasks[0].result_video_urls(), ["https://example.test/v.mp4"]);
+    assert_eq!(list.parse(response(200, "[]")).expect("empty"), []);
+    assert_eq!(list.parse(response(200, "")).expect("no body"), []);
+    let e = list.parse(response(200, fixture("mj/list-by-condition-http200-envelope.json"))).expect_err("env");
+    assert_eq!(e.code(), Some(ReturnCode::ValidationError));
+
+    let page = Query::new().parse(response(200, fixture("mj/page-spring-query.json"))).expect("page");
+    assert_eq!((page.content.len(), page.total_elements, page.next_number()), (2, 5, Some(1)));
+    assert_eq!(page.content[0].state.as_deref(), Some("order-17"));
+
+    let seed = ImageSeed::new("1").parse(response(200, fixture("upstream/plus-image-seed-success.json")));
+    assert_eq!(seed.expect("seed"), "636646138");
+    let seed = ImageSeed::new("1").parse(response(200, fixture("mj/image-seed-numeric.json")));
+    assert_eq!(seed.expect("seed"), "636646138");
+
+    let urls = UploadDiscordImages::new(["x"])
+        .parse(response(200, fixture("upstream/idx7922537579-upload-discord-images-result-single.json")))
+        .expect("urls");
+    assert_eq!(urls.len(), 1);
+    assert!(urls[0].starts_with("https://"));
+
+    let t = webhook::parse(&fixture("upstream/novicezk-notify-imagine-success.json")).expect("notify");
+    assert_eq!((t.prompt.as_deref(), t.fail_reason.as_deref()), (Some("猫猫"), None));
+    let t = webhook::parse(&fixture("upstream/plus-notify-callback-imagine-success.json")).expect("notify");
+    assert!(t.buttons.is_empty());
+    assert!(webhook::parse(b"").is_err());
+    assert!(webhook::parse(b"{\"status\":\"SUCCESS\"}").is_err(), "a notification must name its task");
+}
+
+#[test]
+fn describe_and_shorten_results_keep_their_unicode() {
+    let t = task("upstream/plus-fetch-describe-success.jsonc");
+    let prompt = t.properties.final_prompt().expect("prompts");
+    assert!(prompt.starts_with("1\u{fe0f}\u{20e3} Cat"));
+    assert_eq!(prompt.split("\n\n").count(), 4);
+    assert!(t.properties.final_zh_prompt().is_some_and(|p| p.contains('猫')));
+    let t = task("upstream/plus-fetch-shorten-success.jsonc");
+    assert!(t.properties.final_prompt().is_some_and(|p| p.contains("## Shortened prompts")));
+}
+
+#[test]
+fn properties_getters_are_lenient() {
+    let props: Properties =
+        serde_json::from_str(r#"{"numberOfQueues":"4","flags":"64","remix":1,"finalPrompt":7}"#).expect("props");
+    assert_eq!(props.number_of_queues(), Some(4));
+    assert_eq!(props.flags(), Some(64));
+    assert_eq!(props.remix(), Some(true));
+    assert_eq!(props.final_prompt(), None, "not a string");
+    assert_eq!(props.text("finalPrompt").as_deref(), Some("7"));
+    let none: Properties = serde_json::from_str("null").expect("null");
+    assert!(none.is_empty());
+    let v = SubmitValue::Id("1".into());
+    assert_eq!(serde_json::to_string(&v).expect("prints"), "\"1\"");
+}

@@ -1,0 +1,165 @@
+//! Every endpoint's request, snapshotted in a normalised rendering, and every builder check.
+
+use mj_proto::data_url;
+use mj_proto::endpoint::ChangeAction;
+use mj_proto::model::VideoMotion;
+use mj_proto::prelude::*;
+use mj_proto::{BuildError, HttpRequest};
+
+const KEY: &str = "sk-test-0123456789abcdef";
+const PNG: &str = "data:image/png;base64,iVBORw0KGgo=";
+
+fn config(auth: AuthStyle) -> Config {
+    Config::new("https://gw.example.test/v1/")
+        .and_then(|c| c.with_api_key(KEY))
+        .map(|c| c.with_auth_style(auth))
+        .expect("valid config")
+}
+
+/// Method, URL, sorted headers (the key redacted), pretty JSON body.
+fn render(request: &HttpRequest) -> String {
+    let mut out = format!("{} {}\n", request.method(), request.uri());
+    let mut headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = value.to_str().expect("ASCII header").replace(KEY, "<KEY>");
+            let value = if name == "user-agent" { "<mj/version>".to_owned() } else { value };
+            (name.to_string(), value)
+        })
+        .collect();
+    headers.sort();
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\n"));
+    }
+    if !request.body().is_empty() {
+        let body: serde_json::Value = serde_json::from_slice(request.body()).expect("JSON body");
+        out.push('\n');
+        out.push_str(&serde_json::to_string_pretty(&body).expect("prints"));
+    }
+    out
+}
+
+fn snap<E: Endpoint>(name: &str, endpoint: &E) {
+    let request = config(AuthStyle::Bearer).build(endpoint).unwrap_or_else(|e| panic!("{name}: {e}"));
+    insta::assert_snapshot!(name, render(&request));
+}
+
+#[test]
+fn every_endpoint_builds_its_request() {
+    snap("imagine", &Imagine::new("a red fox in the snow --ar 3:2").image(PNG).image("https://example.test/ref.png"));
+    snap(
+        "imagine_with_options",
+        &Imagine::new("猫猫 1\u{fe0f}\u{20e3}")
+            .state("order-17")
+            .notify_hook("https://example.test/hook")
+            .bot_type(BotType::NijiJourney)
+            .account_filter(AccountFilter::modes([SpeedMode::Fast])),
+    );
+    snap("change_upscale", &Change::upscale("1747190313867714", 2));
+    snap("change_reroll", &Change::reroll("1747190313867714"));
+    snap("simple_change", &SimpleChange::new("1747190313867714", ChangeAction::Variation, 3));
+    snap("describe_data_url", &Describe::new(PNG));
+    snap("describe_link", &Describe::new("https://example.test/cat.png"));
+    snap("blend", &Blend::new([PNG, PNG, PNG]).dimensions(BlendDimensions::Landscape));
+    snap("shorten", &Shorten::new("\u{fe0f}please create a whale with bioluminescent scales"));
+    snap("action", &Action::new("1747190313867714", "MJ::JOB::upsample::1::e116ba11").same_channel(true));
+    snap("modal", &Modal::new("1748339029401830").prompt("a cat --zoom 1.5").mask(PNG));
+    snap("video", &Video::new("the fox runs", PNG).motion(VideoMotion::High));
+    snap("video_extend", &Video::extend("keep running", "1748339029401830", 0));
+    snap("edits", &Edits::new("make it night", "https://example.test/a.png"));
+    snap("upload_discord_images", &UploadDiscordImages::new([PNG]));
+    snap("swap_face", &SwapFace::new(PNG, "https://example.test/target.png"));
+    snap("fetch", &Fetch::new("1747190313867714"));
+    snap("fetch_hostile_id", &Fetch::new("../admin?x=1#y z"));
+    snap("list_by_condition", &ListByCondition::new(["1", "2"]));
+    snap("list", &ListTasks::new());
+    snap("queue", &Queue::new());
+    snap("cancel", &Cancel::new("1747190313867714"));
+    snap("image_seed", &ImageSeed::new("1747190313867714"));
+    snap("query", &Query::new().page(2, 50).status(TaskStatus::Success).with_state("order-17"));
+}
+
+#[test]
+fn auth_styles_and_mode_prefix() {
+    let fetch = Fetch::new("1");
+    for (name, auth) in [
+        ("auth_bearer", AuthStyle::Bearer),
+        ("auth_mj_api_secret", AuthStyle::MjApiSecret),
+        ("auth_raw", AuthStyle::RawAuthorization),
+        ("auth_both", AuthStyle::Both),
+    ] {
+        let request = config(auth).build(&fetch).expect("builds");
+        insta::assert_snapshot!(name, render(&request));
+        assert!(request.headers().values().filter(|v| v.is_sensitive()).count() >= 1);
+    }
+    let relax = config(AuthStyle::Bearer).with_mode(Some(SpeedMode::Relax));
+    let request = relax.build(&fetch).expect("builds");
+    assert_eq!(request.uri(), "https://gw.example.test/v1/mj-relax/mj/task/1/fetch");
+    let anonymous = Config::new("http://127.0.0.1:8080").expect("config");
+    let request = anonymous.build(&fetch).expect("builds");
+    assert!(request.headers().get("authorization").is_none() && request.headers().get("mj-api-secret").is_none());
+}
+
+#[test]
+fn builders_refuse_bad_input_before_sending() {
+    let c = config(AuthStyle::Bearer);
+    let err = |e: Result<HttpRequest, Error>| match e {
+        Err(Error::Build(b)) => b,
+        other => panic!("expected a build error, got {other:?}"),
+    };
+    assert_eq!(err(c.build(&Imagine::new("  "))), BuildError::Empty { field: "prompt" });
+    assert!(matches!(
+        err(c.build(&Imagine::new("x").image("iVBOR...gg=="))),
+        BuildError::Image { field: "base64Array", index: 0, .. }
+    ));
+    assert!(matches!(
+        err(c.build(&Imagine::new("x").image(PNG).image("data:image/png;base64,@@@"))),
+        BuildError::Image { index: 1, .. }
+    ));
+    assert_eq!(err(c.build(&Blend::new([PNG]))), BuildError::Count { field: "base64Array", min: 2, max: 5, got: 1 });
+    assert_eq!(err(c.build(&Blend::new([PNG; 6]))), BuildError::Count { field: "base64Array", min: 2, max: 5, got: 6 });
+    assert_eq!(err(c.build(&Change::upscale("1", 5))), BuildError::Range { field: "index", min: 1, max: 4, got: 5 });
+    assert_eq!(err(c.build(&Change::variation("1", 0))), BuildError::Range { field: "index", min: 1, max: 4, got: 0 });
+    assert_eq!(err(c.build(&Change::upscale(" ", 1))), BuildError::Empty { field: "taskId" });
+    assert!(matches!(err(c.build(&SimpleChange::new("1", ChangeAction::Upscale, 7))), BuildError::Range { .. }));
+    assert_eq!(err(c.build(&Fetch::new(""))), BuildError::Empty { field: "id" });
+    assert_eq!(err(c.build(&Action::new("1", ""))), BuildError::Empty { field: "customId" });
+    assert_eq!(
+        err(c.build(&ListByCondition::new(Vec::<String>::new()))),
+        BuildError::Count { field: "ids", min: 1, max: usize::MAX, got: 0 }
+    );
+    assert_eq!(
+        err(c.build(&Imagine::new("x").state("s".repeat(256)))),
+        BuildError::TooLong { field: "state", len: 256, max: 255 }
+    );
+    assert!(c.build(&Imagine::new("x").state("猫".repeat(255))).is_ok(), "the limit counts characters");
+    assert_eq!(err(c.build(&Imagine::new("x").notify_hook("ftp://x"))), BuildError::Url { field: "notifyHook" });
+    assert!(matches!(err(c.build(&Modal::new("1").mask("not an image"))), BuildError::Image { .. }));
+    assert_eq!(
+        err(c.build(&Video::extend("go", "1", 4))),
+        BuildError::Range { field: "index", min: 0, max: 3, got: 4 }
+    );
+    assert_eq!(
+        err(c.build(&Query::new().page(0, 0))),
+        BuildError::Range { field: "pageSize", min: 1, max: 100, got: 0 }
+    );
+    assert!(matches!(err(c.build(&SwapFace::new("x", PNG))), BuildError::Image { field: "sourceBase64", .. }));
+}
+
+#[test]
+fn data_urls_built_by_mj_pass_its_own_checks() {
+    let png = data_url::encode("image/png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    assert!(config(AuthStyle::Bearer).build(&Describe::new(png)).is_ok());
+}
+
+#[test]
+fn submits_are_not_idempotent_lookups_are() {
+    assert!(!Imagine::new("x").is_idempotent());
+    assert!(!Action::new("1", "c").is_idempotent());
+    assert!(!UploadDiscordImages::new([PNG]).is_idempotent());
+    assert!(Fetch::new("1").is_idempotent());
+    assert!(ListByCondition::new(["1"]).is_idempotent());
+    assert!(Query::new().is_idempotent());
+    assert!(ImageSeed::new("1").is_idempotent());
+}
