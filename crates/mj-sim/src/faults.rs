@@ -1,0 +1,167 @@
+//! Misbehaving on purpose: which fault strikes which request, decided by a seeded draw.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::rng::Rng;
+
+/// One kind of fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// HTTP 500 before the request is handled.
+    Status500,
+    /// HTTP 429 with `Retry-After` before the request is handled.
+    Status429,
+    /// The answer comes late (the request is handled).
+    Slow,
+    /// The request is handled, then the body is cut short.
+    Truncate,
+    /// The request is handled, then the connection is dropped without an answer.
+    Reset,
+    /// An HTML error page from a "proxy" before the request is handled.
+    Html,
+}
+
+impl FaultKind {
+    /// Every kind, in the order of the `--faults` syntax.
+    pub const ALL: [FaultKind; 6] =
+        [Self::Status500, Self::Status429, Self::Slow, Self::Truncate, Self::Reset, Self::Html];
+
+    /// The name in `--faults` and `/sim/stats`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Status500 => "500",
+            Self::Status429 => "429",
+            Self::Slow => "slow",
+            Self::Truncate => "truncate",
+            Self::Reset => "reset",
+            Self::Html => "html",
+        }
+    }
+
+    /// True for faults that strike before the request changes anything.
+    pub fn strikes_before(self) -> bool {
+        matches!(self, Self::Status500 | Self::Status429 | Self::Html | Self::Slow)
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The fault rates: `500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FaultPlan {
+    rates: Vec<(FaultKind, f64)>,
+    /// How late a slow answer comes (2 s unless `slow_ms=` says otherwise).
+    pub slow_delay: Duration,
+}
+
+impl FaultPlan {
+    /// No faults.
+    pub fn none() -> Self {
+        Self { rates: Vec::new(), slow_delay: Duration::from_secs(2) }
+    }
+
+    /// The rate of `kind`.
+    pub fn rate(&self, kind: FaultKind) -> f64 {
+        self.rates.iter().find(|(k, _)| *k == kind).map_or(0.0, |(_, r)| *r)
+    }
+
+    /// True when no fault can strike.
+    pub fn is_empty(&self) -> bool {
+        self.rates.iter().all(|(_, r)| *r == 0.0)
+    }
+
+    /// One draw: which fault strikes this request, if any. The rates are stacked, so their
+    /// sum is the chance that some fault strikes.
+    pub fn draw(&self, rng: &mut Rng) -> Option<FaultKind> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut x = rng.next_f64();
+        for &(kind, rate) in &self.rates {
+            if x < rate {
+                return Some(kind);
+            }
+            x -= rate;
+        }
+        None
+    }
+}
+
+impl FromStr for FaultPlan {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let mut plan = Self::none();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) =
+                part.split_once('=').ok_or_else(|| format!("`{part}`: expected NAME=RATE, e.g. 500=0.1"))?;
+            let name = name.trim();
+            if name == "slow_ms" {
+                let ms: u64 = value.trim().parse().map_err(|_| format!("`{part}`: slow_ms takes milliseconds"))?;
+                plan.slow_delay = Duration::from_millis(ms);
+                continue;
+            }
+            let kind = FaultKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
+                let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown fault `{name}`: use {} (or slow_ms)", names.join(", "))
+            })?;
+            let rate: f64 = value.trim().parse().map_err(|_| format!("`{part}`: the rate must be a number"))?;
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("`{part}`: the rate must be between 0 and 1"));
+            }
+            plan.rates.retain(|(k, _)| *k != kind);
+            plan.rates.push((kind, rate));
+        }
+        let total: f64 = plan.rates.iter().map(|(_, r)| r).sum();
+        if total > 1.0 + 1e-9 {
+            return Err(format!("the fault rates add up to {total}, more than 1"));
+        }
+        plan.rates.sort_by_key(|(k, _)| *k);
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_syntax() {
+        let plan: FaultPlan = "500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01".parse().expect("plan");
+        assert_eq!(plan.rate(FaultKind::Status500), 0.1);
+        assert_eq!(plan.rate(FaultKind::Html), 0.01);
+        assert_eq!(plan.slow_delay, Duration::from_secs(2));
+        let plan: FaultPlan = "slow=1,slow_ms=50".parse().expect("plan");
+        assert_eq!(plan.slow_delay, Duration::from_millis(50));
+        for bad in ["500", "teapot=0.1", "500=x", "500=2", "500=0.6,429=0.6"] {
+            assert!(bad.parse::<FaultPlan>().is_err(), "{bad}");
+        }
+        assert!("".parse::<FaultPlan>().expect("empty").is_empty());
+    }
+
+    #[test]
+    fn draws_match_the_rates() {
+        let plan: FaultPlan = "500=0.2,reset=0.05".parse().expect("plan");
+        let mut rng = Rng::new(7);
+        let n = 100_000;
+        let mut counts = [0u32; 2];
+        for _ in 0..n {
+            match plan.draw(&mut rng) {
+                Some(FaultKind::Status500) => counts[0] += 1,
+                Some(FaultKind::Reset) => counts[1] += 1,
+                Some(other) => panic!("{other} was not asked for"),
+                None => {}
+            }
+        }
+        let r500 = f64::from(counts[0]) / f64::from(n);
+        let reset = f64::from(counts[1]) / f64::from(n);
+        assert!((r500 - 0.2).abs() < 0.01, "{r500}");
+        assert!((reset - 0.05).abs() < 0.005, "{reset}");
+    }
+}

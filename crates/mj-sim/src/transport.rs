@@ -1,0 +1,146 @@
+//! The simulator as a transport: no socket, same answers, faults turned into the transport
+//! errors a real client library would report.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use mj_proto::{AsyncTransport, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+
+use crate::clock::Clock;
+use crate::config::SimConfig;
+use crate::simulator::{Delivery, Notification, Simulator};
+use crate::stats::Stats;
+
+/// An in-process [`Transport`] and [`AsyncTransport`] over a [`Simulator`].
+///
+/// ```
+/// use mj_proto::prelude::*;
+/// use mj_proto::Transport;
+/// use mj_sim::{SimConfig, SimTransport};
+///
+/// let transport = SimTransport::manual(SimConfig::new("http://sim.local"), 1_700_000_000_000);
+/// let config = Config::new("http://sim.local")?;
+/// let imagine = Imagine::new("a red fox");
+/// let submitted = config.parse(&imagine, transport.send(config.build(&imagine)?)?)?;
+/// transport.sleep(std::time::Duration::from_secs(60)); // instant: the clock is manual
+/// let fetch = Fetch::new(&submitted.task_id);
+/// let task = config.parse(&fetch, transport.send(config.build(&fetch)?)?)?.expect("exists");
+/// assert_eq!(task.status, TaskStatus::Success);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SimTransport {
+    sim: Arc<Mutex<Simulator>>,
+    clock: Clock,
+    timeout: Duration,
+}
+
+impl SimTransport {
+    /// A transport over a new simulator on the system clock.
+    pub fn new(config: SimConfig) -> Self {
+        Self::with_clock(config, Clock::System)
+    }
+
+    /// A transport over a new simulator on a manual clock starting at `epoch_ms`.
+    pub fn manual(config: SimConfig, epoch_ms: u64) -> Self {
+        Self::with_clock(config, Clock::manual(epoch_ms))
+    }
+
+    /// A transport over a new simulator on `clock`.
+    pub fn with_clock(config: SimConfig, clock: Clock) -> Self {
+        Self { sim: Arc::new(Mutex::new(Simulator::new(config))), clock, timeout: Duration::from_secs(30) }
+    }
+
+    /// Answers later than `timeout` become timeouts (30 s unless set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The simulator's counters.
+    pub fn stats(&self) -> Stats {
+        self.lock().stats().clone()
+    }
+
+    /// Webhook POSTs due now (the in-process transport delivers none by itself).
+    pub fn take_notifications(&self) -> Vec<Notification> {
+        let now = self.clock.now_ms();
+        self.lock().poll_notifications(now)
+    }
+
+    /// Runs `f` on the simulator.
+    pub fn with_simulator<R>(&self, f: impl FnOnce(&mut Simulator) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Simulator> {
+        // A panic while holding the lock cannot leave the store half-written in a way
+        // that matters to a test double, so a poisoned lock is taken over.
+        self.sim.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// One exchange; `Some(delay)` when the answer is late and must be waited for.
+    fn exchange(&self, request: &HttpRequest) -> (Result<HttpResponse, TransportError>, Option<Duration>) {
+        let now = self.clock.now_ms();
+        let reply = self.lock().handle(request, now);
+        match reply.delivery {
+            Delivery::Normal => (Ok(reply.response), None),
+            Delivery::Slow(delay) if delay >= self.timeout => (
+                Err(TransportError::new(TransportErrorKind::Timeout, "no answer within the timeout (simulated)")),
+                Some(self.timeout),
+            ),
+            Delivery::Slow(delay) => (Ok(reply.response), Some(delay)),
+            Delivery::Truncate => (
+                Err(TransportError::new(
+                    TransportErrorKind::Interrupted,
+                    "the body ended early (simulated truncation)",
+                )),
+                None,
+            ),
+            Delivery::Reset => (
+                Err(TransportError::new(TransportErrorKind::Interrupted, "connection reset by peer (simulated)")),
+                None,
+            ),
+        }
+    }
+}
+
+impl Transport for SimTransport {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (result, delay) = self.exchange(&request);
+        if let Some(delay) = delay {
+            Transport::sleep(self, delay);
+        }
+        result
+    }
+
+    fn sleep(&self, duration: Duration) {
+        match &self.clock {
+            Clock::Manual(_) => self.clock.advance(duration),
+            Clock::System => std::thread::sleep(duration),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncTransport for SimTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let (result, delay) = self.exchange(&request);
+        if let Some(delay) = delay {
+            AsyncTransport::sleep(self, delay).await;
+        }
+        result
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        match &self.clock {
+            Clock::Manual(_) => self.clock.advance(duration),
+            Clock::System => tokio::time::sleep(duration).await,
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! mj-proto reads every flavor of mj-sim: the client's parsers against the simulator's
+//! quirks, through the in-process transport on a manual clock.
+
+use std::time::Duration;
+
+use mj_proto::prelude::*;
+use mj_proto::{Transport, TransportErrorKind};
+use mj_sim::{Flavor, SimConfig, SimTransport};
+
+const KEY: &str = "sk-flavor-test";
+
+fn auth_for(flavor: Flavor) -> AuthStyle {
+    match flavor {
+        Flavor::Plus | Flavor::Novicezk => AuthStyle::MjApiSecret,
+        Flavor::Trueai => AuthStyle::RawAuthorization,
+        Flavor::Newapi | Flavor::Reseller => AuthStyle::Bearer,
+    }
+}
+
+fn setup(flavor: Flavor) -> (SimTransport, Config) {
+    let transport =
+        SimTransport::manual(SimConfig::new("http://sim.test").flavor(flavor).api_key(KEY), 1_800_000_000_000);
+    let config = Config::new("http://sim.test")
+        .and_then(|c| c.with_api_key(KEY))
+        .map(|c| c.with_auth_style(auth_for(flavor)))
+        .expect("config");
+    (transport, config)
+}
+
+fn call<E: Endpoint>(t: &SimTransport, c: &Config, e: &E) -> Result<E::Output, Error> {
+    c.parse(e, t.send(c.build(e)?)?)
+}
+
+fn wait(t: &SimTransport, c: &Config, id: &str) -> Task {
+    for _ in 0..200 {
+        let task = call(t, c, &Fetch::new(id)).expect("fetch").expect("exists");
+        if task.is_terminal() {
+            return task;
+        }
+        t.sleep(Duration::from_secs(3));
+    }
+    panic!("task {id} never finished");
+}
+
+#[test]
+fn every_flavor_round_trips_through_the_client() {
+    for flavor in Flavor::ALL {
+        let (t, c) = setup(flavor);
+        let submitted = call(&t, &c, &Imagine::new("a red fox").state("s-1")).expect("submitted");
+        let task = wait(&t, &c, &submitted.task_id);
+        assert_eq!(task.status, TaskStatus::Success, "{flavor}");
+        assert_eq!(task.progress_percent(), Some(100));
+        assert!(task.finish_time > task.start_time, "{flavor}");
+        assert_eq!(task.result_image_urls().len(), if flavor == Flavor::Trueai { 4 } else { 1 }, "{flavor}");
+
+        let child = if flavor == Flavor::Novicezk {
+            assert!(task.buttons.is_empty());
+            call(&t, &c, &Change::upscale(&task.id, 1)).expect("U1 by change")
+        } else {
+            let u1 = task.upscale(1).unwrap_or_else(|| panic!("{flavor}: U1 in {:?}", task.buttons));
+            call(&t, &c, &u1).expect("U1 pressed")
+        };
+        let upscale = wait(&t, &c, &child.task_id);
+        assert_eq!(upscale.action, Some(TaskAction::Upscale), "{flavor}");
+
+        let both =
+            call(&t, &c, &ListByCondition::new([task.id.clone(), upscale.id.clone(), "nope".into()])).expect("batch");
+        assert_eq!(both.len(), 2, "{flavor}");
+        assert_eq!(call(&t, &c, &Fetch::new("404404")).expect("not found is not an error"), None, "{flavor}");
+    }
+}
+
+#[test]
+fn wrong_credentials_are_unauthorized_in_every_flavor() {
+    for flavor in Flavor::ALL {
+        let (t, c) = setup(flavor);
+        let wrong = c.clone().with_api_key("sk-wrong").expect("key");
+        let e = call(&t, &wrong, &Fetch::new("1")).expect_err("refused");
+        assert_eq!(e.kind(), ErrorKind::Unauthorized, "{flavor}: {e}");
+        assert!(!e.to_string().contains("sk-wrong"));
+    }
+    // trueai reads Authorization raw: the default Bearer style is refused there.
+    let (t, c) = setup(Flavor::Trueai);
+    let bearer = c.with_auth_style(AuthStyle::Bearer);
+    assert_eq!(call(&t, &bearer, &Fetch::new("1")).expect_err("bearer").kind(), ErrorKind::Unauthorized);
+}
+
+#[test]
+fn refusals_and_modal_flows_are_typed() {
+    let (t, c) = setup(Flavor::Plus);
+    let banned = call(&t, &c, &Imagine::new("a nude statue")).expect_err("banned");
+    assert_eq!(banned.code(), Some(mj_proto::ReturnCode::BannedPrompt));
+    let grid = wait(&t, &c, &call(&t, &c, &Imagine::new("a fox")).expect("ok").task_id);
+    let up = wait(&t, &c, &call(&t, &c, &grid.upscale(2).expect("U2")).expect("ok").task_id);
+    let zoom = call(&t, &c, &up.action(&ButtonKind::CustomZoom).expect("custom zoom")).expect("modal");
+    assert!(zoom.may_need_input());
+    let waiting = call(&t, &c, &Fetch::new(&zoom.task_id)).expect("fetch").expect("exists");
+    assert!(waiting.needs_input());
+    call(&t, &c, &Modal::new(&zoom.task_id).prompt("a fox --zoom 1.5")).expect("confirmed");
+    assert_eq!(wait(&t, &c, &zoom.task_id).status, TaskStatus::Success);
+
+    let seed = call(&t, &c, &ImageSeed::new(&grid.id)).expect("seed");
+    assert!(seed.parse::<u64>().is_ok());
+    let page = call(&t, &c, &Query::new().with_state("nobody")).expect("page");
+    assert!(page.content.is_empty() && page.is_last());
+    let all = call(&t, &c, &Query::new().page(0, 2)).expect("page");
+    assert_eq!((all.content.len(), all.next_number()), (2, Some(1)));
+}
+
+#[test]
+fn simulated_faults_become_transport_errors() {
+    let t = SimTransport::manual(SimConfig::new("http://sim.test").faults("reset=1".parse().expect("plan")), 0);
+    let c = Config::new("http://sim.test").expect("config");
+    let e = call(&t, &c, &Imagine::new("x")).expect_err("reset");
+    assert_eq!(e.kind(), ErrorKind::Interrupted);
+    assert!(e.outcome_unknown());
+    assert_eq!(t.stats().total_tasks(), 1, "the task exists although the answer was lost");
+
+    let slow = SimTransport::manual(SimConfig::new("http://sim.test").faults("slow=1".parse().expect("plan")), 0)
+        .timeout(Duration::from_secs(1));
+    let e = call(&slow, &c, &Fetch::new("1")).expect_err("timeout");
+    assert!(matches!(&e, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout), "{e}");
+    let html = SimTransport::manual(SimConfig::new("http://sim.test").faults("html=1".parse().expect("plan")), 0);
+    assert_eq!(call(&html, &c, &Fetch::new("1")).expect_err("html").kind(), ErrorKind::WrongBaseUrl);
+}
