@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::model::{Properties, ReturnCode, SubmitValue};
+use crate::model::{Properties, ReturnCode, SubmitValue, Task};
 use crate::secret::{scrub_bytes, scrub_text};
 use crate::transport::{TransportError, TransportErrorKind};
 
@@ -89,6 +89,14 @@ pub enum BuildError {
     Url {
         /// The JSON field.
         field: &'static str,
+    },
+    /// The task has no button of the kind asked for.
+    #[error("the task has no {wanted} button (it has: {available})")]
+    NoSuchButton {
+        /// The kind asked for.
+        wanted: String,
+        /// The buttons the task has.
+        available: String,
     },
     /// The request could not be assembled (a path that is not a valid URI).
     #[error("could not assemble the request: {0}")]
@@ -236,6 +244,46 @@ pub enum Error {
         /// What the endpoint expected.
         expected: &'static str,
     },
+    /// A submit's answer was lost (timeout, dropped connection, 5xx) and the server offers
+    /// no way to look the task up by its correlation token: it may or may not exist.
+    /// Re-sending could create and bill a second task, so mj does not.
+    #[error(
+        "the submit's outcome is unknown (its answer was lost and this server cannot look tasks up by state): \
+         search for state `{token}` before submitting again ({cause})"
+    )]
+    OutcomeUnknown {
+        /// The correlation token sent in `state`.
+        token: String,
+        /// What lost the answer.
+        cause: Box<Error>,
+    },
+    /// The task ended in FAILURE or CANCEL.
+    #[error("task {} ended in {}: {}", .0.id, .0.status, .0.fail_reason.as_deref().unwrap_or("no reason given"))]
+    TaskFailed(Box<Task>),
+    /// The task waits in MODAL for `/mj/submit/modal` (Custom Zoom, Vary (Region), remix).
+    #[error("task {} needs input: confirm it with a modal request (a prompt, or a mask for Vary (Region))", .0.id)]
+    NeedsInput(Box<Task>),
+    /// The wait's deadline passed first.
+    #[error(
+        "gave up waiting after {} s{}",
+        waited.as_secs(),
+        last.as_ref().map(|t| format!(": task {} was {} at {}", t.id, t.status, t.progress.as_deref().unwrap_or("?"))).unwrap_or_default()
+    )]
+    WaitTimeout {
+        /// The last state seen, if any.
+        last: Option<Box<Task>>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+    /// The server does not know the task (after the grace period a new task gets).
+    #[error("the server does not know task {id}")]
+    TaskNotFound {
+        /// The id.
+        id: String,
+    },
+    /// A plan was polled after it had finished (a driver bug, not a server problem).
+    #[error("the plan has already finished")]
+    PlanFinished,
     /// The body did not decode.
     #[error(
         "could not decode the {} at `{}`: {}{} (body starts `{}`)",
@@ -276,6 +324,18 @@ pub enum ErrorKind {
     Unexpected,
     /// A body that did not decode, or was missing.
     Decode,
+    /// A submit whose answer was lost, with no way to look it up.
+    OutcomeUnknown,
+    /// The task failed or was cancelled.
+    TaskFailed,
+    /// The task waits for modal input.
+    NeedsInput,
+    /// A wait's deadline passed.
+    WaitTimeout,
+    /// The server does not know the task.
+    TaskNotFound,
+    /// A plan was misused.
+    Usage,
 }
 
 impl Error {
@@ -299,6 +359,12 @@ impl Error {
             Self::Unexpected(_) => ErrorKind::Unexpected,
             Self::Decode(d) if d.truncated => ErrorKind::Interrupted,
             Self::EmptyBody { .. } | Self::Decode(_) => ErrorKind::Decode,
+            Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Self::TaskFailed(_) => ErrorKind::TaskFailed,
+            Self::NeedsInput(_) => ErrorKind::NeedsInput,
+            Self::WaitTimeout { .. } => ErrorKind::WaitTimeout,
+            Self::TaskNotFound { .. } => ErrorKind::TaskNotFound,
+            Self::PlanFinished => ErrorKind::Usage,
         }
     }
 
@@ -333,7 +399,15 @@ impl Error {
             Self::Rejected(r) => Some(r.status),
             Self::EmptyBody { status, .. } => Some(*status),
             Self::Decode(d) => Some(d.status),
-            Self::Config(_) | Self::Build(_) | Self::Transport(_) => None,
+            Self::OutcomeUnknown { cause, .. } => cause.status(),
+            Self::Config(_)
+            | Self::Build(_)
+            | Self::Transport(_)
+            | Self::TaskFailed(_)
+            | Self::NeedsInput(_)
+            | Self::WaitTimeout { .. }
+            | Self::TaskNotFound { .. }
+            | Self::PlanFinished => None,
         }
     }
 
@@ -355,6 +429,9 @@ impl Error {
 
     /// The same error with every occurrence of `secret` replaced by `[redacted]`.
     pub fn redacted(mut self, secret: &str) -> Self {
+        if let Self::OutcomeUnknown { token, cause } = self {
+            return Self::OutcomeUnknown { token, cause: Box::new(cause.redacted(secret)) };
+        }
         match &mut self {
             Self::Unauthorized(a) | Self::RateLimited(a) | Self::Server(a) | Self::Html(a) | Self::Unexpected(a) => {
                 a.redact(secret)
@@ -376,7 +453,15 @@ impl Error {
                 scrub_bytes(&mut d.body, secret);
             }
             Self::Transport(t) => t.redact(secret),
-            Self::Config(_) | Self::Build(_) | Self::EmptyBody { .. } => {}
+            Self::Config(_)
+            | Self::Build(_)
+            | Self::EmptyBody { .. }
+            | Self::TaskFailed(_)
+            | Self::NeedsInput(_)
+            | Self::WaitTimeout { .. }
+            | Self::TaskNotFound { .. }
+            | Self::OutcomeUnknown { .. }
+            | Self::PlanFinished => {}
         }
         self
     }

@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod client;
 mod config;
 pub mod data_url;
 pub mod endpoint;
@@ -39,6 +40,7 @@ mod error;
 pub mod inspect;
 mod lenient;
 pub mod model;
+pub mod plan;
 mod response;
 mod secret;
 mod transport;
@@ -46,6 +48,7 @@ mod validate;
 pub mod webhook;
 mod wire;
 
+pub use client::{AsyncClient, Client, Settings};
 pub use config::{AuthStyle, Config, DEFAULT_USER_AGENT};
 pub use endpoint::Endpoint;
 pub use error::{Answer, BuildError, ConfigError, DecodeError, Error, ErrorKind, Rejection};
@@ -66,5 +69,6 @@ pub mod prelude {
         AccountFilter, BlendDimensions, BotType, Button, ButtonKind, Page, SpeedMode, SubmitOutcome, Submitted, Task,
         TaskAction, TaskStatus,
     };
-    pub use crate::{AuthStyle, Config, Endpoint, Error, ErrorKind};
+    pub use crate::plan::{Lookup, RetryPolicy, WaitOptions, WatchOptions};
+    pub use crate::{AsyncClient, AuthStyle, Client, Config, Endpoint, Error, ErrorKind, Settings};
 }

@@ -26,7 +26,9 @@ pub(crate) fn payload(response: &HttpResponse) -> Result<Payload<'_>, Error> {
     let status = response.status();
     let body = trim(response.body());
     if is_html(response.headers(), body) {
-        return Err(Error::Html(Box::new(Answer::new(status, None, body))));
+        let answer = Box::new(Answer::new(status, None, body));
+        // A 5xx page comes from a proxy in trouble; other pages mean the URL is wrong.
+        return Err(if status.is_server_error() { Error::Server(answer) } else { Error::Html(answer) });
     }
     if status.is_success() {
         return Ok(if body.is_empty() { Payload::Empty } else { Payload::Json(body) });

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::secret::scrub_text;
 use crate::wire::{HttpRequest, HttpResponse};
@@ -18,6 +18,11 @@ pub trait Transport {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
     /// Waits for `duration` (between retries and polls).
     fn sleep(&self, duration: Duration);
+    /// The current time for deadlines and backoff; a simulated transport can return
+    /// simulated time.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
 }
 
 /// The async form of [`Transport`]: mj-reqwest, mj-sim's in-process transport, or your
@@ -28,6 +33,11 @@ pub trait AsyncTransport: Send + Sync {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
     /// Waits for `duration` on the runtime's timer.
     async fn sleep(&self, duration: Duration);
+    /// The current time for deadlines and backoff; a simulated transport can return
+    /// simulated time.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
 }
 
 macro_rules! forward_transport {
@@ -38,6 +48,9 @@ macro_rules! forward_transport {
             }
             fn sleep(&self, duration: Duration) {
                 (**self).sleep(duration)
+            }
+            fn now(&self) -> Instant {
+                (**self).now()
             }
         }
     )*};
@@ -52,6 +65,9 @@ impl<T: AsyncTransport + ?Sized> AsyncTransport for Arc<T> {
     async fn sleep(&self, duration: Duration) {
         (**self).sleep(duration).await
     }
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
 }
 
 #[async_trait::async_trait]
@@ -61,6 +77,9 @@ impl<T: AsyncTransport + ?Sized> AsyncTransport for Box<T> {
     }
     async fn sleep(&self, duration: Duration) {
         (**self).sleep(duration).await
+    }
+    fn now(&self) -> Instant {
+        (**self).now()
     }
 }
 

@@ -939,10 +939,12 @@ impl Simulator {
     fn cancel(&mut self, id: &str, now: u64) -> HttpResponse {
         let flavor = self.config.flavor;
         let Some(task) = self.tasks.get_mut(id) else { return reply::missing_parent(flavor) };
-        if task.at(now).is_terminal() {
+        let snapshot = task.at(now);
+        // Cancelling twice is harmless; cancelling a finished task is refused.
+        if snapshot.is_terminal() && snapshot.status != "CANCEL" {
             return reply::refuse(4, "任务状态错误", Map::new());
         }
-        task.cancelled_at = Some(now);
+        task.cancelled_at.get_or_insert(now);
         match flavor {
             Flavor::Trueai => reply::empty(200),
             _ => reply::json(200, &json!({"code": 1, "description": "成功"})),

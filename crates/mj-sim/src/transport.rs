@@ -2,7 +2,7 @@
 //! errors a real client library would report.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mj_proto::{AsyncTransport, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
@@ -33,6 +33,8 @@ pub struct SimTransport {
     sim: Arc<Mutex<Simulator>>,
     clock: Clock,
     timeout: Duration,
+    /// An instant and the clock's reading then, to turn simulated time into instants.
+    origin: (Instant, u64),
 }
 
 impl SimTransport {
@@ -48,7 +50,8 @@ impl SimTransport {
 
     /// A transport over a new simulator on `clock`.
     pub fn with_clock(config: SimConfig, clock: Clock) -> Self {
-        Self { sim: Arc::new(Mutex::new(Simulator::new(config))), clock, timeout: Duration::from_secs(30) }
+        let origin = (Instant::now(), clock.now_ms());
+        Self { sim: Arc::new(Mutex::new(Simulator::new(config))), clock, timeout: Duration::from_secs(30), origin }
     }
 
     /// Answers later than `timeout` become timeouts (30 s unless set).
@@ -76,6 +79,16 @@ impl SimTransport {
     /// Runs `f` on the simulator.
     pub fn with_simulator<R>(&self, f: impl FnOnce(&mut Simulator) -> R) -> R {
         f(&mut self.lock())
+    }
+
+    /// The clock's time as an instant (simulated time on a manual clock).
+    fn instant(&self) -> Instant {
+        match self.clock {
+            Clock::System => Instant::now(),
+            Clock::Manual(_) => {
+                self.origin.0 + Duration::from_millis(self.clock.now_ms().saturating_sub(self.origin.1))
+            }
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Simulator> {
@@ -125,6 +138,10 @@ impl Transport for SimTransport {
             Clock::System => std::thread::sleep(duration),
         }
     }
+
+    fn now(&self) -> Instant {
+        self.instant()
+    }
 }
 
 #[async_trait::async_trait]
@@ -142,5 +159,9 @@ impl AsyncTransport for SimTransport {
             Clock::Manual(_) => self.clock.advance(duration),
             Clock::System => tokio::time::sleep(duration).await,
         }
+    }
+
+    fn now(&self) -> Instant {
+        self.instant()
     }
 }

@@ -231,7 +231,9 @@ fn describe_shorten_blend_video_seed_and_cancel() {
     h.advance(60_000);
     assert_eq!(h.fetch(&c)["status"], "CANCEL");
     let (_, again) = h.json("POST", &format!("/mj/task/{c}/cancel"), None);
-    assert_eq!(again["code"], 4);
+    assert_eq!(again["code"], 1, "cancelling twice is harmless");
+    let (_, finished) = h.json("POST", &format!("/mj/task/{id}/cancel"), None);
+    assert_eq!(finished["code"], 4, "a finished task cannot be cancelled");
 }
 
 #[test]

@@ -52,4 +52,4 @@ impl Modal {
     }
 }
 
-submit_endpoint!(Modal, "modal", "/submit/modal");
+submit_endpoint!(Modal, "modal", "/submit/modal", |modal| Some(modal.task_id.as_str()));

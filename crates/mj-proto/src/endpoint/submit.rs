@@ -53,6 +53,12 @@ pub trait Submit: Endpoint<Output = Submitted> {
     /// The optional fields, to change.
     fn options_mut(&mut self) -> &mut SubmitOptions;
 
+    /// The existing task this submit continues instead of creating one (a modal
+    /// confirmation), so that a lost answer is resolved by fetching that task.
+    fn continues_task(&self) -> Option<&str> {
+        None
+    }
+
     /// Sets `state`.
     fn state(mut self, state: impl Into<String>) -> Self
     where
@@ -94,6 +100,9 @@ pub trait Submit: Endpoint<Output = Submitted> {
 /// field and a `check` method: POST to `$path`, answer [`Submitted`], never idempotent.
 macro_rules! submit_endpoint {
     ($ty:ty, $name:literal, $path:literal) => {
+        $crate::endpoint::submit::submit_endpoint!($ty, $name, $path, |_request| None);
+    };
+    ($ty:ty, $name:literal, $path:literal, |$this:ident| $continues:expr) => {
         impl $crate::endpoint::Endpoint for $ty {
             type Output = $crate::model::Submitted;
 
@@ -118,6 +127,10 @@ macro_rules! submit_endpoint {
             }
             fn options_mut(&mut self) -> &mut $crate::endpoint::SubmitOptions {
                 &mut self.options
+            }
+            fn continues_task(&self) -> Option<&str> {
+                let $this = self;
+                $continues
             }
         }
     };

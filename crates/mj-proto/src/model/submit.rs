@@ -208,6 +208,9 @@ pub enum SubmitOutcome {
         /// `properties.imageUrl` (old novicezk).
         image_url: Option<String>,
     },
+    /// The answer was lost (timeout, dropped connection, 5xx); the task was found by its
+    /// correlation token and adopted instead of being submitted again.
+    Recovered,
 }
 
 /// An accepted submit: the new (or existing) task and how the server took it.

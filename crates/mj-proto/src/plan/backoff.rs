@@ -1,0 +1,198 @@
+//! When to try again, and how long to wait first.
+
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind};
+use crate::model::ReturnCode;
+
+/// Retry limits and pacing. Retries back off exponentially with decorrelated jitter,
+/// honour the server's `Retry-After` (clamped), and stop at either cap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Tries in all, the first one included.
+    pub max_attempts: u32,
+    /// No retry starts after this much time since the first try.
+    pub max_elapsed: Duration,
+    /// The smallest pause.
+    pub initial_backoff: Duration,
+    /// The largest pause of mj's own choosing.
+    pub max_backoff: Duration,
+    /// The largest `Retry-After` honoured.
+    pub max_retry_after: Duration,
+    /// Seeds the jitter (clients seed it from the clock; tests pick one).
+    pub seed: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 6,
+            max_elapsed: Duration::from_secs(120),
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(15),
+            max_retry_after: Duration::from_secs(60),
+            seed: 0x6d6a_2d72_6574_7279,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retries.
+    pub fn none() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Sets the number of tries.
+    pub fn attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts.max(1);
+        self
+    }
+
+    /// Sets the time cap.
+    pub fn elapsed(mut self, max_elapsed: Duration) -> Self {
+        self.max_elapsed = max_elapsed;
+        self
+    }
+
+    /// Sets the jitter seed.
+    pub fn seeded(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// What an error means for another try.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Safe to send again, after the server's delay if it gave one.
+    Retry(Option<Duration>),
+    /// The request may have been handled: sending it again could do it twice.
+    Ambiguous,
+    /// Trying again cannot help.
+    GiveUp,
+}
+
+/// Judges `error` for a request that is (or is not) idempotent.
+pub(crate) fn judge(error: &Error, idempotent: bool) -> Verdict {
+    let after = error.retry_after();
+    match error.kind() {
+        // Nothing reached the server, or it refused before handling.
+        ErrorKind::Connect | ErrorKind::RateLimited => Verdict::Retry(after),
+        ErrorKind::Rejected => match error.code() {
+            Some(ReturnCode::QueueRejected | ReturnCode::RateLimited | ReturnCode::Failure) => Verdict::Retry(after),
+            Some(ReturnCode::GatewayError) if idempotent => Verdict::Retry(after),
+            Some(ReturnCode::GatewayError) => Verdict::Ambiguous,
+            _ => Verdict::GiveUp,
+        },
+        ErrorKind::Timeout | ErrorKind::Interrupted | ErrorKind::Server if idempotent => Verdict::Retry(after),
+        ErrorKind::Timeout | ErrorKind::Interrupted | ErrorKind::Server => Verdict::Ambiguous,
+        _ => Verdict::GiveUp,
+    }
+}
+
+/// Decorrelated-jitter backoff: each pause is random between the initial pause and three
+/// times the previous one, capped.
+#[derive(Clone, Debug)]
+pub(crate) struct Backoff {
+    state: u64,
+    previous: Duration,
+}
+
+impl Backoff {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self { state: seed | 1, previous: Duration::ZERO }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Random 64 bits (for correlation tokens).
+    pub(crate) fn token(&mut self) -> u64 {
+        self.next_u64()
+    }
+
+    /// The next pause: the server's delay (clamped) when it gave one, else jittered.
+    pub(crate) fn next(&mut self, policy: &RetryPolicy, server_delay: Option<Duration>) -> Duration {
+        if let Some(delay) = server_delay {
+            let delay = delay.min(policy.max_retry_after);
+            self.previous = delay;
+            return delay;
+        }
+        let low = policy.initial_backoff.as_millis() as u64;
+        let high = (self.previous.as_millis() as u64).saturating_mul(3).max(low + 1);
+        let pick = low + self.next_u64() % (high - low);
+        let pause = Duration::from_millis(pick).min(policy.max_backoff);
+        self.previous = pause;
+        pause
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_jittered_and_capped() {
+        let policy = RetryPolicy::default();
+        let mut b = Backoff::new(7);
+        let pauses: Vec<Duration> = (0..12).map(|_| b.next(&policy, None)).collect();
+        assert!(pauses.iter().all(|p| *p >= policy.initial_backoff && *p <= policy.max_backoff), "{pauses:?}");
+        assert!(pauses.iter().skip(6).any(|p| *p > Duration::from_secs(2)), "grows: {pauses:?}");
+        let mut same = Backoff::new(7);
+        assert_eq!(pauses, (0..12).map(|_| same.next(&policy, None)).collect::<Vec<_>>(), "seeded");
+        assert_eq!(b.next(&policy, Some(Duration::from_secs(2))), Duration::from_secs(2));
+        assert_eq!(b.next(&policy, Some(Duration::from_secs(3600))), policy.max_retry_after);
+    }
+}
+
+/// Attempts and time spent, against a [`RetryPolicy`].
+#[derive(Clone, Debug)]
+pub(crate) struct Budget {
+    policy: RetryPolicy,
+    backoff: Backoff,
+    attempts: u32,
+    started: Option<std::time::Instant>,
+}
+
+impl Budget {
+    pub(crate) fn new(policy: RetryPolicy) -> Self {
+        Self { backoff: Backoff::new(policy.seed), policy, attempts: 0, started: None }
+    }
+
+    /// Counts a try starting at `now`.
+    pub(crate) fn attempt(&mut self, now: std::time::Instant) {
+        self.started.get_or_insert(now);
+        self.attempts += 1;
+    }
+
+    /// Forgets the tries so far (a wait counts only consecutive failures).
+    pub(crate) fn reset(&mut self) {
+        self.attempts = 0;
+        self.started = None;
+    }
+
+    /// When to try again, or `None` when the budget is spent.
+    pub(crate) fn retry_at(
+        &mut self,
+        now: std::time::Instant,
+        server_delay: Option<Duration>,
+    ) -> Option<std::time::Instant> {
+        if self.attempts >= self.policy.max_attempts {
+            return None;
+        }
+        let pause = self.backoff.next(&self.policy, server_delay);
+        let at = now + pause;
+        let started = *self.started.get_or_insert(now);
+        (at.saturating_duration_since(started) <= self.policy.max_elapsed).then_some(at)
+    }
+
+    /// Random 64 bits from the jitter source.
+    pub(crate) fn random(&mut self) -> u64 {
+        self.backoff.token()
+    }
+}

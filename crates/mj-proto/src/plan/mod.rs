@@ -1,0 +1,67 @@
+//! Retry, exactly-once submit, waiting and batch watching as sans-IO state machines.
+//!
+//! A driver loops: `poll(now)` says what to do next ([`Step`]); after a `Send` the driver
+//! performs the exchange and feeds the result to `handle(result, now)`. Plans never read
+//! the clock or sleep, so tests run ten minutes of waiting in microseconds; the blocking
+//! and async [`Client`](crate::Client)s are the only code that does.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use mj_proto::plan::{Plan, RetryPlan, RetryPolicy, Step};
+//! use mj_proto::{Config, endpoint::Fetch};
+//!
+//! let config = Config::new("http://127.0.0.1:8080")?;
+//! let fetch = Fetch::new("1");
+//! let mut plan = RetryPlan::new(&config, &fetch, RetryPolicy::default());
+//! let t0 = Instant::now();
+//! let Step::Send(_request) = plan.poll(t0) else { unreachable!() };
+//! let busy = http::Response::builder().status(503).body(Vec::new())?;
+//! plan.handle(Ok(busy), t0);
+//! assert!(matches!(plan.poll(t0), Step::Sleep(until) if until > t0)); // backing off
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod backoff;
+mod retry;
+mod submit;
+mod wait;
+mod watch;
+
+use std::time::Instant;
+
+pub use backoff::RetryPolicy;
+pub use retry::RetryPlan;
+pub use submit::{Lookup, SubmitPlan};
+pub use wait::{WaitOptions, WaitPlan};
+pub use watch::{WatchOptions, WatchPlan, WatchReport};
+
+use crate::error::Error;
+use crate::transport::TransportError;
+use crate::wire::{HttpRequest, HttpResponse};
+
+/// What a plan wants next.
+#[derive(Debug)]
+pub enum Step<T, E = std::convert::Infallible> {
+    /// Perform this exchange and feed the result to [`Plan::handle`].
+    Send(HttpRequest),
+    /// Wait until this instant, then poll again.
+    Sleep(Instant),
+    /// Something the caller may want to see (a progress update), then poll again.
+    Event(E),
+    /// Finished.
+    Done(Result<T, Error>),
+}
+
+/// A sans-IO state machine driven by a [`Client`](crate::Client) or your own loop.
+pub trait Plan {
+    /// What the plan produces.
+    type Output;
+    /// What it reports on the way.
+    type Event;
+
+    /// The next step at `now`.
+    fn poll(&mut self, now: Instant) -> Step<Self::Output, Self::Event>;
+
+    /// The result of the exchange the last [`Step::Send`] asked for.
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant);
+}

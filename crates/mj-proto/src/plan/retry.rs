@@ -1,0 +1,78 @@
+//! One endpoint call with retries: what `Client::execute` runs.
+
+use std::time::Instant;
+
+use super::backoff::{Budget, Verdict, judge};
+use super::{Plan, RetryPolicy, Step};
+use crate::config::Config;
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::transport::TransportError;
+use crate::wire::HttpResponse;
+
+/// Calls `endpoint`, retrying what is safe to retry: connect failures and 429 always;
+/// timeouts, dropped connections, truncated bodies and 5xx only when the endpoint is
+/// idempotent; other 4xx never. The request is rebuilt for every try.
+#[derive(Debug)]
+pub struct RetryPlan<'a, E: Endpoint> {
+    config: &'a Config,
+    endpoint: &'a E,
+    budget: Budget,
+    phase: Phase<E::Output>,
+}
+
+#[derive(Debug)]
+enum Phase<T> {
+    Ready,
+    Waiting,
+    Sleeping(Instant),
+    Finished(Option<Result<T, Error>>),
+}
+
+impl<'a, E: Endpoint> RetryPlan<'a, E> {
+    /// A plan for one call of `endpoint`.
+    pub fn new(config: &'a Config, endpoint: &'a E, policy: RetryPolicy) -> Self {
+        Self { config, endpoint, budget: Budget::new(policy), phase: Phase::Ready }
+    }
+}
+
+impl<E: Endpoint> Plan for RetryPlan<'_, E> {
+    type Output = E::Output;
+    type Event = std::convert::Infallible;
+
+    fn poll(&mut self, now: Instant) -> Step<E::Output, Self::Event> {
+        match &mut self.phase {
+            Phase::Sleeping(until) if now < *until => Step::Sleep(*until),
+            Phase::Ready | Phase::Sleeping(_) => match self.config.build(self.endpoint) {
+                Ok(request) => {
+                    self.budget.attempt(now);
+                    self.phase = Phase::Waiting;
+                    Step::Send(request)
+                }
+                Err(e) => {
+                    self.phase = Phase::Finished(None);
+                    Step::Done(Err(e))
+                }
+            },
+            Phase::Waiting => Step::Done(Err(Error::PlanFinished)),
+            Phase::Finished(result) => Step::Done(result.take().unwrap_or(Err(Error::PlanFinished))),
+        }
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        let parsed = match result {
+            Ok(response) => self.config.parse(self.endpoint, response),
+            Err(e) => Err(self.config.redact(e.into())),
+        };
+        self.phase = match parsed {
+            Ok(output) => Phase::Finished(Some(Ok(output))),
+            Err(error) => match judge(&error, self.endpoint.is_idempotent()) {
+                Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
+                    Some(at) => Phase::Sleeping(at),
+                    None => Phase::Finished(Some(Err(error))),
+                },
+                Verdict::Ambiguous | Verdict::GiveUp => Phase::Finished(Some(Err(error))),
+            },
+        };
+    }
+}

@@ -1,0 +1,190 @@
+//! Waiting for one task: poll until SUCCESS, FAILURE or CANCEL, with a deadline.
+
+use std::time::{Duration, Instant};
+
+use super::backoff::{Budget, Verdict, judge};
+use super::{Plan, RetryPolicy, Step};
+use crate::config::Config;
+use crate::endpoint::Fetch;
+use crate::error::Error;
+use crate::model::{Task, TaskStatus};
+use crate::transport::TransportError;
+use crate::wire::HttpResponse;
+
+/// How a wait paces itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitOptions {
+    /// Pause between polls. The servers recommend 3 to 5 s; tasks take 30 to 120 s.
+    pub interval: Duration,
+    /// Give up after this long, with [`Error::WaitTimeout`] and the last snapshot.
+    pub timeout: Duration,
+    /// How long an unknown id is tolerated (gateways list a task only after their own
+    /// first poll); after that the wait ends with [`Error::TaskNotFound`].
+    pub not_found_grace: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(4),
+            timeout: Duration::from_secs(600),
+            not_found_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl WaitOptions {
+    /// Sets the pause between polls.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Sets the deadline.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// Polls task `id` until it is done, reporting each change as a [`Step::Event`].
+///
+/// SUCCESS gives the task; FAILURE and CANCEL give [`Error::TaskFailed`]; MODAL gives
+/// [`Error::NeedsInput`]; the deadline gives [`Error::WaitTimeout`]. Transient fetch
+/// errors are retried within the [`RetryPolicy`] (counted per failure streak).
+#[derive(Debug)]
+pub struct WaitPlan<'a> {
+    config: &'a Config,
+    fetch: Fetch,
+    options: WaitOptions,
+    budget: Budget,
+    started: Option<Instant>,
+    last: Option<Task>,
+    event: Option<Task>,
+    phase: Phase,
+}
+
+/// The end of a wait (boxed: a task is large).
+fn finished(result: Result<Task, Error>) -> Phase {
+    Phase::Finished(Some(Box::new(result)))
+}
+
+#[derive(Debug)]
+enum Phase {
+    Ready,
+    Waiting,
+    Sleeping(Instant),
+    Finished(Option<Box<Result<Task, Error>>>),
+}
+
+impl<'a> WaitPlan<'a> {
+    /// A wait for task `id`.
+    pub fn new(config: &'a Config, id: impl Into<String>, options: WaitOptions, policy: RetryPolicy) -> Self {
+        Self {
+            config,
+            fetch: Fetch::new(id),
+            options,
+            budget: Budget::new(policy),
+            started: None,
+            last: None,
+            event: None,
+            phase: Phase::Ready,
+        }
+    }
+
+    fn timed_out(&mut self, now: Instant) -> Phase {
+        let waited = self.started.map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+        finished(Err(Error::WaitTimeout { last: self.last.take().map(Box::new), waited }))
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.started.map(|s| s + self.options.timeout)
+    }
+
+    fn observe(&mut self, task: Task, now: Instant) -> Phase {
+        let changed = self.last.as_ref().is_none_or(|last| {
+            last.status != task.status || last.progress != task.progress || last.image_url != task.image_url
+        });
+        if changed {
+            self.event = Some(task.clone());
+        }
+        let phase = match task.status {
+            TaskStatus::Success => return finished(Ok(task)),
+            TaskStatus::Failure | TaskStatus::Cancel => {
+                return finished(Err(Error::TaskFailed(Box::new(task))));
+            }
+            TaskStatus::Modal => return finished(Err(Error::NeedsInput(Box::new(task)))),
+            _ => Phase::Sleeping(now + self.options.interval),
+        };
+        self.last = Some(task);
+        phase
+    }
+}
+
+impl Plan for WaitPlan<'_> {
+    type Output = Task;
+    type Event = Task;
+
+    fn poll(&mut self, now: Instant) -> Step<Task, Task> {
+        if let Some(task) = self.event.take() {
+            return Step::Event(task);
+        }
+        let started = *self.started.get_or_insert(now);
+        let deadline = started + self.options.timeout;
+        match &mut self.phase {
+            Phase::Finished(result) => return Step::Done(result.take().map_or(Err(Error::PlanFinished), |r| *r)),
+            Phase::Waiting => return Step::Done(Err(Error::PlanFinished)),
+            Phase::Sleeping(_) | Phase::Ready if now >= deadline => {
+                self.phase = self.timed_out(now);
+                return self.poll(now);
+            }
+            Phase::Sleeping(until) if now < *until => return Step::Sleep((*until).min(deadline)),
+            Phase::Sleeping(_) | Phase::Ready => {}
+        }
+        match self.config.build(&self.fetch) {
+            Ok(request) => {
+                self.phase = Phase::Waiting;
+                Step::Send(request)
+            }
+            Err(e) => {
+                self.phase = Phase::Finished(None);
+                Step::Done(Err(e))
+            }
+        }
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        if !matches!(self.phase, Phase::Waiting) {
+            return;
+        }
+        let fetched = match result {
+            Ok(response) => self.config.parse(&self.fetch, response),
+            Err(e) => Err(self.config.redact(e.into())),
+        };
+        self.phase = match fetched {
+            Ok(Some(task)) => {
+                self.budget.reset();
+                self.observe(task, now)
+            }
+            Ok(None) => {
+                let since = self.started.map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+                if since >= self.options.not_found_grace {
+                    finished(Err(Error::TaskNotFound { id: self.fetch.id.clone() }))
+                } else {
+                    Phase::Sleeping(now + self.options.interval)
+                }
+            }
+            Err(error) => {
+                self.budget.attempt(now);
+                match judge(&error, true) {
+                    Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
+                        Some(at) => Phase::Sleeping(at.min(self.deadline().unwrap_or(at))),
+                        None => finished(Err(error)),
+                    },
+                    _ => finished(Err(error)),
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,269 @@
+//! Watching many tasks with one `list-by-condition` request per batch per round.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::backoff::{Budget, Verdict, judge};
+use super::{Plan, RetryPolicy, Step};
+use crate::config::Config;
+use crate::endpoint::ListByCondition;
+use crate::error::Error;
+use crate::model::{Task, TaskStatus};
+use crate::transport::TransportError;
+use crate::wire::HttpResponse;
+
+/// How a watch paces itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WatchOptions {
+    /// Pause between rounds.
+    pub interval: Duration,
+    /// Give up on unfinished tasks after this long (they are reported, not an error).
+    pub timeout: Duration,
+    /// Ids per `list-by-condition` request.
+    pub batch_size: usize,
+    /// How long an id the server does not list is tolerated before it counts as unknown.
+    pub not_found_grace: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(4),
+            timeout: Duration::from_secs(600),
+            batch_size: 100,
+            not_found_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl WatchOptions {
+    /// Sets the pause between rounds.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Sets the deadline.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the ids per request.
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+}
+
+/// How a watch ended, task by task.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct WatchReport {
+    /// Tasks that ended in SUCCESS, FAILURE or CANCEL, or wait in MODAL, in the order
+    /// their ids were given.
+    pub finished: Vec<Task>,
+    /// Tasks still running at the deadline (last snapshot).
+    pub unfinished: Vec<Task>,
+    /// Ids the server never listed.
+    pub unknown: Vec<String>,
+    /// Requests made.
+    pub requests: u64,
+}
+
+impl WatchReport {
+    /// The finished task with `id`.
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.finished.iter().find(|t| t.id == id)
+    }
+
+    /// True when every task ended in SUCCESS.
+    pub fn all_succeeded(&self) -> bool {
+        self.unfinished.is_empty()
+            && self.unknown.is_empty()
+            && self.finished.iter().all(|t| t.status == TaskStatus::Success)
+    }
+}
+
+/// Follows `ids` until each is finished, unknown, or the deadline passes; reports every
+/// change as a [`Step::Event`]. Ids the server omits are retried until the grace period
+/// ends. Finishes with a [`WatchReport`]; only a non-transient request error is an `Err`.
+#[derive(Debug)]
+pub struct WatchPlan<'a> {
+    config: &'a Config,
+    options: WatchOptions,
+    budget: Budget,
+    ids: Vec<String>,
+    latest: HashMap<String, Task>,
+    resolved: HashMap<String, Resolution>,
+    round: VecDeque<Vec<String>>,
+    inflight: Option<ListByCondition>,
+    events: VecDeque<Task>,
+    started: Option<Instant>,
+    next_round: Option<Instant>,
+    /// After a transient error, no request before this instant.
+    paused_until: Option<Instant>,
+    requests: u64,
+    finished: Option<Result<WatchReport, Error>>,
+    done: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resolution {
+    Finished,
+    Unknown,
+}
+
+impl<'a> WatchPlan<'a> {
+    /// A watch over `ids` (duplicates are watched once).
+    pub fn new<I: Into<String>>(
+        config: &'a Config,
+        ids: impl IntoIterator<Item = I>,
+        options: WatchOptions,
+        policy: RetryPolicy,
+    ) -> Self {
+        let mut unique = Vec::new();
+        for id in ids.into_iter().map(Into::into) {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        Self {
+            config,
+            options,
+            budget: Budget::new(policy),
+            ids: unique,
+            latest: HashMap::new(),
+            resolved: HashMap::new(),
+            round: VecDeque::new(),
+            inflight: None,
+            events: VecDeque::new(),
+            started: None,
+            next_round: None,
+            paused_until: None,
+            requests: 0,
+            finished: None,
+            done: false,
+        }
+    }
+
+    fn report(&mut self) -> WatchReport {
+        let mut report = WatchReport { requests: self.requests, ..WatchReport::default() };
+        for id in &self.ids {
+            match (self.resolved.get(id), self.latest.remove(id)) {
+                (Some(Resolution::Finished), Some(task)) => report.finished.push(task),
+                (_, Some(task)) => report.unfinished.push(task),
+                (_, None) => report.unknown.push(id.clone()),
+            }
+        }
+        report
+    }
+
+    fn pending(&self) -> Vec<String> {
+        self.ids.iter().filter(|id| !self.resolved.contains_key(*id)).cloned().collect()
+    }
+}
+
+impl Plan for WatchPlan<'_> {
+    type Output = WatchReport;
+    type Event = Task;
+
+    fn poll(&mut self, now: Instant) -> Step<WatchReport, Task> {
+        if let Some(task) = self.events.pop_front() {
+            return Step::Event(task);
+        }
+        if self.done {
+            return Step::Done(self.finished.take().unwrap_or(Err(Error::PlanFinished)));
+        }
+        if self.inflight.is_some() {
+            return Step::Done(Err(Error::PlanFinished));
+        }
+        let started = *self.started.get_or_insert(now);
+        let pending = self.pending();
+        if pending.is_empty() || now >= started + self.options.timeout {
+            self.done = true;
+            let report = self.report();
+            return Step::Done(Ok(report));
+        }
+        if let Some(at) = self.paused_until {
+            if now < at {
+                return Step::Sleep(at.min(started + self.options.timeout));
+            }
+            self.paused_until = None;
+        }
+        if self.round.is_empty() {
+            if let Some(at) = self.next_round
+                && now < at
+            {
+                return Step::Sleep(at.min(started + self.options.timeout));
+            }
+            self.round = pending.chunks(self.options.batch_size).map(<[String]>::to_vec).collect();
+        }
+        let Some(batch) = self.round.pop_front() else { return Step::Sleep(now + self.options.interval) };
+        let request = ListByCondition::new(batch);
+        match self.config.build(&request) {
+            Ok(http) => {
+                self.requests += 1;
+                self.inflight = Some(request);
+                Step::Send(http)
+            }
+            Err(e) => {
+                self.done = true;
+                Step::Done(Err(e))
+            }
+        }
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        let Some(request) = self.inflight.take() else { return };
+        let listed = match result {
+            Ok(response) => self.config.parse(&request, response),
+            Err(e) => Err(self.config.redact(e.into())),
+        };
+        let tasks = match listed {
+            Ok(tasks) => tasks,
+            Err(error) => {
+                self.budget.attempt(now);
+                match judge(&error, true) {
+                    Verdict::Retry(delay) => {
+                        if let Some(at) = self.budget.retry_at(now, delay) {
+                            self.round.push_front(request.ids);
+                            self.paused_until = Some(at);
+                            return;
+                        }
+                    }
+                    Verdict::Ambiguous | Verdict::GiveUp => {}
+                }
+                self.done = true;
+                self.finished = Some(Err(error));
+                return;
+            }
+        };
+        self.budget.reset();
+        for task in tasks {
+            if !request.ids.contains(&task.id) {
+                continue;
+            }
+            let changed = self.latest.get(&task.id).is_none_or(|last| {
+                last.status != task.status || last.progress != task.progress || last.image_url != task.image_url
+            });
+            if task.is_terminal() || task.needs_input() {
+                self.resolved.insert(task.id.clone(), Resolution::Finished);
+            }
+            if changed {
+                self.events.push_back(task.clone());
+            }
+            self.latest.insert(task.id.clone(), task);
+        }
+        let since = self.started.map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+        for id in &request.ids {
+            if !self.latest.contains_key(id) && since >= self.options.not_found_grace {
+                self.resolved.insert(id.clone(), Resolution::Unknown);
+            }
+        }
+        if self.round.is_empty() {
+            self.next_round = Some(now + self.options.interval);
+        }
+    }
+}

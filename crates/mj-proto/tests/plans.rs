@@ -1,0 +1,338 @@
+//! The plans with explicit instants: no sleeping, no sockets; a ten-minute wait runs in
+//! microseconds.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{response, response_with};
+use mj_proto::endpoint::{Fetch, Imagine};
+use mj_proto::plan::{
+    Lookup, Plan, RetryPlan, RetryPolicy, Step, SubmitPlan, WaitOptions, WaitPlan, WatchOptions, WatchPlan,
+};
+use mj_proto::prelude::*;
+use mj_proto::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use serde_json::json;
+
+/// What a scripted run saw.
+struct Run<T, E> {
+    result: Result<T, Error>,
+    requests: Vec<String>,
+    sleeps: Vec<Duration>,
+    events: Vec<E>,
+    elapsed: Duration,
+}
+
+/// Drives `plan` on a fake clock; `answer` plays the server.
+fn run<P: Plan>(
+    mut plan: P,
+    mut answer: impl FnMut(&HttpRequest, Duration) -> Result<HttpResponse, TransportError>,
+) -> Run<P::Output, P::Event> {
+    let t0 = Instant::now();
+    let mut now = t0;
+    let (mut requests, mut sleeps, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..100_000 {
+        match plan.poll(now) {
+            Step::Send(request) => {
+                requests.push(format!("{} {}", request.method(), request.uri().path()));
+                let result = answer(&request, now - t0);
+                plan.handle(result, now);
+            }
+            Step::Sleep(until) => {
+                assert!(until > now, "a plan never asks to sleep into the past");
+                sleeps.push(until - now);
+                now = until;
+            }
+            Step::Event(e) => events.push(e),
+            Step::Done(result) => return Run { result, requests, sleeps, events, elapsed: now - t0 },
+        }
+    }
+    panic!("the plan never finished");
+}
+
+fn config() -> Config {
+    Config::new("http://sim.test").expect("config")
+}
+
+fn ok(body: serde_json::Value) -> Result<HttpResponse, TransportError> {
+    Ok(response(200, body.to_string()))
+}
+
+fn lost() -> Result<HttpResponse, TransportError> {
+    Err(TransportError::new(TransportErrorKind::Interrupted, "connection reset"))
+}
+
+fn policy() -> RetryPolicy {
+    RetryPolicy::default().seeded(7)
+}
+
+#[test]
+fn retry_backs_off_on_5xx_for_idempotent_calls() {
+    let config = config();
+    let fetch = Fetch::new("1");
+    let mut n = 0;
+    let run = run(RetryPlan::new(&config, &fetch, policy()), |_, _| {
+        n += 1;
+        if n < 3 { Ok(response(503, "")) } else { ok(json!({"id": "1", "status": "SUCCESS"})) }
+    });
+    assert!(run.result.expect("third time lucky").is_some());
+    assert_eq!(run.requests.len(), 3);
+    assert_eq!(run.sleeps.len(), 2);
+    assert!(run.sleeps.iter().all(|s| *s >= Duration::from_millis(500)));
+}
+
+#[test]
+fn retry_honours_retry_after_and_stops_at_the_attempt_cap() {
+    let config = config();
+    let fetch = Fetch::new("1");
+    let run = run(RetryPlan::new(&config, &fetch, policy().attempts(4)), |_, _| {
+        Ok(response_with(429, ("retry-after", "2"), ""))
+    });
+    assert_eq!(run.result.expect_err("always limited").kind(), ErrorKind::RateLimited);
+    assert_eq!(run.requests.len(), 4);
+    assert_eq!(run.sleeps, vec![Duration::from_secs(2); 3]);
+}
+
+#[test]
+fn retry_never_repeats_other_4xx_or_ambiguous_submits() {
+    let config = config();
+    let fetch = Fetch::new("1");
+    let refused = run(RetryPlan::new(&config, &fetch, policy()), |_, _| {
+        Ok(response(400, r#"{"code":4,"description":"quota_not_enough","type":"upstream_error"}"#))
+    });
+    assert_eq!((refused.requests.len(), refused.result.expect_err("4xx").kind()), (1, ErrorKind::Rejected));
+    let imagine = Imagine::new("x");
+    let ambiguous = run(RetryPlan::new(&config, &imagine, policy()), |_, _| Ok(response(502, "")));
+    assert_eq!(ambiguous.requests.len(), 1, "a submit that may have landed is not re-sent blindly");
+    let connect = run(RetryPlan::new(&config, &imagine, policy()), |_, _| {
+        Err(TransportError::new(TransportErrorKind::Connect, "refused"))
+    });
+    assert_eq!(connect.requests.len(), 6, "nothing reached the server: safe to retry");
+}
+
+#[test]
+fn retry_stops_at_the_time_cap() {
+    let config = config();
+    let fetch = Fetch::new("1");
+    let run = run(RetryPlan::new(&config, &fetch, policy().attempts(1000).elapsed(Duration::from_secs(30))), |_, _| {
+        Ok(response(500, ""))
+    });
+    assert!(run.result.is_err());
+    assert!(run.elapsed <= Duration::from_secs(30), "{:?}", run.elapsed);
+    assert!(run.requests.len() > 3);
+}
+
+#[test]
+fn a_lost_submit_answer_is_recovered_by_its_token() {
+    let config = config();
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Auto);
+    let token = plan.token().to_owned();
+    assert!(token.starts_with("mj-"));
+    let mut sent_state = None;
+    let run = run(plan, |request, _| match request.uri().path() {
+        "/mj/submit/imagine" => {
+            let body: serde_json::Value = serde_json::from_slice(request.body()).expect("json");
+            sent_state = body["state"].as_str().map(str::to_owned);
+            lost()
+        }
+        "/mj/task/query" => {
+            let body: serde_json::Value = serde_json::from_slice(request.body()).expect("json");
+            assert_eq!(body["state"].as_str(), sent_state.as_deref());
+            ok(json!({"content": [{"id": "77", "state": body["state"], "status": "SUBMITTED"}], "totalPages": 1}))
+        }
+        other => panic!("unexpected {other}"),
+    });
+    let submitted = run.result.expect("recovered");
+    assert_eq!((submitted.task_id.as_str(), &submitted.outcome), ("77", &SubmitOutcome::Recovered));
+    assert_eq!(sent_state.as_deref(), Some(token.as_str()));
+    assert_eq!(run.requests, ["POST /mj/submit/imagine", "POST /mj/task/query"]);
+}
+
+#[test]
+fn a_lost_submit_that_never_landed_is_sent_again_once() {
+    let config = config();
+    let mut submits = 0;
+    let run =
+        run(SubmitPlan::new(&config, Imagine::new("a fox").state("order-9"), policy(), Lookup::Auto), |request, _| {
+            match request.uri().path() {
+                "/mj/submit/imagine" => {
+                    submits += 1;
+                    if submits == 1 {
+                        Ok(response(504, ""))
+                    } else {
+                        ok(json!({"code": 1, "description": "ok", "result": "88"}))
+                    }
+                }
+                "/mj/task/query" => Ok(response(404, "")),
+                "/mj/task/list" => ok(json!([{"id": "5", "state": "someone else"}])),
+                other => panic!("unexpected {other}"),
+            }
+        });
+    assert_eq!(run.result.expect("second submit").task_id, "88");
+    assert_eq!(
+        run.requests,
+        ["POST /mj/submit/imagine", "POST /mj/task/query", "GET /mj/task/list", "POST /mj/submit/imagine"]
+    );
+}
+
+#[test]
+fn without_a_lookup_the_outcome_is_unknown_never_a_duplicate() {
+    let config = config();
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Auto);
+    let token = plan.token().to_owned();
+    let run = run(plan, |request, _| match request.uri().path() {
+        "/mj/submit/imagine" => lost(),
+        _ => Ok(response(404, "404 page not found")),
+    });
+    match run.result {
+        Err(Error::OutcomeUnknown { token: t, cause }) => {
+            assert_eq!(t, token);
+            assert_eq!(cause.kind(), ErrorKind::Interrupted);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(run.requests.iter().filter(|r| r.contains("submit")).count(), 1);
+    let never = self::run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Never), |_, _| lost());
+    assert_eq!(never.result.expect_err("unknown").kind(), ErrorKind::OutcomeUnknown);
+    assert_eq!(never.requests.len(), 1);
+}
+
+#[test]
+fn refusals_that_prove_nothing_was_created_are_retried() {
+    let config = config();
+    let mut n = 0;
+    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Auto), |_, _| {
+        n += 1;
+        match n {
+            1 => ok(json!({"code": 23, "description": "队列已满"})),
+            2 => Ok(response_with(429, ("retry-after", "1"), "")),
+            _ => ok(json!({"code": 22, "description": "queued", "result": "9", "properties": {"numberOfQueues": 4}})),
+        }
+    });
+    assert_eq!(run.result.expect("queued").outcome, SubmitOutcome::Queued { ahead: Some(4) });
+    assert_eq!(run.requests.len(), 3);
+    let banned = self::run(SubmitPlan::new(&config, Imagine::new("x"), policy(), Lookup::Auto), |_, _| {
+        ok(json!({"code": 24, "description": "banned"}))
+    });
+    assert_eq!(
+        (banned.requests.len(), banned.result.expect_err("24").code()),
+        (1, Some(mj_proto::ReturnCode::BannedPrompt))
+    );
+}
+
+fn task(status: &str, progress: &str) -> serde_json::Value {
+    json!({"id": "1", "status": status, "progress": progress})
+}
+
+#[test]
+fn wait_reports_each_change_and_finishes_on_success() {
+    let config = config();
+    let script = [
+        ("SUBMITTED", "0%"),
+        ("IN_PROGRESS", "10%"),
+        ("IN_PROGRESS", "10%"),
+        ("IN_PROGRESS", "57%"),
+        ("SUCCESS", "100%"),
+    ];
+    let mut i = 0;
+    let run = run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| {
+        let (s, p) = script[i.min(script.len() - 1)];
+        i += 1;
+        ok(task(s, p))
+    });
+    assert_eq!(run.result.expect("done").status, TaskStatus::Success);
+    let seen: Vec<Option<u8>> = run.events.iter().map(Task::progress_percent).collect();
+    assert_eq!(seen, [Some(0), Some(10), Some(57), Some(100)], "one event per change");
+    assert_eq!(run.requests.len(), 5);
+    assert!(run.sleeps.iter().all(|s| *s == Duration::from_secs(4)));
+}
+
+#[test]
+fn wait_ends_in_typed_errors() {
+    let config = config();
+    let failed = run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| {
+        ok(json!({"id": "1", "status": "FAILURE", "failReason": "banned prompt"}))
+    });
+    let Err(Error::TaskFailed(t)) = failed.result else { panic!("failure") };
+    assert_eq!(t.fail_reason.as_deref(), Some("banned prompt"));
+    let modal = run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| ok(task("MODAL", "0%")));
+    assert_eq!(modal.result.expect_err("modal").kind(), ErrorKind::NeedsInput);
+
+    let stuck =
+        run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| ok(task("IN_PROGRESS", "42%")));
+    match stuck.result {
+        Err(Error::WaitTimeout { last: Some(last), waited }) => {
+            assert_eq!(last.progress_percent(), Some(42));
+            assert_eq!(waited, Duration::from_secs(600));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(stuck.elapsed, Duration::from_secs(600), "the deadline is exact, not overshot");
+    assert_eq!(stuck.requests.len(), 150, "one poll every 4 s for 10 minutes");
+
+    let missing = run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| Ok(response(200, "")));
+    assert_eq!(missing.result.expect_err("unknown").kind(), ErrorKind::TaskNotFound);
+    assert!(missing.elapsed >= Duration::from_secs(30), "new tasks get a grace period");
+}
+
+#[test]
+fn wait_rides_out_transient_errors_but_not_hard_ones() {
+    let config = config();
+    let mut n = 0;
+    let run = run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| {
+        n += 1;
+        match n {
+            1 | 2 => Ok(response(502, "")),
+            3 => lost(),
+            _ => ok(task("SUCCESS", "100%")),
+        }
+    });
+    assert!(run.result.is_ok());
+    let hard = self::run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| Ok(response(401, "")));
+    assert_eq!((hard.requests.len(), hard.result.expect_err("401").kind()), (1, ErrorKind::Unauthorized));
+}
+
+#[test]
+fn watch_uses_one_request_per_batch_per_round() {
+    let config = config();
+    let ids: Vec<String> = (0..250).map(|i| format!("t{i}")).collect();
+    let options = WatchOptions::default().batch_size(100);
+    let run = run(WatchPlan::new(&config, ids.clone(), options, policy()), |request, elapsed| {
+        let body: serde_json::Value = serde_json::from_slice(request.body()).expect("json");
+        let asked: Vec<&str> = body["ids"].as_array().expect("ids").iter().filter_map(|v| v.as_str()).collect();
+        assert!(asked.len() <= 100);
+        let tasks: Vec<serde_json::Value> = asked
+            .iter()
+            .filter(|id| **id != "t13")
+            .map(|id| {
+                let n: u64 = id[1..].parse().unwrap_or(0);
+                let done = elapsed >= Duration::from_secs(8 + n % 20);
+                json!({"id": id, "status": if done { "SUCCESS" } else { "IN_PROGRESS" }, "progress": if done { "100%" } else { "50%" }})
+            })
+            .collect();
+        ok(serde_json::Value::Array(tasks))
+    });
+    let report = run.result.expect("report");
+    assert_eq!(report.finished.len(), 249);
+    assert_eq!(report.unknown, ["t13"]);
+    assert!(report.unfinished.is_empty());
+    let rounds = run.requests.len();
+    assert_eq!(report.requests as usize, rounds);
+    // 250 tasks polled one by one every 4 s for ~30 s would take ~2000 requests.
+    assert!(rounds <= 30, "{rounds} requests for 250 tasks");
+    assert_eq!(run.events.len(), 249 * 2, "a first sighting and a finish per task");
+}
+
+#[test]
+fn watch_reports_unfinished_tasks_at_the_deadline() {
+    let config = config();
+    let options = WatchOptions::default().timeout(Duration::from_secs(60));
+    let run = run(WatchPlan::new(&config, ["a", "b", "a"], options, policy()), |_, _| {
+        ok(json!([{"id": "a", "status": "SUCCESS"}, {"id": "b", "status": "IN_PROGRESS", "progress": "3%"}]))
+    });
+    let report = run.result.expect("report");
+    assert_eq!(report.task("a").map(|t| t.status.clone()), Some(TaskStatus::Success));
+    assert_eq!(report.unfinished.len(), 1);
+    assert!(!report.all_succeeded());
+    assert_eq!(run.elapsed, Duration::from_secs(60));
+}
