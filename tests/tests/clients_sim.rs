@@ -23,7 +23,7 @@ fn patient() -> Settings {
 }
 
 fn client(transport: SimTransport) -> Client<SimTransport> {
-    Client::new(transport, Config::new("http://sim.test").expect("config")).with_settings(patient())
+    Client::with_transport(transport, Config::new("http://sim.test").expect("config")).with_settings(patient())
 }
 
 /// Polls a future whose transport never really waits (manual clock) to completion.
@@ -164,7 +164,8 @@ fn watching_200_tasks_takes_one_request_per_round() {
 fn the_async_client_has_the_same_flow() {
     let faults: FaultPlan = FAULTS.parse().expect("plan");
     let transport = sim(SimConfig::new("http://sim.test").faults(faults).seed(3));
-    let client = AsyncClient::new(transport, Config::new("http://sim.test").expect("config")).with_settings(patient());
+    let client = AsyncClient::with_transport(transport, Config::new("http://sim.test").expect("config"))
+        .with_settings(patient());
     let (grid, upscale, pages) = block_on(async {
         let grid = client.submit_and_wait(Imagine::new("an async fox"), |_| {}).await?;
         let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(2), |_| {}).await?;
@@ -185,11 +186,13 @@ fn the_async_client_has_the_same_flow() {
 #[test]
 fn async_futures_are_send() {
     fn assert_send<T: Send>(_: &T) {}
-    let client =
-        AsyncClient::new(sim(SimConfig::new("http://sim.test")), Config::new("http://sim.test").expect("config"));
+    let client = AsyncClient::with_transport(
+        sim(SimConfig::new("http://sim.test")),
+        Config::new("http://sim.test").expect("config"),
+    );
     let future = client.submit_and_wait(Imagine::new("x"), |_| {});
     assert_send(&future);
-    let boxed: AsyncClient<std::sync::Arc<dyn AsyncTransport>> = AsyncClient::new(
+    let boxed: AsyncClient<std::sync::Arc<dyn AsyncTransport>> = AsyncClient::with_transport(
         std::sync::Arc::new(sim(SimConfig::new("http://sim.test"))),
         Config::new("http://sim.test").expect("config"),
     );

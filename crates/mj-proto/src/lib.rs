@@ -52,6 +52,8 @@ pub use client::{AsyncClient, Client, Settings};
 pub use config::{AuthStyle, Config, DEFAULT_USER_AGENT};
 pub use endpoint::Endpoint;
 pub use error::{Answer, BuildError, ConfigError, DecodeError, Error, ErrorKind, Rejection};
+/// The `http` crate mj speaks, re-exported so transports and users match its version.
+pub use http;
 pub use model::{
     Button, ButtonKind, Page, Properties, ReturnCode, SpeedMode, SubmitOutcome, Submitted, Task, TaskAction, TaskStatus,
 };

@@ -21,6 +21,7 @@
 mod buttons;
 mod clock;
 mod config;
+pub mod fallback;
 mod faults;
 mod flavor;
 mod image;

@@ -19,9 +19,17 @@ pub struct AsyncClient<T> {
     seeds: Seeds,
 }
 
+impl<T: AsyncTransport + Default> AsyncClient<T> {
+    /// A client for the server in `config` over a default-configured transport
+    /// (`mj_ureq::Client::new(config)`, `mj_reqwest::Client::new(config)`).
+    pub fn new(config: Config) -> Self {
+        Self::with_transport(T::default(), config)
+    }
+}
+
 impl<T: AsyncTransport> AsyncClient<T> {
     /// A client for the server in `config`, over `transport`, with default [`Settings`].
-    pub fn new(transport: T, config: Config) -> Self {
+    pub fn with_transport(transport: T, config: Config) -> Self {
         Self { transport, config, settings: Settings::default(), seeds: Seeds::from_clock() }
     }
 

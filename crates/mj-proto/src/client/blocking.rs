@@ -24,7 +24,7 @@ use super::{Seeds, Settings, client_methods};
 ///     fn sleep(&self, _: std::time::Duration) {}
 /// }
 ///
-/// let client = mj_proto::Client::new(Canned, Config::new("http://127.0.0.1:8080")?);
+/// let client = mj_proto::Client::with_transport(Canned, Config::new("http://127.0.0.1:8080")?);
 /// let task = client.wait("1")?;
 /// assert!(task.is_terminal());
 /// # Ok::<(), mj_proto::Error>(())
@@ -37,9 +37,17 @@ pub struct Client<T> {
     seeds: Seeds,
 }
 
+impl<T: Transport + Default> Client<T> {
+    /// A client for the server in `config` over a default-configured transport
+    /// (`mj_ureq::Client::new(config)`, `mj_reqwest::Client::new(config)`).
+    pub fn new(config: Config) -> Self {
+        Self::with_transport(T::default(), config)
+    }
+}
+
 impl<T: Transport> Client<T> {
     /// A client for the server in `config`, over `transport`, with default [`Settings`].
-    pub fn new(transport: T, config: Config) -> Self {
+    pub fn with_transport(transport: T, config: Config) -> Self {
         Self { transport, config, settings: Settings::default(), seeds: Seeds::from_clock() }
     }
 

@@ -1,0 +1,51 @@
+//! The async twin of mj-ureq's `imagine` example (named apart so the two binaries do not
+//! collide in the shared target folder): imagine, wait, upscale U1, wait, printing progress.
+//!
+//! ```text
+//! cargo run -p mj-reqwest --example imagine_async -- "a red fox in the snow"
+//! ```
+//!
+//! With `MJ_BASE_URL` (and `MJ_API_KEY`, `MJ_AUTH`, `MJ_MODE`) set it talks to that
+//! server; otherwise it starts the simulator in-process on 127.0.0.1.
+
+use std::process::ExitCode;
+
+use mj_reqwest::prelude::*;
+use mj_reqwest::{ReqwestTransport, mj_proto};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let prompt = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let prompt = if prompt.trim().is_empty() { "a red fox in the snow".to_owned() } else { prompt };
+    let target = match mj_sim::fallback::from_env_or_simulator(|k| std::env::var(k).ok(), mj_sim::SimConfig::new("")) {
+        Ok(target) => target,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(server) = target.server() {
+        eprintln!("no MJ_BASE_URL set: using the built-in simulator at {}", server.url());
+    }
+    let client = mj_reqwest::Client::with_transport(ReqwestTransport::new(), target.config().clone());
+    match run(&client, &prompt).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(client: &mj_reqwest::Client, prompt: &str) -> Result<(), mj_proto::Error> {
+    let progress =
+        |task: &Task| println!("  {} {:<12} {}", task.id, task.status, task.progress.as_deref().unwrap_or(""));
+    println!("imagine: {prompt}");
+    let grid = client.submit_and_wait(Imagine::new(prompt), progress).await?;
+    println!("grid: {}", grid.result_image_urls().join(" "));
+    println!("pressing U1");
+    let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), progress).await?;
+    let json = serde_json::to_string_pretty(&upscale).unwrap_or_default();
+    println!("{json}");
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! # mj-reqwest: the async transport for mj
+//!
+//! [`ReqwestTransport`] sends mj's requests with [reqwest] on tokio and hands the answers
+//! back untouched: one exchange per call, statuses never turned into errors, no
+//! redirects, no retries (the client's plans decide those), connect and overall timeouts,
+//! and a cap on the body read so a hostile server cannot exhaust memory. [`Client`] is
+//! mj's async client over it; reqwest is re-exported for custom clients.
+//!
+//! ```no_run
+//! use mj_reqwest::prelude::*;
+//!
+//! # async fn run() -> Result<(), mj_proto::Error> {
+//! let client = mj_reqwest::Client::new(Config::new("https://api.example.com")?.with_api_key("sk-...")?);
+//! let grid = client.submit_and_wait(Imagine::new("a red fox in the snow"), |t| {
+//!     println!("{} {:?}", t.status, t.progress_percent());
+//! }).await?;
+//! let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}).await?;
+//! println!("{:?}", upscale.result_image_urls());
+//! # Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::time::Duration;
+
+use mj_proto::{AsyncTransport, HttpRequest, HttpResponse, TransportError, TransportErrorKind, http};
+
+pub use mj_proto;
+pub use reqwest;
+
+/// Everything most programs need: mj's prelude.
+pub mod prelude {
+    pub use mj_proto::prelude::*;
+}
+
+/// mj's async client over reqwest.
+pub type Client = mj_proto::AsyncClient<ReqwestTransport>;
+
+/// Bodies larger than this are refused unless the builder says otherwise.
+pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
+
+/// An async [`AsyncTransport`] over a [`reqwest::Client`].
+#[derive(Clone, Debug)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    max_body: u64,
+}
+
+impl Default for ReqwestTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReqwestTransport {
+    /// Connect timeout 10 s, overall timeout 60 s, 32 MiB body cap, no redirects.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Starts a configuration.
+    pub fn builder() -> ReqwestTransportBuilder {
+        ReqwestTransportBuilder::default()
+    }
+
+    /// Uses your own client (its timeouts, proxy and TLS). Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: a followed redirect would hide the
+    /// server's real answer from mj.
+    pub fn from_client(client: reqwest::Client) -> Self {
+        Self { client, max_body: DEFAULT_MAX_BODY }
+    }
+
+    /// Sets the body cap.
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+}
+
+/// Settings for a [`ReqwestTransport`].
+#[derive(Clone, Debug)]
+pub struct ReqwestTransportBuilder {
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body: u64,
+    proxy: Option<String>,
+}
+
+impl Default for ReqwestTransportBuilder {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            max_body: DEFAULT_MAX_BODY,
+            proxy: None,
+        }
+    }
+}
+
+impl ReqwestTransportBuilder {
+    /// How long connecting may take.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a whole exchange may take.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest body read; larger ones are [`TransportErrorKind::BodyTooLarge`].
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Sends everything through this proxy.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// The transport; a proxy or TLS setup reqwest refuses is a [`TransportError`].
+    pub fn try_build(self) -> Result<ReqwestTransport, TransportError> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(mj_proto::DEFAULT_USER_AGENT);
+        if let Some(proxy) = &self.proxy {
+            let proxy = reqwest::Proxy::all(proxy)
+                .map_err(|_| TransportError::new(TransportErrorKind::Other, "the proxy URL is not valid"))?;
+            builder = builder.proxy(proxy);
+        }
+        let client = builder.build().map_err(|e| map_error(&e))?;
+        Ok(ReqwestTransport { client, max_body: self.max_body })
+    }
+
+    /// The transport; falls back to reqwest's defaults (keeping mj's rules) if the
+    /// configured client cannot be built.
+    pub fn build(self) -> ReqwestTransport {
+        let max_body = self.max_body;
+        self.try_build().unwrap_or_else(|_| ReqwestTransport {
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
+            max_body,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl AsyncTransport for ReqwestTransport {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let request = reqwest::Request::try_from(request)
+            .map_err(|_| TransportError::new(TransportErrorKind::Other, "invalid request URL"))?;
+        let mut response = self.client.execute(request).await.map_err(|e| map_error(&e))?;
+        if response.content_length().is_some_and(|n| n > self.max_body) {
+            return Err(TransportError::body_too_large(self.max_body));
+        }
+        let mut builder = http::Response::builder().status(response.status().as_u16()).version(response.version());
+        for (name, value) in response.headers() {
+            builder = builder.header(name.as_str(), value.as_bytes());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| map_error(&e))? {
+            if (body.len() + chunk.len()) as u64 > self.max_body {
+                return Err(TransportError::body_too_large(self.max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        builder
+            .body(body)
+            .map_err(|_| TransportError::new(TransportErrorKind::Other, "the answer's head could not be copied"))
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+/// reqwest's error as a transport error kind; the URL is left out of the message.
+fn map_error(error: &reqwest::Error) -> TransportError {
+    let kind = if error.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else if error.is_body() || error.is_decode() || error.is_request() {
+        TransportErrorKind::Interrupted
+    } else {
+        TransportErrorKind::Other
+    };
+    let mut message = error.to_string();
+    if let Some(url) = error.url() {
+        message = message.replace(url.as_str(), "<url>");
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    TransportError::new(kind, message)
+}

@@ -1,0 +1,207 @@
+//! # mj-ureq: the blocking transport for mj
+//!
+//! [`UreqTransport`] sends mj's requests with [ureq] and hands the answers back untouched:
+//! one exchange per call, statuses never turned into errors, no redirects, no retries
+//! (the client's plans decide those), connect and overall timeouts, and a cap on the body
+//! read so a hostile server cannot exhaust memory. [`Client`] is mj's blocking client
+//! over it; ureq is re-exported for custom agents.
+//!
+//! ```no_run
+//! use mj_ureq::prelude::*;
+//!
+//! let client = mj_ureq::Client::new(Config::new("https://api.example.com")?.with_api_key("sk-...")?);
+//! let grid = client.submit_and_wait(Imagine::new("a red fox in the snow"), |t| {
+//!     println!("{} {:?}", t.status, t.progress_percent());
+//! })?;
+//! let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {})?;
+//! println!("{:?}", upscale.result_image_urls());
+//! # Ok::<(), mj_proto::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::io;
+use std::time::Duration;
+
+use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+
+pub use mj_proto;
+pub use ureq;
+
+/// Everything most programs need: mj's prelude.
+pub mod prelude {
+    pub use mj_proto::prelude::*;
+}
+
+/// mj's blocking client over ureq.
+pub type Client = mj_proto::Client<UreqTransport>;
+
+/// Bodies larger than this are refused unless the builder says otherwise.
+pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
+
+/// A blocking [`Transport`] over a ureq [`Agent`](ureq::Agent).
+#[derive(Clone, Debug)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+    max_body: u64,
+}
+
+impl Default for UreqTransport {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl UreqTransport {
+    /// Connect timeout 10 s, overall timeout 60 s, 32 MiB body cap, proxy from the
+    /// environment (`HTTPS_PROXY`, `ALL_PROXY`, …).
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Starts a configuration.
+    pub fn builder() -> UreqTransportBuilder {
+        UreqTransportBuilder::default()
+    }
+
+    /// Uses your own agent. mj still turns off status errors and redirects for its own
+    /// requests, whatever the agent says; timeouts, proxy and TLS stay yours.
+    pub fn from_agent(agent: ureq::Agent) -> Self {
+        Self { agent, max_body: DEFAULT_MAX_BODY }
+    }
+
+    /// Sets the body cap.
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// The agent.
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+}
+
+/// Settings for a [`UreqTransport`].
+#[derive(Clone, Debug)]
+pub struct UreqTransportBuilder {
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body: u64,
+    proxy: Option<String>,
+}
+
+impl Default for UreqTransportBuilder {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            max_body: DEFAULT_MAX_BODY,
+            proxy: None,
+        }
+    }
+}
+
+impl UreqTransportBuilder {
+    /// How long connecting (DNS, TCP, TLS) may take.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a whole exchange may take.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest body read; larger ones are [`TransportErrorKind::BodyTooLarge`].
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Sends everything through this proxy (`http://`, `socks5://` … as ureq supports).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
+    /// The transport. An unparsable proxy URL is ignored with the environment's proxy
+    /// used instead; check it first with [`ureq::Proxy::new`] if that matters.
+    pub fn build(self) -> UreqTransport {
+        let mut config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_global(Some(self.timeout))
+            .user_agent(mj_proto::DEFAULT_USER_AGENT);
+        if let Some(proxy) = self.proxy.as_deref().and_then(|p| ureq::Proxy::new(p).ok()) {
+            config = config.proxy(Some(proxy));
+        }
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        {
+            config =
+                config.tls_config(ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::NativeTls).build());
+        }
+        UreqTransport { agent: config.build().new_agent(), max_body: self.max_body }
+    }
+}
+
+impl Transport for UreqTransport {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let request = self.agent.configure_request(request).http_status_as_error(false).max_redirects(0).build();
+        let response = self.agent.run(request).map_err(map_error)?;
+        let (parts, mut body) = response.into_parts();
+        if let Some(length) = body.content_length()
+            && length > self.max_body
+        {
+            return Err(TransportError::body_too_large(self.max_body));
+        }
+        let bytes = body.with_config().limit(self.max_body).read_to_vec().map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => TransportError::body_too_large(self.max_body),
+            other => map_error(other),
+        })?;
+        Ok(http::Response::from_parts(parts, bytes))
+    }
+
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}
+
+use mj_proto::http;
+
+/// ureq's error as a transport error kind, with a message that holds no URL.
+fn map_error(error: ureq::Error) -> TransportError {
+    let (kind, message) = match &error {
+        ureq::Error::Timeout(_) => (TransportErrorKind::Timeout, "no answer in time".to_owned()),
+        ureq::Error::HostNotFound => (TransportErrorKind::Connect, "host not found".to_owned()),
+        ureq::Error::ConnectionFailed => (TransportErrorKind::Connect, "connection failed".to_owned()),
+        ureq::Error::BodyExceedsLimit(limit) => (TransportErrorKind::BodyTooLarge, format!("body over {limit} bytes")),
+        ureq::Error::Io(io) => (io_kind(io), format!("i/o error: {}", io.kind())),
+        ureq::Error::Protocol(p) => (TransportErrorKind::Interrupted, format!("protocol error: {p}")),
+        ureq::Error::Tls(reason) => (TransportErrorKind::Connect, format!("tls: {reason}")),
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => (TransportErrorKind::Other, "invalid request URL".to_owned()),
+        other => (TransportErrorKind::Other, strip_urls(&other.to_string())),
+    };
+    TransportError::new(kind, message)
+}
+
+fn io_kind(error: &io::Error) -> TransportErrorKind {
+    use io::ErrorKind as K;
+    match error.kind() {
+        K::ConnectionRefused | K::NotFound | K::AddrNotAvailable | K::HostUnreachable | K::NetworkUnreachable => {
+            TransportErrorKind::Connect
+        }
+        K::TimedOut | K::WouldBlock => TransportErrorKind::Timeout,
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => TransportErrorKind::Interrupted,
+        _ => TransportErrorKind::Other,
+    }
+}
+
+/// Drops every word that looks like a URL (they can carry credentials).
+fn strip_urls(text: &str) -> String {
+    text.split_whitespace().map(|w| if w.contains("://") { "<url>" } else { w }).collect::<Vec<_>>().join(" ")
+}

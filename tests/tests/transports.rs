@@ -1,0 +1,304 @@
+//! mj-ureq and mj-reqwest against mj-sim over loopback: whole flows, every flavor, faults
+//! without duplicate submits, hanging servers, oversized bodies, and no leaked key.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use mj_proto::prelude::*;
+use mj_reqwest::ReqwestTransport;
+use mj_sim::{Flavor, Server, SimConfig};
+use mj_ureq::UreqTransport;
+
+const PNG: &str = "data:image/png;base64,iVBORw0KGgo=";
+const KEY: &str = "sk-loopback-secret-4242";
+
+/// Fast pacing for a simulator running 50x faster than real time.
+fn settings() -> Settings {
+    let mut retry = RetryPolicy::default().attempts(40).elapsed(Duration::from_secs(120));
+    retry.initial_backoff = Duration::from_millis(10);
+    retry.max_backoff = Duration::from_millis(100);
+    retry.max_retry_after = Duration::from_millis(100);
+    let mut settings = Settings::default();
+    settings.retry = retry;
+    settings.wait = WaitOptions::default().interval(Duration::from_millis(25)).timeout(Duration::from_secs(60));
+    settings.watch = WatchOptions::default().interval(Duration::from_millis(25)).timeout(Duration::from_secs(60));
+    settings
+}
+
+fn start(config: SimConfig) -> Server {
+    Server::start(config.speed(50.0), 0).expect("the simulator starts on a free loopback port")
+}
+
+fn config_for(server: &Server, flavor: Flavor) -> Config {
+    let auth = match flavor {
+        Flavor::Plus | Flavor::Novicezk => AuthStyle::MjApiSecret,
+        Flavor::Trueai => AuthStyle::RawAuthorization,
+        Flavor::Newapi | Flavor::Reseller => AuthStyle::Bearer,
+    };
+    Config::new(&server.url()).and_then(|c| c.with_api_key(KEY)).expect("config").with_auth_style(auth)
+}
+
+fn ureq_client(server: &Server, flavor: Flavor, transport: UreqTransport) -> Client<UreqTransport> {
+    Client::with_transport(transport, config_for(server, flavor)).with_settings(settings())
+}
+
+fn reqwest_client(server: &Server, flavor: Flavor, transport: ReqwestTransport) -> AsyncClient<ReqwestTransport> {
+    AsyncClient::with_transport(transport, config_for(server, flavor)).with_settings(settings())
+}
+
+/// Runs one scenario body over both transports: `aw!(x)` is `x` in the blocking run and
+/// `x.await` in the async one.
+macro_rules! on_both_transports {
+    ($name:ident, $flavor:expr, $sim:expr, |$client:ident, $server:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            #[test]
+            fn ureq() {
+                let $server = start($sim.flavor($flavor).api_key(KEY));
+                let transport = UreqTransport::builder().timeout(Duration::from_secs(1)).build();
+                let $client = ureq_client(&$server, $flavor, transport);
+                #[allow(unused_macros)]
+                macro_rules! aw {
+                    ($e:expr) => {
+                        $e
+                    };
+                }
+                let run = || -> Result<(), Error> {
+                    $body;
+                    Ok(())
+                };
+                if let Err(e) = run() {
+                    panic!("ureq: {e}");
+                }
+            }
+
+            #[test]
+            fn reqwest() {
+                let $server = start($sim.flavor($flavor).api_key(KEY));
+                let transport = ReqwestTransport::builder().timeout(Duration::from_secs(1)).build();
+                let $client = reqwest_client(&$server, $flavor, transport);
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                #[allow(unused_macros)]
+                macro_rules! aw {
+                    ($e:expr) => {
+                        $e.await
+                    };
+                }
+                let result: Result<(), Error> = runtime.block_on(async {
+                    $body;
+                    Ok(())
+                });
+                if let Err(e) = result {
+                    panic!("reqwest: {e}");
+                }
+            }
+        }
+    };
+}
+
+fn sim() -> SimConfig {
+    SimConfig::new("").capacity(250, 250)
+}
+
+fn created(server: &Server, action: &str) -> u64 {
+    server.stats().tasks_created.get(action).copied().unwrap_or(0)
+}
+
+on_both_transports!(imagine_wait_upscale_wait, Flavor::Plus, sim(), |client, server| {
+    let grid = aw!(client.submit_and_wait(Imagine::new("a red fox in the snow"), |_| {}))?;
+    assert_eq!(grid.status, TaskStatus::Success);
+    let upscale = aw!(client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}))?;
+    assert_eq!(upscale.action, Some(TaskAction::Upscale));
+    assert_eq!((created(&server, "IMAGINE"), created(&server, "UPSCALE")), (1, 1));
+});
+
+on_both_transports!(describe_blend_modal_cancel_pages, Flavor::Plus, sim(), |client, server| {
+    let described = aw!(client.submit_and_wait(Describe::new(PNG), |_| {}))?;
+    assert!(described.properties.final_prompt().is_some());
+    aw!(client.submit_and_wait(Blend::new([PNG, PNG, PNG]), |_| {}))?;
+    let grid = aw!(client.submit_and_wait(Imagine::new("a lighthouse"), |_| {}))?;
+    let up = aw!(client.press_and_wait(&grid, &ButtonKind::Upscale(3), |_| {}))?;
+    let zoom = aw!(client.press(&up, &ButtonKind::CustomZoom))?;
+    assert_eq!(aw!(client.wait(&zoom.task_id)).expect_err("modal").kind(), ErrorKind::NeedsInput);
+    aw!(client.modal(Modal::new(&zoom.task_id).prompt("a lighthouse --zoom 1.5")))?;
+    assert_eq!(aw!(client.wait(&zoom.task_id))?.status, TaskStatus::Success);
+    let doomed = aw!(client.imagine(Imagine::new("cancel me")))?;
+    aw!(client.cancel(&doomed.task_id))?;
+    assert_eq!(aw!(client.wait(&doomed.task_id)).expect_err("cancelled").kind(), ErrorKind::TaskFailed);
+    let page = aw!(client.query(&Query::new().page(0, 3)))?;
+    assert_eq!((page.content.len(), page.total_elements), (3, 6));
+    assert_eq!(server.stats().total_tasks(), 6);
+});
+
+on_both_transports!(watch_200_tasks, Flavor::Plus, sim(), |client, server| {
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        ids.push(aw!(client.imagine(Imagine::new(format!("fox {i}"))))?.task_id);
+    }
+    let report = aw!(client.watch(ids, |_| {}))?;
+    assert!(report.all_succeeded(), "{report:?}");
+    assert_eq!(report.finished.len(), 200);
+    let rounds = server.stats().requests.get("task/list-by-condition").copied().unwrap_or(0);
+    assert_eq!(rounds, report.requests);
+    assert!(rounds < 200 / 4, "{rounds} batch requests for 200 tasks");
+});
+
+const FAULTS: &str = "500=0.2,429=0.1,reset=0.05,truncate=0.05,slow=0.1,slow_ms=1500";
+
+fn faulty() -> SimConfig {
+    sim().faults(FAULTS.parse().expect("fault plan")).seed(11)
+}
+
+on_both_transports!(faults_never_duplicate_a_submit, Flavor::Plus, faulty(), |client, server| {
+    for round in 0..3 {
+        let grid = aw!(client.submit_and_wait(Imagine::new(format!("a fox {round}")), |_| {}))?;
+        aw!(client.press_and_wait(&grid, &ButtonKind::Upscale(2), |_| {}))?;
+        aw!(client.submit_and_wait(Describe::new(PNG), |_| {}))?;
+    }
+    let stats = server.stats();
+    assert_eq!(created(&server, "IMAGINE"), 3, "{:?}", stats.faults);
+    assert_eq!(created(&server, "UPSCALE"), 3, "{:?}", stats.faults);
+    assert_eq!(created(&server, "DESCRIBE"), 3, "{:?}", stats.faults);
+    for kind in ["500", "429", "reset", "truncate", "slow"] {
+        assert!(stats.faults.get(kind).copied().unwrap_or(0) > 0, "{kind} struck: {:?}", stats.faults);
+    }
+});
+
+on_both_transports!(faults_on_the_trueai_flavor_recover_by_list, Flavor::Trueai, faulty(), |client, server| {
+    for round in 0..3 {
+        let grid = aw!(client.submit_and_wait(Imagine::new(format!("a fox {round}")), |_| {}))?;
+        aw!(client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}))?;
+    }
+    assert_eq!((created(&server, "IMAGINE"), created(&server, "UPSCALE")), (3, 3), "{:?}", server.stats());
+});
+
+on_both_transports!(newapi_flavor_flow, Flavor::Newapi, sim(), |client, server| {
+    let grid = aw!(client.submit_and_wait(Imagine::new("a gateway fox"), |_| {}))?;
+    let up = aw!(client.press_and_wait(&grid, &ButtonKind::Upscale(4), |_| {}))?;
+    assert!(up.image_url.as_deref().is_some_and(|u| u.contains("/mj/image/")));
+    assert_eq!(aw!(client.fetch("404404"))?, None);
+    assert_eq!(server.stats().total_tasks(), 2);
+});
+
+on_both_transports!(novicezk_flavor_flow, Flavor::Novicezk, sim(), |client, server| {
+    let grid = aw!(client.submit_and_wait(Imagine::new("an open-source fox"), |_| {}))?;
+    assert!(grid.buttons.is_empty());
+    let up = aw!(client.submit_and_wait(Change::upscale(&grid.id, 2), |_| {}))?;
+    assert_eq!(up.action, Some(TaskAction::Upscale));
+    assert_eq!(server.stats().total_tasks(), 2);
+});
+
+on_both_transports!(reseller_flavor_flow, Flavor::Reseller, sim(), |client, server| {
+    let grid = aw!(client.submit_and_wait(Imagine::new("a resold fox"), |_| {}))?;
+    assert!(grid.buttons.iter().all(|b| b.kind_code == Some(mj_proto::model::ComponentValue::Int(2))));
+    aw!(client.press_and_wait(&grid, &ButtonKind::Variation(2), |_| {}))?;
+    assert_eq!(server.stats().total_tasks(), 2);
+});
+
+on_both_transports!(a_task_that_never_finishes_times_out, Flavor::Plus, sim(), |client, server| {
+    let stuck = aw!(client.imagine(Imagine::new("a fox --sim-stall")))?;
+    let _ = &server;
+    let short = {
+        let mut s = settings();
+        s.wait = WaitOptions::default().interval(Duration::from_millis(25)).timeout(Duration::from_millis(600));
+        s
+    };
+    let client = client.with_settings(short);
+    match aw!(client.wait(&stuck.task_id)) {
+        Err(Error::WaitTimeout { last: Some(last), .. }) => assert_eq!(last.status, TaskStatus::InProgress),
+        other => panic!("{other:?}"),
+    }
+});
+
+#[test]
+fn a_wrong_key_is_unauthorized_and_never_printed() {
+    let server = start(sim().flavor(Flavor::Reseller).api_key(KEY));
+    let wrong = config_for(&server, Flavor::Reseller).with_api_key("sk-wrong-key-777").expect("key");
+    let blocking = Client::with_transport(UreqTransport::new(), wrong.clone());
+    let e1 = blocking.fetch("1").expect_err("refused");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let asynchronous = AsyncClient::with_transport(ReqwestTransport::new(), wrong);
+    let e2 = runtime.block_on(asynchronous.fetch("1")).expect_err("refused");
+    for e in [&e1, &e2] {
+        assert_eq!(e.kind(), ErrorKind::Unauthorized);
+    }
+    // mj logs nothing; what a user could print is the errors, the clients and the configs.
+    let text = format!("{e1} {e1:?} {e2} {e2:?} {blocking:?} {asynchronous:?}");
+    assert!(!text.contains("sk-wrong-key-777") && !text.contains(KEY), "{text}");
+}
+
+/// Accepts connections and never answers.
+fn hanging_server() -> (std::thread::JoinHandle<()>, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(false).expect("blocking");
+        if let Ok((mut conn, _)) = listener.accept() {
+            let mut buf = [0u8; 1024];
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(3)));
+            while matches!(conn.read(&mut buf), Ok(n) if n > 0) {}
+        }
+    });
+    (handle, url)
+}
+
+#[test]
+fn a_hanging_server_is_a_timeout_on_both_transports() {
+    let (_t1, url) = hanging_server();
+    let config = Config::new(&url).expect("config");
+    let transport = UreqTransport::builder().timeout(Duration::from_millis(300)).build();
+    let client = Client::with_transport(transport, config.clone()).with_settings({
+        let mut s = settings();
+        s.retry = RetryPolicy::none();
+        s
+    });
+    let e = client.fetch("1").expect_err("hangs");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+
+    let (_t2, url) = hanging_server();
+    let transport = ReqwestTransport::builder().timeout(Duration::from_millis(300)).build();
+    let client = AsyncClient::with_transport(transport, Config::new(&url).expect("config"));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let e = runtime
+        .block_on(mj_proto::AsyncTransport::send(
+            client.transport(),
+            client.config().build(&Fetch::new("1")).expect("request"),
+        ))
+        .expect_err("hangs");
+    assert_eq!(e.kind(), mj_proto::TransportErrorKind::Timeout, "{e}");
+}
+
+#[test]
+fn a_body_over_the_cap_is_a_size_error_on_both_transports() {
+    let server = start(sim());
+    let config = Config::new(&server.url()).expect("config");
+    let big = Client::with_transport(UreqTransport::new(), config.clone());
+    for i in 0..20 {
+        big.imagine(Imagine::new(format!("a very long prompt {i} {}", "x".repeat(500)))).expect("submit");
+    }
+    let small = Client::with_transport(UreqTransport::builder().max_body(4096).build(), config.clone());
+    let e = small.list().expect_err("too big");
+    assert_eq!(e.kind(), ErrorKind::BodyTooLarge, "{e}");
+    assert!(big.list().is_ok());
+    let small = AsyncClient::with_transport(ReqwestTransport::builder().max_body(4096).build(), config);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let e = runtime.block_on(small.list()).expect_err("too big");
+    assert_eq!(e.kind(), ErrorKind::BodyTooLarge, "{e}");
+}
+
+#[test]
+fn nothing_listens_is_a_connect_error() {
+    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let config = Config::new(&format!("http://127.0.0.1:{port}")).expect("config");
+    let client = Client::with_transport(UreqTransport::new(), config.clone()).with_settings({
+        let mut s = settings();
+        s.retry = RetryPolicy::none();
+        s
+    });
+    assert_eq!(client.fetch("1").expect_err("refused").kind(), ErrorKind::Connect);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let client = AsyncClient::with_transport(ReqwestTransport::new(), config).with_settings(client.settings().clone());
+    assert_eq!(runtime.block_on(client.fetch("1")).expect_err("refused").kind(), ErrorKind::Connect);
+}
