@@ -80,9 +80,9 @@ mod tests {
     use super::*;
 
     fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-        let decoder = png::Decoder::new(png_bytes);
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
         let mut reader = decoder.read_info().expect("a PNG");
-        let mut buf = vec![0; reader.output_buffer_size()];
+        let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
         let info = reader.next_frame(&mut buf).expect("a frame");
         buf.truncate(info.buffer_size());
         (info.width, info.height, buf)

@@ -1,0 +1,286 @@
+//! The command line: global options and one subcommand per job.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// mj: submit Midjourney tasks, wait for them, press their buttons, download results.
+///
+/// Without --base-url (or MJ_BASE_URL) mj starts its built-in simulator on 127.0.0.1, so
+/// every command works on a fresh machine.
+#[derive(Debug, Parser)]
+#[command(name = "mj", version, propagate_version = true, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 done, 1 the task failed (or waits for input), 2 usage or configuration
+error, 3 the server refused the request, 4 gave up (timeout, retries exhausted).
+
+The API key comes from MJ_API_KEY or --api-key-file, never from the command line.";
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    // The doc comment is clap's help text, where a bare URL reads best.
+    #[allow(rustdoc::bare_urls)]
+    /// The server: everything before /mj, e.g. https://api.example.com [default: the
+    /// built-in simulator]
+    #[arg(long, env = "MJ_BASE_URL", global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Read the API key from this file (otherwise MJ_API_KEY is used)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// How the key is sent
+    #[arg(long, env = "MJ_AUTH", global = true, value_enum, default_value_t = AuthArg::Bearer)]
+    pub auth: AuthArg,
+    /// Speed mode path prefix (/mj-fast, /mj-relax, /mj-turbo)
+    #[arg(long, env = "MJ_MODE", global = true, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// How long to wait for tasks, in seconds
+    #[arg(long, global = true, default_value_t = 600, value_name = "SECS")]
+    pub timeout: u64,
+    /// Pause between polls while waiting, in seconds (servers recommend 3 to 5)
+    #[arg(long, global = true, default_value_t = 4.0, value_name = "SECS")]
+    pub interval: f64,
+    /// Print JSON (one object per line for streams) instead of the human view
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The auth styles of spec §3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// Authorization: Bearer KEY (new-api and most resellers)
+    Bearer,
+    /// mj-api-secret: KEY (novicezk, PLUS, one-hub)
+    MjApiSecret,
+    /// Authorization: KEY (trueai user tokens)
+    Raw,
+    /// Both Bearer and mj-api-secret
+    Both,
+}
+
+/// Speed modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// /mj-fast
+    Fast,
+    /// /mj-relax
+    Relax,
+    /// /mj-turbo
+    Turbo,
+}
+
+/// Blend aspects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DimensionsArg {
+    /// 2:3
+    Portrait,
+    /// 1:1
+    Square,
+    /// 3:2
+    Landscape,
+}
+
+/// Task statuses for filtering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    NotStart,
+    Submitted,
+    InProgress,
+    Modal,
+    Success,
+    Failure,
+    Cancel,
+}
+
+/// Video motion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MotionArg {
+    Low,
+    High,
+}
+
+/// Simulator flavors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlavorArg {
+    Plus,
+    Novicezk,
+    Trueai,
+    Newapi,
+    Reseller,
+}
+
+/// What to do after submitting.
+#[derive(Debug, Args)]
+pub struct Finish {
+    /// Wait until the task is done, showing progress
+    #[arg(long)]
+    pub wait: bool,
+    /// Download the result images into DIR (implies --wait; existing files are kept)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Also cut the 2x2 grid into four PNGs (with --out)
+    #[arg(long, requires = "out")]
+    pub split: bool,
+}
+
+/// The jobs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a 2x2 grid from a prompt
+    Imagine {
+        /// The prompt, with any --ar/--v parameters
+        prompt: String,
+        /// A reference image: a file or an http(s) URL (repeatable)
+        #[arg(long = "image", value_name = "FILE|URL")]
+        images: Vec<String>,
+        #[command(flatten)]
+        finish: Finish,
+    },
+    /// Press a button of a finished task: a label (U1, V3, "Vary (Strong)"), an emoji (🔄) or a customId
+    Action {
+        /// The finished task
+        task_id: String,
+        /// Which button; an unknown one lists the task's buttons
+        button: String,
+        #[command(flatten)]
+        finish: Finish,
+    },
+    /// Complete a task waiting in MODAL (Custom Zoom, Vary (Region), remix)
+    Modal {
+        /// The task in MODAL
+        task_id: String,
+        /// The prompt (Custom Zoom needs --zoom 1..2 in it)
+        #[arg(long)]
+        prompt: Option<String>,
+        /// The Vary (Region) mask: a PNG, black background with the area white
+        #[arg(long, value_name = "FILE")]
+        mask: Option<PathBuf>,
+        #[command(flatten)]
+        finish: Finish,
+    },
+    /// Get four prompts for an image
+    Describe {
+        /// The image: a file or an http(s) URL
+        image: String,
+        /// Wait and print the prompts
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Blend 2 to 5 images into a grid
+    Blend {
+        /// The images (files or http(s) URLs)
+        #[arg(num_args = 2..=5, required = true, value_name = "FILE|URL")]
+        images: Vec<String>,
+        /// The aspect of the result
+        #[arg(long, value_enum, default_value_t = DimensionsArg::Square)]
+        dimensions: DimensionsArg,
+        #[command(flatten)]
+        finish: Finish,
+    },
+    /// Analyse a prompt and suggest shorter ones
+    Shorten {
+        /// The prompt
+        prompt: String,
+        /// Wait and print the analysis
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Animate an image, or extend a video task
+    Video {
+        /// The motion prompt
+        prompt: String,
+        /// The first frame: a file or an http(s) URL
+        #[arg(long, value_name = "FILE|URL", required_unless_present = "extend")]
+        image: Option<String>,
+        /// Extend the video of this task instead
+        #[arg(long, value_name = "TASK_ID", conflicts_with = "image")]
+        extend: Option<String>,
+        /// Which video of the task to extend (0-3)
+        #[arg(long, default_value_t = 0)]
+        index: u8,
+        /// How much it moves
+        #[arg(long, value_enum, default_value_t = MotionArg::Low)]
+        motion: MotionArg,
+        /// Wait for the videos
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show the Midjourney seed of a finished task
+    Seed {
+        /// The task
+        task_id: String,
+    },
+    /// Cancel a task
+    Cancel {
+        /// The task
+        task_id: String,
+    },
+    /// Show tasks by id (one request for all of them)
+    Fetch {
+        /// The task ids
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// List tasks, newest first
+    List {
+        /// Only tasks in this status
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        /// Page number, from 0
+        #[arg(long, default_value_t = 0)]
+        page: u32,
+        /// Tasks per page
+        #[arg(long, default_value_t = 10)]
+        size: u32,
+    },
+    /// Wait for tasks to finish, one progress line (or bar) each
+    Wait {
+        /// The task ids
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Show what mj makes of a response body (stdin when FILE is absent)
+    Parse {
+        /// task, tasks, submit, page, notification, seed or upload
+        kind: String,
+        /// The body
+        file: Option<PathBuf>,
+        /// The HTTP status it came with
+        #[arg(long, default_value_t = 200)]
+        status: u16,
+    },
+    /// Run the simulator as a server on 127.0.0.1 until Ctrl-C
+    Sim {
+        /// Port (0 picks a free one)
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Imitate this server family (and its auth header)
+        #[arg(long, value_enum)]
+        flavor: Option<FlavorArg>,
+        /// Require this key
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
+        /// Run tasks this many times faster
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Faults to inject, e.g. 500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01
+        #[arg(long)]
+        faults: Option<String>,
+        /// Seed for ids and faults
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Receive notifyHook callbacks and print each task update
+    Listen {
+        /// Port on 127.0.0.1
+        #[arg(long, default_value_t = 9000)]
+        port: u16,
+    },
+}

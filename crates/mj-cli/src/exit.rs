@@ -1,0 +1,80 @@
+//! Exit codes, and every error as one or two lines: what happened and what to do.
+
+use std::process::ExitCode;
+
+use mj_proto::{Error, ErrorKind};
+
+/// Done.
+pub const OK: u8 = 0;
+/// The task failed, was cancelled, or waits for input.
+pub const TASK_FAILED: u8 = 1;
+/// Usage or configuration error.
+pub const USAGE: u8 = 2;
+/// The server refused the request or answered something mj cannot use.
+pub const REFUSED: u8 = 3;
+/// Gave up: timeouts, retries exhausted, unreachable server, unknown outcome.
+pub const GAVE_UP: u8 = 4;
+
+/// Why mj stops, with the exit code it stops with.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// A usage or configuration problem.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self { code: USAGE, message: message.into() }
+    }
+
+    /// A task that did not succeed.
+    pub fn task(message: impl Into<String>) -> Self {
+        Self { code: TASK_FAILED, message: message.into() }
+    }
+
+    /// Gave up on something local (a download, a file).
+    pub fn gave_up(message: impl Into<String>) -> Self {
+        Self { code: GAVE_UP, message: message.into() }
+    }
+
+    /// Prints the message and returns the exit code.
+    pub fn report(self) -> ExitCode {
+        eprintln!("mj: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = match error.kind() {
+            ErrorKind::TaskFailed | ErrorKind::NeedsInput => TASK_FAILED,
+            ErrorKind::Config | ErrorKind::Build | ErrorKind::WrongBaseUrl => USAGE,
+            ErrorKind::Unauthorized
+            | ErrorKind::Rejected
+            | ErrorKind::Unexpected
+            | ErrorKind::Decode
+            | ErrorKind::TaskNotFound
+            | ErrorKind::BodyTooLarge => REFUSED,
+            _ => GAVE_UP,
+        };
+        let hint = match &error {
+            Error::NeedsInput(task) => {
+                format!("\nconfirm it with: mj modal {} --prompt \"...\" (or --mask FILE for Vary (Region))", task.id)
+            }
+            Error::Transport(_) if error.kind() == ErrorKind::Connect => {
+                "\ncheck --base-url (or MJ_BASE_URL) and that the server is running".to_owned()
+            }
+            Error::WaitTimeout { last: Some(task), .. } => {
+                format!("\nit may still finish: mj wait {} --timeout 1200", task.id)
+            }
+            _ => String::new(),
+        };
+        Self { code, message: format!("{error}{hint}") }
+    }
+}
+
+/// The exit code for a task's final state.
+pub fn for_task(task: &mj_proto::Task) -> u8 {
+    if task.status == mj_proto::TaskStatus::Success { OK } else { TASK_FAILED }
+}

@@ -1,0 +1,74 @@
+//! The human view and the JSON view of tasks and submits.
+
+use mj_proto::{ButtonKind, Submitted, Task};
+
+/// A task for people: status, prompt, images, and the buttons with the command to press them.
+pub fn task(task: &Task) -> String {
+    let mut out = format!(
+        "task {}  {}  {}{}",
+        task.id,
+        task.action.as_ref().map_or("-", |a| a.as_str()),
+        task.status,
+        task.progress.as_deref().map(|p| format!(" {p}")).unwrap_or_default()
+    );
+    let mut line = |label: &str, value: &str| {
+        if !value.is_empty() {
+            out.push_str(&format!("\n  {label:<9}{value}"));
+        }
+    };
+    line("prompt", task.prompt.as_deref().unwrap_or_default());
+    line("failed", task.fail_reason.as_deref().unwrap_or_default());
+    let images = task.result_image_urls();
+    if images.is_empty() {
+        line("preview", task.image_url.as_deref().unwrap_or_default());
+    }
+    for url in images {
+        line("image", url);
+    }
+    for url in task.result_video_urls() {
+        line("video", url);
+    }
+    if let Some(prompts) = task.properties.final_prompt()
+        && matches!(task.action, Some(mj_proto::TaskAction::Describe | mj_proto::TaskAction::Shorten))
+    {
+        line("result", &prompts.replace('\n', "\n           "));
+    }
+    if !task.buttons.is_empty() {
+        let names: Vec<&str> = task.buttons.iter().map(mj_proto::Button::display_name).collect();
+        line("buttons", &names.join("  "));
+        let first = task.button(&ButtonKind::Upscale(1)).or_else(|| task.buttons.first());
+        if let Some(button) = first {
+            line("next", &format!("mj action {} {}", task.id, quote(button.display_name())));
+        }
+    }
+    if task.needs_input() {
+        line("next", &format!("mj modal {} --prompt \"...\"", task.id));
+    }
+    out
+}
+
+/// A submit for people.
+pub fn submitted(submitted: &Submitted) -> String {
+    let how = match &submitted.outcome {
+        mj_proto::SubmitOutcome::Queued { ahead: Some(n) } => format!("queued, {n} ahead"),
+        mj_proto::SubmitOutcome::Queued { ahead: None } => "queued".to_owned(),
+        mj_proto::SubmitOutcome::Existing { .. } => "waiting for input (modal)".to_owned(),
+        mj_proto::SubmitOutcome::Recovered => "accepted (answer recovered after a lost reply)".to_owned(),
+        _ => "accepted".to_owned(),
+    };
+    format!("submitted task {} ({how})\n  next     mj wait {}", submitted.task_id, submitted.task_id)
+}
+
+/// One line for a progress stream without a terminal.
+pub fn progress_line(task: &Task) -> String {
+    format!("{} {} {}", task.id, task.status, task.progress.as_deref().unwrap_or(""))
+}
+
+/// Compact JSON.
+pub fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+fn quote(text: &str) -> String {
+    if text.contains(' ') || text.contains('(') { format!("\"{text}\"") } else { text.to_owned() }
+}

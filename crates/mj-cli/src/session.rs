@@ -1,0 +1,102 @@
+//! A connection to a server (or the built-in simulator) and the client over it.
+
+use std::time::Duration;
+
+use mj_proto::prelude::*;
+use mj_sim::fallback::{Target, from_env_or_simulator};
+use mj_sim::{Flavor, SimConfig};
+use mj_ureq::UreqTransport;
+
+use crate::cli::{AuthArg, Global, ModeArg};
+use crate::exit::Failure;
+use crate::progress::Progress;
+
+/// What a command talks to.
+pub struct Session {
+    pub client: mj_ureq::Client,
+    pub json: bool,
+    /// Keeps the built-in simulator running while the command runs.
+    _target: Target,
+}
+
+impl Session {
+    /// Connects as `global` says; starts the built-in simulator when no base URL is set.
+    pub fn open(global: &Global) -> Result<Self, Failure> {
+        let key = match &global.api_key_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| Failure::usage(format!("cannot read the API key file {}: {e}", path.display())))?,
+            ),
+            None => std::env::var("MJ_API_KEY").ok(),
+        };
+        let auth = match global.auth {
+            AuthArg::Bearer => "bearer",
+            AuthArg::MjApiSecret => "mj-api-secret",
+            AuthArg::Raw => "raw",
+            AuthArg::Both => "both",
+        };
+        let mode = global.mode.map(|m| match m {
+            ModeArg::Fast => "fast",
+            ModeArg::Relax => "relax",
+            ModeArg::Turbo => "turbo",
+        });
+        let var = |name: &str| match name {
+            "MJ_BASE_URL" => global.base_url.clone(),
+            "MJ_API_KEY" => key.clone(),
+            "MJ_AUTH" => Some(auth.to_owned()),
+            "MJ_MODE" => mode.map(str::to_owned),
+            _ => None,
+        };
+        // trueai's answers carry both the grid and its four images. MJ_SIM_SPEED speeds
+        // the built-in simulator up (tests and demos).
+        let speed = std::env::var("MJ_SIM_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+        let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
+        let target = from_env_or_simulator(var, sim).map_err(Failure::usage)?;
+        if let Some(server) = target.server() {
+            eprintln!(
+                "mj: no --base-url or MJ_BASE_URL set: using the built-in simulator at {} (its tasks end with this command; run `mj sim` and set MJ_BASE_URL to keep them)",
+                server.url()
+            );
+        }
+        let interval = Duration::try_from_secs_f64(global.interval)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| Failure::usage("--interval takes a positive number of seconds"))?;
+        let timeout = Duration::from_secs(global.timeout.max(1));
+        let transport = UreqTransport::builder().timeout(timeout.min(Duration::from_secs(60))).build();
+        let mut settings = Settings::default();
+        settings.wait = WaitOptions::default().timeout(timeout).interval(interval);
+        settings.watch = WatchOptions::default().timeout(timeout).interval(interval);
+        let client = mj_ureq::Client::with_transport(transport, target.config().clone()).with_settings(settings);
+        Ok(Self { client, json: global.json, _target: target })
+    }
+
+    /// Waits for `id` with progress shown; a failed task is shown before the error.
+    pub fn wait(&self, id: &str) -> Result<Task, Failure> {
+        let mut progress = Progress::new(self.json);
+        let result = self.client.wait_with(id, |task| progress.update(task));
+        progress.finish();
+        match result {
+            Ok(task) => Ok(task),
+            Err(Error::TaskFailed(task)) => {
+                self.show(&task);
+                Err(Failure::task(format!(
+                    "task {} ended in {}: {}",
+                    task.id,
+                    task.status,
+                    task.fail_reason.as_deref().unwrap_or("no reason given")
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Prints a task in the chosen view.
+    pub fn show(&self, task: &Task) {
+        if self.json {
+            println!("{}", crate::render::json(task));
+        } else {
+            println!("{}", crate::render::task(task));
+        }
+    }
+}

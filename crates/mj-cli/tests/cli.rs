@@ -1,0 +1,320 @@
+//! The `mj` binary end to end: the README flow on the built-in simulator, commands against
+//! a loopback simulator, every exit code, configuration errors, and the help text.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mj_sim::{Flavor, Server, SimConfig};
+use serde_json::Value;
+
+/// `mj` with a clean environment, a fast built-in simulator and quick polling.
+fn mj(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
+    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE"] {
+        cmd.env_remove(var);
+    }
+    cmd.env("MJ_SIM_SPEED", "25").args(["--interval", "0.05"]).args(args);
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = cmd.output().expect("mj runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn server(config: SimConfig) -> Server {
+    Server::start(config.speed(25.0), 0).expect("simulator")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mj-cli-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let file = std::fs::File::open(path).expect("file");
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    let reader = decoder.read_info().expect("a real PNG");
+    let info = reader.info();
+    (info.width, info.height)
+}
+
+fn json_lines(stdout: &str) -> Vec<Value> {
+    stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
+}
+
+#[test]
+fn the_readme_flow_works_with_nothing_configured() {
+    let out = temp_dir("readme");
+    let (code, stdout, stderr) = run(mj(&["imagine", "a red fox in the snow", "--wait", "--out"]).arg(&out));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("using the built-in simulator at http://127.0.0.1:"), "{stderr}");
+    assert!(stdout.contains("SUCCESS 100%") && stdout.contains("next     mj action"), "{stdout}");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out).expect("out dir").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 4, "{files:?}");
+    for file in &files {
+        assert_eq!(png_size(file), (512, 512));
+    }
+    // Existing files are kept, not overwritten.
+    let (code, stdout, _) = run(mj(&["imagine", "a red fox in the snow", "--wait", "--out"]).arg(&out));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("saved"));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn split_cuts_the_grid_into_four_real_pngs() {
+    let out = temp_dir("split");
+    let (code, stdout, stderr) = run(mj(&["imagine", "a lighthouse", "--out"]).arg(&out).arg("--split"));
+    assert_eq!(code, 0, "{stderr}");
+    let split: Vec<PathBuf> = std::fs::read_dir(&out)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("-split-")))
+        .collect();
+    assert_eq!(split.len(), 4, "{stdout}");
+    for file in &split {
+        assert_eq!(png_size(file), (256, 256));
+    }
+    let quadrants: Vec<Vec<u8>> = split.iter().map(|f| std::fs::read(f).expect("read")).collect();
+    assert!(quadrants.windows(2).all(|w| w[0] != w[1]), "the quadrants differ");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn json_output_is_one_object_per_line() {
+    let (code, stdout, _) = run(&mut mj(&["--json", "imagine", "a fox", "--wait"]));
+    assert_eq!(code, 0);
+    let lines = json_lines(&stdout);
+    assert!(lines.len() >= 3, "progress updates then the task: {stdout}");
+    let last = lines.last().expect("task");
+    assert_eq!((last["status"].as_str(), last["action"].as_str()), (Some("SUCCESS"), Some("IMAGINE")));
+    assert!(last["buttons"].as_array().is_some_and(|b| b.len() == 9));
+    let (code, stdout, _) = run(&mut mj(&["--json", "imagine", "a fox"]));
+    assert_eq!(code, 0);
+    let submitted = &json_lines(&stdout)[0];
+    assert_eq!(submitted["code"], 1);
+    assert!(submitted["result"].as_str().is_some_and(|id| id.len() >= 16));
+}
+
+#[test]
+fn action_and_batch_wait_against_a_running_simulator() {
+    let sim = server(SimConfig::new("").flavor(Flavor::Plus).api_key("sk-cli"));
+    let with_server = |args: &[&str]| {
+        let mut cmd = mj(args);
+        cmd.env("MJ_BASE_URL", sim.url()).env("MJ_API_KEY", "sk-cli").env("MJ_AUTH", "mj-api-secret");
+        cmd
+    };
+    let mut ids = Vec::new();
+    for prompt in ["a fox", "a wolf", "a bear"] {
+        let (code, stdout, stderr) = run(&mut with_server(&["--json", "imagine", prompt]));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stderr.contains("built-in simulator"));
+        ids.push(json_lines(&stdout)[0]["result"].as_str().expect("id").to_owned());
+    }
+    let mut wait = with_server(&["wait"]);
+    wait.args(&ids);
+    let (code, stdout, stderr) = run(&mut wait);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.matches("SUCCESS 100%").count(), 3, "{stdout}");
+    assert!(
+        stderr.lines().filter(|l| l.contains("IN_PROGRESS") || l.contains("SUCCESS")).count() >= 3,
+        "progress lines: {stderr}"
+    );
+
+    let (code, stdout, stderr) = run(&mut with_server(&["action", &ids[0], "U1", "--wait"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("UPSCALE  SUCCESS"), "{stdout}");
+    let (code, _, stderr) = run(&mut with_server(&["action", &ids[0], "Z9"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("has no button `Z9`; it has: U1  U2  U3  U4  🔄  V1"), "{stderr}");
+    let (code, stdout, _) = run(&mut with_server(&["action", &ids[1], "🔄"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("submitted task"));
+
+    let (code, stdout, _) = run(&mut with_server(&["fetch", &ids[0], &ids[1]]));
+    assert_eq!((code, stdout.matches("task ").count()), (0, 2), "{stdout}");
+    let (code, stdout, _) = run(&mut with_server(&["--json", "list", "--status", "success", "--size", "2"]));
+    assert_eq!((code, json_lines(&stdout).len()), (0, 2));
+    let (code, stdout, _) = run(&mut with_server(&["seed", &ids[0]]));
+    assert!(code == 0 && stdout.trim().parse::<u64>().is_ok(), "{stdout}");
+    let stats = sim.stats();
+    assert_eq!((stats.tasks_created.get("IMAGINE"), stats.tasks_created.get("UPSCALE")), (Some(&3), Some(&1)));
+}
+
+#[test]
+fn every_exit_code() {
+    // 1: the task failed.
+    let (code, stdout, stderr) = run(&mut mj(&["imagine", "a fox --sim-fail", "--wait"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("FAILURE") && stderr.contains("ended in FAILURE"), "{stdout}{stderr}");
+    // 2: usage and configuration.
+    assert_eq!(run(&mut mj(&["imagine"])).0, 2);
+    assert_eq!(run(&mut mj(&["frobnicate"])).0, 2);
+    let (code, _, stderr) = run(&mut mj(&["--base-url", "api.example.com", "fetch", "1"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("MJ_BASE_URL: invalid base URL: it needs a scheme"), "{stderr}");
+    let (code, _, stderr) = run(&mut mj(&["imagine", "x", "--image", "/nonexistent.png"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read /nonexistent.png"), "{stderr}");
+    let (code, _, stderr) = run(&mut mj(&["blend", "https://a.example/1.png"]));
+    assert_eq!(code, 2, "{stderr}");
+    // 3: the server refused.
+    let sim = server(SimConfig::new("").api_key("sk-right"));
+    let (code, _, stderr) = run(mj(&["fetch", "1"]).env("MJ_BASE_URL", sim.url()).env("MJ_API_KEY", "sk-wrong"));
+    assert_eq!(code, 3);
+    assert!(stderr.contains("check the API key and the auth style") && !stderr.contains("sk-wrong"), "{stderr}");
+    let (code, _, stderr) =
+        run(mj(&["imagine", "a nude statue"]).env("MJ_BASE_URL", sim.url()).env("MJ_API_KEY", "sk-right"));
+    assert_eq!(code, 3);
+    assert!(stderr.contains("code 24, banned prompt"), "{stderr}");
+    let (code, _, stderr) = run(mj(&["fetch", "1"]).env("MJ_BASE_URL", format!("{}/sim", sim.url())));
+    assert_eq!(code, 3);
+    assert!(stderr.contains("check the base URL"), "{stderr}");
+    // 4: gave up.
+    let (code, _, stderr) = run(&mut mj(&["--timeout", "1", "imagine", "a fox --sim-stall", "--wait"]));
+    assert_eq!(code, 4);
+    assert!(stderr.contains("gave up waiting after 1 s") && stderr.contains("mj wait"), "{stderr}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let (code, _, stderr) = run(&mut mj(&["--base-url", &format!("http://127.0.0.1:{port}"), "fetch", "1"]));
+    assert_eq!(code, 4);
+    assert!(stderr.contains("check --base-url"), "{stderr}");
+}
+
+#[test]
+fn the_api_key_file_is_read_and_never_echoed() {
+    let sim = server(SimConfig::new("").flavor(Flavor::Newapi).api_key("sk-from-file"));
+    let dir = temp_dir("key");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let key_file = dir.join("key");
+    std::fs::write(&key_file, "sk-from-file\n").expect("write");
+    let (code, _, stderr) =
+        run(mj(&["--api-key-file"]).arg(&key_file).args(["imagine", "a fox"]).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(&key_file, "sk-not-it").expect("write");
+    let (code, stdout, stderr) =
+        run(mj(&["--api-key-file"]).arg(&key_file).args(["imagine", "a fox"]).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(code, 3);
+    assert!(!stdout.contains("sk-not-it") && !stderr.contains("sk-not-it"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn parse_shows_what_mj_makes_of_a_body() {
+    let dir = temp_dir("parse");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let body = dir.join("task.json");
+    std::fs::write(
+        &body,
+        r#"{"id":1320098173412546,"status":"SUCCESS","buttons":[{"customId":"a","type":"2","style":"2"}]}"#,
+    )
+    .expect("write");
+    let (code, stdout, _) = run(mj(&["parse", "task"]).arg(&body));
+    assert_eq!(code, 0);
+    let value: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!((value["id"].as_str(), value["buttons"][0]["type"].as_i64()), (Some("1320098173412546"), Some(2)));
+    let (code, _, stderr) = run(mj(&["parse", "submit", "--status", "404"]).arg(&body));
+    assert_eq!(code, 3);
+    assert!(!stderr.is_empty());
+    let (code, _, stderr) = run(&mut mj(&["parse", "nonsense"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("use one of task, tasks, submit"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn help_texts() {
+    let help = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
+        for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE"] {
+            cmd.env_remove(var);
+        }
+        let (code, stdout, _) = run(cmd.args(args));
+        assert_eq!(code, 0);
+        stdout
+    };
+    insta::assert_snapshot!("help", help(&["--help"]));
+    insta::assert_snapshot!("help_imagine", help(&["imagine", "--help"]));
+    insta::assert_snapshot!("help_action", help(&["action", "--help"]));
+    insta::assert_snapshot!("help_wait", help(&["wait", "--help"]));
+}
+
+/// Starts `mj` with `args` and returns it with the first line of stdout or stderr that
+/// contains `marker`.
+fn spawn_until(
+    args: &[&str],
+    marker: &str,
+    from_stderr: bool,
+) -> (std::process::Child, String, Box<dyn Iterator<Item = String>>) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mj"))
+        .args(args)
+        .env_remove("MJ_BASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mj starts");
+    let (watched, other): (Box<dyn std::io::Read + Send>, Box<dyn std::io::Read + Send>) = if from_stderr {
+        (Box::new(child.stderr.take().expect("stderr")), Box::new(child.stdout.take().expect("stdout")))
+    } else {
+        (Box::new(child.stdout.take().expect("stdout")), Box::new(child.stderr.take().expect("stderr")))
+    };
+    let mut lines = std::io::BufReader::new(watched).lines().map_while(Result::ok);
+    let found = lines.by_ref().find(|l| l.contains(marker)).expect("the marker line");
+    let rest: Box<dyn Iterator<Item = String>> = if from_stderr {
+        // Keep draining the watched stream so the child never writes to a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Box::new(std::io::BufReader::new(other).lines().map_while(Result::ok))
+    } else {
+        std::thread::spawn(move || std::io::BufReader::new(other).lines().map_while(Result::ok).for_each(drop));
+        Box::new(lines)
+    };
+    (child, found, rest)
+}
+
+#[test]
+fn sim_serves_and_listen_prints_callbacks() {
+    let (mut sim, line, _) = spawn_until(
+        &["sim", "--port", "0", "--flavor", "newapi", "--api-key", "sk-k", "--speed", "25"],
+        "listening on",
+        false,
+    );
+    let url = line.trim().trim_start_matches("listening on ").to_owned();
+    let (mut listen, line, mut callbacks) =
+        spawn_until(&["--json", "listen", "--port", "0"], "listening for callbacks on", true);
+    let hook = line.split_whitespace().find(|w| w.starts_with("http://")).expect("hook url").to_owned();
+
+    // The simulator sends the hook only when asked, and new-api strips nothing here.
+    let (code, stdout, stderr) =
+        run(mj(&["--json", "imagine", "a fox", "--wait"]).env("MJ_BASE_URL", &url).env("MJ_API_KEY", "sk-k"));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json_lines(&stdout).last().map(|t| t["status"].clone()), Some(Value::from("SUCCESS")));
+
+    let body = serde_json::json!({"prompt": "a hooked fox", "notifyHook": hook}).to_string();
+    let agent = mj_ureq::ureq::Agent::new_with_defaults();
+    let answer = agent
+        .post(format!("{url}/mj/submit/imagine"))
+        .header("authorization", "Bearer sk-k")
+        .send(body.as_bytes())
+        .expect("submitted");
+    assert_eq!(answer.status().as_u16(), 200);
+    let mut statuses = Vec::new();
+    for line in callbacks.by_ref() {
+        let task: Value = serde_json::from_str(&line).expect("one JSON task per callback");
+        statuses.push(task["status"].as_str().unwrap_or_default().to_owned());
+        if statuses.last().map(String::as_str) == Some("SUCCESS") {
+            break;
+        }
+    }
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    let _ = sim.kill();
+    let _ = listen.kill();
+    let _ = sim.wait();
+    let _ = listen.wait();
+}
