@@ -6,6 +6,9 @@
 
 use std::fmt::Write;
 
+pub mod naive;
+pub mod summary;
+
 /// A small deterministic generator (xorshift64*), so every run measures the same bytes.
 pub struct Rng(u64);
 

@@ -2,12 +2,11 @@
 //! whole flows, faults without duplicate submits, batch watching, paging.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use mj_proto::prelude::*;
 use mj_sim::{FaultPlan, Flavor, SimConfig, SimTransport};
+use mj_tests::block_on;
 
 const PNG: &str = "data:image/png;base64,iVBORw0KGgo=";
 const FAULTS: &str = "500=0.2,429=0.1,reset=0.05,truncate=0.05,slow=0.1";
@@ -24,17 +23,6 @@ fn patient() -> Settings {
 
 fn client(transport: SimTransport) -> Client<SimTransport> {
     Client::with_transport(transport, Config::new("http://sim.test").expect("config")).with_settings(patient())
-}
-
-/// Polls a future whose transport never really waits (manual clock) to completion.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
 }
 
 #[test]

@@ -4,11 +4,11 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use mj_proto::prelude::*;
 use mj_proto::{AsyncTransport, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use mj_tests::block_on;
 
 /// Answers from a script and records what was asked.
 struct Scripted {
@@ -105,17 +105,6 @@ impl AsyncTransport for AsyncScripted {
         Ok(http::Response::builder().status(status).body(body.as_bytes().to_vec()).expect("response"))
     }
     async fn sleep(&self, _duration: Duration) {}
-}
-
-/// Polls a future that never waits on I/O to completion.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
 }
 
 #[test]

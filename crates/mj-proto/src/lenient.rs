@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 /// Text that may arrive as a string, a number or a bool (the text of the value), or as
@@ -170,12 +169,68 @@ impl<'de> Visitor<'de> for FlagVisitor {
 }
 
 /// An array that may be null (new-api writes `"buttons": null`): null becomes empty.
+///
+/// Decoded tasks are kept, often by the thousand, so the vector is allocated once at its
+/// exact length: the first items wait in a stack buffer (buttons number 0 to 13), and
+/// only longer arrays grow and are trimmed.
 pub(crate) fn vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: de::Deserialize<'de>,
 {
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+    d.deserialize_option(OptionVisitor(std::marker::PhantomData))
+}
+
+/// Items buffered on the stack before the vector is allocated.
+const BUFFERED: usize = 16;
+
+struct OptionVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: de::Deserialize<'de>> Visitor<'de> for OptionVisitor<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(ExactVec(std::marker::PhantomData))
+    }
+}
+
+struct ExactVec<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ExactVec<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut buffer: [Option<T>; BUFFERED] = [const { None }; BUFFERED];
+        let mut count = 0;
+        while count < BUFFERED {
+            match seq.next_element()? {
+                Some(item) => buffer[count] = Some(item),
+                None => break,
+            }
+            count += 1;
+        }
+        let mut items = Vec::with_capacity(count);
+        items.extend(buffer.into_iter().flatten());
+        if count == BUFFERED {
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            items.shrink_to_fit();
+        }
+        Ok(items)
+    }
 }
 
 /// Skips a map entry's value; used by hand-written struct visitors for unknown keys.

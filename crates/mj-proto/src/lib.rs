@@ -37,6 +37,8 @@ mod config;
 pub mod data_url;
 pub mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inspect;
 mod lenient;
 pub mod model;
@@ -58,7 +60,10 @@ pub use model::{
     Button, ButtonKind, Page, Properties, ReturnCode, SpeedMode, SubmitOutcome, Submitted, Task, TaskAction, TaskStatus,
 };
 pub use secret::ApiKey;
-pub use transport::{AsyncTransport, Transport, TransportError, TransportErrorKind};
+pub use transport::{
+    AsyncTransport, DEFAULT_MAX_BODY, FromOptions, Transport, TransportBuilder, TransportError, TransportErrorKind,
+    TransportOptions,
+};
 pub use wire::{HttpRequest, HttpResponse, MJ_API_SECRET};
 
 /// The names most programs need: `use mj_proto::prelude::*;`.

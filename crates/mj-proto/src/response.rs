@@ -117,6 +117,12 @@ pub(crate) fn decode_failure(
     status: StatusCode,
     body: &[u8],
 ) -> Error {
+    // serde quotes offending values whole; keep the message (and a pathological path) short.
+    let shorten = |text: String| match text.char_indices().nth(240) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    };
+    let (message, path) = (shorten(message), shorten(path));
     Error::Decode(Box::new(DecodeError { what, path, message, truncated, status, body: body.to_vec() }))
 }
 

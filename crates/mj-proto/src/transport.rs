@@ -168,3 +168,89 @@ impl std::error::Error for TransportError {
         self.0.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
+
+/// Bodies larger than this are refused unless the options say otherwise.
+pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
+
+/// What every transport is configured with: timeouts, the body cap and a proxy. Transport
+/// crates turn these into their client library's settings (see [`FromOptions`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportOptions {
+    /// How long connecting (DNS, TCP, TLS) may take.
+    pub connect_timeout: Duration,
+    /// How long a whole exchange may take.
+    pub timeout: Duration,
+    /// The largest body read; larger ones are [`TransportErrorKind::BodyTooLarge`].
+    pub max_body: u64,
+    /// Send everything through this proxy; `None` leaves the client library's default
+    /// (usually the `HTTPS_PROXY`/`ALL_PROXY` environment).
+    pub proxy: Option<String>,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            max_body: DEFAULT_MAX_BODY,
+            proxy: None,
+        }
+    }
+}
+
+/// A transport built from [`TransportOptions`].
+pub trait FromOptions: Sized {
+    /// The transport for `options`.
+    fn from_options(options: &TransportOptions) -> Self;
+}
+
+/// Chainable [`TransportOptions`] ending in [`build`](TransportBuilder::build):
+/// `UreqTransport::builder().timeout(Duration::from_secs(5)).build()`.
+#[derive(Clone, Debug)]
+pub struct TransportBuilder<T> {
+    options: TransportOptions,
+    transport: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: FromOptions> Default for TransportBuilder<T> {
+    fn default() -> Self {
+        Self { options: TransportOptions::default(), transport: std::marker::PhantomData }
+    }
+}
+
+impl<T: FromOptions> TransportBuilder<T> {
+    /// How long connecting may take (10 s unless set).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.options.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a whole exchange may take (60 s unless set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = timeout;
+        self
+    }
+
+    /// The largest body read (32 MiB unless set).
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.options.max_body = bytes;
+        self
+    }
+
+    /// Sends everything through this proxy.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.options.proxy = Some(url.into());
+        self
+    }
+
+    /// The options so far.
+    pub fn options(&self) -> &TransportOptions {
+        &self.options
+    }
+
+    /// The transport.
+    pub fn build(self) -> T {
+        T::from_options(&self.options)
+    }
+}

@@ -24,7 +24,10 @@
 
 use std::time::Duration;
 
-use mj_proto::{AsyncTransport, HttpRequest, HttpResponse, TransportError, TransportErrorKind, http};
+use mj_proto::{
+    AsyncTransport, DEFAULT_MAX_BODY, FromOptions, HttpRequest, HttpResponse, TransportBuilder, TransportError,
+    TransportErrorKind, TransportOptions, http,
+};
 
 pub use mj_proto;
 pub use reqwest;
@@ -36,9 +39,6 @@ pub mod prelude {
 
 /// mj's async client over reqwest.
 pub type Client = mj_proto::AsyncClient<ReqwestTransport>;
-
-/// Bodies larger than this are refused unless the builder says otherwise.
-pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
 
 /// An async [`AsyncTransport`] over a [`reqwest::Client`].
 #[derive(Clone, Debug)]
@@ -59,9 +59,9 @@ impl ReqwestTransport {
         Self::builder().build()
     }
 
-    /// Starts a configuration.
-    pub fn builder() -> ReqwestTransportBuilder {
-        ReqwestTransportBuilder::default()
+    /// Starts a configuration: `ReqwestTransport::builder().timeout(d).build()`.
+    pub fn builder() -> TransportBuilder<Self> {
+        TransportBuilder::default()
     }
 
     /// Uses your own client (its timeouts, proxy and TLS). Build it with
@@ -76,76 +76,32 @@ impl ReqwestTransport {
         self.max_body = bytes;
         self
     }
-}
 
-/// Settings for a [`ReqwestTransport`].
-#[derive(Clone, Debug)]
-pub struct ReqwestTransportBuilder {
-    connect_timeout: Duration,
-    timeout: Duration,
-    max_body: u64,
-    proxy: Option<String>,
-}
-
-impl Default for ReqwestTransportBuilder {
-    fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(60),
-            max_body: DEFAULT_MAX_BODY,
-            proxy: None,
-        }
-    }
-}
-
-impl ReqwestTransportBuilder {
-    /// How long connecting may take.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How long a whole exchange may take.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The largest body read; larger ones are [`TransportErrorKind::BodyTooLarge`].
-    pub fn max_body(mut self, bytes: u64) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
-    /// Sends everything through this proxy.
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
-        self
-    }
-
-    /// The transport; a proxy or TLS setup reqwest refuses is a [`TransportError`].
-    pub fn try_build(self) -> Result<ReqwestTransport, TransportError> {
+    /// The transport for `options`, or the reason reqwest refuses them (a bad proxy URL,
+    /// a TLS backend that cannot start).
+    pub fn try_from_options(options: &TransportOptions) -> Result<Self, TransportError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
             .user_agent(mj_proto::DEFAULT_USER_AGENT);
-        if let Some(proxy) = &self.proxy {
+        if let Some(proxy) = &options.proxy {
             let proxy = reqwest::Proxy::all(proxy)
                 .map_err(|_| TransportError::new(TransportErrorKind::Other, "the proxy URL is not valid"))?;
             builder = builder.proxy(proxy);
         }
         let client = builder.build().map_err(|e| map_error(&e))?;
-        Ok(ReqwestTransport { client, max_body: self.max_body })
+        Ok(Self { client, max_body: options.max_body })
     }
+}
 
-    /// The transport; falls back to reqwest's defaults (keeping mj's rules) if the
-    /// configured client cannot be built.
-    pub fn build(self) -> ReqwestTransport {
-        let max_body = self.max_body;
-        self.try_build().unwrap_or_else(|_| ReqwestTransport {
+impl FromOptions for ReqwestTransport {
+    /// Falls back to reqwest's defaults (keeping mj's rules: no redirects, the body cap)
+    /// when [`ReqwestTransport::try_from_options`] fails.
+    fn from_options(options: &TransportOptions) -> Self {
+        Self::try_from_options(options).unwrap_or_else(|_| Self {
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
-            max_body,
+            max_body: options.max_body,
         })
     }
 }

@@ -24,7 +24,10 @@
 use std::io;
 use std::time::Duration;
 
-use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use mj_proto::{
+    DEFAULT_MAX_BODY, FromOptions, HttpRequest, HttpResponse, Transport, TransportBuilder, TransportError,
+    TransportErrorKind, TransportOptions,
+};
 
 pub use mj_proto;
 pub use ureq;
@@ -36,9 +39,6 @@ pub mod prelude {
 
 /// mj's blocking client over ureq.
 pub type Client = mj_proto::Client<UreqTransport>;
-
-/// Bodies larger than this are refused unless the builder says otherwise.
-pub const DEFAULT_MAX_BODY: u64 = 32 * 1024 * 1024;
 
 /// A blocking [`Transport`] over a ureq [`Agent`](ureq::Agent).
 #[derive(Clone, Debug)]
@@ -60,9 +60,9 @@ impl UreqTransport {
         Self::builder().build()
     }
 
-    /// Starts a configuration.
-    pub fn builder() -> UreqTransportBuilder {
-        UreqTransportBuilder::default()
+    /// Starts a configuration: `UreqTransport::builder().timeout(d).build()`.
+    pub fn builder() -> TransportBuilder<Self> {
+        TransportBuilder::default()
     }
 
     /// Uses your own agent. mj still turns off status errors and redirects for its own
@@ -83,61 +83,17 @@ impl UreqTransport {
     }
 }
 
-/// Settings for a [`UreqTransport`].
-#[derive(Clone, Debug)]
-pub struct UreqTransportBuilder {
-    connect_timeout: Duration,
-    timeout: Duration,
-    max_body: u64,
-    proxy: Option<String>,
-}
-
-impl Default for UreqTransportBuilder {
-    fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(60),
-            max_body: DEFAULT_MAX_BODY,
-            proxy: None,
-        }
-    }
-}
-
-impl UreqTransportBuilder {
-    /// How long connecting (DNS, TCP, TLS) may take.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How long a whole exchange may take.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The largest body read; larger ones are [`TransportErrorKind::BodyTooLarge`].
-    pub fn max_body(mut self, bytes: u64) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
-    /// Sends everything through this proxy (`http://`, `socks5://` … as ureq supports).
-    pub fn proxy(mut self, url: impl Into<String>) -> Self {
-        self.proxy = Some(url.into());
-        self
-    }
-
-    /// The transport. An unparsable proxy URL is ignored with the environment's proxy
-    /// used instead; check it first with [`ureq::Proxy::new`] if that matters.
-    pub fn build(self) -> UreqTransport {
+impl FromOptions for UreqTransport {
+    /// An unparsable proxy URL is ignored (the environment's proxy applies); check it
+    /// first with [`ureq::Proxy::new`] if that matters.
+    fn from_options(options: &TransportOptions) -> Self {
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_global(Some(self.timeout))
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_global(Some(options.timeout))
             .user_agent(mj_proto::DEFAULT_USER_AGENT);
-        if let Some(proxy) = self.proxy.as_deref().and_then(|p| ureq::Proxy::new(p).ok()) {
+        if let Some(proxy) = options.proxy.as_deref().and_then(|p| ureq::Proxy::new(p).ok()) {
             config = config.proxy(Some(proxy));
         }
         #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
@@ -145,7 +101,7 @@ impl UreqTransportBuilder {
             config =
                 config.tls_config(ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::NativeTls).build());
         }
-        UreqTransport { agent: config.build().new_agent(), max_body: self.max_body }
+        UreqTransport { agent: config.build().new_agent(), max_body: options.max_body }
     }
 }
 

@@ -1,59 +1,21 @@
 //! The async client.
 
-use crate::config::Config;
 use crate::endpoint::Query;
 use crate::error::Error;
 use crate::model::{Page, Task};
 use crate::plan::{Plan, Step};
 use crate::transport::AsyncTransport;
 
-use super::{Seeds, Settings, client_methods};
+use super::{client_methods, client_struct};
 
-/// An async client over any [`AsyncTransport`] (mj-reqwest's, mj-sim's, or your own);
-/// the same methods as [`Client`](super::Client).
-#[derive(Debug)]
-pub struct AsyncClient<T> {
-    transport: T,
-    config: Config,
-    settings: Settings,
-    seeds: Seeds,
-}
-
-impl<T: AsyncTransport + Default> AsyncClient<T> {
-    /// A client for the server in `config` over a default-configured transport
-    /// (`mj_ureq::Client::new(config)`, `mj_reqwest::Client::new(config)`).
-    pub fn new(config: Config) -> Self {
-        Self::with_transport(T::default(), config)
-    }
-}
+client_struct!(
+    /// An async client over any [`AsyncTransport`] (mj-reqwest's, mj-sim's, or your own);
+    /// the same methods as [`Client`](super::Client).
+    AsyncClient,
+    AsyncTransport
+);
 
 impl<T: AsyncTransport> AsyncClient<T> {
-    /// A client for the server in `config`, over `transport`, with default [`Settings`].
-    pub fn with_transport(transport: T, config: Config) -> Self {
-        Self { transport, config, settings: Settings::default(), seeds: Seeds::from_clock() }
-    }
-
-    /// Replaces the settings.
-    pub fn with_settings(mut self, settings: Settings) -> Self {
-        self.settings = settings;
-        self
-    }
-
-    /// The settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    /// The server configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The transport.
-    pub fn transport(&self) -> &T {
-        &self.transport
-    }
-
     /// Runs `plan` to completion: the whole async driver.
     pub async fn drive<P: Plan>(&self, mut plan: P, mut on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
         loop {

@@ -1,77 +1,39 @@
 //! The blocking client.
 
-use crate::config::Config;
 use crate::endpoint::Query;
 use crate::error::Error;
 use crate::model::{Page, Task};
 use crate::plan::{Plan, Step};
 use crate::transport::Transport;
 
-use super::{Seeds, Settings, client_methods};
+use super::{client_methods, client_struct};
 
-/// A blocking client over any [`Transport`] (mj-ureq's, mj-sim's, or your own).
-///
-/// ```
-/// use mj_proto::prelude::*;
-/// use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError};
-///
-/// /// A transport that answers every request with the same task.
-/// struct Canned;
-/// impl Transport for Canned {
-///     fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
-///         Ok(http::Response::new(br#"{"id":"1","status":"SUCCESS","progress":"100%"}"#.to_vec()))
-///     }
-///     fn sleep(&self, _: std::time::Duration) {}
-/// }
-///
-/// let client = mj_proto::Client::with_transport(Canned, Config::new("http://127.0.0.1:8080")?);
-/// let task = client.wait("1")?;
-/// assert!(task.is_terminal());
-/// # Ok::<(), mj_proto::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct Client<T> {
-    transport: T,
-    config: Config,
-    settings: Settings,
-    seeds: Seeds,
-}
-
-impl<T: Transport + Default> Client<T> {
-    /// A client for the server in `config` over a default-configured transport
-    /// (`mj_ureq::Client::new(config)`, `mj_reqwest::Client::new(config)`).
-    pub fn new(config: Config) -> Self {
-        Self::with_transport(T::default(), config)
-    }
-}
+client_struct!(
+    /// A blocking client over any [`Transport`] (mj-ureq's, mj-sim's, or your own).
+    ///
+    /// ```
+    /// use mj_proto::prelude::*;
+    /// use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError};
+    ///
+    /// /// A transport that answers every request with the same task.
+    /// struct Canned;
+    /// impl Transport for Canned {
+    ///     fn send(&self, _: HttpRequest) -> Result<HttpResponse, TransportError> {
+    ///         Ok(http::Response::new(br#"{"id":"1","status":"SUCCESS","progress":"100%"}"#.to_vec()))
+    ///     }
+    ///     fn sleep(&self, _: std::time::Duration) {}
+    /// }
+    ///
+    /// let client = mj_proto::Client::with_transport(Canned, Config::new("http://127.0.0.1:8080")?);
+    /// let task = client.wait("1")?;
+    /// assert!(task.is_terminal());
+    /// # Ok::<(), mj_proto::Error>(())
+    /// ```
+    Client,
+    Transport
+);
 
 impl<T: Transport> Client<T> {
-    /// A client for the server in `config`, over `transport`, with default [`Settings`].
-    pub fn with_transport(transport: T, config: Config) -> Self {
-        Self { transport, config, settings: Settings::default(), seeds: Seeds::from_clock() }
-    }
-
-    /// Replaces the settings.
-    pub fn with_settings(mut self, settings: Settings) -> Self {
-        self.settings = settings;
-        self
-    }
-
-    /// The settings.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
-    /// The server configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The transport.
-    pub fn transport(&self) -> &T {
-        &self.transport
-    }
-
     /// Runs `plan` to completion: the whole blocking driver.
     pub fn drive<P: Plan>(&self, mut plan: P, mut on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
         loop {

@@ -46,6 +46,63 @@ impl Seeds {
     }
 }
 
+/// The struct, constructors and accessors both clients share.
+macro_rules! client_struct {
+    ($(#[$doc:meta])* $name:ident, $transport:ident) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name<T> {
+            transport: T,
+            config: $crate::Config,
+            settings: $crate::client::Settings,
+            seeds: $crate::client::Seeds,
+        }
+
+        impl<T: $transport + Default> $name<T> {
+            /// A client for the server in `config` over a default-configured transport
+            /// (`mj_ureq::Client::new(config)`, `mj_reqwest::Client::new(config)`).
+            pub fn new(config: $crate::Config) -> Self {
+                Self::with_transport(T::default(), config)
+            }
+        }
+
+        impl<T: $transport> $name<T> {
+            /// A client for the server in `config`, over `transport`, with default
+            /// [`Settings`]($crate::client::Settings).
+            pub fn with_transport(transport: T, config: $crate::Config) -> Self {
+                Self {
+                    transport,
+                    config,
+                    settings: $crate::client::Settings::default(),
+                    seeds: $crate::client::Seeds::from_clock(),
+                }
+            }
+
+            /// Replaces the settings.
+            pub fn with_settings(mut self, settings: $crate::client::Settings) -> Self {
+                self.settings = settings;
+                self
+            }
+
+            /// The settings.
+            pub fn settings(&self) -> &$crate::client::Settings {
+                &self.settings
+            }
+
+            /// The server configuration.
+            pub fn config(&self) -> &$crate::Config {
+                &self.config
+            }
+
+            /// The transport.
+            pub fn transport(&self) -> &T {
+                &self.transport
+            }
+        }
+    };
+}
+pub(crate) use client_struct;
+
 /// The methods both clients share; `$async`/`$await` make them blocking or async.
 macro_rules! client_methods {
     ($($async:ident)?, $($await:tt)*) => {

@@ -2,10 +2,10 @@
 //! acknowledgement. Each starts with [`response::payload`], which owns the status mapping.
 
 use http::StatusCode;
-use serde::Deserialize;
+
+use crate::model::task::TaskList;
 
 use crate::error::Error;
-use crate::lenient;
 use crate::model::{
     ErrorEnvelope, Page, ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted, Task, TaskStatus,
 };
@@ -142,15 +142,6 @@ pub(crate) fn task_list(response: HttpResponse, what: &'static str) -> Result<Ve
         return Err(e);
     }
     decode::<TaskList>(body, what, status).map(|l| l.0)
-}
-
-/// `Vec<Task>` where `null` is empty.
-struct TaskList(Vec<Task>);
-
-impl<'de> Deserialize<'de> for TaskList {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        lenient::vec_or_null(d).map(TaskList)
-    }
 }
 
 /// One page of the paged query.

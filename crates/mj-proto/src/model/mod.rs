@@ -9,8 +9,9 @@ mod page;
 mod properties;
 mod status;
 mod submit;
-mod task;
+pub(crate) mod task;
 mod timestamp;
+mod view;
 
 pub use action::TaskAction;
 pub use button::{Button, ButtonKind, ComponentValue, PanDirection};
@@ -21,5 +22,6 @@ pub use page::Page;
 pub use properties::Properties;
 pub use status::TaskStatus;
 pub use submit::{ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted};
-pub use task::{Displays, Task};
+pub use task::{Displays, Task, tasks_from_slice};
 pub use timestamp::Timestamp;
+pub use view::{ButtonView, TaskView, Text, task_views};

@@ -1,15 +1,26 @@
 //! The free-form `properties` map of tasks and submit results, with typed getters.
 
-use serde::de::Deserializer;
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The `properties` object. Servers put different keys here (spec §4.5) with different
 /// value types, so it is kept as JSON; the getters read the common keys leniently.
 /// Null or absent is an empty map.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct Properties(Map<String, Value>);
+///
+/// Decoding keeps the object's raw text (one allocation) and parses it into a map on
+/// first access, so bulk decoding pays for properties only when someone reads them. An
+/// object serde_json cannot build (nested deeper than its 128-level limit) reads as empty.
+#[derive(Default)]
+pub struct Properties {
+    raw: Option<Box<RawValue>>,
+    map: OnceLock<Map<String, Value>>,
+}
 
 impl Properties {
     /// An empty map.
@@ -17,15 +28,30 @@ impl Properties {
         Self::default()
     }
 
+    /// The parsed map (parsed once, on first use).
+    fn map(&self) -> &Map<String, Value> {
+        self.map.get_or_init(|| {
+            // The raw text was checked to be a JSON object when it was decoded.
+            self.raw.as_deref().and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default()
+        })
+    }
+
+    /// The parsed map, to change; the raw text is dropped.
+    fn map_mut(&mut self) -> &mut Map<String, Value> {
+        self.map();
+        self.raw = None;
+        self.map.get_mut().unwrap_or_else(|| unreachable!("initialised just above"))
+    }
+
     /// The raw value under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key)
+        self.map().get(key)
     }
 
     /// The value under `key` as text: strings as they are, numbers and bools as their JSON
     /// text; null, `""`, objects and arrays give `None`.
-    pub fn text(&self, key: &str) -> Option<std::borrow::Cow<'_, str>> {
-        match self.0.get(key)? {
+    pub fn text(&self, key: &str) -> Option<Cow<'_, str>> {
+        match self.map().get(key)? {
             Value::String(s) if !s.is_empty() => Some(s.as_str().into()),
             Value::Number(n) => Some(n.to_string().into()),
             Value::Bool(b) => Some(b.to_string().into()),
@@ -35,7 +61,7 @@ impl Properties {
 
     /// The value under `key` as an integer (a number or a numeric string).
     pub fn int(&self, key: &str) -> Option<i64> {
-        match self.0.get(key)? {
+        match self.map().get(key)? {
             Value::Number(n) => n.as_i64(),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
@@ -44,7 +70,7 @@ impl Properties {
 
     /// The value under `key` as a flag (a bool, `0`/`1`, or `"true"`/`"false"`).
     pub fn flag(&self, key: &str) -> Option<bool> {
-        match self.0.get(key)? {
+        match self.map().get(key)? {
             Value::Bool(b) => Some(*b),
             Value::Number(n) => n.as_i64().map(|n| n != 0),
             Value::String(s) => match s.trim() {
@@ -57,7 +83,7 @@ impl Properties {
     }
 
     fn str(&self, key: &str) -> Option<&str> {
-        self.0.get(key)?.as_str().filter(|s| !s.is_empty())
+        self.map().get(key)?.as_str().filter(|s| !s.is_empty())
     }
 
     /// `finalPrompt`: the prompt Discord ran; the result text of describe and shorten.
@@ -122,22 +148,27 @@ impl Properties {
 
     /// Number of keys.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map().len()
     }
 
     /// True when there are no keys.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map().is_empty()
     }
 
     /// Iterates over the keys and values.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter()
+        self.map().iter()
     }
 
     /// Sets `key` (for tests, simulators and webhook rewriting).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        self.0.insert(key.into(), value.into())
+        self.map_mut().insert(key.into(), value.into())
+    }
+
+    /// The underlying JSON map.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        self.map()
     }
 
     /// Replaces `secret` in every string value (keys stay as they are).
@@ -150,23 +181,62 @@ impl Properties {
                 _ => {}
             }
         }
-        self.0.values_mut().for_each(|v| walk(v, secret));
+        self.map_mut().values_mut().for_each(|v| walk(v, secret));
     }
+}
 
-    /// The underlying JSON map.
-    pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0
+impl Clone for Properties {
+    fn clone(&self) -> Self {
+        let map = OnceLock::new();
+        if let Some(parsed) = self.map.get() {
+            let _ = map.set(parsed.clone());
+        }
+        Self { raw: self.raw.clone(), map }
+    }
+}
+
+impl PartialEq for Properties {
+    fn eq(&self, other: &Self) -> bool {
+        self.map() == other.map()
+    }
+}
+
+impl fmt::Debug for Properties {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Properties").field(self.map()).finish()
     }
 }
 
 impl From<Map<String, Value>> for Properties {
     fn from(map: Map<String, Value>) -> Self {
-        Self(map)
+        Self { raw: None, map: OnceLock::from(map) }
+    }
+}
+
+impl Serialize for Properties {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.map().serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Properties {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self(Option::<Map<String, Value>>::deserialize(d)?.unwrap_or_default()))
+        let raw = Option::<Box<RawValue>>::deserialize(d)?;
+        if let Some(raw) = &raw
+            && !raw.get().starts_with('{')
+        {
+            return Err(de::Error::invalid_type(de::Unexpected::Other(raw_kind(raw.get())), &"an object or null"));
+        }
+        Ok(Self { raw, map: OnceLock::new() })
+    }
+}
+
+/// What a non-object JSON value is, for the error message.
+fn raw_kind(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        _ => "a number",
     }
 }

@@ -98,9 +98,9 @@ pub struct Task {
     /// The Midjourney seed, when the server looked it up (trueai).
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
     pub seed: Option<String>,
-    /// The admin-list display summary (PLUS `list-by-ids`, trueai).
+    /// The admin-list display summary (PLUS `list-by-ids`, trueai); boxed, being rare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub displays: Option<Displays>,
+    pub displays: Option<Box<Displays>>,
 }
 
 /// The `displays` summary that PLUS list-by-ids and trueai add for admin screens.
@@ -132,6 +132,25 @@ pub struct Displays {
 fn progress<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = lenient::opt_text(d)?;
     Ok(text.map(|t| if t.bytes().all(|b| b.is_ascii_digit()) { t + "%" } else { t }))
+}
+
+/// Decodes a JSON array of tasks (`null` is empty) exactly as the list endpoints do, with
+/// the vector trimmed to its length: what bulk callers and the benchmarks use.
+pub fn tasks_from_slice(body: &[u8]) -> Result<Vec<Task>, crate::Error> {
+    let mut tasks = crate::response::decode::<TaskList>(body, "task list", http::StatusCode::OK)?.0;
+    tasks.shrink_to_fit();
+    Ok(tasks)
+}
+
+/// `Vec<Task>` where `null` is empty.
+pub(crate) struct TaskList(pub(crate) Vec<Task>);
+
+impl<'de> Deserialize<'de> for TaskList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut tasks: Vec<Task> = lenient::vec_or_null(d)?;
+        tasks.shrink_to_fit();
+        Ok(TaskList(tasks))
+    }
 }
 
 impl Task {

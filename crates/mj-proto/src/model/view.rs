@@ -1,0 +1,245 @@
+//! A borrowed, zero-copy view of tasks for bulk work (a large `list-by-condition` answer,
+//! a page, a webhook storm): strings point into the response bytes unless the JSON had to
+//! be unescaped.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::action::opt_action;
+use super::button::ComponentValue;
+use super::timestamp::{Timestamp, opt_timestamp};
+use super::{TaskAction, TaskStatus};
+use crate::lenient;
+
+/// Text borrowed from the body when it holds no escapes, owned otherwise.
+///
+/// (`#[serde(borrow)] Cow<str>` never borrows through `Option`; this newtype's visitor
+/// takes `visit_borrowed_str` directly.)
+#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Text<'a>(Cow<'a, str>);
+
+impl Text<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when it points into the body rather than owning a copy.
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.0, Cow::Borrowed(_))
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `Option<Text>` with the lenient rules of [`Task`](super::Task): null and `""` are
+/// `None`, numbers become their text.
+fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Error> {
+    d.deserialize_any(TextVisitor)
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
+    Ok(opt_text(d)?.unwrap_or(Text(Cow::Borrowed(""))))
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Option<Text<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, a number or null")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(Text(Cow::Borrowed(v))))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| Text(Cow::Owned(v.to_owned()))))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(Text(Cow::Owned(v))))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Text(Cow::Owned(v.to_string()))))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Text(Cow::Owned(v.to_string()))))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Text(Cow::Owned(v.to_string()))))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Text(Cow::Borrowed(if v { "true" } else { "false" }))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A button, borrowed.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ButtonView<'a> {
+    /// The Discord component id.
+    #[serde(borrow, default, deserialize_with = "text")]
+    pub custom_id: Text<'a>,
+    /// The emoji.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub emoji: Option<Text<'a>>,
+    /// The caption.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub label: Option<Text<'a>>,
+    /// The component type (int or string).
+    #[serde(default, rename = "type")]
+    pub kind_code: Option<ComponentValue>,
+    /// The button style (int or string).
+    #[serde(default)]
+    pub style: Option<ComponentValue>,
+}
+
+/// A task, borrowed from the response body: the same leniency as
+/// [`Task`](super::Task) at a fraction of the allocations. `properties` and the media
+/// lists stay raw JSON; [`TaskView::to_task`] gives the owned task when one is needed.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TaskView<'a> {
+    /// The task id.
+    #[serde(borrow, default, deserialize_with = "text")]
+    pub id: Text<'a>,
+    /// What kind of job this is.
+    #[serde(default, deserialize_with = "opt_action")]
+    pub action: Option<TaskAction>,
+    /// Where the task is in its lifecycle.
+    #[serde(default)]
+    pub status: TaskStatus,
+    /// The prompt.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub prompt: Option<Text<'a>>,
+    /// The prompt in English.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub prompt_en: Option<Text<'a>>,
+    /// The Discord command or submit message.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub description: Option<Text<'a>>,
+    /// The caller's `state`.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub state: Option<Text<'a>>,
+    /// When the task was submitted.
+    #[serde(default, deserialize_with = "opt_timestamp")]
+    pub submit_time: Option<Timestamp>,
+    /// When it started.
+    #[serde(default, deserialize_with = "opt_timestamp")]
+    pub start_time: Option<Timestamp>,
+    /// When it finished.
+    #[serde(default, deserialize_with = "opt_timestamp")]
+    pub finish_time: Option<Timestamp>,
+    /// The result (or preview) image.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub image_url: Option<Text<'a>>,
+    /// The result video.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub video_url: Option<Text<'a>>,
+    /// Progress as written (`"65%"`).
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub progress: Option<Text<'a>>,
+    /// Why it failed.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub fail_reason: Option<Text<'a>>,
+    /// Result image height.
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    pub image_height: Option<u32>,
+    /// Result image width.
+    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    pub image_width: Option<u32>,
+    /// The buttons.
+    #[serde(borrow, default, deserialize_with = "lenient::vec_or_null")]
+    pub buttons: Vec<ButtonView<'a>>,
+    /// `properties`, unparsed.
+    #[serde(borrow, default)]
+    pub properties: Option<&'a RawValue>,
+    /// `imageUrls`, unparsed.
+    #[serde(borrow, default)]
+    pub image_urls: Option<&'a RawValue>,
+    /// `videoUrls`, unparsed.
+    #[serde(borrow, default)]
+    pub video_urls: Option<&'a RawValue>,
+}
+
+impl TaskView<'_> {
+    /// Progress as a percentage.
+    pub fn progress_percent(&self) -> Option<u8> {
+        let text = self.progress.as_deref()?.trim_start();
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let n: u32 = text.get(..digits)?.parse().ok()?;
+        Some(n.min(100) as u8)
+    }
+
+    /// SUCCESS, FAILURE or CANCEL.
+    pub fn is_terminal(&self) -> bool {
+        self.status.is_terminal()
+    }
+
+    /// The owned [`Task`](super::Task) with the same content.
+    pub fn to_task(&self) -> Result<super::Task, serde_json::Error> {
+        serde_json::to_vec(self).and_then(|json| serde_json::from_slice(&json))
+    }
+}
+
+/// Decodes a JSON array of tasks as views into `body` (one `list-by-condition` answer).
+pub fn task_views(body: &[u8]) -> Result<Vec<TaskView<'_>>, crate::Error> {
+    let mut views = crate::response::decode::<Vec<TaskView<'_>>>(body, "task list", http::StatusCode::OK)?;
+    views.shrink_to_fit();
+    Ok(views)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_borrow_plain_strings_and_own_escaped_ones() {
+        let body =
+            br#"[{"id":"1","prompt":"a fox","promptEn":"a \"quoted\" fox","progress":"45%","status":"IN_PROGRESS",
+            "buttons":[{"customId":"MJ::JOB::upsample::1::a","label":"U1","type":"2","style":2}],
+            "properties":{"finalPrompt":"x"},"submitTime":"1700000000000","finishTime":0}]"#;
+        let views = task_views(body).expect("views");
+        let v = &views[0];
+        assert!(v.id.is_borrowed() && v.prompt.as_ref().is_some_and(Text::is_borrowed));
+        assert!(v.prompt_en.as_ref().is_some_and(|t| !t.is_borrowed() && t.as_str() == "a \"quoted\" fox"));
+        assert_eq!((v.progress_percent(), v.finish_time), (Some(45), None));
+        assert_eq!(v.buttons[0].kind_code, Some(ComponentValue::Int(2)));
+        let task = v.to_task().expect("owned");
+        assert_eq!((task.id.as_str(), task.properties.final_prompt()), ("1", Some("x")));
+        assert_eq!(task.submit_time.map(Timestamp::as_millis), Some(1_700_000_000_000));
+    }
+}
