@@ -37,6 +37,7 @@ mod config;
 pub mod data_url;
 pub mod endpoint;
 mod error;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inspect;

@@ -36,11 +36,17 @@ impl Properties {
         })
     }
 
-    /// The parsed map, to change; the raw text is dropped.
-    fn map_mut(&mut self) -> &mut Map<String, Value> {
-        self.map();
-        self.raw = None;
-        self.map.get_mut().unwrap_or_else(|| unreachable!("initialised just above"))
+    /// Takes the map out (parsing the raw text if needed) to change it; put it back with
+    /// [`Properties::put`].
+    fn take(&mut self) -> Map<String, Value> {
+        let raw = self.raw.take();
+        std::mem::take(&mut self.map)
+            .into_inner()
+            .unwrap_or_else(|| raw.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default())
+    }
+
+    fn put(&mut self, map: Map<String, Value>) {
+        self.map = OnceLock::from(map);
     }
 
     /// The raw value under `key`.
@@ -163,7 +169,10 @@ impl Properties {
 
     /// Sets `key` (for tests, simulators and webhook rewriting).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        self.map_mut().insert(key.into(), value.into())
+        let mut map = self.take();
+        let previous = map.insert(key.into(), value.into());
+        self.put(map);
+        previous
     }
 
     /// The underlying JSON map.
@@ -181,7 +190,9 @@ impl Properties {
                 _ => {}
             }
         }
-        self.map_mut().values_mut().for_each(|v| walk(v, secret));
+        let mut map = self.take();
+        map.values_mut().for_each(|v| walk(v, secret));
+        self.put(map);
     }
 }
 
