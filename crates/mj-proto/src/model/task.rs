@@ -134,6 +134,14 @@ fn progress<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D:
     Ok(text.map(|t| if t.bytes().all(|b| b.is_ascii_digit()) { t + "%" } else { t }))
 }
 
+/// The leading integer of a progress text (`"65%"` -> 65), clamped to 100.
+pub(crate) fn percent(progress: Option<&str>) -> Option<u8> {
+    let text = progress?.trim_start();
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let n: u32 = text.get(..digits)?.parse().ok()?;
+    Some(n.min(100) as u8)
+}
+
 /// Decodes a JSON array of tasks (`null` is empty) exactly as the list endpoints do, with
 /// the vector trimmed to its length: what bulk callers and the benchmarks use.
 pub fn tasks_from_slice(body: &[u8]) -> Result<Vec<Task>, crate::Error> {
@@ -156,10 +164,7 @@ impl<'de> Deserialize<'de> for TaskList {
 impl Task {
     /// Progress as a percentage: the leading integer of `"65%"`, clamped to 100.
     pub fn progress_percent(&self) -> Option<u8> {
-        let text = self.progress.as_deref()?.trim_start();
-        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-        let n: u32 = text.get(..digits)?.parse().ok()?;
-        Some(n.min(100) as u8)
+        percent(self.progress.as_deref())
     }
 
     /// SUCCESS, FAILURE or CANCEL.

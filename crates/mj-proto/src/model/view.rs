@@ -198,10 +198,7 @@ pub struct TaskView<'a> {
 impl TaskView<'_> {
     /// Progress as a percentage.
     pub fn progress_percent(&self) -> Option<u8> {
-        let text = self.progress.as_deref()?.trim_start();
-        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-        let n: u32 = text.get(..digits)?.parse().ok()?;
-        Some(n.min(100) as u8)
+        super::task::percent(self.progress.as_deref())
     }
 
     /// SUCCESS, FAILURE or CANCEL.
