@@ -34,11 +34,6 @@ impl Clock {
             t.fetch_add(u64::try_from(by.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
         }
     }
-
-    /// True for a manual clock.
-    pub fn is_manual(&self) -> bool {
-        matches!(self, Self::Manual(_))
-    }
 }
 
 /// The wall clock in epoch milliseconds.

@@ -40,9 +40,10 @@ impl FaultKind {
         }
     }
 
-    /// True for faults that strike before the request changes anything.
+    /// True for faults that strike before the request changes anything (500, 429, html);
+    /// slow, truncate and reset strike after it was handled.
     pub fn strikes_before(self) -> bool {
-        matches!(self, Self::Status500 | Self::Status429 | Self::Html | Self::Slow)
+        matches!(self, Self::Status500 | Self::Status429 | Self::Html)
     }
 }
 
@@ -139,6 +140,7 @@ mod tests {
         assert_eq!(plan.slow_delay, Duration::from_secs(2));
         let plan: FaultPlan = "slow=1,slow_ms=50".parse().expect("plan");
         assert_eq!(plan.slow_delay, Duration::from_millis(50));
+        assert!(FaultKind::Html.strikes_before() && !FaultKind::Slow.strikes_before());
         for bad in ["500", "teapot=0.1", "500=x", "500=2", "500=0.6,429=0.6"] {
             assert!(bad.parse::<FaultPlan>().is_err(), "{bad}");
         }

@@ -166,21 +166,4 @@ impl Route {
             Self::GatewayImage => "image",
         }
     }
-
-    /// True for routes that create a task (and must never be doubled by a client).
-    pub fn creates_task(self) -> bool {
-        matches!(
-            self,
-            Self::Imagine
-                | Self::Change
-                | Self::SimpleChange
-                | Self::Describe
-                | Self::Blend
-                | Self::Shorten
-                | Self::Action
-                | Self::Video
-                | Self::Edits
-                | Self::SwapFace
-        )
-    }
 }
