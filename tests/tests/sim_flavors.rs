@@ -124,3 +124,62 @@ fn simulated_faults_become_transport_errors() {
     let e = call(&html, &c, &Fetch::new("1")).expect_err("html");
     assert_eq!(e.kind(), ErrorKind::Server, "a proxy's 502 page is a server error: {e}");
 }
+
+#[path = "../../crates/mj-proto/tests/common/every_request.rs"]
+mod every;
+
+/// What a server made of a request, in one line: the status and the envelope's code and
+/// text, or the shape of the answer.
+fn verdict(response: &mj_proto::HttpResponse) -> String {
+    let status = response.status().as_u16();
+    let body: Option<serde_json::Value> = serde_json::from_slice(response.body()).ok();
+    let what = match &body {
+        Some(serde_json::Value::Object(o)) if o.contains_key("code") => {
+            let text = o.get("description").and_then(|d| d.as_str()).unwrap_or_default();
+            format!("code {} {}", o["code"], text.chars().take(40).collect::<String>())
+        }
+        Some(serde_json::Value::Object(o)) if o.contains_key("id") => "a task".to_owned(),
+        Some(serde_json::Value::Object(o)) if o.contains_key("content") => "a page".to_owned(),
+        Some(serde_json::Value::Array(a)) => format!("a list of {}", a.len()),
+        Some(other) => other.to_string().chars().take(40).collect(),
+        None if response.body().is_empty() => "empty".to_owned(),
+        None => String::from_utf8_lossy(response.body()).chars().take(40).collect(),
+    };
+    format!("HTTP {status} {what}")
+}
+
+/// Every request mj's snapshot tests show, sent to every flavor: the table is a snapshot,
+/// and where the servers' sources settle a question, an assertion pins the answer.
+#[test]
+fn every_request_snapshot_against_every_flavor() {
+    let config = Config::new("http://sim.test").expect("config");
+    let flavors = [Flavor::Plus, Flavor::Novicezk, Flavor::Trueai, Flavor::Newapi, Flavor::Reseller];
+    let mut table = String::new();
+    let mut verdicts = std::collections::HashMap::new();
+    let names: Vec<&str> = every::every_request(&config).into_iter().map(|(n, _)| n).collect();
+    for (i, name) in names.into_iter().enumerate() {
+        for flavor in flavors {
+            let sim = SimTransport::manual(SimConfig::new("http://sim.test").flavor(flavor), 1_800_000_000_000);
+            let request = every::every_request(&config).swap_remove(i).1.expect("builds");
+            let answer = mj_proto::Transport::send(&sim, request).expect("answers");
+            let line = verdict(&answer);
+            table.push_str(&format!("{name:<22} {flavor:<9} {line}\n"));
+            verdicts.insert((name, flavor), line);
+        }
+    }
+    insta::assert_snapshot!(table);
+    // novicezk and PLUS take reference images as data URLs only (spec 5.1: base64Array);
+    // trueai also takes http(s) URLs (DataUrl.Parse), and new-api forwards.
+    for flavor in [Flavor::Plus, Flavor::Novicezk] {
+        assert!(verdicts[&("imagine", flavor)].contains("code 4"), "{flavor}: {}", verdicts[&("imagine", flavor)]);
+    }
+    assert!(verdicts[&("imagine", Flavor::Trueai)].contains("code 1"), "{}", verdicts[&("imagine", Flavor::Trueai)]);
+    // novicezk has no /submit/action, /submit/modal, /submit/shorten (its routes list).
+    for name in ["action", "modal", "shorten"] {
+        assert!(
+            verdicts[&(name, Flavor::Novicezk)].starts_with("HTTP 404"),
+            "{name}: {}",
+            verdicts[&(name, Flavor::Novicezk)]
+        );
+    }
+}

@@ -41,9 +41,13 @@ pub struct Global {
     /// Speed mode path prefix (/mj-fast, /mj-relax, /mj-turbo)
     #[arg(long, env = "MJ_MODE", global = true, value_enum)]
     pub mode: Option<ModeArg>,
-    /// How long to wait for tasks, in seconds
+    /// The whole command's time limit, in seconds: retries, lookups, waiting and
+    /// downloads together
     #[arg(long, global = true, default_value_t = 600, value_name = "SECS")]
     pub timeout: u64,
+    /// One exchange's time limit, in seconds
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECS")]
+    pub request_timeout: u64,
     /// Pause between polls while waiting, in seconds (servers recommend 3 to 5)
     #[arg(long, global = true, default_value_t = 4.0, value_name = "SECS")]
     pub interval: f64,

@@ -10,6 +10,7 @@ mod progress;
 mod render;
 mod run;
 mod session;
+mod watchdog;
 
 use std::process::ExitCode;
 

@@ -154,8 +154,15 @@ fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<(),
     for (n, url) in urls.iter().enumerate() {
         let suffix = if listed_separately { format!("-{}", n + 1) } else { String::new() };
         saved.push(
-            download::fetch(&agent, url, dir, &download::file_name(&task.id, &suffix, url))
-                .map_err(Failure::gave_up)?,
+            download::fetch(
+                &agent,
+                url,
+                dir,
+                &download::file_name(&task.id, &suffix, url),
+                s.deadline,
+                s.request_timeout,
+            )
+            .map_err(Failure::gave_up)?,
         );
     }
     if split {
@@ -164,7 +171,8 @@ fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<(),
         let file = match saved.iter().find(|f| f.path().ends_with(&name)) {
             Some(file) => file.path().to_path_buf(),
             None => {
-                let file = download::fetch(&agent, grid, dir, &name).map_err(Failure::gave_up)?;
+                let file = download::fetch(&agent, grid, dir, &name, s.deadline, s.request_timeout)
+                    .map_err(Failure::gave_up)?;
                 let path = file.path().to_path_buf();
                 saved.push(file);
                 path
@@ -228,7 +236,7 @@ fn list(s: &Session, status: Option<StatusArg>, page: u32, size: u32) -> Result<
 
 fn wait_all(s: &Session, ids: &[String]) -> Result<u8, Failure> {
     let mut progress = Progress::new(s.json);
-    let report = s.client.watch(ids.to_vec(), |task| progress.update(task));
+    let report = s.client.watch(ids.to_vec(), |task| progress.update(&s.client.config().redact_task(task.clone())));
     progress.finish();
     let report = report?;
     if !s.json {

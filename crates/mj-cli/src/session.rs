@@ -1,6 +1,6 @@
 //! A connection to a server (or the built-in simulator) and the client over it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mj_proto::prelude::*;
 use mj_sim::fallback::{Target, from_env_or_simulator};
@@ -10,11 +10,19 @@ use mj_ureq::UreqTransport;
 use crate::cli::{AuthArg, Global, ModeArg};
 use crate::exit::Failure;
 use crate::progress::Progress;
+use crate::watchdog::{Watched, say};
+
+/// mj's client as the CLI runs it: over ureq, watched for silence.
+pub type CliClient = mj_proto::Client<Watched<UreqTransport>>;
 
 /// What a command talks to.
 pub struct Session {
-    pub client: mj_ureq::Client,
+    pub client: CliClient,
     pub json: bool,
+    /// When the whole command must be done (`--timeout`).
+    pub deadline: Instant,
+    /// One exchange's limit (`--request-timeout`).
+    pub request_timeout: Duration,
     /// Keeps the built-in simulator running while the command runs.
     _target: Target,
 }
@@ -63,18 +71,21 @@ impl Session {
             .filter(|d| !d.is_zero())
             .ok_or_else(|| Failure::usage("--interval takes a positive number of seconds"))?;
         let timeout = Duration::from_secs(global.timeout.max(1));
-        let transport = UreqTransport::builder().timeout(timeout.min(Duration::from_secs(60))).build();
-        let mut settings = Settings::default();
+        let deadline = Instant::now() + timeout;
+        let request_timeout = Duration::from_secs(global.request_timeout.max(1));
+        let transport = UreqTransport::builder().timeout(request_timeout).build();
+        let mut settings = Settings::default().ends_at(deadline).observer(|notice| say(notice));
         settings.wait = WaitOptions::default().timeout(timeout).interval(interval);
         settings.watch = WatchOptions::default().timeout(timeout).interval(interval);
-        let client = mj_ureq::Client::with_transport(transport, target.config().clone()).with_settings(settings);
-        Ok(Self { client, json: global.json, _target: target })
+        let transport = Watched::new(transport, request_timeout);
+        let client = CliClient::with_transport(transport, target.config().clone()).with_settings(settings);
+        Ok(Self { client, json: global.json, deadline, request_timeout, _target: target })
     }
 
     /// Waits for `id` with progress shown; a failed task is shown before the error.
     pub fn wait(&self, id: &str) -> Result<Task, Failure> {
         let mut progress = Progress::new(self.json);
-        let result = self.client.wait_with(id, |task| progress.update(task));
+        let result = self.client.wait_with(id, |task| progress.update(&self.client.config().redact_task(task.clone())));
         progress.finish();
         match result {
             Ok(task) => Ok(task),
@@ -91,8 +102,10 @@ impl Session {
         }
     }
 
-    /// Prints a task in the chosen view.
+    /// Prints a task in the chosen view, with the API key scrubbed wherever the server
+    /// echoed it.
     pub fn show(&self, task: &Task) {
+        let task = &self.client.config().redact_task(task.clone());
         if self.json {
             println!("{}", crate::render::json(task));
         } else {

@@ -1,10 +1,14 @@
 //! The `mj` binary end to end: the README flow on the built-in simulator, commands against
 //! a loopback simulator, every exit code, configuration errors, and the help text.
 
+#[path = "../../../tests/support/refused.rs"]
+mod refused;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use mj_sim::{Flavor, Server, SimConfig};
+use refused::Refused;
 use serde_json::Value;
 
 /// `mj` with a clean environment, a fast built-in simulator and quick polling.
@@ -61,10 +65,7 @@ fn the_readme_flow_works_with_nothing_configured() {
     for file in &files {
         assert_eq!(png_size(file), (512, 512));
     }
-    // Existing files are kept, not overwritten.
-    let (code, stdout, _) = run(mj(&["imagine", "a red fox in the snow", "--wait", "--out"]).arg(&out));
-    assert_eq!(code, 0);
-    assert!(stdout.contains("saved"));
+    // (Keeping existing files is tested in download.rs, where the same URL is fetched twice.)
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -178,11 +179,14 @@ fn every_exit_code() {
     assert_eq!(code, 3);
     assert!(stderr.contains("check the base URL"), "{stderr}");
     // 4: gave up.
-    let (code, _, stderr) = run(&mut mj(&["--timeout", "1", "imagine", "a fox --sim-stall", "--wait"]));
+    // --timeout bounds the whole command: the submit's time comes off the wait's.
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = run(&mut mj(&["--timeout", "2", "imagine", "a fox --sim-stall", "--wait"]));
     assert_eq!(code, 4);
-    assert!(stderr.contains("gave up waiting after 1 s") && stderr.contains("mj wait"), "{stderr}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let (code, _, stderr) = run(&mut mj(&["--base-url", &format!("http://127.0.0.1:{port}"), "fetch", "1"]));
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(stderr.contains("gave up waiting after") && stderr.contains("mj wait"), "{stderr}");
+    let port = Refused::new();
+    let (code, _, stderr) = run(&mut mj(&["--base-url", &port.url("http"), "fetch", "1"]));
     assert_eq!(code, 4);
     assert!(stderr.contains("check --base-url"), "{stderr}");
 }
@@ -265,16 +269,22 @@ fn spawn_until(
     } else {
         (Box::new(child.stdout.take().expect("stdout")), Box::new(child.stderr.take().expect("stderr")))
     };
-    let mut lines = std::io::BufReader::new(watched).lines().map_while(Result::ok);
-    let found = lines.by_ref().find(|l| l.contains(marker)).expect("the marker line");
-    let rest: Box<dyn Iterator<Item = String>> = if from_stderr {
-        // Keep draining the watched stream so the child never writes to a closed pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Box::new(std::io::BufReader::new(other).lines().map_while(Result::ok))
-    } else {
-        std::thread::spawn(move || std::io::BufReader::new(other).lines().map_while(Result::ok).for_each(drop));
-        Box::new(lines)
+    // Lines arrive through a channel, so that every wait on them is bounded: a line that
+    // never comes fails the test after 30 s instead of hanging it.
+    let lines = |stream: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Drains the stream to its end even when nobody reads any more, so the child
+            // never blocks on a full pipe.
+            for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        std::iter::from_fn(move || rx.recv_timeout(std::time::Duration::from_secs(30)).ok())
     };
+    let mut watched = lines(watched);
+    let found = watched.by_ref().find(|l| l.contains(marker)).expect("the marker line within 30 s");
+    let rest: Box<dyn Iterator<Item = String>> = if from_stderr { Box::new(lines(other)) } else { Box::new(watched) };
     (child, found, rest)
 }
 
@@ -317,4 +327,101 @@ fn sim_serves_and_listen_prints_callbacks() {
     let _ = listen.kill();
     let _ = sim.wait();
     let _ = listen.wait();
+}
+
+/// `mj` with a clean environment and the shipped pacing (no `--interval`).
+fn mj_defaults(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
+    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_SIM_SPEED"] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args);
+    cmd
+}
+
+/// A port that accepts connections and never answers, for 15 s.
+fn black_hole() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let mut held = Vec::new();
+        while std::time::Instant::now() < until {
+            match listener.accept() {
+                Ok((conn, _)) => held.push(conn),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            }
+        }
+    });
+    url
+}
+
+fn timed(cmd: &mut Command) -> (i32, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = run(cmd);
+    (code, stderr, started.elapsed())
+}
+
+#[test]
+fn one_deadline_bounds_a_whole_command_and_the_user_hears_why() {
+    let secs = std::time::Duration::from_secs;
+    // A server that accepts and never answers: the 30 s exchange is cut at the deadline.
+    let hole = black_hole();
+    for args in [&["fetch", "1"][..], &["imagine", "a fox", "--wait"][..]] {
+        let (code, stderr, took) = timed(mj_defaults(args).args(["--timeout", "5", "--base-url", &hole]));
+        assert_eq!(code, 4, "{args:?}: {stderr}");
+        assert!(took < secs(7), "{args:?} took {took:?}");
+        assert!(stderr.contains("no answer from the server yet after 2 s"), "{args:?}: {stderr}");
+    }
+    // Nothing listens: connect failures are retried, each said, until the deadline.
+    let port = Refused::new();
+    let refused = port.url("http");
+    let (code, stderr, took) = timed(&mut mj_defaults(&["fetch", "1", "--timeout", "3", "--base-url", &refused]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(took < secs(5), "{took:?}");
+    assert!(stderr.contains("try 1 failed (could not connect") && stderr.contains("trying again in"), "{stderr}");
+    // https:// at a plain-HTTP server: a fast failure that names the likely fix.
+    let sim = server(SimConfig::new(""));
+    let https = sim.url().replace("http://", "https://");
+    let (code, stderr, took) = timed(&mut mj_defaults(&["fetch", "1", "--timeout", "5", "--base-url", &https]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(took < secs(7), "{took:?}");
+    assert!(stderr.contains("use an http:// base URL"), "{stderr}");
+}
+
+/// The main job over real HTTP for seeds 1-20 at once, each against its own faulty
+/// simulator (default, plus or trueai flavor, speed 5), with the shipped settings: every
+/// run saves its images, and each simulator made exactly one task, the one mj printed.
+#[test]
+fn the_main_job_finishes_under_faults_for_20_seeds() {
+    let faults = "500=0.2,429=0.1,reset=0.05,truncate=0.05,slow=0.1,slow_ms=1500";
+    let runs: Vec<_> = (1..=20u64)
+        .map(|seed| {
+            std::thread::spawn(move || {
+                let flavor = [None, Some(Flavor::Plus), Some(Flavor::Trueai)][(seed % 3) as usize];
+                let mut config = SimConfig::new("").faults(faults.parse().expect("plan")).seed(seed).speed(5.0);
+                if let Some(flavor) = flavor {
+                    config = config.flavor(flavor);
+                }
+                let auth = if flavor == Some(Flavor::Trueai) { "raw" } else { "mj-api-secret" };
+                let sim = Server::start(config, 0).expect("simulator");
+                let out = temp_dir(&format!("sweep-{seed}"));
+                let mut cmd =
+                    mj_defaults(&["imagine", "a red fox", "--wait", "--request-timeout", "1", "--auth", auth]);
+                let (code, stdout, stderr) = run(cmd.args(["--base-url", &sim.url(), "--out"]).arg(&out));
+                let label = format!("seed {seed} {flavor:?}");
+                assert_eq!(code, 0, "{label}: {stderr}");
+                let stats = sim.stats();
+                assert_eq!(stats.created.len(), 1, "{label}: {:?}", stats.created);
+                assert!(stdout.contains(&stats.created[0].id), "{label}: the task mj made is the one it printed");
+                let files = std::fs::read_dir(&out).expect("out").count();
+                assert!(files >= 1, "{label}: {files} files");
+                let _ = std::fs::remove_dir_all(&out);
+                stats.total_faults()
+            })
+        })
+        .collect();
+    let faults: u64 = runs.into_iter().map(|r| r.join().expect("a run panicked")).sum();
+    assert!(faults >= 20, "faults struck: {faults}");
 }

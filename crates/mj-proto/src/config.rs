@@ -154,12 +154,21 @@ impl Config {
         endpoint.parse(response).map_err(|e| self.redact(e))
     }
 
-    /// Removes the API key from an error's messages and quoted body.
+    /// Removes the API key from an error's messages, quoted body and the tasks it carries.
     pub fn redact(&self, error: Error) -> Error {
         match &self.key {
             Some(key) => error.redacted(key.expose_secret()),
             None => error,
         }
+    }
+
+    /// The task with the API key replaced by `[redacted]` wherever a server echoed it
+    /// (prompt, failReason, properties, buttons, …): for logging or showing a task.
+    pub fn redact_task(&self, mut task: crate::Task) -> crate::Task {
+        if let Some(key) = &self.key {
+            task.scrub(key.expose_secret());
+        }
+        task
     }
 }
 

@@ -244,16 +244,19 @@ pub enum Error {
         /// What the endpoint expected.
         expected: &'static str,
     },
-    /// A submit's answer was lost (timeout, dropped connection, 5xx) and the server offers
-    /// no way to look the task up by its correlation token: it may or may not exist.
-    /// Re-sending could create and bill a second task, so mj does not.
+    /// A submit's answer was lost (timeout, dropped connection, 5xx) and looking the task
+    /// up by its correlation token could not settle whether it exists: the server offers
+    /// no lookup, or the lookups kept failing. Re-sending could create and bill a second
+    /// task, so mj does not; the token names the task if it exists.
     #[error(
-        "the submit's outcome is unknown (its answer was lost and this server cannot look tasks up by state): \
-         search for state `{token}` before submitting again ({cause})"
+        "the submit's outcome is unknown: its answer was lost ({cause}) and {why}; \
+         look for a task with state `{token}` before submitting again"
     )]
     OutcomeUnknown {
         /// The correlation token sent in `state`.
         token: String,
+        /// Why the lookups could not tell.
+        why: Box<LookupFailure>,
         /// What lost the answer.
         cause: Box<Error>,
     },
@@ -265,15 +268,19 @@ pub enum Error {
     NeedsInput(Box<Task>),
     /// The wait's deadline passed first.
     #[error(
-        "gave up waiting after {} s{}",
+        "gave up waiting after {} s: {}{}",
         waited.as_secs(),
-        last.as_ref().map(|t| format!(": task {} was {} at {}", t.id, t.status, t.progress.as_deref().unwrap_or("?"))).unwrap_or_default()
+        last.as_ref().map_or_else(|| "the task was never seen".to_owned(), |t| format!("task {} was {} at {}", t.id, t.status, t.progress.as_deref().unwrap_or("?"))),
+        cause.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
     )]
     WaitTimeout {
         /// The last state seen, if any.
         last: Option<Box<Task>>,
         /// How long the wait lasted.
         waited: Duration,
+        /// The transient error of the last poll, when the deadline came during a failure
+        /// streak.
+        cause: Option<Box<Error>>,
     },
     /// The server does not know the task (after the grace period a new task gets).
     #[error("the server does not know task {id}")]
@@ -290,6 +297,37 @@ pub enum Error {
         .0.what, .0.path, .0.message, if .0.truncated { "; the body was cut short" } else { "" }, excerpt(&.0.body)
     )]
     Decode(Box<DecodeError>),
+}
+
+/// Why the lookups after a lost submit answer could not tell whether the task exists.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LookupFailure {
+    /// The server offers no lookup by state (neither `/mj/task/query` nor
+    /// `/mj/task/list`, as on new-api and one-hub), or [`Lookup::Never`](crate::plan::Lookup::Never) was chosen.
+    Unavailable,
+    /// The lookups failed until the lookup patience or the call's deadline ran out.
+    Exhausted {
+        /// Lookups made.
+        attempts: u32,
+        /// The last lookup's failure; `None` when every lookup answered "not yet" and the
+        /// deadline came before "no such task" could be trusted.
+        last: Option<Error>,
+    },
+}
+
+impl fmt::Display for LookupFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable => f.write_str("this server offers no lookup by state"),
+            Self::Exhausted { attempts, last: Some(e) } => {
+                write!(f, "{attempts} lookup(s) by state could not tell, the last failing with: {e}")
+            }
+            Self::Exhausted { attempts, last: None } => {
+                write!(f, "the deadline passed while {attempts} lookup(s) by state had not found it yet")
+            }
+        }
+    }
 }
 
 /// The broad cause of an [`Error`], for retry decisions and exit codes.
@@ -427,10 +465,11 @@ impl Error {
         }
     }
 
-    /// The same error with every occurrence of `secret` replaced by `[redacted]`.
+    /// The same error with every occurrence of `secret` replaced by `[redacted]`: in
+    /// messages, bodies, properties, and every field of the tasks that task errors carry.
     pub fn redacted(mut self, secret: &str) -> Self {
-        if let Self::OutcomeUnknown { token, cause } = self {
-            return Self::OutcomeUnknown { token, cause: Box::new(cause.redacted(secret)) };
+        if secret.is_empty() {
+            return self;
         }
         match &mut self {
             Self::Unauthorized(a) | Self::RateLimited(a) | Self::Server(a) | Self::Html(a) | Self::Unexpected(a) => {
@@ -453,18 +492,37 @@ impl Error {
                 scrub_bytes(&mut d.body, secret);
             }
             Self::Transport(t) => t.redact(secret),
-            Self::Config(_)
-            | Self::Build(_)
-            | Self::EmptyBody { .. }
-            | Self::TaskFailed(_)
-            | Self::NeedsInput(_)
-            | Self::WaitTimeout { .. }
-            | Self::TaskNotFound { .. }
-            | Self::OutcomeUnknown { .. }
-            | Self::PlanFinished => {}
+            Self::TaskFailed(task) | Self::NeedsInput(task) => task.scrub(secret),
+            Self::WaitTimeout { last, cause, .. } => {
+                if let Some(task) = last {
+                    task.scrub(secret);
+                }
+                if let Some(cause) = cause {
+                    redact_in_place(cause, secret);
+                }
+            }
+            Self::OutcomeUnknown { token, why, cause } => {
+                scrub_text(token, secret);
+                redact_in_place(cause, secret);
+                if let LookupFailure::Exhausted { last: Some(last), .. } = why.as_mut() {
+                    redact_in_place(last, secret);
+                }
+            }
+            Self::TaskNotFound { id } => scrub_text(id, secret),
+            Self::Build(BuildError::NoSuchButton { wanted, available }) => {
+                scrub_text(wanted, secret);
+                scrub_text(available, secret);
+            }
+            Self::Config(_) | Self::Build(_) | Self::EmptyBody { .. } | Self::PlanFinished => {}
         }
         self
     }
+}
+
+/// Redacts a boxed error where it stands.
+fn redact_in_place(error: &mut Error, secret: &str) {
+    let taken = std::mem::replace(error, Error::PlanFinished);
+    *error = taken.redacted(secret);
 }
 
 fn retry_hint(after: Option<Duration>) -> String {

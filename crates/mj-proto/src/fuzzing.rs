@@ -34,8 +34,27 @@ pub fn task(data: &[u8]) {
     }
 }
 
-/// `list-by-condition` answers.
+/// `list-by-condition` answers; the borrowed bulk decoder must agree with the owned one:
+/// both succeed or both fail, and every field a [`TaskView`](crate::model::TaskView) keeps
+/// reads the same as in the [`Task`].
 pub fn tasks(data: &[u8]) {
+    let owned = crate::model::tasks_from_slice(data);
+    let views = crate::model::task_views(data);
+    assert_eq!(owned.is_ok(), views.is_ok(), "the borrowed and owned decoders disagree on success");
+    if let (Ok(tasks), Ok(views)) = (&owned, &views) {
+        assert_eq!(tasks.len(), views.len());
+        for (task, view) in tasks.iter().zip(views) {
+            let Ok(viewed) = view.to_task() else { panic!("a view always renders as a task") };
+            let (Ok(serde_json::Value::Object(full)), Ok(serde_json::Value::Object(seen))) =
+                (serde_json::to_value(task), serde_json::to_value(&viewed))
+            else {
+                panic!("tasks render as objects")
+            };
+            for (key, value) in &seen {
+                assert_eq!(full.get(key), Some(value), "`{key}` reads differently through the view");
+            }
+        }
+    }
     if let Ok(tasks) = ListByCondition::new(["x"]).parse(response(200, data)) {
         tasks.iter().for_each(round_trip);
     }
@@ -65,15 +84,30 @@ pub fn notification(data: &[u8]) {
     }
 }
 
-/// Error bodies of every shape.
+/// Error bodies of every shape: only a JSON object is an envelope, the same bytes always
+/// classify the same, and the message is text the body held (never invented or longer).
 pub fn envelope(data: &[u8]) {
-    if let Some(envelope) = ErrorEnvelope::parse(data) {
-        let _ = envelope.message();
+    let parsed = ErrorEnvelope::parse(data);
+    assert_eq!(parsed, ErrorEnvelope::parse(data), "the same body classifies the same");
+    if let Some(envelope) = parsed {
+        assert!(
+            matches!(serde_json::from_slice::<serde_json::Value>(data), Ok(serde_json::Value::Object(_))),
+            "only a JSON object is an error envelope"
+        );
+        let message = envelope.message();
+        assert!(message.len() <= data.len(), "the message comes from the body");
     }
 }
 
-fn field<T: DeserializeOwned>(data: &[u8]) {
-    let _ = serde_json::from_slice::<T>(data);
+/// A lenient field decodes, renders, and decodes again to the same value.
+fn field<T: DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug>(data: &[u8]) {
+    if let Ok(value) = serde_json::from_slice::<T>(data) {
+        let Ok(json) = serde_json::to_vec(&value) else { panic!("a decoded field always renders") };
+        match serde_json::from_slice::<T>(&json) {
+            Ok(again) => assert_eq!(again, value, "a field changed through render and decode"),
+            Err(e) => panic!("mj's own rendering of a field does not decode: {e}"),
+        }
+    }
 }
 
 /// One lenient field type at a time; the first byte picks which.
@@ -99,10 +133,25 @@ pub fn fields(data: &[u8]) {
     let _ = AccountFilter::default();
 }
 
+/// The key the exchange target configures; corpora may hold it anywhere in a body.
+pub const SECRET: &str = "sk-fuzz-S3CRET-key";
+
 /// A whole exchange: the first two bytes pick the HTTP status, the third the endpoint and
 /// a content type; the rest is the body. Every endpoint's parse must give a value or a
-/// typed error for any status, header and body.
+/// typed error for any status, header and body; the same input always classifies the
+/// same; and an error never carries the API key (the body is also tried with the key
+/// spliced in) nor more than an excerpt of the body.
 pub fn exchange(data: &[u8]) {
+    exchange_once(data);
+    if let [head @ .., last] = data {
+        let mut planted = head.to_vec();
+        planted.extend_from_slice(SECRET.as_bytes());
+        planted.push(*last);
+        exchange_once(&planted);
+    }
+}
+
+fn exchange_once(data: &[u8]) {
     let [a, b, pick, body @ ..] = data else { return };
     let status = 100 + u16::from_be_bytes([*a, *b]) % 500;
     let mut response = response(status, body);
@@ -115,21 +164,31 @@ pub fn exchange(data: &[u8]) {
     if pick & 0x20 != 0 {
         response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("7"));
     }
-    let error = match pick % 8 {
-        0 => Fetch::new("x").parse(response).err(),
-        1 => ListByCondition::new(["x"]).parse(response).err(),
-        2 => Imagine::new("x").parse(response).err(),
-        3 => Query::new().parse(response).err(),
-        4 => Cancel::new("x").parse(response).err(),
-        5 => ImageSeed::new("x").parse(response).err(),
-        6 => UploadDiscordImages::new(["x"]).parse(response).err(),
-        _ => crate::inspect::decode(crate::inspect::BodyKind::Page, response).err(),
+    let Ok(config) = crate::Config::new("http://127.0.0.1:1").and_then(|c| c.with_api_key(SECRET)) else {
+        panic!("the fuzz config is valid")
     };
+    let classify = |response: HttpResponse| -> Option<crate::Error> {
+        match pick % 8 {
+            0 => config.parse(&Fetch::new("x"), response).err(),
+            1 => config.parse(&ListByCondition::new(["x"]), response).err(),
+            2 => config.parse(&Imagine::new("x"), response).err(),
+            3 => config.parse(&Query::new(), response).err(),
+            4 => config.parse(&Cancel::new("x"), response).err(),
+            5 => config.parse(&ImageSeed::new("x"), response).err(),
+            6 => config.parse(&UploadDiscordImages::new(["x"]), response).err(),
+            _ => crate::inspect::decode(crate::inspect::BodyKind::Page, response).err().map(|e| config.redact(e)),
+        }
+    };
+    let again = classify(response.clone());
+    let error = classify(response);
+    let sketch = |e: &Option<crate::Error>| e.as_ref().map(|e| (e.kind(), e.status(), e.retry_after(), e.to_string()));
+    assert_eq!(sketch(&error), sketch(&again), "the same exchange classifies the same");
     if let Some(error) = error {
-        // Every error describes itself briefly, whatever the body held.
-        let text = error.to_string();
-        assert!(text.len() < 2_000, "an error message quotes only an excerpt ({} bytes)", text.len());
-        let _ = (error.kind(), error.is_retryable(), error.status(), error.retry_after());
+        // Every error describes itself briefly, whatever the body held, and never with the key.
+        let text = format!("{error} {error:?}");
+        assert!(text.len() < 4_000, "an error quotes only an excerpt ({} bytes)", text.len());
+        assert!(!text.contains(SECRET), "the key reached an error: {text}");
+        let _ = error.is_retryable();
     }
     let _: Option<Page> = None;
 }

@@ -54,7 +54,7 @@ mod wire;
 pub use client::{AsyncClient, Client, Settings};
 pub use config::{AuthStyle, Config, DEFAULT_USER_AGENT};
 pub use endpoint::Endpoint;
-pub use error::{Answer, BuildError, ConfigError, DecodeError, Error, ErrorKind, Rejection};
+pub use error::{Answer, BuildError, ConfigError, DecodeError, Error, ErrorKind, LookupFailure, Rejection};
 /// The `http` crate mj speaks, re-exported so transports and users match its version.
 pub use http;
 pub use model::{
@@ -65,7 +65,7 @@ pub use transport::{
     AsyncTransport, DEFAULT_MAX_BODY, FromOptions, Transport, TransportBuilder, TransportError, TransportErrorKind,
     TransportOptions,
 };
-pub use wire::{HttpRequest, HttpResponse, MJ_API_SECRET};
+pub use wire::{HttpRequest, HttpResponse, MJ_API_SECRET, RequestTimeout};
 
 /// The names most programs need: `use mj_proto::prelude::*;`.
 pub mod prelude {
@@ -77,6 +77,6 @@ pub mod prelude {
         AccountFilter, BlendDimensions, BotType, Button, ButtonKind, Page, SpeedMode, SubmitOutcome, Submitted, Task,
         TaskAction, TaskStatus,
     };
-    pub use crate::plan::{Lookup, RetryPolicy, WaitOptions, WatchOptions};
+    pub use crate::plan::{Lookup, Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
     pub use crate::{AsyncClient, AuthStyle, Client, Config, Endpoint, Error, ErrorKind, Settings};
 }

@@ -125,6 +125,17 @@ impl TransportError {
         Self::new(TransportErrorKind::BodyTooLarge, format!("the response body is larger than the {limit}-byte cap"))
     }
 
+    /// Marks a failure during an https handshake: nothing was sent, so it is a
+    /// [`TransportErrorKind::Connect`], and the message suggests the likeliest cause (a
+    /// plain-HTTP server behind an `https://` base URL).
+    pub fn in_tls_handshake(mut self) -> Self {
+        self.0.kind = TransportErrorKind::Connect;
+        self.0
+            .message
+            .push_str(" (during the TLS handshake: if the server speaks plain HTTP, use an http:// base URL)");
+        self
+    }
+
     /// The kind.
     pub fn kind(&self) -> TransportErrorKind {
         self.0.kind
@@ -192,7 +203,7 @@ impl Default for TransportOptions {
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
             max_body: DEFAULT_MAX_BODY,
             proxy: None,
         }
@@ -226,7 +237,7 @@ impl<T: FromOptions> TransportBuilder<T> {
         self
     }
 
-    /// How long a whole exchange may take (60 s unless set).
+    /// How long a whole exchange may take (30 s unless set).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = timeout;
         self

@@ -12,6 +12,19 @@ pub type HttpRequest = http::Request<Vec<u8>>;
 /// A response as a transport hands it back.
 pub type HttpResponse = http::Response<Vec<u8>>;
 
+/// The most one exchange may take, set by the core on requests whose call has a
+/// deadline ([`Settings::deadline`](crate::Settings::deadline)). Transports cap their own
+/// timeout by it; a custom transport should too (read it from the request's extensions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestTimeout(pub std::time::Duration);
+
+impl RequestTimeout {
+    /// The timeout `request` carries, if any.
+    pub fn of(request: &HttpRequest) -> Option<std::time::Duration> {
+        request.extensions().get::<Self>().map(|t| t.0)
+    }
+}
+
 /// The header novicezk, PLUS and one-hub read the key from.
 pub const MJ_API_SECRET: HeaderName = HeaderName::from_static("mj-api-secret");
 

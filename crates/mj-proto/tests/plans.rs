@@ -8,18 +8,22 @@ use std::time::{Duration, Instant};
 use common::{response, response_with};
 use mj_proto::endpoint::{Fetch, Imagine};
 use mj_proto::plan::{
-    Lookup, Plan, RetryPlan, RetryPolicy, Step, SubmitPlan, WaitOptions, WaitPlan, WatchOptions, WatchPlan,
+    Lookup, Notice, Plan, RetryPlan, RetryPolicy, Step, SubmitPlan, SubmitPolicy, WaitOptions, WaitPlan, WatchOptions,
+    WatchPlan,
 };
 use mj_proto::prelude::*;
-use mj_proto::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use mj_proto::{HttpRequest, HttpResponse, LookupFailure, RequestTimeout, TransportError, TransportErrorKind};
 use serde_json::json;
 
 /// What a scripted run saw.
 struct Run<T, E> {
     result: Result<T, Error>,
     requests: Vec<String>,
+    /// When each request was sent, since the start.
+    sent_at: Vec<Duration>,
     sleeps: Vec<Duration>,
     events: Vec<E>,
+    notices: Vec<Notice>,
     elapsed: Duration,
 }
 
@@ -30,11 +34,13 @@ fn run<P: Plan>(
 ) -> Run<P::Output, P::Event> {
     let t0 = Instant::now();
     let mut now = t0;
-    let (mut requests, mut sleeps, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut requests, mut sent_at, mut sleeps, mut events, mut notices) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..100_000 {
         match plan.poll(now) {
             Step::Send(request) => {
                 requests.push(format!("{} {}", request.method(), request.uri().path()));
+                sent_at.push(now - t0);
                 let result = answer(&request, now - t0);
                 plan.handle(result, now);
             }
@@ -44,7 +50,8 @@ fn run<P: Plan>(
                 now = until;
             }
             Step::Event(e) => events.push(e),
-            Step::Done(result) => return Run { result, requests, sleeps, events, elapsed: now - t0 },
+            Step::Notice(n) => notices.push(n),
+            Step::Done(result) => return Run { result, requests, sent_at, sleeps, events, notices, elapsed: now - t0 },
         }
     }
     panic!("the plan never finished");
@@ -107,25 +114,26 @@ fn retry_never_repeats_other_4xx_or_ambiguous_submits() {
     let connect = run(RetryPlan::new(&config, &imagine, policy()), |_, _| {
         Err(TransportError::new(TransportErrorKind::Connect, "refused"))
     });
-    assert_eq!(connect.requests.len(), 6, "nothing reached the server: safe to retry");
+    assert_eq!(connect.requests.len(), 20, "nothing reached the server: safe to retry, up to the default cap");
+    assert_eq!(connect.notices.len(), 19, "each retry is announced");
 }
 
 #[test]
 fn retry_stops_at_the_time_cap() {
     let config = config();
     let fetch = Fetch::new("1");
-    let run = run(RetryPlan::new(&config, &fetch, policy().attempts(1000).elapsed(Duration::from_secs(30))), |_, _| {
-        Ok(response(500, ""))
-    });
+    let run =
+        run(RetryPlan::new(&config, &fetch, policy().elapsed(Duration::from_secs(30))), |_, _| Ok(response(500, "")));
     assert!(run.result.is_err());
     assert!(run.elapsed <= Duration::from_secs(30), "{:?}", run.elapsed);
-    assert!(run.requests.len() > 3);
+    let tries = run.requests.len();
+    assert!(tries > 3 && tries < 20, "the time cap ended it before the 20-try cap: {tries}");
 }
 
 #[test]
 fn a_lost_submit_answer_is_recovered_by_its_token() {
     let config = config();
-    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Auto);
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
     let token = plan.token().to_owned();
     assert!(token.starts_with("mj-"));
     let mut sent_state = None;
@@ -152,47 +160,146 @@ fn a_lost_submit_answer_is_recovered_by_its_token() {
 fn a_lost_submit_that_never_landed_is_sent_again_once() {
     let config = config();
     let mut submits = 0;
-    let run =
-        run(SubmitPlan::new(&config, Imagine::new("a fox").state("order-9"), policy(), Lookup::Auto), |request, _| {
-            match request.uri().path() {
-                "/mj/submit/imagine" => {
-                    submits += 1;
-                    if submits == 1 {
-                        Ok(response(504, ""))
-                    } else {
-                        ok(json!({"code": 1, "description": "ok", "result": "88"}))
-                    }
+    let run = run(
+        SubmitPlan::new(&config, Imagine::new("a fox").state("order-9"), policy(), SubmitPolicy::default()),
+        |request, _| match request.uri().path() {
+            "/mj/submit/imagine" => {
+                submits += 1;
+                if submits == 1 {
+                    Ok(response(504, ""))
+                } else {
+                    ok(json!({"code": 1, "description": "ok", "result": "88"}))
                 }
-                "/mj/task/query" => Ok(response(404, "")),
-                "/mj/task/list" => ok(json!([{"id": "5", "state": "someone else"}])),
-                other => panic!("unexpected {other}"),
             }
-        });
-    assert_eq!(run.result.expect("second submit").task_id, "88");
-    assert_eq!(
-        run.requests,
-        ["POST /mj/submit/imagine", "POST /mj/task/query", "GET /mj/task/list", "POST /mj/submit/imagine"]
+            "/mj/task/query" => Ok(response(404, "")),
+            "/mj/task/list" => ok(json!([{"id": "5", "state": "someone else"}])),
+            other => panic!("unexpected {other}"),
+        },
     );
+    assert_eq!(run.result.expect("second submit").task_id, "88");
+    // The query is missing, so the list is used; "not found" is trusted only 10 s after
+    // the loss (lookups at 1, 3, 5, 7, 9 and 10 s), then the submit goes out again.
+    let mut want = vec!["POST /mj/submit/imagine", "POST /mj/task/query"];
+    want.extend(["GET /mj/task/list"; 6]);
+    want.push("POST /mj/submit/imagine");
+    assert_eq!(run.requests, want);
+    let resent = run.sent_at[run.sent_at.len() - 1];
+    assert!(resent >= Duration::from_secs(10), "re-sent at {resent:?}");
+    assert!(run.notices.iter().any(|n| matches!(n, Notice::Resend { .. })), "{:?}", run.notices);
+}
+
+#[test]
+fn a_submit_that_lands_late_is_adopted_not_sent_twice() {
+    // The duplicate window: the connection died, but the request reaches the server and
+    // creates its task 6 s later. A re-send before then would bill twice.
+    let config = config();
+    let mut submits = 0;
+    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |request, at| {
+        match request.uri().path() {
+            "/mj/submit/imagine" => {
+                submits += 1;
+                lost()
+            }
+            "/mj/task/query" => {
+                let body: serde_json::Value = serde_json::from_slice(request.body()).expect("json");
+                let content = if at >= Duration::from_secs(6) {
+                    json!([{"id": "late", "state": body["state"], "status": "SUBMITTED"}])
+                } else {
+                    json!([])
+                };
+                ok(json!({"content": content, "totalPages": 1}))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    });
+    assert_eq!(run.result.expect("adopted").task_id, "late");
+    assert_eq!(submits, 1);
+}
+
+#[test]
+fn lookups_ride_out_their_own_failures_then_say_how_many_failed() {
+    let config = config();
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let token = plan.token().to_owned();
+    let run = run(plan, |request, _| match request.uri().path() {
+        "/mj/submit/imagine" => Ok(response(502, "")),
+        _ => Ok(response(503, "")),
+    });
+    let Err(Error::OutcomeUnknown { token: t, why, cause }) = run.result else { panic!("{:?}", run.result) };
+    assert_eq!((t, cause.kind()), (token, ErrorKind::Server));
+    let LookupFailure::Exhausted { attempts, last: Some(last) } = *why else { panic!("{why:?}") };
+    assert_eq!(last.kind(), ErrorKind::Server);
+    assert_eq!(attempts as usize, run.requests.len() - 1);
+    assert!(attempts > 10, "well past the per-request retry cap: {attempts}");
+    assert!(run.elapsed >= Duration::from_secs(300), "the lookup patience is five minutes: {:?}", run.elapsed);
+    assert_eq!(run.requests.iter().filter(|r| r.contains("submit")).count(), 1, "never re-sent blindly");
+}
+
+#[test]
+fn a_full_queue_is_waited_out_for_minutes_then_given_up() {
+    let config = config();
+    let full = || ok(json!({"code": 23, "description": "队列已满，请稍后尝试"}));
+    let mut n = 0;
+    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, at| {
+        n += 1;
+        if at < Duration::from_secs(200) { full() } else { ok(json!({"code": 1, "description": "ok", "result": "5"})) }
+    });
+    assert_eq!(run.result.expect("accepted once the queue drained").task_id, "5");
+    assert!(n > 10, "{n} tries, past the per-request cap");
+    let never =
+        self::run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, _| full());
+    assert_eq!(never.result.expect_err("full").code(), Some(mj_proto::ReturnCode::QueueRejected));
+    assert!(never.elapsed <= Duration::from_secs(300), "{:?}", never.elapsed);
+    assert!(never.elapsed >= Duration::from_secs(280), "{:?}", never.elapsed);
+}
+
+#[test]
+fn a_deadline_caps_retries_and_each_exchange() {
+    let config = config();
+    let fetch = Fetch::new("1");
+    let t0 = Instant::now();
+    let mut timeouts = Vec::new();
+    let mut plan = RetryPlan::new(&config, &fetch, policy()).until(Some(t0 + Duration::from_secs(3)));
+    let mut now = t0;
+    let result = loop {
+        match plan.poll(now) {
+            Step::Send(request) => {
+                timeouts.push(RequestTimeout::of(&request).expect("a request carries the time left"));
+                plan.handle(Err(TransportError::new(TransportErrorKind::Connect, "refused")), now);
+            }
+            Step::Sleep(until) => now = until,
+            Step::Notice(_) | Step::Event(_) => {}
+            Step::Done(result) => break result,
+        }
+    };
+    assert_eq!(result.expect_err("refused").kind(), ErrorKind::Connect);
+    assert!(now - t0 < Duration::from_secs(3), "{:?}", now - t0);
+    assert_eq!(timeouts[0], Duration::from_secs(3));
+    assert!(timeouts.windows(2).all(|w| w[1] < w[0]), "{timeouts:?}");
 }
 
 #[test]
 fn without_a_lookup_the_outcome_is_unknown_never_a_duplicate() {
     let config = config();
-    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Auto);
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
     let token = plan.token().to_owned();
     let run = run(plan, |request, _| match request.uri().path() {
         "/mj/submit/imagine" => lost(),
         _ => Ok(response(404, "404 page not found")),
     });
     match run.result {
-        Err(Error::OutcomeUnknown { token: t, cause }) => {
+        Err(Error::OutcomeUnknown { token: t, why, cause }) => {
             assert_eq!(t, token);
             assert_eq!(cause.kind(), ErrorKind::Interrupted);
+            assert!(matches!(*why, LookupFailure::Unavailable), "{why:?}");
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(run.requests.iter().filter(|r| r.contains("submit")).count(), 1);
-    let never = self::run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Never), |_, _| lost());
+    let never = self::run(
+        SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default().lookup(Lookup::Never)),
+        |_, _| lost(),
+    );
     assert_eq!(never.result.expect_err("unknown").kind(), ErrorKind::OutcomeUnknown);
     assert_eq!(never.requests.len(), 1);
 }
@@ -201,7 +308,7 @@ fn without_a_lookup_the_outcome_is_unknown_never_a_duplicate() {
 fn refusals_that_prove_nothing_was_created_are_retried() {
     let config = config();
     let mut n = 0;
-    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), Lookup::Auto), |_, _| {
+    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, _| {
         n += 1;
         match n {
             1 => ok(json!({"code": 23, "description": "队列已满"})),
@@ -211,7 +318,7 @@ fn refusals_that_prove_nothing_was_created_are_retried() {
     });
     assert_eq!(run.result.expect("queued").outcome, SubmitOutcome::Queued { ahead: Some(4) });
     assert_eq!(run.requests.len(), 3);
-    let banned = self::run(SubmitPlan::new(&config, Imagine::new("x"), policy(), Lookup::Auto), |_, _| {
+    let banned = self::run(SubmitPlan::new(&config, Imagine::new("x"), policy(), SubmitPolicy::default()), |_, _| {
         ok(json!({"code": 24, "description": "banned"}))
     });
     assert_eq!(
@@ -261,7 +368,7 @@ fn wait_ends_in_typed_errors() {
     let stuck =
         run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| ok(task("IN_PROGRESS", "42%")));
     match stuck.result {
-        Err(Error::WaitTimeout { last: Some(last), waited }) => {
+        Err(Error::WaitTimeout { last: Some(last), waited, cause: None }) => {
             assert_eq!(last.progress_percent(), Some(42));
             assert_eq!(waited, Duration::from_secs(600));
         }
@@ -290,6 +397,34 @@ fn wait_rides_out_transient_errors_but_not_hard_ones() {
     assert!(run.result.is_ok());
     let hard = self::run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| Ok(response(401, "")));
     assert_eq!((hard.requests.len(), hard.result.expect_err("401").kind()), (1, ErrorKind::Unauthorized));
+
+    // Far more failures in a row than any retry cap: the wait goes on to its deadline.
+    let mut n = 0;
+    let streak = self::run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| {
+        n += 1;
+        if n <= 40 { Ok(response(500, "")) } else { ok(task("SUCCESS", "100%")) }
+    });
+    assert_eq!(streak.result.expect("rode out 40 failures").status, TaskStatus::Success);
+    assert_eq!(streak.notices.len(), 40, "each failure announced");
+
+    let down = self::run(WaitPlan::new(&config, "1", WaitOptions::default(), policy()), |_, _| {
+        Err(TransportError::new(TransportErrorKind::Timeout, "no answer"))
+    });
+    match down.result {
+        Err(Error::WaitTimeout { last: None, cause: Some(cause), waited }) => {
+            assert_eq!((cause.kind(), waited), (ErrorKind::Timeout, Duration::from_secs(600)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(down.elapsed, Duration::from_secs(600));
+    let text = self::run(
+        WaitPlan::new(&config, "1", WaitOptions::default().timeout(Duration::from_secs(5)), policy()),
+        |_, _| lost(),
+    )
+    .result
+    .expect_err("timeout")
+    .to_string();
+    assert!(text.contains("never seen") && text.contains("last error"), "{text}");
 }
 
 #[test]
@@ -318,8 +453,10 @@ fn watch_uses_one_request_per_batch_per_round() {
     assert!(report.unfinished.is_empty());
     let rounds = run.requests.len();
     assert_eq!(report.requests as usize, rounds);
-    // 250 tasks polled one by one every 4 s for ~30 s would take ~2000 requests.
-    assert!(rounds <= 30, "{rounds} requests for 250 tasks");
+    // Nine rounds, every 4 s from 0 to 32 s (t13 is given up after the 30 s grace). A
+    // round takes one request per 100 pending ids: 250, 250, 250, 237 pending (3 each),
+    // 185, 133 (2 each), 84, 36, 1 (1 each). Polling each task alone would take ~2000.
+    assert_eq!(rounds, 3 + 3 + 3 + 3 + 2 + 2 + 1 + 1 + 1, "{rounds} requests for 250 tasks");
     assert_eq!(run.events.len(), 249 * 2, "a first sighting and a finish per task");
 }
 
@@ -335,4 +472,17 @@ fn watch_reports_unfinished_tasks_at_the_deadline() {
     assert_eq!(report.unfinished.len(), 1);
     assert!(!report.all_succeeded());
     assert_eq!(run.elapsed, Duration::from_secs(60));
+
+    // A server that fails every other round for a minute: the watch carries on.
+    let mut n = 0;
+    let flaky = self::run(WatchPlan::new(&config, ["a"], WatchOptions::default(), policy()), |_, elapsed| {
+        n += 1;
+        match (n % 2, elapsed >= Duration::from_secs(60)) {
+            (_, true) => ok(json!([{"id": "a", "status": "SUCCESS"}])),
+            (0, _) => Ok(response(503, "")),
+            _ => ok(json!([{"id": "a", "status": "IN_PROGRESS", "progress": "5%"}])),
+        }
+    });
+    assert!(flaky.result.expect("report").all_succeeded());
+    assert!(flaky.notices.len() >= 7, "{}", flaky.notices.len());
 }

@@ -314,7 +314,46 @@ proptest! {
         let key = ["submitTime", "imageHeight", "imageWidth", "finishTime"][field];
         let as_number = fetch(json!({"id": "1", key: n}).to_string().into_bytes());
         let as_text = fetch(json!({"id": "1", key: n.to_string()}).to_string().into_bytes());
+        let read = match field {
+            0 => as_number.submit_time.map(|t| t.as_millis()),
+            1 => as_number.image_height.map(u64::from),
+            2 => as_number.image_width.map(u64::from),
+            _ => as_number.finish_time.map(|t| t.as_millis()),
+        };
+        prop_assert_eq!(read, Some(u64::from(n)), "the value itself is read, not dropped");
         prop_assert_eq!(as_number, as_text);
+    }
+
+    #[test]
+    fn null_missing_and_empty_read_alike_for_every_optional_field(field in 0usize..14, how in 0usize..3) {
+        const TEXT: [&str; 11] = ["prompt", "promptEn", "description", "state", "imageUrl", "videoUrl", "failReason",
+            "botType", "mode", "parentId", "seed"];
+        const OTHER: [&str; 3] = ["submitTime", "imageHeight", "buttons"];
+        let key = TEXT.get(field).copied().unwrap_or_else(|| OTHER[field - TEXT.len()]);
+        let base = json!({"id": "1", "status": "SUCCESS"});
+        let mut with = base.clone();
+        let value = match how {
+            0 => Value::Null,
+            1 if field < TEXT.len() => json!(""),
+            1 if key == "buttons" => json!([]),
+            // 0 means "not yet" for timestamps only (spec 4.3); a 0 height is kept.
+            1 if key == "submitTime" => json!(0),
+            _ => Value::Null,
+        };
+        with[key] = value;
+        let missing = fetch(base.to_string().into_bytes());
+        let unset = fetch(with.to_string().into_bytes());
+        prop_assert_eq!(missing, unset, "`{}` = {} reads as missing", key, with[key]);
+    }
+
+    #[test]
+    fn status_names_and_trueai_integers_read_alike(pick in 0usize..7) {
+        let (name, n) = [("NOT_START", 0), ("SUBMITTED", 1), ("IN_PROGRESS", 3), ("FAILURE", 4), ("SUCCESS", 5),
+            ("MODAL", 6), ("CANCEL", 7)][pick];
+        let by_name = fetch(json!({"id": "1", "status": name}).to_string().into_bytes());
+        let by_number = fetch(json!({"id": "1", "status": n}).to_string().into_bytes());
+        prop_assert_eq!(by_name.status.to_string(), name);
+        prop_assert_eq!(by_name, by_number);
     }
 
     #[test]

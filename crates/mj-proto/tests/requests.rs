@@ -1,13 +1,15 @@
 //! Every endpoint's request, snapshotted in a normalised rendering, and every builder check.
 
+#[path = "common/every_request.rs"]
+mod every;
+
+use every::{PNG, every_request};
 use mj_proto::data_url;
 use mj_proto::endpoint::ChangeAction;
-use mj_proto::model::VideoMotion;
 use mj_proto::prelude::*;
 use mj_proto::{BuildError, HttpRequest};
 
 const KEY: &str = "sk-test-0123456789abcdef";
-const PNG: &str = "data:image/png;base64,iVBORw0KGgo=";
 
 fn config(auth: AuthStyle) -> Config {
     Config::new("https://gw.example.test/v1/")
@@ -40,44 +42,13 @@ fn render(request: &HttpRequest) -> String {
     out
 }
 
-fn snap<E: Endpoint>(name: &str, endpoint: &E) {
-    let request = config(AuthStyle::Bearer).build(endpoint).unwrap_or_else(|e| panic!("{name}: {e}"));
-    insta::assert_snapshot!(name, render(&request));
-}
-
 #[test]
 fn every_endpoint_builds_its_request() {
-    snap("imagine", &Imagine::new("a red fox in the snow --ar 3:2").image(PNG).image("https://example.test/ref.png"));
-    snap(
-        "imagine_with_options",
-        &Imagine::new("猫猫 1\u{fe0f}\u{20e3}")
-            .state("order-17")
-            .notify_hook("https://example.test/hook")
-            .bot_type(BotType::NijiJourney)
-            .account_filter(AccountFilter::modes([SpeedMode::Fast])),
-    );
-    snap("change_upscale", &Change::upscale("1747190313867714", 2));
-    snap("change_reroll", &Change::reroll("1747190313867714"));
-    snap("simple_change", &SimpleChange::new("1747190313867714", ChangeAction::Variation, 3));
-    snap("describe_data_url", &Describe::new(PNG));
-    snap("describe_link", &Describe::new("https://example.test/cat.png"));
-    snap("blend", &Blend::new([PNG, PNG, PNG]).dimensions(BlendDimensions::Landscape));
-    snap("shorten", &Shorten::new("\u{fe0f}please create a whale with bioluminescent scales"));
-    snap("action", &Action::new("1747190313867714", "MJ::JOB::upsample::1::e116ba11").same_channel(true));
-    snap("modal", &Modal::new("1748339029401830").prompt("a cat --zoom 1.5").mask(PNG));
-    snap("video", &Video::new("the fox runs", PNG).motion(VideoMotion::High));
-    snap("video_extend", &Video::extend("keep running", "1748339029401830", 0));
-    snap("edits", &Edits::new("make it night", "https://example.test/a.png"));
-    snap("upload_discord_images", &UploadDiscordImages::new([PNG]));
-    snap("swap_face", &SwapFace::new(PNG, "https://example.test/target.png"));
-    snap("fetch", &Fetch::new("1747190313867714"));
-    snap("fetch_hostile_id", &Fetch::new("../admin?x=1#y z"));
-    snap("list_by_condition", &ListByCondition::new(["1", "2"]));
-    snap("list", &ListTasks::new());
-    snap("queue", &Queue::new());
-    snap("cancel", &Cancel::new("1747190313867714"));
-    snap("image_seed", &ImageSeed::new("1747190313867714"));
-    snap("query", &Query::new().page(2, 50).status(TaskStatus::Success).with_state("order-17"));
+    let config = config(AuthStyle::Bearer);
+    for (name, request) in every_request(&config) {
+        let request = request.unwrap_or_else(|e| panic!("{name}: {e}"));
+        insta::assert_snapshot!(name, render(&request));
+    }
 }
 
 #[test]

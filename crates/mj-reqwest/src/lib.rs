@@ -25,8 +25,8 @@
 use std::time::Duration;
 
 use mj_proto::{
-    AsyncTransport, DEFAULT_MAX_BODY, FromOptions, HttpRequest, HttpResponse, TransportBuilder, TransportError,
-    TransportErrorKind, TransportOptions, http,
+    AsyncTransport, DEFAULT_MAX_BODY, FromOptions, HttpRequest, HttpResponse, RequestTimeout, TransportBuilder,
+    TransportError, TransportErrorKind, TransportOptions, http,
 };
 
 pub use mj_proto;
@@ -45,6 +45,9 @@ pub type Client = mj_proto::AsyncClient<ReqwestTransport>;
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body: u64,
+    /// The client's overall timeout, when mj configured it; a request's
+    /// [`RequestTimeout`] can only shorten it.
+    timeout: Option<Duration>,
 }
 
 impl Default for ReqwestTransport {
@@ -54,7 +57,7 @@ impl Default for ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// Connect timeout 10 s, overall timeout 60 s, 32 MiB body cap, no redirects.
+    /// Connect timeout 10 s, overall timeout 30 s, 32 MiB body cap, no redirects.
     pub fn new() -> Self {
         Self::builder().build()
     }
@@ -68,7 +71,7 @@ impl ReqwestTransport {
     /// `redirect(reqwest::redirect::Policy::none())`: a followed redirect would hide the
     /// server's real answer from mj.
     pub fn from_client(client: reqwest::Client) -> Self {
-        Self { client, max_body: DEFAULT_MAX_BODY }
+        Self { client, max_body: DEFAULT_MAX_BODY, timeout: None }
     }
 
     /// Sets the body cap.
@@ -91,7 +94,7 @@ impl ReqwestTransport {
             builder = builder.proxy(proxy);
         }
         let client = builder.build().map_err(|e| map_error(&e))?;
-        Ok(Self { client, max_body: options.max_body })
+        Ok(Self { client, max_body: options.max_body, timeout: Some(options.timeout) })
     }
 }
 
@@ -102,6 +105,7 @@ impl FromOptions for ReqwestTransport {
         Self::try_from_options(options).unwrap_or_else(|_| Self {
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             max_body: options.max_body,
+            timeout: Some(options.timeout),
         })
     }
 }
@@ -109,9 +113,18 @@ impl FromOptions for ReqwestTransport {
 #[async_trait::async_trait]
 impl AsyncTransport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let request = reqwest::Request::try_from(request)
+        let https = request.uri().scheme_str() == Some("https");
+        let asked = RequestTimeout::of(&request);
+        let mut request = reqwest::Request::try_from(request)
             .map_err(|_| TransportError::new(TransportErrorKind::Other, "invalid request URL"))?;
-        let mut response = self.client.execute(request).await.map_err(|e| map_error(&e))?;
+        // A request's own timeout replaces the client's in reqwest, so take the shorter.
+        if let Some(asked) = asked {
+            *request.timeout_mut() = Some(self.timeout.map_or(asked, |own| own.min(asked)));
+        }
+        let mut response = self.client.execute(request).await.map_err(|e| {
+            let error = map_error(&e);
+            if https && is_handshake_failure(&e) { error.in_tls_handshake() } else { error }
+        })?;
         if response.content_length().is_some_and(|n| n > self.max_body) {
             return Err(TransportError::body_too_large(self.max_body));
         }
@@ -134,6 +147,26 @@ impl AsyncTransport for ReqwestTransport {
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
     }
+}
+
+/// A connect failure that a plain-HTTP server causes on an https URL: the connection was
+/// reset or closed mid-handshake, or the TLS layer itself failed (not a refused port or a
+/// DNS failure).
+fn is_handshake_failure(error: &reqwest::Error) -> bool {
+    if !error.is_connect() || error.is_timeout() {
+        return false;
+    }
+    let mut chain = String::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain.push_str(&cause.to_string().to_ascii_lowercase());
+        chain.push(' ');
+        source = cause.source();
+    }
+    !chain.contains("refused")
+        && ["reset by peer", "tls", "handshake", "certificate", "eof", "connection closed"]
+            .iter()
+            .any(|sign| chain.contains(sign))
 }
 
 /// reqwest's error as a transport error kind; the URL is left out of the message.

@@ -21,12 +21,16 @@ pub enum FaultKind {
     Reset,
     /// An HTML error page from a "proxy" before the request is handled.
     Html,
+    /// The connection drops without an answer, and the request is handled only some
+    /// seconds later (`late_ms`), as behind a proxy that forwards late: the window in which
+    /// a client that trusts "not found" too early would submit twice.
+    Late,
 }
 
 impl FaultKind {
     /// Every kind, in the order of the `--faults` syntax.
-    pub const ALL: [FaultKind; 6] =
-        [Self::Status500, Self::Status429, Self::Slow, Self::Truncate, Self::Reset, Self::Html];
+    pub const ALL: [FaultKind; 7] =
+        [Self::Status500, Self::Status429, Self::Slow, Self::Truncate, Self::Reset, Self::Html, Self::Late];
 
     /// The name in `--faults` and `/sim/stats`.
     pub fn name(self) -> &'static str {
@@ -37,11 +41,13 @@ impl FaultKind {
             Self::Truncate => "truncate",
             Self::Reset => "reset",
             Self::Html => "html",
+            Self::Late => "late",
         }
     }
 
     /// True for faults that strike before the request changes anything (500, 429, html);
-    /// slow, truncate and reset strike after it was handled.
+    /// slow, truncate and reset strike after it was handled, late before it is handled
+    /// (later).
     pub fn strikes_before(self) -> bool {
         matches!(self, Self::Status500 | Self::Status429 | Self::Html)
     }
@@ -53,18 +59,21 @@ impl fmt::Display for FaultKind {
     }
 }
 
-/// The fault rates: `500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01`.
+/// The fault rates: `500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01,late=0.01`,
+/// with `slow_ms=` and `late_ms=` for the delays.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultPlan {
     rates: Vec<(FaultKind, f64)>,
     /// How late a slow answer comes (2 s unless `slow_ms=` says otherwise).
     pub slow_delay: Duration,
+    /// How long after its lost answer a late request is handled (3 s unless `late_ms=`).
+    pub late_delay: Duration,
 }
 
 impl FaultPlan {
     /// No faults.
     pub fn none() -> Self {
-        Self { rates: Vec::new(), slow_delay: Duration::from_secs(2) }
+        Self { rates: Vec::new(), slow_delay: Duration::from_secs(2), late_delay: Duration::from_secs(3) }
     }
 
     /// The rate of `kind`.
@@ -103,14 +112,15 @@ impl FromStr for FaultPlan {
             let (name, value) =
                 part.split_once('=').ok_or_else(|| format!("`{part}`: expected NAME=RATE, e.g. 500=0.1"))?;
             let name = name.trim();
-            if name == "slow_ms" {
-                let ms: u64 = value.trim().parse().map_err(|_| format!("`{part}`: slow_ms takes milliseconds"))?;
-                plan.slow_delay = Duration::from_millis(ms);
+            if name == "slow_ms" || name == "late_ms" {
+                let ms: u64 = value.trim().parse().map_err(|_| format!("`{part}`: {name} takes milliseconds"))?;
+                let delay = if name == "slow_ms" { &mut plan.slow_delay } else { &mut plan.late_delay };
+                *delay = Duration::from_millis(ms);
                 continue;
             }
             let kind = FaultKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
                 let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown fault `{name}`: use {} (or slow_ms)", names.join(", "))
+                format!("unknown fault `{name}`: use {} (or slow_ms, late_ms)", names.join(", "))
             })?;
             let rate: f64 = value.trim().parse().map_err(|_| format!("`{part}`: the rate must be a number"))?;
             if !(0.0..=1.0).contains(&rate) {

@@ -40,5 +40,5 @@ pub use faults::{FaultKind, FaultPlan};
 pub use flavor::{Flavor, Route};
 pub use server::Server;
 pub use simulator::{Delivery, Notification, Reply, Simulator, is_loopback_url};
-pub use stats::Stats;
+pub use stats::{Created, Stats};
 pub use transport::SimTransport;

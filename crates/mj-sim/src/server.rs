@@ -112,6 +112,9 @@ pub async fn serve(listener: TcpListener, sim: Arc<Mutex<Simulator>>, shutdown: 
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    // Head and body go out in one write; without NODELAY a keep-alive
+                    // client would still wait out its delayed ACK on small answers.
+                    let _ = stream.set_nodelay(true);
                     let sim = Arc::clone(&sim);
                     tokio::spawn(async move {
                         let _ = connection(stream, sim).await;
@@ -152,7 +155,11 @@ async fn connection(mut stream: TcpStream, sim: Arc<Mutex<Simulator>>) -> io::Re
                 write_response(&mut stream, &reply.response, false, Some(cut)).await?;
                 return Ok(());
             }
-            Delivery::Reset => return Ok(()),
+            Delivery::Reset => {
+                // A real reset (RST), not a clean close: SO_LINGER 0, then drop.
+                let _ = stream.set_zero_linger();
+                return Ok(());
+            }
         }
         if !keep_alive {
             return Ok(());
@@ -180,6 +187,13 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> io::Resul
             return Ok(Read::Closed);
         }
         buffer.extend_from_slice(&chunk[..n]);
+        // A request starts with a method token in capitals. Anything else (a TLS
+        // ClientHello from an https:// URL starts with 0x16) gets the connection closed
+        // at once, so the client fails fast instead of waiting for a handshake.
+        if !buffer[0].is_ascii_uppercase() {
+            let _ = stream.set_zero_linger();
+            return Ok(Read::Closed);
+        }
     };
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut parsed = httparse::Request::new(&mut headers);
@@ -292,9 +306,11 @@ async fn write_response(
     }
     head.push_str(&format!("content-length: {}\r\n", response.body().len()));
     head.push_str(if keep_alive { "connection: keep-alive\r\n\r\n" } else { "connection: close\r\n\r\n" });
-    stream.write_all(head.as_bytes()).await?;
     let body = response.body();
-    stream.write_all(&body[..cut.unwrap_or(body.len()).min(body.len())]).await?;
+    let body = &body[..cut.unwrap_or(body.len()).min(body.len())];
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes).await?;
     stream.flush().await
 }
 

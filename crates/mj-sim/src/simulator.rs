@@ -86,6 +86,8 @@ pub struct Simulator {
     uploads: u64,
     stats: Stats,
     notified: HashMap<String, (String, String)>,
+    /// Requests struck by the `late` fault, with when they land (epoch ms).
+    late: Vec<(u64, HttpRequest)>,
 }
 
 /// A parsed request body: a JSON object, or what to answer instead.
@@ -105,6 +107,7 @@ impl Simulator {
             uploads: 0,
             stats: Stats::default(),
             notified: HashMap::new(),
+            late: Vec::new(),
         }
     }
 
@@ -120,6 +123,7 @@ impl Simulator {
 
     /// Answers `request` as the configured server would at `now` (epoch ms).
     pub fn handle(&mut self, request: &HttpRequest, now: u64) -> Reply {
+        self.land_late(now);
         let path = request.uri().path().to_owned();
         if let Some(rest) = path.strip_prefix("/sim/") {
             return Reply::normal(self.sim_route(request.method(), rest, now));
@@ -147,6 +151,11 @@ impl Simulator {
                 FaultKind::Status500 => return Reply::normal(reply::server_error(flavor)),
                 FaultKind::Status429 => return Reply::normal(reply::rate_limited(flavor)),
                 FaultKind::Html => return Reply::normal(reply::html_page()),
+                FaultKind::Late => {
+                    let due = now + self.config.faults.late_delay.as_millis() as u64;
+                    self.late.push((due, copy_request(request)));
+                    return Reply { response: reply::empty(200), delivery: Delivery::Reset };
+                }
                 FaultKind::Slow | FaultKind::Truncate | FaultKind::Reset => {}
             }
         }
@@ -161,9 +170,27 @@ impl Simulator {
         Reply { response, delivery }
     }
 
+    /// Handles the late requests that are due by `now`, as if they had just arrived.
+    fn land_late(&mut self, now: u64) {
+        if self.late.iter().all(|(due, _)| *due > now) {
+            return;
+        }
+        let (due, waiting): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.late).into_iter().partition(|(at, _)| *at <= now);
+        self.late = waiting;
+        for (at, request) in due {
+            let path = request.uri().path().to_owned();
+            if let Some((route, id)) = self.route(request.method(), &path) {
+                let mode = mode_of(&path);
+                let _ = self.dispatch(route, id.as_deref(), mode, &request, at);
+            }
+        }
+    }
+
     /// The webhook POSTs due at `now`: one for every task with a hook whose status or
     /// progress changed since the last one (like the servers: no retry, no signature).
     pub fn poll_notifications(&mut self, now: u64) -> Vec<Notification> {
+        self.land_late(now);
         let mut out = Vec::new();
         for id in &self.order {
             let Some(task) = self.tasks.get(id) else { continue };
@@ -784,6 +811,11 @@ impl Simulator {
         let id = self.next_id(ctx.now);
         let hash = self.next_hash();
         Stats::bump(&mut self.stats.tasks_created, &spec.action);
+        self.stats.created.push(crate::stats::Created {
+            id: id.clone(),
+            action: spec.action.clone(),
+            state: ctx.text("state"),
+        });
         let modal = spec.modal;
         let modal_kept = matches!(modal, Some(ModalKind::CustomZoom | ModalKind::VaryRegion));
         let task = SimTask {
@@ -1077,9 +1109,19 @@ fn parse_body(body: &[u8]) -> Option<Body> {
     }
 }
 
+/// A copy of `request` (method, URI, headers, body) to handle later.
+fn copy_request(request: &HttpRequest) -> HttpRequest {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
 fn ending_of(prompt: &str) -> Ending {
     if prompt.contains("--sim-fail") {
-        Ending::Failure("Midjourney refused the job (--sim-fail)".to_owned())
+        // Servers quote the prompt in their reasons; so does the simulator.
+        Ending::Failure(format!("Midjourney refused the job (--sim-fail): {prompt}"))
     } else if prompt.contains("--sim-stall") {
         Ending::Stall
     } else {

@@ -5,14 +5,19 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// What the simulator has seen and done, so tests can prove a client did not submit twice.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// `GET /sim/stats` serves it as JSON; it reads back with serde.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Stats {
     /// Requests by route (`submit/imagine`, `task/fetch`, …), counted before auth and faults.
     pub requests: BTreeMap<String, u64>,
-    /// Faults injected by kind (`500`, `429`, `slow`, `truncate`, `reset`, `html`).
+    /// Faults injected by kind (`500`, `429`, `slow`, `truncate`, `reset`, `html`, `late`).
     pub faults: BTreeMap<String, u64>,
     /// Tasks created by action (`IMAGINE`, `UPSCALE`, …).
     pub tasks_created: BTreeMap<String, u64>,
+    /// Every task created, in order: what a test needs to find duplicates (two tasks with
+    /// one correlation token) and orphans (a task the client never heard of).
+    pub created: Vec<Created>,
     /// Requests refused for their credentials.
     pub unauthorized: u64,
     /// Requests to paths the flavor does not serve.
@@ -21,7 +26,27 @@ pub struct Stats {
     pub notifications: BTreeMap<String, u64>,
 }
 
+/// One task the simulator created.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Created {
+    /// Its id.
+    pub id: String,
+    /// Its action (`IMAGINE`, …).
+    pub action: String,
+    /// The `state` it was submitted with (mj's correlation token).
+    pub state: Option<String>,
+}
+
 impl Stats {
+    /// Correlation tokens that more than one task carries: each is a duplicated submit.
+    pub fn duplicated_states(&self) -> Vec<String> {
+        let mut seen = BTreeMap::<&str, u32>::new();
+        for state in self.created.iter().filter_map(|c| c.state.as_deref()) {
+            *seen.entry(state).or_default() += 1;
+        }
+        seen.into_iter().filter(|(_, n)| *n > 1).map(|(s, _)| s.to_owned()).collect()
+    }
+
     pub(crate) fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
         *map.entry(key.to_owned()).or_default() += 1;
     }

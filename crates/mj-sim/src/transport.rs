@@ -4,7 +4,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use mj_proto::{AsyncTransport, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use mj_proto::{
+    AsyncTransport, HttpRequest, HttpResponse, RequestTimeout, Transport, TransportError, TransportErrorKind,
+};
 
 use crate::clock::Clock;
 use crate::config::SimConfig;
@@ -54,7 +56,8 @@ impl SimTransport {
         Self { sim: Arc::new(Mutex::new(Simulator::new(config))), clock, timeout: Duration::from_secs(30), origin }
     }
 
-    /// Answers later than `timeout` become timeouts (30 s unless set).
+    /// Answers later than `timeout` become timeouts (30 s unless set; a request's
+    /// [`RequestTimeout`] shortens it, as in the real transports).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -100,12 +103,13 @@ impl SimTransport {
     /// One exchange; `Some(delay)` when the answer is late and must be waited for.
     fn exchange(&self, request: &HttpRequest) -> (Result<HttpResponse, TransportError>, Option<Duration>) {
         let now = self.clock.now_ms();
+        let timeout = RequestTimeout::of(request).map_or(self.timeout, |t| t.min(self.timeout));
         let reply = self.lock().handle(request, now);
         match reply.delivery {
             Delivery::Normal => (Ok(reply.response), None),
-            Delivery::Slow(delay) if delay >= self.timeout => (
+            Delivery::Slow(delay) if delay >= timeout => (
                 Err(TransportError::new(TransportErrorKind::Timeout, "no answer within the timeout (simulated)")),
-                Some(self.timeout),
+                Some(timeout),
             ),
             Delivery::Slow(delay) => (Ok(reply.response), Some(delay)),
             Delivery::Truncate => (

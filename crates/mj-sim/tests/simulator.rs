@@ -391,7 +391,8 @@ fn auth_any_style_without_a_flavor_and_strict_with_one() {
 
 #[test]
 fn faults_strike_at_their_rates_before_or_after_handling() {
-    let plan: FaultPlan = "500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01".parse().expect("plan");
+    let plan: FaultPlan =
+        "500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01,late=0.01".parse().expect("plan");
     let mut h = Harness::new(SimConfig::new("http://sim.test").faults(plan).capacity(10_000, 10_000).seed(9));
     let n: u32 = 5_000;
     let mut created_by_answer = 0;
@@ -400,9 +401,14 @@ fn faults_strike_at_their_rates_before_or_after_handling() {
         let request = http::Request::post("/mj/submit/imagine")
             .body(json!({"prompt": format!("fox {i}")}).to_string().into_bytes())
             .expect("request");
+        let late = |h: &Harness| h.sim.stats().faults.get("late").copied().unwrap_or(0);
+        let late_before = late(&h);
         let reply = h.sim.handle(&request, h.now);
+        let struck_late = late(&h) > late_before;
         match reply.delivery {
-            mj_sim::Delivery::Truncate | mj_sim::Delivery::Reset => spoiled_after += 1,
+            mj_sim::Delivery::Truncate => spoiled_after += 1,
+            mj_sim::Delivery::Reset if !struck_late => spoiled_after += 1,
+            mj_sim::Delivery::Reset => {}
             _ if reply.response.status() == 200 => created_by_answer += 1,
             _ => {}
         }
@@ -416,13 +422,21 @@ fn faults_strike_at_their_rates_before_or_after_handling() {
         (FaultKind::Truncate, 0.02),
         (FaultKind::Reset, 0.02),
         (FaultKind::Html, 0.01),
+        (FaultKind::Late, 0.01),
     ] {
-        assert!((rate(kind) - want).abs() < 0.02, "{kind}: {} vs {want}", rate(kind));
+        // Within half the asked rate (3.5 standard deviations at the rarest, 50 expected
+        // strikes): a fault that never struck fails, whatever its rate.
+        assert!((rate(kind) - want).abs() < want / 2.0, "{kind}: {} vs {want}", rate(kind));
     }
-    // 500, 429 and html change nothing; slow, truncate and reset still create the task.
+    // 500, 429 and html change nothing; slow, truncate and reset still create the task;
+    // late requests create theirs only when they land, 3 s later.
+    let late = stats.faults.get("late").copied().unwrap_or(0);
     assert_eq!(stats.total_tasks(), created_by_answer + spoiled_after);
     let pre = ["500", "429", "html"].iter().map(|k| stats.faults.get(*k).copied().unwrap_or(0)).sum::<u64>();
-    assert_eq!(stats.total_tasks(), u64::from(n) - pre);
+    assert_eq!(stats.total_tasks(), u64::from(n) - pre - late);
+    h.now += 3_000;
+    assert_eq!(h.call("GET", "/sim/stats", None).0, 200);
+    assert_eq!(h.sim.stats().total_tasks(), u64::from(n) - pre, "every late request landed once");
 }
 
 #[test]

@@ -25,8 +25,8 @@ use std::io;
 use std::time::Duration;
 
 use mj_proto::{
-    DEFAULT_MAX_BODY, FromOptions, HttpRequest, HttpResponse, Transport, TransportBuilder, TransportError,
-    TransportErrorKind, TransportOptions,
+    DEFAULT_MAX_BODY, FromOptions, HttpRequest, HttpResponse, RequestTimeout, Transport, TransportBuilder,
+    TransportError, TransportErrorKind, TransportOptions,
 };
 
 pub use mj_proto;
@@ -45,6 +45,9 @@ pub type Client = mj_proto::Client<UreqTransport>;
 pub struct UreqTransport {
     agent: ureq::Agent,
     max_body: u64,
+    /// The agent's overall timeout, when mj configured it; a request's
+    /// [`RequestTimeout`](mj_proto::RequestTimeout) can only shorten it.
+    timeout: Option<Duration>,
 }
 
 impl Default for UreqTransport {
@@ -54,7 +57,7 @@ impl Default for UreqTransport {
 }
 
 impl UreqTransport {
-    /// Connect timeout 10 s, overall timeout 60 s, 32 MiB body cap, proxy from the
+    /// Connect timeout 10 s, overall timeout 30 s, 32 MiB body cap, proxy from the
     /// environment (`HTTPS_PROXY`, `ALL_PROXY`, …).
     pub fn new() -> Self {
         Self::builder().build()
@@ -68,7 +71,7 @@ impl UreqTransport {
     /// Uses your own agent. mj still turns off status errors and redirects for its own
     /// requests, whatever the agent says; timeouts, proxy and TLS stay yours.
     pub fn from_agent(agent: ureq::Agent) -> Self {
-        Self { agent, max_body: DEFAULT_MAX_BODY }
+        Self { agent, max_body: DEFAULT_MAX_BODY, timeout: None }
     }
 
     /// Sets the body cap.
@@ -101,14 +104,26 @@ impl FromOptions for UreqTransport {
             config =
                 config.tls_config(ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::NativeTls).build());
         }
-        UreqTransport { agent: config.build().new_agent(), max_body: options.max_body }
+        UreqTransport { agent: config.build().new_agent(), max_body: options.max_body, timeout: Some(options.timeout) }
     }
 }
 
 impl Transport for UreqTransport {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let request = self.agent.configure_request(request).http_status_as_error(false).max_redirects(0).build();
-        let response = self.agent.run(request).map_err(map_error)?;
+        let https = request.uri().scheme_str() == Some("https");
+        let limit = match (RequestTimeout::of(&request), self.timeout) {
+            (Some(asked), Some(own)) => Some(asked.min(own)),
+            (asked, own) => asked.or(own),
+        };
+        let mut configured = self.agent.configure_request(request).http_status_as_error(false).max_redirects(0);
+        if let Some(limit) = limit {
+            configured = configured.timeout_global(Some(limit));
+        }
+        let response = self.agent.run(configured.build()).map_err(|e| {
+            let handshake = https && is_handshake_failure(&e);
+            let error = map_error(e);
+            if handshake { error.in_tls_handshake() } else { error }
+        })?;
         let (parts, mut body) = response.into_parts();
         if let Some(length) = body.content_length()
             && length > self.max_body
@@ -143,6 +158,19 @@ fn map_error(error: ureq::Error) -> TransportError {
         other => (TransportErrorKind::Other, strip_urls(&other.to_string())),
     };
     TransportError::new(kind, message)
+}
+
+/// An https exchange that died before any answer in a way a plain-HTTP server causes (it
+/// closes or resets the connection on a ClientHello, or answers with non-TLS bytes).
+fn is_handshake_failure(error: &ureq::Error) -> bool {
+    use io::ErrorKind as K;
+    match error {
+        ureq::Error::Tls(_) => true,
+        ureq::Error::Io(io) => {
+            matches!(io.kind(), K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::InvalidData)
+        }
+        _ => false,
+    }
 }
 
 fn io_kind(error: &io::Error) -> TransportErrorKind {

@@ -3,47 +3,176 @@
 //! [`Client`] (blocking) and [`AsyncClient`] have the same methods with the same types;
 //! they differ only in their driver loop, the one place that reads the clock and sleeps
 //! (through the transport, so a simulated transport runs simulated time).
+//!
+//! # Deadlines
+//!
+//! [`Settings::deadline`] bounds each call as a whole: retries, lookups, waiting, and
+//! each exchange (a request carries the time left as a [`RequestTimeout`](crate::RequestTimeout),
+//! which the transports honour). `submit_and_wait` and `press_and_wait` count as one call.
+//!
+//! # Cancelling an async call
+//!
+//! Dropping a future of [`AsyncClient`] stops it at its current `.await`; nothing runs in
+//! the background afterwards. What that leaves behind depends on where it stopped:
+//!
+//! - **Reads** (`fetch`, `tasks`, `list`, `queue`, `query`, `image_seed`, `wait`,
+//!   `watch`, `pages`): nothing. A wait can be started again with the same id.
+//! - **Submits** (`submit`, `imagine`, `action`, `modal`, `describe`, `blend`, `shorten`,
+//!   `change`, `video`, `edits`, `swap_face`, `press`): dropped while sleeping before the
+//!   first send, nothing was sent. Dropped during a send or afterwards (a backoff or a
+//!   lookup), the server may have created the task: its id is lost with the future, but
+//!   its `state` holds the correlation token. Set your own unique
+//!   [`state`](crate::endpoint::SubmitOptions::state) to be able to find it with
+//!   [`Query::with_state`](crate::endpoint::Query::with_state) or the task list.
+//! - **`submit_and_wait` / `press_and_wait`**: the same until the submit is answered;
+//!   from then on `on_progress` has already been called once with the new task's id and
+//!   token (status `SUBMITTED`, or `NOT_START` when queued), so a caller that cancels
+//!   during the wait resumes with [`AsyncClient::wait`].
+//! - **`cancel`**: the cancel may or may not have reached the server; calling it again
+//!   is harmless.
+//!
+//! The blocking [`Client`] cannot be cancelled half-way; bound it with
+//! [`Settings::deadline`].
 
 mod asynchronous;
 mod blocking;
 
+use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use asynchronous::{AsyncClient, AsyncPages};
 pub use blocking::{Client, Pages};
 
-use crate::plan::{Lookup, RetryPolicy, WaitOptions, WatchOptions};
+use crate::model::{SubmitOutcome, Submitted, Task, TaskStatus};
+use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 
-/// How a client retries, resolves lost submits, waits and watches.
+/// How a client retries, resolves lost submits, waits, watches and reports.
+///
+/// ```
+/// use std::time::Duration;
+/// use mj_proto::Settings;
+///
+/// let settings = Settings::default()
+///     .deadline(Duration::from_secs(300))
+///     .observer(|notice| eprintln!("mj: {notice}"));
+/// assert_eq!(settings.deadline, Some(Duration::from_secs(300)));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settings {
-    /// Retry limits and pacing.
+    /// Retry limits and pacing of one request.
     pub retry: RetryPolicy,
-    /// How a lost submit answer is looked up.
-    pub lookup: Lookup,
+    /// How a submit waits out a full queue and resolves a lost answer.
+    pub submit: SubmitPolicy,
     /// Polling pace and deadline of `wait`.
     pub wait: WaitOptions,
     /// Round pace, batch size and deadline of `watch`.
     pub watch: WatchOptions,
+    /// Bounds every call as a whole (retries, lookups, waits, each exchange); `None`
+    /// leaves each part to its own limit.
+    pub deadline: Option<Duration>,
+    /// Every call ends by this instant (on the transport's clock), whatever
+    /// [`deadline`](Self::deadline) says: one limit for a run of several calls, such as
+    /// a command-line tool's whole command.
+    pub ends_at: Option<Instant>,
+    /// Seeds the backoff jitter and correlation tokens, so that a run can be replayed;
+    /// `None` seeds from the clock, so that clients never back off in lockstep.
+    pub seed: Option<u64>,
+    /// Told of every retry, lookup and re-send.
+    pub observer: Observer,
 }
 
-/// Per-plan jitter seeds: the clock at construction, then a counter, so two clients (or
-/// two plans) never back off in lockstep.
+impl Settings {
+    /// Sets the per-call deadline.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Ends every call by `at` (see [`Settings::ends_at`]).
+    pub fn ends_at(mut self, at: Instant) -> Self {
+        self.ends_at = Some(at);
+        self
+    }
+
+    /// Seeds jitter and tokens (for reproducible runs).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Calls `observe` with every [`Notice`].
+    pub fn observer(mut self, observe: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
+        self.observer = Observer(Some(Arc::new(observe)));
+        self
+    }
+}
+
+/// The function told of retries, lookups and re-sends (none by default).
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<ObserveFn>>);
+
+/// What an [`Observer`] calls.
+type ObserveFn = dyn Fn(&Notice) + Send + Sync;
+
+impl Observer {
+    /// Tells the observer, if there is one.
+    pub fn notify(&self, notice: &Notice) {
+        if let Some(observe) = &self.0 {
+            observe(notice);
+        }
+    }
+}
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Observer(set)" } else { "Observer(none)" })
+    }
+}
+
+/// Two observers are equal when they are the same function (or both absent).
+impl PartialEq for Observer {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Observer {}
+
+/// Per-plan jitter seeds: the settings' seed (or the clock), then a counter, so two
+/// plans never back off in lockstep and a seeded client replays exactly.
 #[derive(Debug)]
 pub(crate) struct Seeds(AtomicU64);
 
 impl Seeds {
-    pub(crate) fn from_clock() -> Self {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
-        Self(AtomicU64::new(nanos ^ u64::from(std::process::id()).rotate_left(32)))
+    pub(crate) fn new(seed: Option<u64>) -> Self {
+        let seed = seed.unwrap_or_else(|| {
+            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+            nanos ^ u64::from(std::process::id()).rotate_left(32)
+        });
+        Self(AtomicU64::new(seed))
     }
 
     pub(crate) fn policy(&self, base: &RetryPolicy) -> RetryPolicy {
         let n = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
         base.clone().seeded(base.seed ^ n)
     }
+}
+
+/// What is known of a task the moment its submit is answered: its id and token, told to
+/// `on_progress` before waiting starts so that a cancelled wait can be resumed.
+pub(crate) fn first_sight(submitted: &Submitted, token: &str) -> Task {
+    let status = match submitted.outcome {
+        SubmitOutcome::Queued { .. } => TaskStatus::NotStart,
+        _ => TaskStatus::Submitted,
+    };
+    Task { id: submitted.task_id.clone(), status, state: Some(token.to_owned()), ..Task::default() }
 }
 
 /// The struct, constructors and accessors both clients share.
@@ -74,14 +203,25 @@ macro_rules! client_struct {
                     transport,
                     config,
                     settings: $crate::client::Settings::default(),
-                    seeds: $crate::client::Seeds::from_clock(),
+                    seeds: $crate::client::Seeds::new(None),
                 }
             }
 
             /// Replaces the settings.
             pub fn with_settings(mut self, settings: $crate::client::Settings) -> Self {
+                self.seeds = $crate::client::Seeds::new(settings.seed);
                 self.settings = settings;
                 self
+            }
+
+            /// The instant a call starting now must end by, from [`Settings::deadline`]($crate::client::Settings::deadline)
+            /// and [`Settings::ends_at`]($crate::client::Settings::ends_at).
+            fn call_deadline(&self) -> Option<std::time::Instant> {
+                let own = self.settings.deadline.map(|d| self.transport.now() + d);
+                match (own, self.settings.ends_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
             }
 
             /// The settings.
@@ -108,7 +248,8 @@ macro_rules! client_methods {
     ($($async:ident)?, $($await:tt)*) => {
         /// Calls `endpoint`, retrying only what is safe (see [`RetryPlan`](crate::plan::RetryPlan)).
         pub $($async)? fn execute<E: $crate::Endpoint>(&self, endpoint: &E) -> Result<E::Output, $crate::Error> {
-            let plan = $crate::plan::RetryPlan::new(&self.config, endpoint, self.seeds.policy(&self.settings.retry));
+            let plan = $crate::plan::RetryPlan::new(&self.config, endpoint, self.seeds.policy(&self.settings.retry))
+                .until(self.call_deadline());
             self.drive(plan, |_| {}) $($await)*
         }
 
@@ -120,8 +261,9 @@ macro_rules! client_methods {
                 &self.config,
                 request,
                 self.seeds.policy(&self.settings.retry),
-                self.settings.lookup,
-            );
+                self.settings.submit.clone(),
+            )
+            .until(self.call_deadline());
             self.drive(plan, |_| {}) $($await)*
         }
 
@@ -225,13 +367,23 @@ macro_rules! client_methods {
         /// [`Error::TaskFailed`]($crate::Error::TaskFailed), MODAL is
         /// [`Error::NeedsInput`]($crate::Error::NeedsInput), the deadline is
         /// [`Error::WaitTimeout`]($crate::Error::WaitTimeout).
-        pub $($async)? fn wait_with(&self, id: &str, mut on_progress: impl FnMut(&$crate::Task)) -> Result<$crate::Task, $crate::Error> {
+        pub $($async)? fn wait_with(&self, id: &str, on_progress: impl FnMut(&$crate::Task)) -> Result<$crate::Task, $crate::Error> {
+            self.wait_until(id, self.call_deadline(), on_progress) $($await)*
+        }
+
+        $($async)? fn wait_until(
+            &self,
+            id: &str,
+            deadline: Option<std::time::Instant>,
+            mut on_progress: impl FnMut(&$crate::Task),
+        ) -> Result<$crate::Task, $crate::Error> {
             let plan = $crate::plan::WaitPlan::new(
                 &self.config,
                 id,
                 self.settings.wait.clone(),
                 self.seeds.policy(&self.settings.retry),
-            );
+            )
+            .until(deadline);
             self.drive(plan, |task| on_progress(&task)) $($await)*
         }
 
@@ -247,11 +399,17 @@ macro_rules! client_methods {
                 ids,
                 self.settings.watch.clone(),
                 self.seeds.policy(&self.settings.retry),
-            );
+            )
+            .until(self.call_deadline());
             self.drive(plan, |task| on_update(&task)) $($await)*
         }
 
-        /// Submits exactly once and waits for the result.
+        /// Submits exactly once and waits for the result, within one deadline.
+        ///
+        /// `on_progress` is first called as soon as the submit is answered, with the new
+        /// task's id and correlation token (status `SUBMITTED`, or `NOT_START` when
+        /// queued), before waiting starts: a caller that gives up during the wait can
+        /// resume with `wait(id)`. Then it is called with every change.
         ///
         /// The common flow in three lines:
         /// `let grid = client.submit_and_wait(Imagine::new("a fox"), |_| {})?;`
@@ -259,15 +417,25 @@ macro_rules! client_methods {
         pub $($async)? fn submit_and_wait<S: $crate::endpoint::Submit>(
             &self,
             request: S,
-            on_progress: impl FnMut(&$crate::Task),
+            mut on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
-            let submitted = self.submit(request) $($await)* ?;
-            self.wait_with(&submitted.task_id, on_progress) $($await)*
+            let deadline = self.call_deadline();
+            let plan = $crate::plan::SubmitPlan::new(
+                &self.config,
+                request,
+                self.seeds.policy(&self.settings.retry),
+                self.settings.submit.clone(),
+            )
+            .until(deadline);
+            let token = plan.token().to_owned();
+            let submitted = self.drive(plan, |_| {}) $($await)* ?;
+            on_progress(&$crate::client::first_sight(&submitted, &token));
+            self.wait_until(&submitted.task_id, deadline, on_progress) $($await)*
         }
 
         /// Presses the first button of `kind` on `task` (exactly once).
         pub $($async)? fn press(&self, task: &$crate::Task, kind: &$crate::ButtonKind) -> Result<$crate::Submitted, $crate::Error> {
-            let action = $crate::client::button_action(task, kind)?;
+            let action = $crate::client::button_action(task, kind).map_err(|e| self.config.redact(e))?;
             self.submit(action) $($await)*
         }
 
@@ -278,7 +446,7 @@ macro_rules! client_methods {
             kind: &$crate::ButtonKind,
             on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
-            let action = $crate::client::button_action(task, kind)?;
+            let action = $crate::client::button_action(task, kind).map_err(|e| self.config.redact(e))?;
             self.submit_and_wait(action, on_progress) $($await)*
         }
     };

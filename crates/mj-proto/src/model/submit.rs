@@ -232,14 +232,43 @@ impl Submitted {
     }
 }
 
-/// Prints the server's `{code, description, result, properties}` shape.
+/// `{"kind": "accepted"}`, `{"kind": "queued", "ahead": 2}`,
+/// `{"kind": "existing", "status": …, "imageUrl": …}`, `{"kind": "recovered"}`.
+impl Serialize for SubmitOutcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Accepted | Self::Recovered => {
+                let mut st = s.serialize_struct("SubmitOutcome", 1)?;
+                st.serialize_field("kind", if *self == Self::Accepted { "accepted" } else { "recovered" })?;
+                st.end()
+            }
+            Self::Queued { ahead } => {
+                let mut st = s.serialize_struct("SubmitOutcome", 2)?;
+                st.serialize_field("kind", "queued")?;
+                st.serialize_field("ahead", ahead)?;
+                st.end()
+            }
+            Self::Existing { status, image_url } => {
+                let mut st = s.serialize_struct("SubmitOutcome", 3)?;
+                st.serialize_field("kind", "existing")?;
+                st.serialize_field("status", status)?;
+                st.serialize_field("imageUrl", image_url)?;
+                st.end()
+            }
+        }
+    }
+}
+
+/// The server's `{code, description, result, properties}` shape, with the outcome mj
+/// decided beside it (`"outcome": {"kind": "queued", "ahead": 2}`).
 impl Serialize for Submitted {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("SubmitResult", 4)?;
+        let mut st = s.serialize_struct("SubmitResult", 5)?;
         st.serialize_field("code", &self.raw.code)?;
         st.serialize_field("description", &self.raw.description)?;
         st.serialize_field("result", &self.task_id)?;
         st.serialize_field("properties", &self.raw.properties)?;
+        st.serialize_field("outcome", &self.outcome)?;
         st.end()
     }
 }

@@ -162,6 +162,25 @@ impl<'de> Deserialize<'de> for TaskList {
 }
 
 impl Task {
+    /// Replaces every occurrence of `secret` in every field (prompt, failReason,
+    /// description, properties, buttons, URLs, …) with `[redacted]`. Goes through the
+    /// task's JSON form, so no field, present or future, is missed.
+    pub(crate) fn scrub(&mut self, secret: &str) {
+        let Ok(json) = serde_json::to_string(&*self) else { return };
+        // The secret as it stands inside a JSON string (quotes and backslashes escaped).
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped.get(1..escaped.len().saturating_sub(1)).unwrap_or(secret);
+        if secret.is_empty() || !json.contains(escaped) {
+            return;
+        }
+        let cleaned = json.replace(escaped, crate::secret::REDACTED);
+        *self = serde_json::from_str(&cleaned).unwrap_or_else(|_| Task {
+            id: self.id.replace(secret, crate::secret::REDACTED),
+            status: self.status.clone(),
+            ..Task::default()
+        });
+    }
+
     /// Progress as a percentage: the leading integer of `"65%"`, clamped to 100.
     pub fn progress_percent(&self) -> Option<u8> {
         percent(self.progress.as_deref())

@@ -5,8 +5,12 @@ use std::time::Duration;
 use crate::error::{Error, ErrorKind};
 use crate::model::ReturnCode;
 
-/// Retry limits and pacing. Retries back off exponentially with decorrelated jitter,
-/// honour the server's `Retry-After` (clamped), and stop at either cap.
+/// Retry limits and pacing for one request. Retries back off exponentially with
+/// decorrelated jitter, honour the server's `Retry-After` (clamped), and stop at either
+/// cap or at the call's deadline ([`Settings::deadline`](crate::Settings::deadline)).
+///
+/// Waits and watches use only the pacing: they ride out transient errors until their
+/// own deadline, however many there are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryPolicy {
@@ -20,15 +24,15 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The largest `Retry-After` honoured.
     pub max_retry_after: Duration,
-    /// Seeds the jitter (clients seed it from the clock; tests pick one).
+    /// Seeds the jitter (clients derive it per call from [`Settings::seed`](crate::Settings::seed)).
     pub seed: u64,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 6,
-            max_elapsed: Duration::from_secs(120),
+            max_attempts: 20,
+            max_elapsed: Duration::from_secs(300),
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(15),
             max_retry_after: Duration::from_secs(60),
@@ -150,30 +154,86 @@ mod tests {
     }
 }
 
-/// Attempts and time spent, against a [`RetryPolicy`].
+/// Attempts and time spent, against a [`RetryPolicy`] and the call's deadline.
 #[derive(Clone, Debug)]
 pub(crate) struct Budget {
     policy: RetryPolicy,
     backoff: Backoff,
     attempts: u32,
     started: Option<std::time::Instant>,
+    deadline: Option<std::time::Instant>,
 }
 
 impl Budget {
     pub(crate) fn new(policy: RetryPolicy) -> Self {
-        Self { backoff: Backoff::new(policy.seed), policy, attempts: 0, started: None }
+        Self { backoff: Backoff::new(policy.seed), policy, attempts: 0, started: None, deadline: None }
+    }
+
+    /// Caps every retry at `deadline`.
+    pub(crate) fn until(&mut self, deadline: Option<std::time::Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// The call's deadline.
+    pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
+        self.deadline
+    }
+
+    /// Tries counted so far.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// A pause that ignores the attempt and time caps (waits, lookups, a full queue),
+    /// but not the deadline: `None` when the pause would end past it.
+    pub(crate) fn pause_until(
+        &mut self,
+        now: std::time::Instant,
+        server_delay: Option<Duration>,
+    ) -> Option<std::time::Instant> {
+        let at = now + self.backoff.next(&self.policy, server_delay);
+        self.within_deadline(at)
+    }
+
+    /// The next try of a poll that rides out transient errors until `deadline` (a wait's
+    /// or a watch's): when to try (jittered, never past `deadline`), and the notice that
+    /// announces it.
+    pub(crate) fn ride_out(
+        &mut self,
+        now: std::time::Instant,
+        deadline: std::time::Instant,
+        endpoint: &'static str,
+        attempt: u32,
+        error: &Error,
+    ) -> (std::time::Instant, super::Notice) {
+        let at = self.pause_until(now, error.retry_after()).map_or(deadline, |at| at.min(deadline));
+        let delay = at.saturating_duration_since(now);
+        (at, super::Notice::Retry { endpoint, attempt, reason: error.to_string(), delay })
+    }
+
+    /// `at`, or `None` when it is past the deadline.
+    pub(crate) fn within_deadline(&self, at: std::time::Instant) -> Option<std::time::Instant> {
+        match self.deadline {
+            Some(deadline) if at >= deadline => None,
+            _ => Some(at),
+        }
+    }
+
+    /// Starts the time cap over at `now` (time spent looking a lost submit up is not time
+    /// spent retrying it); the attempts so far still count.
+    pub(crate) fn restart_clock(&mut self, now: std::time::Instant) {
+        self.started = Some(now);
+    }
+
+    /// Forgets the backoff growth after a success (a wait's pacing starts over).
+    pub(crate) fn calm(&mut self) {
+        self.backoff.previous = Duration::ZERO;
     }
 
     /// Counts a try starting at `now`.
     pub(crate) fn attempt(&mut self, now: std::time::Instant) {
         self.started.get_or_insert(now);
         self.attempts += 1;
-    }
-
-    /// Forgets the tries so far (a wait counts only consecutive failures).
-    pub(crate) fn reset(&mut self) {
-        self.attempts = 0;
-        self.started = None;
     }
 
     /// When to try again, or `None` when the budget is spent.
@@ -188,7 +248,10 @@ impl Budget {
         let pause = self.backoff.next(&self.policy, server_delay);
         let at = now + pause;
         let started = *self.started.get_or_insert(now);
-        (at.saturating_duration_since(started) <= self.policy.max_elapsed).then_some(at)
+        if at.saturating_duration_since(started) > self.policy.max_elapsed {
+            return None;
+        }
+        self.within_deadline(at)
     }
 
     /// Random 64 bits from the jitter source.

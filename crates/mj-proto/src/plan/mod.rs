@@ -17,27 +17,41 @@
 //! let Step::Send(_request) = plan.poll(t0) else { unreachable!() };
 //! let busy = http::Response::builder().status(503).body(Vec::new())?;
 //! plan.handle(Ok(busy), t0);
+//! let Step::Notice(notice) = plan.poll(t0) else { unreachable!() }; // worth a log line
+//! assert!(notice.to_string().starts_with("fetch: try 1 failed (server error (HTTP 503"));
 //! assert!(matches!(plan.poll(t0), Step::Sleep(until) if until > t0)); // backing off
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod backoff;
+mod notice;
 mod retry;
 mod submit;
 mod wait;
 mod watch;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use backoff::RetryPolicy;
+pub use notice::Notice;
 pub use retry::RetryPlan;
-pub use submit::{Lookup, SubmitPlan};
+pub use submit::{Lookup, SubmitPlan, SubmitPolicy};
 pub use wait::{WaitOptions, WaitPlan};
 pub use watch::{WatchOptions, WatchPlan, WatchReport};
 
 use crate::error::Error;
 use crate::transport::TransportError;
-use crate::wire::{HttpRequest, HttpResponse};
+use crate::wire::{HttpRequest, HttpResponse, RequestTimeout};
+
+/// Caps the exchange `request` starts at `now` by the call's `deadline`, so that one
+/// hanging exchange cannot outlast the call: the transport reads [`RequestTimeout`].
+pub(crate) fn bounded(mut request: HttpRequest, now: Instant, deadline: Option<Instant>) -> HttpRequest {
+    if let Some(deadline) = deadline {
+        let left = deadline.saturating_duration_since(now).max(Duration::from_millis(1));
+        request.extensions_mut().insert(RequestTimeout(left));
+    }
+    request
+}
 
 /// What a plan wants next.
 #[derive(Debug)]
@@ -48,6 +62,8 @@ pub enum Step<T, E = std::convert::Infallible> {
     Sleep(Instant),
     /// Something the caller may want to see (a progress update), then poll again.
     Event(E),
+    /// A retry, lookup or re-send worth logging, then poll again.
+    Notice(Notice),
     /// Finished.
     Done(Result<T, Error>),
 }

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Plan, RetryPolicy, Step};
+use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -12,12 +12,14 @@ use crate::wire::HttpResponse;
 
 /// Calls `endpoint`, retrying what is safe to retry: connect failures and 429 always;
 /// timeouts, dropped connections, truncated bodies and 5xx only when the endpoint is
-/// idempotent; other 4xx never. The request is rebuilt for every try.
+/// idempotent; other 4xx never. The request is rebuilt for every try, and each try is
+/// announced as a [`Notice::Retry`].
 #[derive(Debug)]
 pub struct RetryPlan<'a, E: Endpoint> {
     config: &'a Config,
     endpoint: &'a E,
     budget: Budget,
+    notice: Option<Notice>,
     phase: Phase<E::Output>,
 }
 
@@ -32,7 +34,13 @@ enum Phase<T> {
 impl<'a, E: Endpoint> RetryPlan<'a, E> {
     /// A plan for one call of `endpoint`.
     pub fn new(config: &'a Config, endpoint: &'a E, policy: RetryPolicy) -> Self {
-        Self { config, endpoint, budget: Budget::new(policy), phase: Phase::Ready }
+        Self { config, endpoint, budget: Budget::new(policy), notice: None, phase: Phase::Ready }
+    }
+
+    /// Ends the call at `deadline` (no retry starts after it; an exchange is cut at it).
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.budget.until(deadline);
+        self
     }
 }
 
@@ -41,25 +49,31 @@ impl<E: Endpoint> Plan for RetryPlan<'_, E> {
     type Event = std::convert::Infallible;
 
     fn poll(&mut self, now: Instant) -> Step<E::Output, Self::Event> {
+        if let Some(notice) = self.notice.take() {
+            return Step::Notice(notice);
+        }
         match &mut self.phase {
             Phase::Sleeping(until) if now < *until => Step::Sleep(*until),
             Phase::Ready | Phase::Sleeping(_) => match self.config.build(self.endpoint) {
                 Ok(request) => {
                     self.budget.attempt(now);
                     self.phase = Phase::Waiting;
-                    Step::Send(request)
+                    Step::Send(bounded(request, now, self.budget.deadline()))
                 }
                 Err(e) => {
                     self.phase = Phase::Finished(None);
                     Step::Done(Err(e))
                 }
             },
-            Phase::Waiting => Step::Done(Err(Error::PlanFinished)),
+            Phase::Waiting | Phase::Finished(None) => Step::Done(Err(Error::PlanFinished)),
             Phase::Finished(result) => Step::Done(result.take().unwrap_or(Err(Error::PlanFinished))),
         }
     }
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        if !matches!(self.phase, Phase::Waiting) {
+            return;
+        }
         let parsed = match result {
             Ok(response) => self.config.parse(self.endpoint, response),
             Err(e) => Err(self.config.redact(e.into())),
@@ -68,7 +82,15 @@ impl<E: Endpoint> Plan for RetryPlan<'_, E> {
             Ok(output) => Phase::Finished(Some(Ok(output))),
             Err(error) => match judge(&error, self.endpoint.is_idempotent()) {
                 Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
-                    Some(at) => Phase::Sleeping(at),
+                    Some(at) => {
+                        self.notice = Some(Notice::Retry {
+                            endpoint: self.endpoint.name(),
+                            attempt: self.budget.attempts(),
+                            reason: error.to_string(),
+                            delay: at - now,
+                        });
+                        Phase::Sleeping(at)
+                    }
                     None => Phase::Finished(Some(Err(error))),
                 },
                 Verdict::Ambiguous | Verdict::GiveUp => Phase::Finished(Some(Err(error))),

@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Plan, RetryPolicy, Step};
+use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListTasks, Query, Submit};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, LookupFailure};
 use crate::model::{Properties, ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted, Task};
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
@@ -28,30 +28,97 @@ pub enum Lookup {
     Never,
 }
 
-/// How long to let a lost request land before looking for its task.
+/// How a submit waits out a full queue and resolves a lost answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubmitPolicy {
+    /// Which lookup resolves a lost answer.
+    pub lookup: Lookup,
+    /// How long after a lost answer the lookups go on through their own failures before
+    /// the outcome is called unknown.
+    pub lookup_patience: Duration,
+    /// "No such task" is trusted only when a lookup says so this long after the answer
+    /// was lost: a request can still land after its connection died (a proxy that
+    /// forwards late), and re-sending into that window would create a second task.
+    pub absent_after: Duration,
+    /// How long a full queue (code 23), a 429 or a gateway rate limit (code 30) is waited
+    /// out before the submit gives up.
+    pub queue_patience: Duration,
+}
+
+impl Default for SubmitPolicy {
+    fn default() -> Self {
+        Self {
+            lookup: Lookup::Auto,
+            lookup_patience: Duration::from_secs(300),
+            absent_after: Duration::from_secs(10),
+            queue_patience: Duration::from_secs(300),
+        }
+    }
+}
+
+impl SubmitPolicy {
+    /// Sets the lookup.
+    pub fn lookup(mut self, lookup: Lookup) -> Self {
+        self.lookup = lookup;
+        self
+    }
+
+    /// Sets how long a full queue is waited out.
+    pub fn queue_patience(mut self, patience: Duration) -> Self {
+        self.queue_patience = patience;
+        self
+    }
+
+    /// Sets how long lookups go on through their own failures.
+    pub fn lookup_patience(mut self, patience: Duration) -> Self {
+        self.lookup_patience = patience;
+        self
+    }
+
+    /// Sets how long after a lost answer "no such task" is trusted.
+    pub fn absent_after(mut self, after: Duration) -> Self {
+        self.absent_after = after;
+        self
+    }
+}
+
+/// How long to let a lost request land before the first lookup.
 const SETTLE: Duration = Duration::from_secs(1);
+/// The pace of lookups that find nothing yet.
+const LOOKUP_EVERY: Duration = Duration::from_secs(2);
 
 /// Submits `request` exactly once.
 ///
 /// Every submit carries a correlation token in `state` (the caller's own `state` when
-/// set; it should then be unique). Refusals that prove nothing was created (connect
-/// failures, 429, a full queue) are retried. When the answer is lost (timeout, dropped
+/// set; it should then be unique). Refusals that prove nothing was created are retried:
+/// connect failures within the [`RetryPolicy`], a full queue (code 23), 429 and code 30
+/// for [`SubmitPolicy::queue_patience`]. When the answer is lost (timeout, dropped
 /// connection, truncated body, 5xx), the plan looks for a task with the token and adopts
-/// it ([`SubmitOutcome::Recovered`]); only when none exists does it send again. Where the
-/// server offers no lookup, the result is [`Error::OutcomeUnknown`] with the token, never
-/// a silent duplicate.
+/// it ([`SubmitOutcome::Recovered`]), riding out lookup failures for
+/// [`SubmitPolicy::lookup_patience`]. It sends again only when lookups made at least
+/// [`SubmitPolicy::absent_after`] after the loss find nothing. Otherwise the result is
+/// [`Error::OutcomeUnknown`] with the token and the reason (no lookup on this server, or
+/// the lookups failed), never a silent duplicate and never an orphan: a task mj created
+/// is either returned or named by the token in the error.
 #[derive(Debug)]
 pub struct SubmitPlan<'a, S: Submit> {
     config: &'a Config,
     request: S,
     token: String,
-    lookup: Lookup,
+    policy: SubmitPolicy,
     budget: Budget,
     phase: Phase,
     /// The lookup in use; `None` once every lookup turned out unsupported.
     method: Option<Method>,
-    /// The error that made the outcome unknown.
-    lost: Option<Error>,
+    /// The error that lost the answer, and when.
+    lost: Option<(Error, Instant)>,
+    /// Lookups since the loss, and the last one's failure.
+    lookups: u32,
+    lookup_error: Option<Error>,
+    /// Since when the queue has been full.
+    queued_since: Option<Instant>,
+    notice: Option<Notice>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,10 +143,14 @@ enum Next {
     Lookup,
 }
 
+fn done(result: Result<Submitted, Error>) -> Phase {
+    Phase::Finished(Some(result))
+}
+
 impl<'a, S: Submit> SubmitPlan<'a, S> {
-    /// A plan for `request`; the token is drawn from `policy.seed` unless `state` is set.
-    pub fn new(config: &'a Config, mut request: S, policy: RetryPolicy, lookup: Lookup) -> Self {
-        let mut budget = Budget::new(policy);
+    /// A plan for `request`; the token is drawn from `retry.seed` unless `state` is set.
+    pub fn new(config: &'a Config, mut request: S, retry: RetryPolicy, policy: SubmitPolicy) -> Self {
+        let mut budget = Budget::new(retry);
         let token = match request.options().state.clone() {
             Some(state) => state,
             None => {
@@ -88,13 +159,33 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 token
             }
         };
-        let method = match lookup {
+        let method = match policy.lookup {
             Lookup::Never => None,
             _ if request.continues_task().is_some() => Some(Method::Task),
             Lookup::Auto | Lookup::Query => Some(Method::Query),
             Lookup::List => Some(Method::List),
         };
-        Self { config, request, token, lookup, budget, phase: Phase::Ready(Next::Submit), method, lost: None }
+        Self {
+            config,
+            request,
+            token,
+            policy,
+            budget,
+            phase: Phase::Ready(Next::Submit),
+            method,
+            lost: None,
+            lookups: 0,
+            lookup_error: None,
+            queued_since: None,
+            notice: None,
+        }
+    }
+
+    /// Ends the call at `deadline`: no retry or lookup starts after it, an exchange is
+    /// cut at it, and a lost answer still unresolved then is [`Error::OutcomeUnknown`].
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.budget.until(deadline);
+        self
     }
 
     /// The correlation token sent in `state`.
@@ -102,16 +193,31 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         &self.token
     }
 
-    fn outcome_unknown(&mut self) -> Phase {
-        let cause = self.lost.take().unwrap_or(Error::PlanFinished);
-        Phase::Finished(Some(Err(Error::OutcomeUnknown { token: self.token.clone(), cause: Box::new(cause) })))
+    fn outcome_unknown(&mut self, why: LookupFailure) -> Phase {
+        let cause = self.lost.take().map_or(Error::PlanFinished, |(e, _)| e);
+        done(Err(Error::OutcomeUnknown { token: self.token.clone(), why: Box::new(why), cause: Box::new(cause) }))
     }
 
-    /// After a lost answer: look the task up, or give up when there is no way to.
-    fn start_lookup(&mut self, now: Instant) -> Phase {
-        match self.method {
-            Some(_) => Phase::Sleeping(now + SETTLE, Next::Lookup),
-            None => self.outcome_unknown(),
+    /// The lookups could not tell: unknown, with how many were made and the last failure.
+    fn lookups_exhausted(&mut self) -> Phase {
+        let why = LookupFailure::Exhausted { attempts: self.lookups, last: self.lookup_error.take() };
+        self.outcome_unknown(why)
+    }
+
+    /// Looks again at `at` (announced), or gives up when that is past the deadline.
+    fn look_again(&mut self, now: Instant, at: Instant, reason: String) -> Phase {
+        match self.budget.within_deadline(at) {
+            Some(at) => {
+                self.notice = Some(Notice::Lookup {
+                    endpoint: self.request.name(),
+                    token: self.token.clone(),
+                    attempt: self.lookups,
+                    reason,
+                    delay: at.saturating_duration_since(now),
+                });
+                Phase::Sleeping(at, Next::Lookup)
+            }
+            None => self.lookups_exhausted(),
         }
     }
 
@@ -128,52 +234,106 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         }
     }
 
+    /// Sends again after `error`, if the budget allows, announcing it.
+    fn retry(&mut self, now: Instant, error: Error, delay: Option<Duration>) -> Phase {
+        self.budget.attempt(now);
+        match self.budget.retry_at(now, delay) {
+            Some(at) => {
+                self.notice = Some(Notice::Retry {
+                    endpoint: self.request.name(),
+                    attempt: self.budget.attempts(),
+                    reason: error.to_string(),
+                    delay: at - now,
+                });
+                Phase::Sleeping(at, Next::Submit)
+            }
+            None => done(Err(error)),
+        }
+    }
+
     fn handle_submit(&mut self, result: Result<Submitted, Error>, now: Instant) -> Phase {
         let error = match result {
-            Ok(submitted) => return Phase::Finished(Some(Ok(submitted))),
+            Ok(submitted) => return done(Ok(submitted)),
             Err(error) => error,
         };
         match judge(&error, false) {
-            Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
-                Some(at) => Phase::Sleeping(at, Next::Submit),
-                None => Phase::Finished(Some(Err(error))),
-            },
-            Verdict::Ambiguous => {
-                self.lost = Some(error);
-                self.start_lookup(now)
+            Verdict::Retry(delay) if backpressure(&error) => {
+                let since = *self.queued_since.get_or_insert(now);
+                let at = self.budget.pause_until(now, delay);
+                match at.filter(|at| at.saturating_duration_since(since) <= self.policy.queue_patience) {
+                    Some(at) => {
+                        self.notice = Some(Notice::Retry {
+                            endpoint: self.request.name(),
+                            attempt: self.budget.attempts() + 1,
+                            reason: error.to_string(),
+                            delay: at - now,
+                        });
+                        Phase::Sleeping(at, Next::Submit)
+                    }
+                    None => done(Err(error)),
+                }
             }
-            Verdict::GiveUp => Phase::Finished(Some(Err(error))),
+            Verdict::Retry(delay) => self.retry(now, error, delay),
+            Verdict::Ambiguous => {
+                self.budget.attempt(now);
+                if self.method.is_none() {
+                    self.lost = Some((error, now));
+                    return self.outcome_unknown(LookupFailure::Unavailable);
+                }
+                let reason = error.to_string();
+                self.lost = Some((error, now));
+                self.lookups = 0;
+                self.lookup_error = None;
+                self.look_again(now, now + SETTLE, reason)
+            }
+            Verdict::GiveUp => done(Err(error)),
         }
     }
 
     fn handle_lookup(&mut self, found: Result<Option<Task>, Error>, now: Instant) -> Phase {
+        self.lookups += 1;
+        let lost_at = self.lost.as_ref().map_or(now, |(_, at)| *at);
         match found {
-            Ok(Some(task)) => {
-                let adopted = self.adopt(&task);
-                Phase::Finished(Some(Ok(adopted)))
+            Ok(Some(task)) => done(Ok(self.adopt(&task))),
+            // Nothing yet. Trusted only late enough after the loss: then the request never
+            // landed, and sending again is safe.
+            Ok(None) if now.saturating_duration_since(lost_at) >= self.policy.absent_after => {
+                self.notice = Some(Notice::Resend { endpoint: self.request.name(), token: self.token.clone() });
+                let Some((lost, _)) = self.lost.take() else { return done(Err(Error::PlanFinished)) };
+                self.budget.restart_clock(now);
+                match self.budget.retry_at(now, None) {
+                    Some(at) => Phase::Sleeping(at, Next::Submit),
+                    // Known not created: the loss itself is the answer.
+                    None => done(Err(lost)),
+                }
             }
-            // Not there: the lost request never landed, so sending again is safe.
-            Ok(None) => match self.budget.retry_at(now, None) {
-                Some(at) => Phase::Sleeping(at, Next::Submit),
-                None => self.outcome_unknown(),
-            },
+            Ok(None) => {
+                let at = (now + LOOKUP_EVERY).min(lost_at + self.policy.absent_after);
+                self.look_again(now, at, "no task has the token yet".to_owned())
+            }
             Err(error) if unsupported(&error) => {
-                self.method = match (self.method, self.lookup) {
+                self.method = match (self.method, self.policy.lookup) {
                     (Some(Method::Query), Lookup::Auto) => Some(Method::List),
                     _ => None,
                 };
                 match self.method {
                     Some(_) => Phase::Ready(Next::Lookup),
-                    None => self.outcome_unknown(),
+                    None => self.outcome_unknown(LookupFailure::Unavailable),
                 }
             }
-            Err(error) => match judge(&error, true) {
-                Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
-                    Some(at) => Phase::Sleeping(at, Next::Lookup),
-                    None => self.outcome_unknown(),
-                },
-                _ => self.outcome_unknown(),
-            },
+            Err(error) => {
+                let verdict = judge(&error, true);
+                let reason = error.to_string();
+                self.lookup_error = Some(error);
+                let patience_left = now.saturating_duration_since(lost_at) < self.policy.lookup_patience;
+                match verdict {
+                    Verdict::Retry(delay) if patience_left => match self.budget.pause_until(now, delay) {
+                        Some(at) => self.look_again(now, at, reason),
+                        None => self.lookups_exhausted(),
+                    },
+                    _ => self.lookups_exhausted(),
+                }
+            }
         }
     }
 
@@ -194,6 +354,13 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     }
 }
 
+/// A refusal that says "not now" about the server's capacity, not about this request: a
+/// full queue, a 429, a gateway's rate limit. Waited out with the queue patience.
+fn backpressure(error: &Error) -> bool {
+    error.kind() == ErrorKind::RateLimited
+        || matches!(error.code(), Some(ReturnCode::QueueRejected | ReturnCode::RateLimited))
+}
+
 /// A lookup endpoint this server does not offer (404, 405, 501, or gateway routing errors).
 fn unsupported(error: &Error) -> bool {
     match error.kind() {
@@ -210,6 +377,9 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
     type Event = std::convert::Infallible;
 
     fn poll(&mut self, now: Instant) -> Step<Submitted, Self::Event> {
+        if let Some(notice) = self.notice.take() {
+            return Step::Notice(notice);
+        }
         let next = match &mut self.phase {
             Phase::Sleeping(until, _) if now < *until => return Step::Sleep(*until),
             Phase::Ready(next) | Phase::Sleeping(_, next) => *next,
@@ -222,9 +392,8 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
         };
         match request {
             Ok(request) => {
-                self.budget.attempt(now);
                 self.phase = Phase::Waiting(next);
-                Step::Send(request)
+                Step::Send(bounded(request, now, self.budget.deadline()))
             }
             Err(e) => {
                 self.phase = Phase::Finished(None);

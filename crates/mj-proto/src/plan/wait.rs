@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Plan, RetryPolicy, Step};
+use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
 use crate::endpoint::Fetch;
 use crate::error::Error;
@@ -51,8 +51,12 @@ impl WaitOptions {
 /// Polls task `id` until it is done, reporting each change as a [`Step::Event`].
 ///
 /// SUCCESS gives the task; FAILURE and CANCEL give [`Error::TaskFailed`]; MODAL gives
-/// [`Error::NeedsInput`]; the deadline gives [`Error::WaitTimeout`]. Transient fetch
-/// errors are retried within the [`RetryPolicy`] (counted per failure streak).
+/// [`Error::NeedsInput`]; the deadline gives [`Error::WaitTimeout`] with the last snapshot
+/// and the last error. Transient fetch errors (connect failures, timeouts, dropped
+/// connections, truncated bodies, 5xx, 429, codes 23/30) are ridden out until the
+/// deadline, paced by the [`RetryPolicy`]'s backoff and announced as [`Notice::Retry`];
+/// only errors another try cannot fix (401/403, a body that is not a task, an HTML page
+/// from a wrong base URL) end the wait early.
 #[derive(Debug)]
 pub struct WaitPlan<'a> {
     config: &'a Config,
@@ -61,7 +65,11 @@ pub struct WaitPlan<'a> {
     budget: Budget,
     started: Option<Instant>,
     last: Option<Task>,
+    /// The latest transient error since the last good answer.
+    last_error: Option<Error>,
+    failures: u32,
     event: Option<Task>,
+    notice: Option<Notice>,
     phase: Phase,
 }
 
@@ -88,18 +96,30 @@ impl<'a> WaitPlan<'a> {
             budget: Budget::new(policy),
             started: None,
             last: None,
+            last_error: None,
+            failures: 0,
             event: None,
+            notice: None,
             phase: Phase::Ready,
         }
     }
 
-    fn timed_out(&mut self, now: Instant) -> Phase {
-        let waited = self.started.map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
-        finished(Err(Error::WaitTimeout { last: self.last.take().map(Box::new), waited }))
+    /// Ends the wait at `deadline` too, if that comes before its own timeout.
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.budget.until(deadline);
+        self
     }
 
-    fn deadline(&self) -> Option<Instant> {
-        self.started.map(|s| s + self.options.timeout)
+    fn timed_out(&mut self, now: Instant) -> Phase {
+        let waited = self.started.map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+        let cause = self.last_error.take().map(Box::new);
+        finished(Err(Error::WaitTimeout { last: self.last.take().map(Box::new), waited, cause }))
+    }
+
+    /// The earlier of the wait's own timeout and the call's deadline.
+    fn deadline(&self, started: Instant) -> Instant {
+        let own = started + self.options.timeout;
+        self.budget.deadline().map_or(own, |d| d.min(own))
     }
 
     fn observe(&mut self, task: Task, now: Instant) -> Phase {
@@ -130,8 +150,11 @@ impl Plan for WaitPlan<'_> {
         if let Some(task) = self.event.take() {
             return Step::Event(task);
         }
+        if let Some(notice) = self.notice.take() {
+            return Step::Notice(notice);
+        }
         let started = *self.started.get_or_insert(now);
-        let deadline = started + self.options.timeout;
+        let deadline = self.deadline(started);
         match &mut self.phase {
             Phase::Finished(result) => return Step::Done(result.take().map_or(Err(Error::PlanFinished), |r| *r)),
             Phase::Waiting => return Step::Done(Err(Error::PlanFinished)),
@@ -145,7 +168,7 @@ impl Plan for WaitPlan<'_> {
         match self.config.build(&self.fetch) {
             Ok(request) => {
                 self.phase = Phase::Waiting;
-                Step::Send(request)
+                Step::Send(bounded(request, now, Some(deadline)))
             }
             Err(e) => {
                 self.phase = Phase::Finished(None);
@@ -164,7 +187,9 @@ impl Plan for WaitPlan<'_> {
         };
         self.phase = match fetched {
             Ok(Some(task)) => {
-                self.budget.reset();
+                self.failures = 0;
+                self.last_error = None;
+                self.budget.calm();
                 self.observe(task, now)
             }
             Ok(None) => {
@@ -175,16 +200,18 @@ impl Plan for WaitPlan<'_> {
                     Phase::Sleeping(now + self.options.interval)
                 }
             }
-            Err(error) => {
-                self.budget.attempt(now);
-                match judge(&error, true) {
-                    Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
-                        Some(at) => Phase::Sleeping(at.min(self.deadline().unwrap_or(at))),
-                        None => finished(Err(error)),
-                    },
-                    _ => finished(Err(error)),
+            Err(error) => match judge(&error, true) {
+                Verdict::Retry(_) => {
+                    self.failures += 1;
+                    let started = *self.started.get_or_insert(now);
+                    let deadline = self.deadline(started);
+                    let (at, notice) = self.budget.ride_out(now, deadline, "fetch", self.failures, &error);
+                    self.notice = Some(notice);
+                    self.last_error = Some(error);
+                    Phase::Sleeping(at)
                 }
-            }
+                Verdict::Ambiguous | Verdict::GiveUp => finished(Err(error)),
+            },
         };
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Plan, RetryPolicy, Step};
+use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
 use crate::endpoint::ListByCondition;
 use crate::error::Error;
@@ -88,7 +88,9 @@ impl WatchReport {
 
 /// Follows `ids` until each is finished, unknown, or the deadline passes; reports every
 /// change as a [`Step::Event`]. Ids the server omits are retried until the grace period
-/// ends. Finishes with a [`WatchReport`]; only a non-transient request error is an `Err`.
+/// ends. Transient request errors are ridden out until the deadline (paced by the
+/// [`RetryPolicy`]'s backoff, announced as [`Notice::Retry`]). Finishes with a
+/// [`WatchReport`]; only an error another try cannot fix is an `Err`.
 #[derive(Debug)]
 pub struct WatchPlan<'a> {
     config: &'a Config,
@@ -100,6 +102,8 @@ pub struct WatchPlan<'a> {
     round: VecDeque<Vec<String>>,
     inflight: Option<ListByCondition>,
     events: VecDeque<Task>,
+    notice: Option<Notice>,
+    failures: u32,
     started: Option<Instant>,
     next_round: Option<Instant>,
     /// After a transient error, no request before this instant.
@@ -139,6 +143,8 @@ impl<'a> WatchPlan<'a> {
             round: VecDeque::new(),
             inflight: None,
             events: VecDeque::new(),
+            notice: None,
+            failures: 0,
             started: None,
             next_round: None,
             paused_until: None,
@@ -160,6 +166,18 @@ impl<'a> WatchPlan<'a> {
         report
     }
 
+    /// Ends the watch at `deadline` too, if that comes before its own timeout.
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.budget.until(deadline);
+        self
+    }
+
+    /// The earlier of the watch's own timeout and the call's deadline.
+    fn deadline(&self, started: Instant) -> Instant {
+        let own = started + self.options.timeout;
+        self.budget.deadline().map_or(own, |d| d.min(own))
+    }
+
     fn pending(&self) -> Vec<String> {
         self.ids.iter().filter(|id| !self.resolved.contains_key(*id)).cloned().collect()
     }
@@ -173,6 +191,9 @@ impl Plan for WatchPlan<'_> {
         if let Some(task) = self.events.pop_front() {
             return Step::Event(task);
         }
+        if let Some(notice) = self.notice.take() {
+            return Step::Notice(notice);
+        }
         if self.done {
             return Step::Done(self.finished.take().unwrap_or(Err(Error::PlanFinished)));
         }
@@ -180,15 +201,16 @@ impl Plan for WatchPlan<'_> {
             return Step::Done(Err(Error::PlanFinished));
         }
         let started = *self.started.get_or_insert(now);
+        let deadline = self.deadline(started);
         let pending = self.pending();
-        if pending.is_empty() || now >= started + self.options.timeout {
+        if pending.is_empty() || now >= deadline {
             self.done = true;
             let report = self.report();
             return Step::Done(Ok(report));
         }
         if let Some(at) = self.paused_until {
             if now < at {
-                return Step::Sleep(at.min(started + self.options.timeout));
+                return Step::Sleep(at.min(deadline));
             }
             self.paused_until = None;
         }
@@ -196,7 +218,7 @@ impl Plan for WatchPlan<'_> {
             if let Some(at) = self.next_round
                 && now < at
             {
-                return Step::Sleep(at.min(started + self.options.timeout));
+                return Step::Sleep(at.min(deadline));
             }
             self.round = pending.chunks(self.options.batch_size).map(<[String]>::to_vec).collect();
         }
@@ -206,7 +228,7 @@ impl Plan for WatchPlan<'_> {
             Ok(http) => {
                 self.requests += 1;
                 self.inflight = Some(request);
-                Step::Send(http)
+                Step::Send(bounded(http, now, Some(deadline)))
             }
             Err(e) => {
                 self.done = true;
@@ -224,23 +246,23 @@ impl Plan for WatchPlan<'_> {
         let tasks = match listed {
             Ok(tasks) => tasks,
             Err(error) => {
-                self.budget.attempt(now);
-                match judge(&error, true) {
-                    Verdict::Retry(delay) => {
-                        if let Some(at) = self.budget.retry_at(now, delay) {
-                            self.round.push_front(request.ids);
-                            self.paused_until = Some(at);
-                            return;
-                        }
-                    }
-                    Verdict::Ambiguous | Verdict::GiveUp => {}
+                if let Verdict::Retry(_) = judge(&error, true) {
+                    self.failures += 1;
+                    let started = *self.started.get_or_insert(now);
+                    let deadline = self.deadline(started);
+                    let (at, notice) = self.budget.ride_out(now, deadline, "list-by-condition", self.failures, &error);
+                    self.notice = Some(notice);
+                    self.round.push_front(request.ids);
+                    self.paused_until = Some(at);
+                    return;
                 }
                 self.done = true;
                 self.finished = Some(Err(error));
                 return;
             }
         };
-        self.budget.reset();
+        self.failures = 0;
+        self.budget.calm();
         for task in tasks {
             if !request.ids.contains(&task.id) {
                 continue;

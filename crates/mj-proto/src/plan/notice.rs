@@ -1,0 +1,68 @@
+//! What a plan tells its observer on the way: retries, lookups, re-sends.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Something worth telling a person or a log while a call is under way: mj is trying
+/// again, and why. Clients hand each one to [`Settings::observer`](crate::Settings::observer);
+/// messages come from errors that were already scrubbed of the API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Notice {
+    /// A request failed in a way that another try may fix; it is sent again after `delay`.
+    Retry {
+        /// The endpoint (`fetch`, `imagine`, …).
+        endpoint: &'static str,
+        /// The try that failed (1 for the first).
+        attempt: u32,
+        /// What went wrong.
+        reason: String,
+        /// The pause before the next try.
+        delay: Duration,
+    },
+    /// A submit's answer was lost (or a lookup failed): its task is looked up by its
+    /// correlation token after `delay`.
+    Lookup {
+        /// The submit endpoint.
+        endpoint: &'static str,
+        /// The correlation token in `state`.
+        token: String,
+        /// Lookups made so far.
+        attempt: u32,
+        /// Why a lookup is needed (the lost answer, or the last lookup's failure).
+        reason: String,
+        /// The pause before the lookup.
+        delay: Duration,
+    },
+    /// The lookups showed that a lost submit never reached the server: it is sent again.
+    Resend {
+        /// The submit endpoint.
+        endpoint: &'static str,
+        /// The correlation token in `state`.
+        token: String,
+    },
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Retry { endpoint, attempt, reason, delay } => {
+                write!(f, "{endpoint}: try {attempt} failed ({reason}); trying again in {}", seconds(*delay))
+            }
+            Self::Lookup { endpoint, token, attempt, reason, delay } => write!(
+                f,
+                "{endpoint}: the answer was lost ({reason}); looking for state `{token}` in {} (lookup {})",
+                seconds(*delay),
+                attempt + 1
+            ),
+            Self::Resend { endpoint, token } => {
+                write!(f, "{endpoint}: no task has state `{token}`, so the submit never landed; sending it again")
+            }
+        }
+    }
+}
+
+/// `1.5 s`, `12 s`.
+fn seconds(d: Duration) -> String {
+    if d < Duration::from_secs(10) { format!("{:.1} s", d.as_secs_f64()) } else { format!("{} s", d.as_secs()) }
+}

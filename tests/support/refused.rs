@@ -1,0 +1,26 @@
+//! A loopback port that refuses connections and stays reserved while the test runs: a
+//! socket bound without listening. (Picking a free port and closing it would let another
+//! process take it before the test connects.) Shared by `#[path]`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+/// The reserved port; connecting to it is refused until `self` is dropped.
+pub struct Refused {
+    _socket: socket2::Socket,
+    /// The port.
+    pub port: u16,
+}
+
+impl Refused {
+    pub fn new() -> Self {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+        socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into()).expect("bind");
+        let port = socket.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()).expect("port");
+        Self { _socket: socket, port }
+    }
+
+    /// `SCHEME://127.0.0.1:PORT`.
+    pub fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+}
