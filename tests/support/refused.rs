@@ -1,6 +1,8 @@
 //! A loopback port that refuses connections and stays reserved while the test runs: a
 //! socket bound without listening. (Picking a free port and closing it would let another
-//! process take it before the test connects.) Shared by `#[path]`.
+//! process take it before the test connects.) Shared by `#[path]`; not every user needs
+//! every helper.
+#![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -22,5 +24,29 @@ impl Refused {
     /// `SCHEME://127.0.0.1:PORT`.
     pub fn url(&self, scheme: &str) -> String {
         format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+}
+
+/// A loopback port whose accept queue is full, so that a new connection's SYN goes
+/// unanswered and connecting hangs: what a connect timeout is for. Holds its connections
+/// until dropped.
+pub struct Unreachable {
+    _listener: socket2::Socket,
+    _held: Vec<std::net::TcpStream>,
+    /// The port.
+    pub port: u16,
+}
+
+impl Unreachable {
+    pub fn new() -> Self {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+        socket.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into()).expect("bind");
+        socket.listen(0).expect("listen");
+        let addr = socket.local_addr().ok().and_then(|a| a.as_socket()).expect("addr");
+        // Fill the queue: with nobody accepting, later handshakes are not completed.
+        let held = (0..8)
+            .filter_map(|_| std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200)).ok())
+            .collect();
+        Self { _listener: socket, _held: held, port: addr.port() }
     }
 }

@@ -425,3 +425,25 @@ fn over_real_http_every_seed_finishes_with_shipped_defaults() {
     let faults: u64 = runs.into_iter().map(|r| r.join().expect("a run panicked")).sum();
     assert!(faults >= 40, "faults struck: {faults}");
 }
+
+#[test]
+fn the_connect_timeout_applies_on_both_transports() {
+    let hole = refused::Unreachable::new();
+    let url = format!("http://127.0.0.1:{}", hole.port);
+    let request = || Config::new(&url).expect("config").build(&Fetch::new("1")).expect("request");
+    let (connect, overall) = (Duration::from_millis(300), Duration::from_secs(20));
+    let started = std::time::Instant::now();
+    let transport = UreqTransport::builder().connect_timeout(connect).timeout(overall).build();
+    let e = mj_proto::Transport::send(&transport, request()).expect_err("no handshake");
+    let took = started.elapsed();
+    // Nothing was sent, so it is a connect failure (a submit may be retried safely).
+    assert_eq!(e.kind(), mj_proto::TransportErrorKind::Connect, "{e}");
+    assert!(took >= connect && took < Duration::from_secs(5), "the 300 ms connect timeout, not the 20 s one: {took:?}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let started = std::time::Instant::now();
+    let transport = ReqwestTransport::builder().connect_timeout(connect).timeout(overall).build();
+    let e = runtime.block_on(mj_proto::AsyncTransport::send(&transport, request())).expect_err("no handshake");
+    let took = started.elapsed();
+    assert_eq!(e.kind(), mj_proto::TransportErrorKind::Connect, "{e}");
+    assert!(took >= connect && took < Duration::from_secs(5), "{took:?}");
+}

@@ -192,6 +192,25 @@ fn every_exit_code() {
 }
 
 #[test]
+fn a_key_the_server_echoes_in_a_task_never_reaches_the_output() {
+    // The simulator quotes the prompt in the task (prompt, promptEn, description) and in
+    // the failReason of `--sim-fail`; here the prompt holds the key.
+    const KEY: &str = "sk-echoed-9d2e71";
+    let sim = server(SimConfig::new("").flavor(Flavor::Plus).api_key(KEY));
+    for (json, fail) in [(false, true), (true, true), (false, false), (true, false)] {
+        let prompt = format!("a fox {KEY}{}", if fail { " --sim-fail" } else { "" });
+        let mut cmd = mj(&["imagine", &prompt, "--wait", "--auth", "mj-api-secret"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let (code, stdout, stderr) = run(cmd.env("MJ_BASE_URL", sim.url()).env("MJ_API_KEY", KEY));
+        assert_eq!(code, i32::from(fail), "{stderr}");
+        assert!(stdout.contains("[redacted]") || stderr.contains("[redacted]"), "{stdout}{stderr}");
+        assert!(!stdout.contains(KEY) && !stderr.contains(KEY), "json={json}: {stdout}\n{stderr}");
+    }
+}
+
+#[test]
 fn the_api_key_file_is_read_and_never_echoed() {
     let sim = server(SimConfig::new("").flavor(Flavor::Newapi).api_key("sk-from-file"));
     let dir = temp_dir("key");

@@ -171,10 +171,11 @@ fn is_handshake_failure(error: &reqwest::Error) -> bool {
 
 /// reqwest's error as a transport error kind; the URL is left out of the message.
 fn map_error(error: &reqwest::Error) -> TransportError {
-    let kind = if error.is_timeout() {
-        TransportErrorKind::Timeout
-    } else if error.is_connect() {
+    // A connect that timed out sent nothing: a connect failure, safe to retry.
+    let kind = if error.is_connect() {
         TransportErrorKind::Connect
+    } else if error.is_timeout() {
+        TransportErrorKind::Timeout
     } else if error.is_body() || error.is_decode() || error.is_request() {
         TransportErrorKind::Interrupted
     } else {

@@ -147,6 +147,10 @@ use mj_proto::http;
 /// ureq's error as a transport error kind, with a message that holds no URL.
 fn map_error(error: ureq::Error) -> TransportError {
     let (kind, message) = match &error {
+        // Nothing was sent while resolving or connecting: safe to retry, even a submit.
+        ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+            (TransportErrorKind::Connect, "connecting timed out".to_owned())
+        }
         ureq::Error::Timeout(_) => (TransportErrorKind::Timeout, "no answer in time".to_owned()),
         ureq::Error::HostNotFound => (TransportErrorKind::Connect, "host not found".to_owned()),
         ureq::Error::ConnectionFailed => (TransportErrorKind::Connect, "connection failed".to_owned()),
