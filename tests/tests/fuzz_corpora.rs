@@ -27,7 +27,9 @@ fn every_corpus_input_replays_cleanly() {
             for entry in entries {
                 let path = entry.expect("a corpus entry").path();
                 let data = std::fs::read(&path).expect("a corpus file");
-                target(&data);
+                if std::panic::catch_unwind(|| target(&data)).is_err() {
+                    panic!("the {name} target fails on {}", path.display());
+                }
                 inputs += 1;
             }
         }

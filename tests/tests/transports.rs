@@ -447,3 +447,25 @@ fn the_connect_timeout_applies_on_both_transports() {
     assert_eq!(e.kind(), mj_proto::TransportErrorKind::Connect, "{e}");
     assert!(took >= connect && took < Duration::from_secs(5), "{took:?}");
 }
+
+/// Fifty submits at once against the default queue (3 running, 10 waiting): the ones
+/// refused with code 23 wait the queue out, none gives up, none is duplicated.
+#[test]
+fn fifty_concurrent_submits_wait_out_a_full_queue() {
+    let server = Server::start(SimConfig::new("").speed(5.0), 0).expect("simulator");
+    let config = Config::new(&server.url()).expect("config");
+    let client = std::sync::Arc::new(Client::with_transport(UreqTransport::new(), config).with_settings(settings()));
+    let runs: Vec<_> = (0..50)
+        .map(|i| {
+            let client = std::sync::Arc::clone(&client);
+            std::thread::spawn(move || client.imagine(Imagine::new(format!("fox {i}"))).map(|s| s.task_id))
+        })
+        .collect();
+    let ids: Vec<String> = runs.into_iter().map(|r| r.join().expect("joined").expect("accepted in the end")).collect();
+    let stats = server.stats();
+    assert_eq!(stats.created.len(), 50);
+    assert!(stats.duplicated_states().is_empty());
+    assert!(ids.iter().all(|id| stats.created.iter().any(|c| &c.id == id)));
+    let refused = stats.requests.get("submit/imagine").copied().unwrap_or(0) - 50;
+    assert!(refused > 0, "the queue was full at some point");
+}

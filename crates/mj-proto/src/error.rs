@@ -488,6 +488,8 @@ impl Error {
                 }
             }
             Self::Decode(d) => {
+                // The path names members, and a member's name can hold the key too.
+                scrub_text(&mut d.path, secret);
                 scrub_text(&mut d.message, secret);
                 scrub_bytes(&mut d.body, secret);
             }

@@ -35,12 +35,15 @@ pub fn task(data: &[u8]) {
 }
 
 /// `list-by-condition` answers; the borrowed bulk decoder must agree with the owned one:
-/// both succeed or both fail, and every field a [`TaskView`](crate::model::TaskView) keeps
-/// reads the same as in the [`Task`].
+/// whatever [`Task`] accepts, a [`TaskView`](crate::model::TaskView) accepts too (it may
+/// accept more: it skips the members `Task` keeps in `extra` without checking them), and
+/// every field the view types reads the same as in the task.
 pub fn tasks(data: &[u8]) {
     let owned = crate::model::tasks_from_slice(data);
     let views = crate::model::task_views(data);
-    assert_eq!(owned.is_ok(), views.is_ok(), "the borrowed and owned decoders disagree on success");
+    if owned.is_ok() {
+        assert!(views.is_ok(), "the borrowed decoder refuses what the owned one accepts: {:?}", views.err());
+    }
     if let (Ok(tasks), Ok(views)) = (&owned, &views) {
         assert_eq!(tasks.len(), views.len());
         for (task, view) in tasks.iter().zip(views) {

@@ -51,6 +51,71 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
+/// An enum that servers write by name, and old trueai webhooks by its C# declaration
+/// index: a name is kept as it is, an index in `names` becomes that name, any other
+/// number its digits; null and `""` are unset.
+pub(crate) fn opt_named<'de, D: Deserializer<'de>>(
+    d: D,
+    names: &'static [&'static str],
+) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(NamedVisitor(names))
+}
+
+struct NamedVisitor(&'static [&'static str]);
+
+impl NamedVisitor {
+    fn number(&self, n: u64) -> String {
+        usize::try_from(n).ok().and_then(|i| self.0.get(i)).map_or_else(|| n.to_string(), |name| (*name).to_owned())
+    }
+}
+
+impl<'de> Visitor<'de> for NamedVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a name, its number, or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(self.number(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(u64::try_from(v).map_or_else(|_| v.to_string(), |n| self.number(n))))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// trueai's `EBotType` in declaration order.
+pub(crate) const BOT_TYPES: &[&str] = &["MID_JOURNEY", "NIJI_JOURNEY", "INSIGHT_FACE"];
+/// trueai's `GenerationSpeedMode` in declaration order.
+pub(crate) const SPEED_MODES: &[&str] = &["RELAX", "FAST", "TURBO"];
+
+/// `botType`/`realBotType`: a name, or trueai's old integer.
+pub(crate) fn opt_bot_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    opt_named(d, BOT_TYPES)
+}
+
+/// `mode`/`requestMode`: a name, or trueai's old integer.
+pub(crate) fn opt_speed_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    opt_named(d, SPEED_MODES)
+}
+
 /// A task id: a string or a bare number (new-api), kept as text; null or absent is `""`.
 pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_text(d)?.unwrap_or_default())

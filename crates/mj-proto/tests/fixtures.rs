@@ -369,3 +369,113 @@ fn properties_getters_are_lenient() {
     let v = SubmitValue::Id("1".into());
     assert_eq!(serde_json::to_string(&v).expect("prints"), "\"1\"");
 }
+
+/// Every task-shaped fixture (fetch answers, task lists, notifications) decoded by the
+/// owned `Task` and by the borrowed `TaskView`: the view types the same fields, so they
+/// agree on all of them; only `Task::extra` is the owned decoder's alone.
+#[test]
+fn task_view_and_task_agree_on_every_fixture() {
+    use mj_proto::inspect::BodyKind;
+    let mut compared = 0;
+    for dir in ["upstream", "mj"] {
+        let mut paths: Vec<_> = std::fs::read_dir(common::fixtures_dir().join(dir))
+            .expect("fixtures")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+            let (kind, status) = classify(&name);
+            let body = fixture_body(&path);
+            let list = match kind {
+                Some(BodyKind::Task | BodyKind::Notification) if status == 200 => {
+                    let mut list = b"[".to_vec();
+                    list.extend_from_slice(&body);
+                    list.push(b']');
+                    list
+                }
+                Some(BodyKind::Tasks) if status == 200 => body,
+                _ => continue,
+            };
+            let (Ok(owned), Ok(views)) = (mj_proto::model::tasks_from_slice(&list), mj_proto::model::task_views(&list))
+            else {
+                continue;
+            };
+            assert_eq!(owned.len(), views.len(), "{name}");
+            for (task, view) in owned.into_iter().zip(views) {
+                let mut typed = task.clone();
+                typed.extra = Default::default();
+                assert_eq!(view.to_task().expect("renders"), typed, "{name}: the view reads a field differently");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 27, "{compared} tasks compared (the fixtures hold 27)");
+}
+
+#[test]
+fn every_trueai_member_survives_decode_and_reencode() {
+    let body = fixture("mj/fetch-trueai-every-member.json");
+    let sent: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    let task = task("mj/fetch-trueai-every-member.json");
+    let written = serde_json::to_value(&task).expect("renders");
+    let (sent, written) = (sent.as_object().expect("object"), written.as_object().expect("object"));
+    assert_eq!(sent.len(), 77, "trueai's 75 members and new-api's customId and maskBase64");
+    /// Typed fields normalise `""` and null to unset (spec 4.3), inside buttons too.
+    fn set_only(v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(o) => serde_json::Value::Object(
+                o.iter()
+                    .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+                    .map(|(k, v)| (k.clone(), set_only(v)))
+                    .collect(),
+            ),
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(set_only).collect()),
+            other => other.clone(),
+        }
+    }
+    for (key, value) in sent {
+        if task.extra.get(key).is_some() {
+            assert_eq!(written.get(key), Some(value), "`{key}` is kept exactly as sent");
+        } else {
+            assert_eq!(written.get(key).map(set_only), Some(set_only(value)), "`{key}` did not survive");
+        }
+    }
+    assert_eq!(written.len(), sent.len(), "nothing added");
+    assert_eq!(task.extra.len(), 77 - 27, "every member mj does not type is kept");
+    // The members users ask for, typed.
+    assert_eq!(task.job_id(), Some("0f4bd7c1-5f5e-4b7e-9f31-2a0c0b2a6c11"));
+    assert!(task.thumbnail_url().is_some_and(|u| u.ends_with("_384_N.webp")));
+    assert_eq!(task.prompt_full(), Some("<https://s.mj.run/abc> a red fox in the snow --v 7 --ar 1:1"));
+    assert_eq!((task.version(), task.seed_error()), (Some("v 7"), Some("the seed message was deleted")));
+    assert_eq!(task.instance_id().as_deref(), Some("1356789012345678901"));
+    assert_eq!(
+        (task.bot_type.as_deref(), task.real_bot_type().as_deref()),
+        (Some("MID_JOURNEY"), Some("NIJI_JOURNEY"))
+    );
+    assert_eq!((task.mode.as_deref(), task.request_mode().as_deref()), (Some("FAST"), Some("RELAX")));
+    let video = task.video_info().expect("video metadata");
+    assert_eq!((video.duration, video.frame_count, video.hd), (Some(5), Some(120), Some(true)));
+    assert_eq!(video.video_type.as_deref(), Some("vid_1.1_i2v_720"));
+    // In the server's order.
+    let order: Vec<&str> = task.extra.iter().map(|(k, _)| k).take(3).collect();
+    assert_eq!(order, ["realBotType", "requestMode", "seedError"]);
+}
+
+#[test]
+fn legacy_trueai_webhooks_with_integer_enums_decode_to_names() {
+    let task = webhook::parse(&fixture("mj/notify-trueai-legacy-integer-enums.json")).expect("decodes");
+    assert_eq!((task.action.clone(), task.status.clone()), (Some(TaskAction::Imagine), TaskStatus::Success));
+    assert_eq!(
+        (task.bot_type.as_deref(), task.real_bot_type().as_deref()),
+        (Some("MID_JOURNEY"), Some("NIJI_JOURNEY"))
+    );
+    assert_eq!((task.mode.as_deref(), task.request_mode().as_deref()), (Some("FAST"), Some("RELAX")));
+    assert_eq!(task.account_filter_modes(), ["FAST", "RELAX"]);
+    for n in 0..15 {
+        let action = TaskAction::from_number(n);
+        assert!(!matches!(action, TaskAction::Other(_)), "{n} is a known action: {action:?}");
+    }
+    assert_eq!(TaskAction::from_number(13).to_string(), "SWAP_FACE");
+    assert_eq!(TaskAction::from_number(99), TaskAction::Other("99".to_owned()));
+}

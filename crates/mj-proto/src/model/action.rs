@@ -108,7 +108,38 @@ impl Serialize for TaskAction {
     }
 }
 
-/// Decodes `Option<TaskAction>`: null and `""` are `None`.
+/// trueai's `TaskAction` in C# declaration order: the integers its webhooks sent before
+/// v5.8.16 (2024-10-15), when the enum converter was missing (spec/servers.md 2.3).
+const TRUEAI_ACTIONS: [&str; 15] = [
+    "IMAGINE",
+    "UPSCALE",
+    "VARIATION",
+    "REROLL",
+    "DESCRIBE",
+    "BLEND",
+    "ACTION",
+    "PAN",
+    "OUTPAINT",
+    "INPAINT",
+    "ZOOM",
+    "SHOW",
+    "SHORTEN",
+    "SWAP_FACE",
+    "SWAP_VIDEO_FACE",
+];
+
+impl TaskAction {
+    /// The action trueai numbered `n` (0 IMAGINE … 14 SWAP_VIDEO_FACE); any other number
+    /// is kept as [`TaskAction::Other`] with its digits.
+    pub fn from_number(n: i64) -> Self {
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| TRUEAI_ACTIONS.get(i))
+            .map_or_else(|| Self::Other(n.to_string()), |name| Self::from_name(name))
+    }
+}
+
+/// Decodes `Option<TaskAction>`: a name or trueai's integer; null and `""` are `None`.
 pub(crate) fn opt_action<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TaskAction>, D::Error> {
     d.deserialize_any(ActionVisitor)
 }
@@ -119,10 +150,16 @@ impl<'de> Visitor<'de> for ActionVisitor {
     type Value = Option<TaskAction>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a task action name or null")
+        f.write_str("a task action name, its number, or null")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         Ok((!v.is_empty()).then(|| TaskAction::from_name(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(i64::try_from(v).map_or_else(|_| TaskAction::Other(v.to_string()), TaskAction::from_number)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(TaskAction::from_number(v)))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)

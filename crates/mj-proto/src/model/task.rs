@@ -1,9 +1,14 @@
 //! The task: what fetch, list, query and webhooks return.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::action::opt_action;
 use super::button::{Button, ButtonKind};
+use super::extra::Extra;
 use super::media::{MediaUrl, media_list};
 use super::timestamp::{Timestamp, opt_timestamp};
 use super::{Properties, TaskAction, TaskStatus};
@@ -13,10 +18,12 @@ use crate::lenient;
 /// A Midjourney task as any server of the family reports it (spec §4.3).
 ///
 /// Every field is optional on the wire: `null`, `""`, `0` timestamps and missing keys all
-/// decode to `None` (or empty), numbers arrive where strings are expected and vice versa,
-/// and unknown keys are ignored. Serializing gives the servers' camelCase shape with the
-/// values normalised.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+/// decode to `None` (or empty), and numbers arrive where strings are expected and vice
+/// versa. Members mj has no field for are kept in [`Task::extra`], in order; typed
+/// accessors read the ones users ask for ([`Task::job_id`], [`Task::video_info`], …).
+/// Serializing gives the servers' camelCase shape with the values normalised, and every
+/// extra member back under its own name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Task {
@@ -83,14 +90,14 @@ pub struct Task {
     /// new-api's `customId` (always empty in practice).
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
     pub custom_id: Option<String>,
-    /// `MID_JOURNEY`, `NIJI_JOURNEY` or `INSIGHT_FACE`.
-    #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
+    /// `MID_JOURNEY`, `NIJI_JOURNEY` or `INSIGHT_FACE` (old trueai webhooks send 0-2).
+    #[serde(default, deserialize_with = "lenient::opt_bot_type", skip_serializing_if = "Option::is_none")]
     pub bot_type: Option<String>,
     /// The Vary (Region) mask that was sent.
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
     pub mask_base64: Option<String>,
-    /// The speed mode the task ran in (trueai: `FAST`, `RELAX`, `TURBO`).
-    #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
+    /// The speed mode the task ran in (trueai: `FAST`, `RELAX`, `TURBO`; old webhooks 0-2).
+    #[serde(default, deserialize_with = "lenient::opt_speed_mode", skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// The task this one was made from (trueai).
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
@@ -101,6 +108,224 @@ pub struct Task {
     /// The admin-list display summary (PLUS `list-by-ids`, trueai); boxed, being rare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub displays: Option<Box<Displays>>,
+    /// Every other member the server sent, in its order.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A field decoder as a type, so that the task visitor can call it through
+/// `next_value` (serde's `deserialize_with` only exists for derived impls).
+macro_rules! lenient_value {
+    ($($name:ident: $ty:ty = $f:path;)*) => {$(
+        struct $name($ty);
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $f(d).map($name)
+            }
+        }
+    )*};
+}
+
+lenient_value! {
+    Id: String = lenient::id;
+    OptText: Option<String> = lenient::opt_text;
+    OptAction: Option<TaskAction> = opt_action;
+    OptTime: Option<Timestamp> = opt_timestamp;
+    Media: Vec<MediaUrl> = media_list;
+    OptU32: Option<u32> = lenient::opt_u32;
+    Progress: Option<String> = progress;
+    Buttons: Vec<Button> = lenient::vec_or_null;
+    OptBot: Option<String> = lenient::opt_bot_type;
+    OptMode: Option<String> = lenient::opt_speed_mode;
+}
+
+/// A member name, borrowed from the body when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Task {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(TaskVisitor)
+    }
+}
+
+struct TaskVisitor;
+
+impl<'de> Visitor<'de> for TaskVisitor {
+    type Value = Task;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a task object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Task, A::Error> {
+        let mut t = Task::default();
+        // Which typed members were seen: one twice is an error, as in a derived decoder.
+        let mut seen = 0u32;
+        while let Some(Key(key)) = map.next_key()? {
+            match &*key {
+                "id" => {
+                    once::<A::Error>(&mut seen, 0, "id")?;
+                    t.id = map.next_value::<Id>()?.0;
+                }
+                "action" => {
+                    once::<A::Error>(&mut seen, 1, "action")?;
+                    t.action = map.next_value::<OptAction>()?.0;
+                }
+                "status" => {
+                    once::<A::Error>(&mut seen, 2, "status")?;
+                    t.status = map.next_value()?;
+                }
+                "prompt" => {
+                    once::<A::Error>(&mut seen, 3, "prompt")?;
+                    t.prompt = map.next_value::<OptText>()?.0;
+                }
+                "promptEn" => {
+                    once::<A::Error>(&mut seen, 4, "promptEn")?;
+                    t.prompt_en = map.next_value::<OptText>()?.0;
+                }
+                "description" => {
+                    once::<A::Error>(&mut seen, 5, "description")?;
+                    t.description = map.next_value::<OptText>()?.0;
+                }
+                "state" => {
+                    once::<A::Error>(&mut seen, 6, "state")?;
+                    t.state = map.next_value::<OptText>()?.0;
+                }
+                "submitTime" => {
+                    once::<A::Error>(&mut seen, 7, "submitTime")?;
+                    t.submit_time = map.next_value::<OptTime>()?.0;
+                }
+                "startTime" => {
+                    once::<A::Error>(&mut seen, 8, "startTime")?;
+                    t.start_time = map.next_value::<OptTime>()?.0;
+                }
+                "finishTime" => {
+                    once::<A::Error>(&mut seen, 9, "finishTime")?;
+                    t.finish_time = map.next_value::<OptTime>()?.0;
+                }
+                "imageUrl" => {
+                    once::<A::Error>(&mut seen, 10, "imageUrl")?;
+                    t.image_url = map.next_value::<OptText>()?.0;
+                }
+                "imageUrls" => {
+                    once::<A::Error>(&mut seen, 11, "imageUrls")?;
+                    t.image_urls = map.next_value::<Media>()?.0;
+                }
+                "videoUrl" => {
+                    once::<A::Error>(&mut seen, 12, "videoUrl")?;
+                    t.video_url = map.next_value::<OptText>()?.0;
+                }
+                "videoUrls" => {
+                    once::<A::Error>(&mut seen, 13, "videoUrls")?;
+                    t.video_urls = map.next_value::<Media>()?.0;
+                }
+                "imageHeight" => {
+                    once::<A::Error>(&mut seen, 14, "imageHeight")?;
+                    t.image_height = map.next_value::<OptU32>()?.0;
+                }
+                "imageWidth" => {
+                    once::<A::Error>(&mut seen, 15, "imageWidth")?;
+                    t.image_width = map.next_value::<OptU32>()?.0;
+                }
+                "progress" => {
+                    once::<A::Error>(&mut seen, 16, "progress")?;
+                    t.progress = map.next_value::<Progress>()?.0;
+                }
+                "failReason" => {
+                    once::<A::Error>(&mut seen, 17, "failReason")?;
+                    t.fail_reason = map.next_value::<OptText>()?.0;
+                }
+                "properties" => {
+                    once::<A::Error>(&mut seen, 18, "properties")?;
+                    t.properties = map.next_value()?;
+                }
+                "buttons" => {
+                    once::<A::Error>(&mut seen, 19, "buttons")?;
+                    t.buttons = map.next_value::<Buttons>()?.0;
+                }
+                "customId" => {
+                    once::<A::Error>(&mut seen, 20, "customId")?;
+                    t.custom_id = map.next_value::<OptText>()?.0;
+                }
+                "botType" => {
+                    once::<A::Error>(&mut seen, 21, "botType")?;
+                    t.bot_type = map.next_value::<OptBot>()?.0;
+                }
+                "maskBase64" => {
+                    once::<A::Error>(&mut seen, 22, "maskBase64")?;
+                    t.mask_base64 = map.next_value::<OptText>()?.0;
+                }
+                "mode" => {
+                    once::<A::Error>(&mut seen, 23, "mode")?;
+                    t.mode = map.next_value::<OptMode>()?.0;
+                }
+                "parentId" => {
+                    once::<A::Error>(&mut seen, 24, "parentId")?;
+                    t.parent_id = map.next_value::<OptText>()?.0;
+                }
+                "seed" => {
+                    once::<A::Error>(&mut seen, 25, "seed")?;
+                    t.seed = map.next_value::<OptText>()?.0;
+                }
+                "displays" => {
+                    once::<A::Error>(&mut seen, 26, "displays")?;
+                    t.displays = map.next_value()?;
+                }
+                _ => {
+                    let value = map.next_value()?;
+                    t.extra.put(key.into_owned(), value);
+                }
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// Marks typed member `bit` as seen; a second sighting is serde's "duplicate field".
+fn once<E: de::Error>(seen: &mut u32, bit: u32, name: &'static str) -> Result<(), E> {
+    if *seen & (1 << bit) != 0 {
+        return Err(E::duplicate_field(name));
+    }
+    *seen |= 1 << bit;
+    Ok(())
+}
+
+/// What trueai says about a video task (all from members mj keeps in [`Task::extra`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VideoInfo {
+    /// `videoDuration`, in seconds.
+    pub duration: Option<i64>,
+    /// `frameCount`.
+    pub frame_count: Option<i64>,
+    /// `videoType` (`vid_1.1_i2v_480`, `vid_1.1_i2v_720`).
+    pub video_type: Option<String>,
+    /// `isHdVideo`.
+    pub hd: Option<bool>,
+    /// `videoGenOriginImageUrl`: the image the video started from.
+    pub origin_image_url: Option<String>,
 }
 
 /// The `displays` summary that PLUS list-by-ids and trueai add for admin screens.
@@ -126,6 +351,23 @@ pub struct Displays {
     /// The account that ran the task.
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
     pub discord_instance_id: Option<String>,
+}
+
+/// A name, or an old trueai integer mapped through `names`.
+fn named<'a>(value: &'a serde_json::Value, names: &[&'static str]) -> Option<Cow<'a, str>> {
+    match value {
+        serde_json::Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
+        serde_json::Value::Number(n) => {
+            let i = n.as_u64()?;
+            Some(
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| names.get(i))
+                    .map_or_else(|| i.to_string().into(), |s| (*s).into()),
+            )
+        }
+        _ => None,
+    }
 }
 
 /// Progress text: a string on every server seen; a bare number becomes `"N%"`.
@@ -162,6 +404,68 @@ impl<'de> Deserialize<'de> for TaskList {
 }
 
 impl Task {
+    /// trueai's `jobId`: the Midjourney job UUID (its CDN paths use it).
+    pub fn job_id(&self) -> Option<&str> {
+        self.extra.text("jobId")
+    }
+
+    /// trueai's `thumbnailUrl`.
+    pub fn thumbnail_url(&self) -> Option<&str> {
+        self.extra.text("thumbnailUrl")
+    }
+
+    /// trueai's `promptFull`: the whole command, image links and parameters included.
+    pub fn prompt_full(&self) -> Option<&str> {
+        self.extra.text("promptFull")
+    }
+
+    /// trueai's `version` (`"v 7"`, `"niji 6"`).
+    pub fn version(&self) -> Option<&str> {
+        self.extra.text("version")
+    }
+
+    /// The account that ran the task: trueai's `instanceId`, else
+    /// `properties.discordInstanceId` (novicezk, PLUS).
+    pub fn instance_id(&self) -> Option<Cow<'_, str>> {
+        self.extra.text("instanceId").map(Cow::Borrowed).or_else(|| self.properties.text("discordInstanceId"))
+    }
+
+    /// trueai's `seedError`: why no seed could be read.
+    pub fn seed_error(&self) -> Option<&str> {
+        self.extra.text("seedError")
+    }
+
+    /// The bot that really ran the task (trueai's `realBotType`), next to the requested
+    /// [`Task::bot_type`]; old webhooks' integers are mapped to names.
+    pub fn real_bot_type(&self) -> Option<Cow<'_, str>> {
+        named(self.extra.get("realBotType")?, lenient::BOT_TYPES)
+    }
+
+    /// The speed mode that was asked for (trueai's `requestMode`), next to the
+    /// [`Task::mode`] it ran in.
+    pub fn request_mode(&self) -> Option<Cow<'_, str>> {
+        named(self.extra.get("requestMode")?, lenient::SPEED_MODES)
+    }
+
+    /// The speed modes trueai's `accountFilter.modes` allowed (old webhooks' integers
+    /// mapped to names).
+    pub fn account_filter_modes(&self) -> Vec<Cow<'_, str>> {
+        let modes = self.extra.get("accountFilter").and_then(|f| f.get("modes")).and_then(|m| m.as_array());
+        modes.into_iter().flatten().filter_map(|m| named(m, lenient::SPEED_MODES)).collect()
+    }
+
+    /// trueai's video metadata, when any of it is present.
+    pub fn video_info(&self) -> Option<VideoInfo> {
+        let info = VideoInfo {
+            duration: self.extra.int("videoDuration"),
+            frame_count: self.extra.int("frameCount"),
+            video_type: self.extra.text("videoType").map(str::to_owned),
+            hd: self.extra.flag("isHdVideo"),
+            origin_image_url: self.extra.text("videoGenOriginImageUrl").map(str::to_owned),
+        };
+        (info != VideoInfo::default()).then_some(info)
+    }
+
     /// Replaces every occurrence of `secret` in every field (prompt, failReason,
     /// description, properties, buttons, URLs, …) with `[redacted]`. Goes through the
     /// task's JSON form, so no field, present or future, is missed.

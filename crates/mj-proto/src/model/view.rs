@@ -126,9 +126,11 @@ pub struct ButtonView<'a> {
     pub style: Option<ComponentValue>,
 }
 
-/// A task, borrowed from the response body: the same leniency as
-/// [`Task`](super::Task) at a fraction of the allocations. `properties` and the media
-/// lists stay raw JSON; [`TaskView::to_task`] gives the owned task when one is needed.
+/// A task, borrowed from the response body: the same typed fields and leniency as
+/// [`Task`](super::Task) at a fraction of the allocations. `properties`, `displays` and
+/// the media lists stay raw JSON; members `Task` keeps in [`Task::extra`](super::Task::extra)
+/// are skipped, unchecked (so a body `Task` refuses for invalid UTF-8 inside such a member
+/// still decodes here). [`TaskView::to_task`] gives the owned task when one is needed.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -193,6 +195,27 @@ pub struct TaskView<'a> {
     /// `videoUrls`, unparsed.
     #[serde(borrow, default)]
     pub video_urls: Option<&'a RawValue>,
+    /// new-api's `customId`.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub custom_id: Option<Text<'a>>,
+    /// `MID_JOURNEY`, `NIJI_JOURNEY` or `INSIGHT_FACE` (old trueai integers mapped).
+    #[serde(default, deserialize_with = "lenient::opt_bot_type")]
+    pub bot_type: Option<String>,
+    /// The Vary (Region) mask.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub mask_base64: Option<Text<'a>>,
+    /// The speed mode it ran in (old trueai integers mapped).
+    #[serde(default, deserialize_with = "lenient::opt_speed_mode")]
+    pub mode: Option<String>,
+    /// The task this one was made from.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub parent_id: Option<Text<'a>>,
+    /// The Midjourney seed.
+    #[serde(borrow, default, deserialize_with = "opt_text")]
+    pub seed: Option<Text<'a>>,
+    /// The admin-list display summary, unparsed.
+    #[serde(borrow, default)]
+    pub displays: Option<&'a RawValue>,
 }
 
 impl TaskView<'_> {
@@ -214,7 +237,9 @@ impl TaskView<'_> {
 
 /// Decodes a JSON array of tasks as views into `body` (one `list-by-condition` answer).
 pub fn task_views(body: &[u8]) -> Result<Vec<TaskView<'_>>, crate::Error> {
-    let mut views = crate::response::decode::<Vec<TaskView<'_>>>(body, "task list", http::StatusCode::OK)?;
+    // `null` is an empty list, as for the owned decoder.
+    let views = crate::response::decode::<Option<Vec<TaskView<'_>>>>(body, "task list", http::StatusCode::OK)?;
+    let mut views = views.unwrap_or_default();
     views.shrink_to_fit();
     Ok(views)
 }
