@@ -479,3 +479,51 @@ fn legacy_trueai_webhooks_with_integer_enums_decode_to_names() {
     assert_eq!(TaskAction::from_number(13).to_string(), "SWAP_FACE");
     assert_eq!(TaskAction::from_number(99), TaskAction::Other("99".to_owned()));
 }
+
+#[test]
+fn comma_joined_ids_yield_every_task() {
+    let s = submitted("mj/submit-code1-trueai-imagine-all-comma-ids.json").expect("accepted");
+    assert_eq!(s.task_ids, ["1748339100000001", "1748339100000002", "1748339100000003", "1748339100000004"]);
+    assert_eq!(s.task_id, "1748339100000001", "the first, for code that waits for one");
+    let single = submitted("upstream/plus-submit-code1-success.json").expect("accepted");
+    assert_eq!(single.task_ids, std::slice::from_ref(&single.task_id));
+}
+
+#[test]
+fn a_modal_behind_new_apis_code_1_needs_input() {
+    let s = submitted("mj/submit-code1-newapi-hidden-modal.json").expect("accepted");
+    assert!(s.may_need_input(), "{:?}", s.outcome);
+    assert_eq!(s.outcome, SubmitOutcome::Existing { status: Some(TaskStatus::Modal), image_url: None });
+    let plain = submitted("upstream/plus-submit-code1-success.json").expect("accepted");
+    assert_eq!(plain.outcome, SubmitOutcome::Accepted);
+}
+
+#[test]
+fn results_by_kind_images_videos_or_prompts() {
+    // Describe: the image is the input, the result is four prompts.
+    let described = task("upstream/plus-fetch-describe-success.jsonc");
+    assert!(described.result_image_urls().is_empty(), "{:?}", described.result_image_urls());
+    assert_eq!(described.result_prompts(), ["Cat --ar 5:4", "Cat2 --ar 5:4", "Cat3 --ar 5:4", "Cat4 --ar 5:4"]);
+    // Shorten: the prompts after the heading, not the token analysis.
+    let shortened = task("upstream/plus-fetch-shorten-success.jsonc");
+    let prompts = shortened.result_prompts();
+    assert_eq!(prompts.len(), 5, "{prompts:?}");
+    assert_eq!(prompts[4], "appdash appdash");
+    // trueai writes describe results into `prompt`, separated by CRLF.
+    let trueai: Task = serde_json::from_value(serde_json::json!({
+        "id": "1", "action": "DESCRIBE", "status": "SUCCESS", "imageUrl": "https://cdn.test/input.png",
+        "prompt": "1️⃣ a fox --ar 1:1\r\n\r\n2️⃣ 3 foxes in the snow\r\n\r\n3️⃣ a red fox\r\n\r\n4️⃣ fox, winter"
+    }))
+    .expect("task");
+    assert_eq!(trueai.result_prompts(), ["a fox --ar 1:1", "3 foxes in the snow", "a red fox", "fox, winter"]);
+    // A video: trueai repeats the .mp4 links in imageUrls; they are videos, not images.
+    let video: Task = serde_json::from_value(serde_json::json!({
+        "id": "2", "action": "VIDEO", "status": "SUCCESS",
+        "imageUrls": [{"url": "https://cdn.test/v/0.mp4"}], "videoUrls": [{"url": "https://cdn.test/v/0.mp4"}]
+    }))
+    .expect("task");
+    assert!(video.result_image_urls().is_empty());
+    assert_eq!(video.result_video_urls(), ["https://cdn.test/v/0.mp4"]);
+    let grid = task("upstream/plus-fetch-describe-success.jsonc");
+    assert!(grid.result_prompts().len() == 4 && grid.produces_text());
+}

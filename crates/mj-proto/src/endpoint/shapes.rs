@@ -31,6 +31,10 @@ pub(crate) fn submitted(response: HttpResponse) -> Result<Submitted, Error> {
     let status = response.status();
     let (raw, body) = submit_result(&response)?;
     let outcome = match raw.code {
+        // new-api rewrites upstream 21 to 1; the modal still shows in what it passes on.
+        ReturnCode::Success if hides_a_modal(&raw) => {
+            SubmitOutcome::Existing { status: Some(TaskStatus::Modal), image_url: None }
+        }
         ReturnCode::Success => SubmitOutcome::Accepted,
         ReturnCode::InQueue => SubmitOutcome::Queued { ahead: raw.properties.number_of_queues() },
         ReturnCode::Existed => SubmitOutcome::Existing {
@@ -39,10 +43,29 @@ pub(crate) fn submitted(response: HttpResponse) -> Result<Submitted, Error> {
         },
         _ => return Err(refusal(status, raw, body)),
     };
-    match raw.id() {
-        Some(id) => Ok(Submitted { task_id: id.to_owned(), outcome, raw }),
+    // trueai's "Imagine all" (PicReader::all) answers four comma-joined ids.
+    let ids: Vec<String> = raw
+        .id()
+        .into_iter()
+        .flat_map(|id| id.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match ids.first() {
+        Some(first) => Ok(Submitted { task_id: first.clone(), task_ids: ids, outcome, raw }),
         None => Err(missing_result(&raw, status, body, "a task id")),
     }
+}
+
+/// A code-1 answer that is really a modal waiting for `/submit/modal`: trueai's
+/// `properties.remix: true`, or the upstream's "waiting for window confirm" text, which
+/// new-api passes through after rewriting code 21 to 1.
+fn hides_a_modal(raw: &SubmitResult) -> bool {
+    let text = raw.description.to_ascii_lowercase();
+    raw.properties.flag("remix") == Some(true)
+        || text.contains("waiting for window confirm")
+        || raw.description.contains("窗口等待")
 }
 
 /// A `result` that must be one string (image-seed).

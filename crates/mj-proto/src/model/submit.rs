@@ -201,7 +201,8 @@ pub enum SubmitOutcome {
         ahead: Option<u32>,
     },
     /// Code 21: the task exists. On PLUS and trueai it waits in MODAL for
-    /// `/mj/submit/modal`; old novicezk meant an earlier identical result.
+    /// `/mj/submit/modal`; old novicezk meant an earlier identical result. A code-1 answer
+    /// that shows a modal (new-api's rewrite of 21) is this too, with status MODAL.
     Existing {
         /// `properties.status` (old novicezk).
         status: Option<TaskStatus>,
@@ -217,8 +218,11 @@ pub enum SubmitOutcome {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Submitted {
-    /// The task to fetch or wait for.
+    /// The task to fetch or wait for (the first, when the server made several).
     pub task_id: String,
+    /// Every task the submit made, in the server's order: one, or several when trueai's
+    /// "Imagine all" answers comma-joined ids. Wait for all of them with `watch`.
+    pub task_ids: Vec<String>,
     /// Accepted, queued, or existing.
     pub outcome: SubmitOutcome,
     /// The answer as sent.
@@ -266,7 +270,11 @@ impl Serialize for Submitted {
         let mut st = s.serialize_struct("SubmitResult", 5)?;
         st.serialize_field("code", &self.raw.code)?;
         st.serialize_field("description", &self.raw.description)?;
-        st.serialize_field("result", &self.task_id)?;
+        if self.task_ids.len() > 1 {
+            st.serialize_field("result", &self.task_ids)?;
+        } else {
+            st.serialize_field("result", &self.task_id)?;
+        }
         st.serialize_field("properties", &self.raw.properties)?;
         st.serialize_field("outcome", &self.outcome)?;
         st.end()

@@ -353,6 +353,35 @@ pub struct Displays {
     pub discord_instance_id: Option<String>,
 }
 
+/// A link to a video file (trueai lists .mp4 links among a video task's `imageUrls`).
+fn is_video_url(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    [".mp4", ".webm", ".mov", ".m4v"].iter().any(|ext| path.ends_with(ext))
+}
+
+/// Splits a describe/shorten result into its prompts: one per non-empty line (after a
+/// shorten's "Shortened prompts" heading, if any), keycap numbers and markup removed.
+pub(crate) fn split_prompts(text: &str) -> Vec<String> {
+    let text = match text.find("Shortened prompts") {
+        Some(at) => text[at..].split_once('\n').map_or("", |(_, rest)| rest),
+        None => text,
+    };
+    text.lines()
+        .map(|line| {
+            let line = line.trim();
+            // `1️⃣` is a digit, U+FE0F (optional) and U+20E3; a prompt may start with digits.
+            let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+            let rest = &line[digits..];
+            let rest = rest.strip_prefix('\u{fe0f}').unwrap_or(rest);
+            match rest.strip_prefix('\u{20e3}') {
+                Some(prompt) if digits > 0 => prompt.trim().to_owned(),
+                _ => line.to_owned(),
+            }
+        })
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
+}
+
 /// A name, or an old trueai integer mapped through `names`.
 fn named<'a>(value: &'a serde_json::Value, names: &[&'static str]) -> Option<Cow<'a, str>> {
     match value {
@@ -500,18 +529,32 @@ impl Task {
         self.status.needs_input()
     }
 
+    /// True for tasks whose result is text, not media: describe (and trueai's PicReader)
+    /// and shorten. Their `imageUrl` is the input image.
+    pub fn produces_text(&self) -> bool {
+        matches!(self.action, Some(TaskAction::Describe | TaskAction::Shorten | TaskAction::PicReader))
+    }
+
+    /// True for video tasks.
+    pub fn produces_video(&self) -> bool {
+        matches!(self.action, Some(TaskAction::Video | TaskAction::VideoExtend | TaskAction::SwapVideoFace))
+    }
+
     /// The result images: `imageUrls` when the server lists them, else `imageUrl` (a grid
     /// or a single image). Empty until the task succeeds, since a running task's
-    /// `imageUrl` is only a preview.
+    /// `imageUrl` is only a preview; empty for text results (describe, shorten: their
+    /// `imageUrl` is the input) and for videos (trueai copies the .mp4 links into
+    /// `imageUrls`: see [`Task::result_video_urls`]).
     pub fn result_image_urls(&self) -> Vec<&str> {
-        if self.status != TaskStatus::Success {
+        if self.status != TaskStatus::Success || self.produces_text() || self.produces_video() {
             return Vec::new();
         }
-        if self.image_urls.is_empty() {
+        let urls: Vec<&str> = if self.image_urls.is_empty() {
             self.image_url.as_deref().into_iter().collect()
         } else {
             self.image_urls.iter().map(|m| m.url.as_str()).collect()
-        }
+        };
+        urls.into_iter().filter(|u| !is_video_url(u)).collect()
     }
 
     /// The result videos: `videoUrls`, else `videoUrl`.
@@ -521,6 +564,18 @@ impl Task {
         } else {
             self.video_urls.iter().map(|m| m.url.as_str()).collect()
         }
+    }
+
+    /// The prompts a describe or shorten task produced, one per entry, without the
+    /// keycap numbers (`1️⃣`). Servers give them as one text: PLUS and novicezk in
+    /// `properties.finalPrompt` separated by blank lines (shorten after a "Shortened
+    /// prompts" heading), trueai in `prompt` separated by `\r\n`. Empty for other tasks.
+    pub fn result_prompts(&self) -> Vec<String> {
+        if !self.produces_text() || self.status != TaskStatus::Success {
+            return Vec::new();
+        }
+        let Some(text) = self.properties.final_prompt().or(self.prompt.as_deref()) else { return Vec::new() };
+        split_prompts(text)
     }
 
     /// The first button of the given kind.

@@ -224,6 +224,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     fn adopt(&self, task: &Task) -> Submitted {
         Submitted {
             task_id: task.id.clone(),
+            task_ids: vec![task.id.clone()],
             outcome: SubmitOutcome::Recovered,
             raw: SubmitResult {
                 code: ReturnCode::Success,
