@@ -187,7 +187,11 @@ on_both_transports!(novicezk_flavor_flow, Flavor::Novicezk, sim(), |client, serv
     assert!(grid.buttons.is_empty());
     let up = aw!(client.submit_and_wait(Change::upscale(&grid.id, 2), |_| {}))?;
     assert_eq!(up.action, Some(TaskAction::Upscale));
-    assert_eq!(server.stats().total_tasks(), 2);
+    // The examples' U1: no buttons on novicezk, so the press goes through /submit/change.
+    let u1 = aw!(client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}))?;
+    assert_eq!(u1.action, Some(TaskAction::Upscale));
+    assert_eq!(server.stats().total_tasks(), 3);
+    assert_eq!(server.stats().requests.get("submit/action"), None, "novicezk has no /submit/action");
 });
 
 on_both_transports!(reseller_flavor_flow, Flavor::Reseller, sim(), |client, server| {

@@ -186,7 +186,7 @@ fn every_exit_code() {
     assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?}", started.elapsed());
     assert!(stderr.contains("gave up waiting after") && stderr.contains("mj wait"), "{stderr}");
     let port = Refused::new();
-    let (code, _, stderr) = run(&mut mj(&["--base-url", &port.url("http"), "fetch", "1"]));
+    let (code, _, stderr) = run(&mut mj(&["--base-url", &port.url("http"), "--timeout", "5", "fetch", "1"]));
     assert_eq!(code, 4);
     assert!(stderr.contains("check --base-url"), "{stderr}");
 }
@@ -443,4 +443,24 @@ fn the_main_job_finishes_under_faults_for_20_seeds() {
         .collect();
     let faults: u64 = runs.into_iter().map(|r| r.join().expect("a run panicked")).sum();
     assert!(faults >= 20, "faults struck: {faults}");
+}
+
+/// A reseller that serves only the submits and `GET /mj/task/{id}/fetch`: `mj fetch` and
+/// `mj wait` fall back to one fetch per id, say so once, and never blame the base URL.
+#[test]
+fn fetch_and_wait_work_where_only_get_fetch_exists() {
+    let sim = server(SimConfig::new("").flavor(Flavor::Reseller).minimal());
+    let (code, stdout, stderr) = run(mj(&["--json", "imagine", "a fox"]).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(code, 0, "{stderr}");
+    let id = json_lines(&stdout)[0]["result"].as_str().expect("an id").to_owned();
+    for args in [&["fetch", id.as_str()][..], &["wait", id.as_str()][..]] {
+        let (code, stdout, stderr) = run(mj(args).env("MJ_BASE_URL", sim.url()));
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(stdout.contains(&id), "{args:?}: {stdout}");
+        assert!(stderr.contains("does not offer list-by-condition; using fetch"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("check the base URL"), "{args:?}: {stderr}");
+    }
+    let stats = sim.stats();
+    assert_eq!(stats.requests.get("task/list-by-condition").copied(), Some(2), "tried once per command");
+    assert!(stats.requests.get("task/fetch").copied().unwrap_or(0) >= 2);
 }

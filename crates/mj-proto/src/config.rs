@@ -151,7 +151,7 @@ impl Config {
 
     /// Parses the answer to `endpoint`, with the API key scrubbed from any error.
     pub fn parse<E: Endpoint + ?Sized>(&self, endpoint: &E, response: HttpResponse) -> Result<E::Output, Error> {
-        endpoint.parse(response).map_err(|e| self.redact(e))
+        endpoint.parse(response).map_err(|e| self.redact(e).for_endpoint(endpoint.name()))
     }
 
     /// Removes the API key from an error's messages, quoted body and the tasks it carries.

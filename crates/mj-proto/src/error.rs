@@ -115,11 +115,28 @@ pub struct Answer {
     pub retry_after: Option<Duration>,
     /// The body as received (with the API key scrubbed).
     pub body: Vec<u8>,
+    /// The endpoint that was asked (`list-by-condition`, …), when known.
+    pub endpoint: Option<&'static str>,
 }
 
 impl Answer {
     pub(crate) fn new(status: StatusCode, message: Option<String>, body: &[u8]) -> Self {
-        Self { status, message, retry_after: None, body: body.to_vec() }
+        Self { status, message, retry_after: None, body: body.to_vec(), endpoint: None }
+    }
+
+    /// What a 404 or 405 means: this server lacks the endpoint, or, when every endpoint
+    /// answers so, the base URL is wrong.
+    fn hint(&self) -> String {
+        match (self.status.as_u16(), self.endpoint) {
+            (404 | 405, Some(endpoint)) => format!(
+                ": this server does not offer `{endpoint}` (if every call answers {}, check the base URL: it must end before /mj)",
+                self.status.as_u16()
+            ),
+            (404 | 405, None) => {
+                ": check the base URL (it must end before /mj) and that this server offers the endpoint".to_owned()
+            }
+            _ => String::new(),
+        }
     }
 
     /// The message, else a short excerpt of the body.
@@ -145,6 +162,7 @@ impl fmt::Debug for Answer {
             .field("status", &self.status)
             .field("message", &self.message)
             .field("retry_after", &self.retry_after)
+            .field("endpoint", &self.endpoint)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
             .finish()
     }
@@ -234,7 +252,7 @@ pub enum Error {
     )]
     Html(Box<Answer>),
     /// Any other status, or a 2xx that is an error body of another shape.
-    #[error("unexpected answer (HTTP {}: {}){}", .0.status.as_u16(), .0.summary(), status_hint(.0.status))]
+    #[error("unexpected answer (HTTP {}: {}){}", .0.status.as_u16(), .0.summary(), .0.hint())]
     Unexpected(Box<Answer>),
     /// A 2xx with an empty body where content was required.
     #[error("the server answered HTTP {} with an empty body where {expected} was expected", status.as_u16())]
@@ -465,6 +483,14 @@ impl Error {
         }
     }
 
+    /// The same error, naming `endpoint` as the one asked (for the 404 hint).
+    pub(crate) fn for_endpoint(mut self, endpoint: &'static str) -> Self {
+        if let Self::Unexpected(a) | Self::Html(a) = &mut self {
+            a.endpoint = Some(endpoint);
+        }
+        self
+    }
+
     /// The same error with every occurrence of `secret` replaced by `[redacted]`: in
     /// messages, bodies, properties, and every field of the tasks that task errors carry.
     pub fn redacted(mut self, secret: &str) -> Self {
@@ -529,13 +555,6 @@ fn redact_in_place(error: &mut Error, secret: &str) {
 
 fn retry_hint(after: Option<Duration>) -> String {
     after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default()
-}
-
-fn status_hint(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        404 | 405 => ": check the base URL (it must end before /mj) and that this server offers the endpoint",
-        _ => "",
-    }
 }
 
 fn code_name(code: ReturnCode) -> &'static str {

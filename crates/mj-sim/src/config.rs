@@ -28,6 +28,9 @@ pub struct SimConfig {
     pub queue_size: usize,
     /// Words that get a prompt refused with code 24.
     pub banned_words: Vec<String>,
+    /// Serve only the submits and `GET fetch` (a minimal reseller), answering 404 for the
+    /// rest in the flavor's own shape.
+    pub minimal: bool,
 }
 
 impl SimConfig {
@@ -45,6 +48,7 @@ impl SimConfig {
             concurrency: 3,
             queue_size: 10,
             banned_words: ["nude", "naked", "gore"].map(str::to_owned).to_vec(),
+            minimal: false,
         }
     }
 
@@ -76,6 +80,12 @@ impl SimConfig {
     /// Seeds the run.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Serves only the submits and `GET fetch`, like the smallest resellers.
+    pub fn minimal(mut self) -> Self {
+        self.minimal = true;
         self
     }
 

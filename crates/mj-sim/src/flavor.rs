@@ -140,6 +140,23 @@ pub enum Route {
 }
 
 impl Route {
+    /// The routes of the smallest resellers (ElkAPI's documented surface): the submits and
+    /// `GET /mj/task/{id}/fetch`, with no batch fetch, list or query.
+    pub fn minimal(self) -> bool {
+        !matches!(
+            self,
+            Self::ListByCondition
+                | Self::ListByIds
+                | Self::List
+                | Self::Queue
+                | Self::Cancel
+                | Self::ImageSeed
+                | Self::Query
+        )
+    }
+}
+
+impl Route {
     /// The name in `/sim/stats`.
     pub fn name(self) -> &'static str {
         match self {

@@ -134,7 +134,7 @@ impl Simulator {
             return Reply::normal(reply::route_not_found(flavor, &path));
         };
         Stats::bump(&mut self.stats.requests, route.name());
-        if !flavor.offers(route) {
+        if !flavor.offers(route) || (self.config.minimal && !route.minimal()) {
             self.stats.not_found += 1;
             return Reply::normal(reply::route_not_found(flavor, &path));
         }

@@ -327,9 +327,22 @@ macro_rules! client_methods {
             self.execute(&$crate::endpoint::Fetch::new(id)) $($await)*
         }
 
-        /// Many tasks in one request (`list-by-condition`); unknown ids are left out.
+        /// Many tasks in one request (`list-by-condition`); unknown ids are left out. On a
+        /// server without that endpoint, one `GET fetch` per id instead (announced as a
+        /// [`Notice::Fallback`]($crate::plan::Notice::Fallback)).
         pub $($async)? fn tasks<I: Into<String>>(&self, ids: impl IntoIterator<Item = I>) -> Result<Vec<$crate::Task>, $crate::Error> {
-            self.execute(&$crate::endpoint::ListByCondition::new(ids)) $($await)*
+            let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+            match self.execute(&$crate::endpoint::ListByCondition::new(ids.clone())) $($await)* {
+                Err(e) if $crate::plan::endpoint_missing(&e) => {
+                    self.settings.observer.notify(&$crate::plan::Notice::Fallback { missing: "list-by-condition", using: "fetch" });
+                    let mut found = Vec::new();
+                    for id in &ids {
+                        found.extend(self.fetch(id) $($await)* ?);
+                    }
+                    Ok(found)
+                }
+                other => other,
+            }
         }
 
         /// The server's task list (`GET /mj/task/list`).
@@ -433,10 +446,13 @@ macro_rules! client_methods {
             self.wait_until(&submitted.task_id, deadline, on_progress) $($await)*
         }
 
-        /// Presses the first button of `kind` on `task` (exactly once).
+        /// Presses the first button of `kind` on `task` (exactly once). On a task with no
+        /// buttons at all (novicezk), U1-U4, V1-V4 and reroll go through `/submit/change`.
         pub $($async)? fn press(&self, task: &$crate::Task, kind: &$crate::ButtonKind) -> Result<$crate::Submitted, $crate::Error> {
-            let action = $crate::client::button_action(task, kind).map_err(|e| self.config.redact(e))?;
-            self.submit(action) $($await)*
+            match $crate::client::press_request(task, kind).map_err(|e| self.config.redact(e))? {
+                $crate::client::Press::Button(action) => self.submit(action) $($await)*,
+                $crate::client::Press::Change(change) => self.submit(change) $($await)*,
+            }
         }
 
         /// Presses the first button of `kind` on `task` and waits for the new task.
@@ -446,20 +462,38 @@ macro_rules! client_methods {
             kind: &$crate::ButtonKind,
             on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
-            let action = $crate::client::button_action(task, kind).map_err(|e| self.config.redact(e))?;
-            self.submit_and_wait(action, on_progress) $($await)*
+            match $crate::client::press_request(task, kind).map_err(|e| self.config.redact(e))? {
+                $crate::client::Press::Button(action) => self.submit_and_wait(action, on_progress) $($await)*,
+                $crate::client::Press::Change(change) => self.submit_and_wait(change, on_progress) $($await)*,
+            }
         }
     };
 }
 pub(crate) use client_methods;
 
-/// The action for `kind` on `task`, or a build error listing the buttons it has.
-pub(crate) fn button_action(
-    task: &crate::Task,
-    kind: &crate::ButtonKind,
-) -> Result<crate::endpoint::Action, crate::Error> {
-    task.action(kind).ok_or_else(|| {
-        let available: Vec<&str> = task.buttons.iter().map(crate::Button::display_name).collect();
-        crate::BuildError::NoSuchButton { wanted: format!("{kind:?}"), available: available.join(", ") }.into()
-    })
+/// What pressing a button sends: the button's own action, or, on a server whose tasks
+/// carry no buttons, the equivalent `/submit/change`.
+pub(crate) enum Press {
+    Button(crate::endpoint::Action),
+    Change(crate::endpoint::Change),
+}
+
+/// The request that presses `kind` on `task`, or a build error listing the buttons it has.
+pub(crate) fn press_request(task: &crate::Task, kind: &crate::ButtonKind) -> Result<Press, crate::Error> {
+    use crate::ButtonKind as K;
+    use crate::endpoint::Change;
+    if let Some(action) = task.action(kind) {
+        return Ok(Press::Button(action));
+    }
+    if task.buttons.is_empty() {
+        match kind {
+            K::Upscale(n) => return Ok(Press::Change(Change::upscale(task.id.clone(), *n))),
+            K::Variation(n) => return Ok(Press::Change(Change::variation(task.id.clone(), *n))),
+            K::Reroll => return Ok(Press::Change(Change::reroll(task.id.clone()))),
+            _ => {}
+        }
+    }
+    let available: Vec<&str> = task.buttons.iter().map(crate::Button::display_name).collect();
+    let available = if available.is_empty() { "no buttons".to_owned() } else { available.join(", ") };
+    Err(crate::BuildError::NoSuchButton { wanted: format!("{kind:?}"), available }.into())
 }

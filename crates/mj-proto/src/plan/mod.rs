@@ -43,6 +43,14 @@ use crate::error::Error;
 use crate::transport::TransportError;
 use crate::wire::{HttpRequest, HttpResponse, RequestTimeout};
 
+/// An endpoint this server does not offer: a 404, 405 or 501 that is not the task's own
+/// "not found" (those are parsed as `None` where the endpoint has one).
+pub(crate) fn endpoint_missing(error: &Error) -> bool {
+    use crate::error::ErrorKind;
+    matches!(error.kind(), ErrorKind::Unexpected | ErrorKind::WrongBaseUrl)
+        && error.status().is_some_and(|s| matches!(s.as_u16(), 404 | 405 | 501))
+}
+
 /// Caps the exchange `request` starts at `now` by the call's `deadline`, so that one
 /// hanging exchange cannot outlast the call: the transport reads [`RequestTimeout`].
 pub(crate) fn bounded(mut request: HttpRequest, now: Instant, deadline: Option<Instant>) -> HttpRequest {

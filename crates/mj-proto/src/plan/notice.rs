@@ -34,6 +34,13 @@ pub enum Notice {
         /// The pause before the lookup.
         delay: Duration,
     },
+    /// The server does not offer `missing`; mj uses `using` instead from now on.
+    Fallback {
+        /// The endpoint the server lacks.
+        missing: &'static str,
+        /// The endpoint used instead.
+        using: &'static str,
+    },
     /// The lookups showed that a lost submit never reached the server: it is sent again.
     Resend {
         /// The submit endpoint.
@@ -55,6 +62,9 @@ impl fmt::Display for Notice {
                 seconds(*delay),
                 attempt + 1
             ),
+            Self::Fallback { missing, using } => {
+                write!(f, "this server does not offer {missing}; using {using} instead")
+            }
             Self::Resend { endpoint, token } => {
                 write!(f, "{endpoint}: no task has state `{token}`, so the submit never landed; sending it again")
             }

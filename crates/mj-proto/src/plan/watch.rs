@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::backoff::{Budget, Verdict, judge};
 use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
-use crate::endpoint::ListByCondition;
+use crate::endpoint::{Fetch, ListByCondition};
 use crate::error::Error;
 use crate::model::{Task, TaskStatus};
 use crate::transport::TransportError;
@@ -89,7 +89,9 @@ impl WatchReport {
 /// Follows `ids` until each is finished, unknown, or the deadline passes; reports every
 /// change as a [`Step::Event`]. Ids the server omits are retried until the grace period
 /// ends. Transient request errors are ridden out until the deadline (paced by the
-/// [`RetryPolicy`]'s backoff, announced as [`Notice::Retry`]). Finishes with a
+/// [`RetryPolicy`]'s backoff, announced as [`Notice::Retry`]). A server without
+/// `list-by-condition` (a reseller that serves only `GET /mj/task/{id}/fetch`) is watched
+/// with one fetch per id per round instead ([`Notice::Fallback`]). Finishes with a
 /// [`WatchReport`]; only an error another try cannot fix is an `Err`.
 #[derive(Debug)]
 pub struct WatchPlan<'a> {
@@ -100,7 +102,9 @@ pub struct WatchPlan<'a> {
     latest: HashMap<String, Task>,
     resolved: HashMap<String, Resolution>,
     round: VecDeque<Vec<String>>,
-    inflight: Option<ListByCondition>,
+    inflight: Option<Vec<String>>,
+    /// The server lacks `list-by-condition`: every id is fetched on its own.
+    per_id: bool,
     events: VecDeque<Task>,
     notice: Option<Notice>,
     failures: u32,
@@ -142,6 +146,7 @@ impl<'a> WatchPlan<'a> {
             resolved: HashMap::new(),
             round: VecDeque::new(),
             inflight: None,
+            per_id: false,
             events: VecDeque::new(),
             notice: None,
             failures: 0,
@@ -220,14 +225,18 @@ impl Plan for WatchPlan<'_> {
             {
                 return Step::Sleep(at.min(deadline));
             }
-            self.round = pending.chunks(self.options.batch_size).map(<[String]>::to_vec).collect();
+            let size = if self.per_id { 1 } else { self.options.batch_size };
+            self.round = pending.chunks(size).map(<[String]>::to_vec).collect();
         }
         let Some(batch) = self.round.pop_front() else { return Step::Sleep(now + self.options.interval) };
-        let request = ListByCondition::new(batch);
-        match self.config.build(&request) {
+        let request = match batch.as_slice() {
+            [id] if self.per_id => self.config.build(&Fetch::new(id.clone())),
+            _ => self.config.build(&ListByCondition::new(batch.clone())),
+        };
+        match request {
             Ok(http) => {
                 self.requests += 1;
-                self.inflight = Some(request);
+                self.inflight = Some(batch);
                 Step::Send(bounded(http, now, Some(deadline)))
             }
             Err(e) => {
@@ -238,21 +247,32 @@ impl Plan for WatchPlan<'_> {
     }
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
-        let Some(request) = self.inflight.take() else { return };
-        let listed = match result {
-            Ok(response) => self.config.parse(&request, response),
-            Err(e) => Err(self.config.redact(e.into())),
+        let Some(ids) = self.inflight.take() else { return };
+        let endpoint = if self.per_id { "fetch" } else { "list-by-condition" };
+        let listed = match (result, self.per_id) {
+            (Err(e), _) => Err(self.config.redact(e.into())),
+            (Ok(response), true) => self.config.parse(&Fetch::new(ids[0].clone()), response).map(Vec::from_iter),
+            (Ok(response), false) => self.config.parse(&ListByCondition::new(ids.clone()), response),
         };
         let tasks = match listed {
             Ok(tasks) => tasks,
+            Err(error) if !self.per_id && super::endpoint_missing(&error) => {
+                // Watch the same ids one fetch at a time, starting with this batch.
+                self.per_id = true;
+                self.notice = Some(Notice::Fallback { missing: "list-by-condition", using: "fetch" });
+                let singles: Vec<Vec<String>> = ids.into_iter().map(|id| vec![id]).collect();
+                let rest: Vec<Vec<String>> = self.round.drain(..).flatten().map(|id| vec![id]).collect();
+                self.round = singles.into_iter().chain(rest).collect();
+                return;
+            }
             Err(error) => {
                 if let Verdict::Retry(_) = judge(&error, true) {
                     self.failures += 1;
                     let started = *self.started.get_or_insert(now);
                     let deadline = self.deadline(started);
-                    let (at, notice) = self.budget.ride_out(now, deadline, "list-by-condition", self.failures, &error);
+                    let (at, notice) = self.budget.ride_out(now, deadline, endpoint, self.failures, &error);
                     self.notice = Some(notice);
-                    self.round.push_front(request.ids);
+                    self.round.push_front(ids);
                     self.paused_until = Some(at);
                     return;
                 }
@@ -264,7 +284,7 @@ impl Plan for WatchPlan<'_> {
         self.failures = 0;
         self.budget.calm();
         for task in tasks {
-            if !request.ids.contains(&task.id) {
+            if !ids.contains(&task.id) {
                 continue;
             }
             let changed = self.latest.get(&task.id).is_none_or(|last| {
@@ -279,7 +299,7 @@ impl Plan for WatchPlan<'_> {
             self.latest.insert(task.id.clone(), task);
         }
         let since = self.started.map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
-        for id in &request.ids {
+        for id in &ids {
             if !self.latest.contains_key(id) && since >= self.options.not_found_grace {
                 self.resolved.insert(id.clone(), Resolution::Unknown);
             }

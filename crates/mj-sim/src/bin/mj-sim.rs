@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run -p mj-sim -- [--port 8080] [--flavor F] [--api-key K] [--speed X] [--faults SPEC]
-//!                        [--seed N] [--concurrency N] [--queue-size N] [--exit-after SECS]
+//!                        [--seed N] [--concurrency N] [--queue-size N] [--minimal] [--exit-after SECS]
 //! ```
 //!
 //! Binds 127.0.0.1 only and prints `listening on http://127.0.0.1:PORT` as its first line.
@@ -29,6 +29,7 @@ usage: mj-sim [OPTIONS]
   --seed N            seed ids and faults (default 1)
   --concurrency N     jobs running at once (default 3)
   --queue-size N      jobs waiting at most; beyond that submits get code 23 (default 10)
+  --minimal           serve only the submits and GET /mj/task/{id}/fetch (a minimal reseller)
   --exit-after SECS   stop after SECS seconds
   -h, --help          this text
 
@@ -69,6 +70,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             "--seed" => config = config.seed(value()?.parse().map_err(|_| "--seed takes a number".to_owned())?),
             "--concurrency" => concurrency = value()?.parse().map_err(|_| "--concurrency takes a number".to_owned())?,
             "--queue-size" => queue = value()?.parse().map_err(|_| "--queue-size takes a number".to_owned())?,
+            "--minimal" => config = config.minimal(),
             "--exit-after" => {
                 let secs: f64 = value()?.parse().map_err(|_| "--exit-after takes seconds".to_owned())?;
                 exit_after =
