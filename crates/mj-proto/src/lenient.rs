@@ -11,10 +11,29 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 /// Text that may arrive as a string, a number or a bool (the text of the value), or as
 /// null. The empty string counts as unset: servers write `""` where others write null.
 pub(crate) fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(TextVisitor)
+    d.deserialize_any(TextVisitor { names: &[] })
 }
 
-struct TextVisitor;
+/// An enum that servers write by name, and old trueai webhooks by its C# declaration
+/// index: a name is kept as it is, an index in `names` becomes that name, any other
+/// number its digits; null and `""` are unset.
+pub(crate) fn opt_named<'de, D: Deserializer<'de>>(
+    d: D,
+    names: &'static [&'static str],
+) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(TextVisitor { names })
+}
+
+/// Text, with numbers read through `names` (none for plain text).
+struct TextVisitor {
+    names: &'static [&'static str],
+}
+
+impl TextVisitor {
+    fn number(&self, n: u64) -> String {
+        usize::try_from(n).ok().and_then(|i| self.names.get(i)).map_or_else(|| n.to_string(), |name| (*name).to_owned())
+    }
+}
 
 impl<'de> Visitor<'de> for TextVisitor {
     type Value = Option<String>;
@@ -29,63 +48,13 @@ impl<'de> Visitor<'de> for TextVisitor {
         Ok((!v.is_empty()).then_some(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-/// An enum that servers write by name, and old trueai webhooks by its C# declaration
-/// index: a name is kept as it is, an index in `names` becomes that name, any other
-/// number its digits; null and `""` are unset.
-pub(crate) fn opt_named<'de, D: Deserializer<'de>>(
-    d: D,
-    names: &'static [&'static str],
-) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(NamedVisitor(names))
-}
-
-struct NamedVisitor(&'static [&'static str]);
-
-impl NamedVisitor {
-    fn number(&self, n: u64) -> String {
-        usize::try_from(n).ok().and_then(|i| self.0.get(i)).map_or_else(|| n.to_string(), |name| (*name).to_owned())
-    }
-}
-
-impl<'de> Visitor<'de> for NamedVisitor {
-    type Value = Option<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a name, its number, or null")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((!v.is_empty()).then(|| v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok((!v.is_empty()).then_some(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
         Ok(Some(self.number(v)))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
         Ok(Some(u64::try_from(v).map_or_else(|_| v.to_string(), |n| self.number(n))))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(v.to_string()))
