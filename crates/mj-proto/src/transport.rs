@@ -265,3 +265,18 @@ impl<T: FromOptions> TransportBuilder<T> {
         T::from_options(&self.options)
     }
 }
+
+#[cfg(test)]
+mod defaults {
+    use super::*;
+
+    /// The README's figures for every transport.
+    #[test]
+    fn connect_10_s_exchange_30_s_body_32_mib() {
+        let options = TransportOptions::default();
+        assert_eq!(
+            (options.connect_timeout, options.timeout, options.max_body),
+            (Duration::from_secs(10), Duration::from_secs(30), 32 * 1024 * 1024)
+        );
+    }
+}
