@@ -57,6 +57,7 @@ pub struct Config {
     auth: AuthStyle,
     key: Option<ApiKey>,
     user_agent: HeaderValue,
+    headers: http::HeaderMap,
 }
 
 /// The user agent sent unless another is set.
@@ -72,6 +73,7 @@ impl Config {
             auth: AuthStyle::default(),
             key: None,
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
+            headers: http::HeaderMap::new(),
         })
     }
 
@@ -103,6 +105,31 @@ impl Config {
     pub fn with_user_agent(mut self, agent: &str) -> Result<Self, ConfigError> {
         self.user_agent = HeaderValue::from_str(agent).map_err(|_| ConfigError::InvalidUserAgent)?;
         Ok(self)
+    }
+
+    /// Sends the header `name: value` with every request, such as trueai's
+    /// `x-storage-options: 1` (official CDN links) or a gateway's own header. The auth
+    /// headers, `content-type`, `accept` and `user-agent` are mj's and cannot be set here.
+    pub fn with_header(mut self, name: &str, value: &str) -> Result<Self, ConfigError> {
+        let name = http::HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| ConfigError::InvalidHeader { reason: "the name is not a valid header name" })?;
+        if [http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::ACCEPT, http::header::USER_AGENT]
+            .contains(&name)
+            || name == crate::wire::MJ_API_SECRET
+        {
+            return Err(ConfigError::InvalidHeader { reason: "mj sets this header itself" });
+        }
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| ConfigError::InvalidHeader { reason: "the value holds characters a header cannot carry" })?;
+        // It may be a credential of a gateway's own: keep it out of Debug output.
+        value.set_sensitive(true);
+        self.headers.append(name, value);
+        Ok(self)
+    }
+
+    /// The extra headers set with [`Config::with_header`].
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.headers
     }
 
     /// The normalized base URL (no trailing slash).

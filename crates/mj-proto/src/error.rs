@@ -28,6 +28,12 @@ pub enum ConfigError {
     /// The user agent holds characters a header cannot carry.
     #[error("the user agent holds characters a header cannot carry")]
     InvalidUserAgent,
+    /// An extra header cannot be sent.
+    #[error("the extra header cannot be sent: {reason}")]
+    InvalidHeader {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// Input that a request builder refused, so nothing was sent.
@@ -65,11 +71,11 @@ pub enum BuildError {
         got: i64,
     },
     /// A text field is too long for the servers.
-    #[error("`{field}` is {len} characters; servers take at most {max}")]
+    #[error("`{field}` is {len} UTF-16 units long; servers take at most {max} (an emoji counts as 2)")]
     TooLong {
         /// The JSON field.
         field: &'static str,
-        /// Its length in characters.
+        /// Its length in UTF-16 code units, as trueai counts (C# `string.Length`).
         len: usize,
         /// The limit.
         max: usize,

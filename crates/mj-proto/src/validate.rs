@@ -14,8 +14,10 @@ pub(crate) fn non_empty(field: &'static str, value: &str) -> Result<(), BuildErr
 }
 
 /// Text no longer than `max` characters.
+/// Counts UTF-16 code units, as trueai does (C# `string.Length`, SubmitController.cs
+/// L1039-1048): an emoji outside the BMP counts twice.
 pub(crate) fn max_chars(field: &'static str, value: &str, max: usize) -> Result<(), BuildError> {
-    let len = value.chars().count();
+    let len = value.encode_utf16().count();
     if len > max { Err(BuildError::TooLong { field, len, max }) } else { Ok(()) }
 }
 

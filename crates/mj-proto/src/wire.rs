@@ -49,6 +49,9 @@ pub(crate) fn request<B: Serialize + ?Sized>(
     if body.is_some() {
         builder = builder.header(CONTENT_TYPE, JSON);
     }
+    for (name, value) in config.headers() {
+        builder = builder.header(name, value);
+    }
     let mut request = builder.body(bytes).map_err(|e| BuildError::Http(e.to_string()))?;
     if let Some(key) = config.api_key() {
         let secret = key.expose_secret();

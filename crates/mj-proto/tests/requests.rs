@@ -104,7 +104,12 @@ fn builders_refuse_bad_input_before_sending() {
         err(c.build(&Imagine::new("x").state("s".repeat(256)))),
         BuildError::TooLong { field: "state", len: 256, max: 255 }
     );
-    assert!(c.build(&Imagine::new("x").state("猫".repeat(255))).is_ok(), "the limit counts characters");
+    assert!(c.build(&Imagine::new("x").state("猫".repeat(255))).is_ok(), "a BMP character is one unit");
+    // trueai counts UTF-16 units (C# string.Length): 200 foxes are 400 units.
+    assert_eq!(
+        err(c.build(&Imagine::new("x").state("🦊".repeat(200)))),
+        BuildError::TooLong { field: "state", len: 400, max: 255 }
+    );
     assert_eq!(err(c.build(&Imagine::new("x").notify_hook("ftp://x"))), BuildError::Url { field: "notifyHook" });
     assert!(matches!(err(c.build(&Modal::new("1").mask("not an image"))), BuildError::Image { .. }));
     assert_eq!(
@@ -133,4 +138,19 @@ fn submits_are_not_idempotent_lookups_are() {
     assert!(ListByCondition::new(["1"]).is_idempotent());
     assert!(Query::new().is_idempotent());
     assert!(ImageSeed::new("1").is_idempotent());
+}
+
+#[test]
+fn trueai_action_options_and_extra_headers() {
+    let c = config(AuthStyle::RawAuthorization).with_header("x-storage-options", "1").expect("header");
+    let request = c.build(&Action::new("1", "MJ::JOB::variation::1::a").remix(true).strong(true)).expect("builds");
+    let body: serde_json::Value = serde_json::from_slice(request.body()).expect("json");
+    assert_eq!((body["enableRemix"].as_bool(), body["strong"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(request.headers().get("x-storage-options").map(|v| v.as_bytes()), Some(&b"1"[..]));
+    assert!(c.build(&Fetch::new("1")).expect("builds").headers().contains_key("x-storage-options"), "every request");
+    assert!(!format!("{c:?}").contains("x-storage-options: \"1\""), "extra values stay out of Debug");
+    for (name, value) in [("authorization", "x"), ("mj-api-secret", "x"), ("bad name", "x"), ("x-ok", "line\nbreak")] {
+        let e = config(AuthStyle::Bearer).with_header(name, value).expect_err(name);
+        assert!(matches!(e, mj_proto::ConfigError::InvalidHeader { .. }), "{name}: {e}");
+    }
 }

@@ -22,6 +22,12 @@ pub struct Action {
     /// Run on the channel of the parent task (PLUS).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub choose_same_channel: Option<bool>,
+    /// Open the remix window instead of running at once (trueai `enableRemix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_remix: Option<bool>,
+    /// Vary (Strong) rather than Subtle for remixed variations (trueai `strong`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strong: Option<bool>,
     /// The shared optional fields.
     #[serde(flatten)]
     pub options: SubmitOptions,
@@ -34,6 +40,8 @@ impl Action {
             task_id: task_id.into(),
             custom_id: custom_id.into(),
             choose_same_channel: None,
+            enable_remix: None,
+            strong: None,
             options: SubmitOptions::default(),
         }
     }
@@ -41,6 +49,18 @@ impl Action {
     /// Asks PLUS to run the action on the parent's channel.
     pub fn same_channel(mut self, yes: bool) -> Self {
         self.choose_same_channel = Some(yes);
+        self
+    }
+
+    /// Asks trueai to open the remix window (`enableRemix`).
+    pub fn remix(mut self, yes: bool) -> Self {
+        self.enable_remix = Some(yes);
+        self
+    }
+
+    /// Asks trueai for the strong variant (`strong`).
+    pub fn strong(mut self, yes: bool) -> Self {
+        self.strong = Some(yes);
         self
     }
 
