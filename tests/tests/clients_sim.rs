@@ -273,3 +273,17 @@ fn async_futures_are_send() {
 }
 
 use mj_proto::AsyncTransport;
+
+/// trueai's "Imagine all" makes four tasks in one submit: mj hands over every id, and a
+/// watch waits for all of them.
+#[test]
+fn imagine_all_yields_every_task_and_a_watch_waits_for_them() {
+    let client = client(sim(SimConfig::new("http://sim.test").flavor(Flavor::Trueai)), 8);
+    let described = client.submit_and_wait(Describe::new(PNG), |_| {}).expect("described");
+    assert_eq!(described.result_prompts().len(), 4, "{:?}", described.result_prompts());
+    let all = client.press(&described, &ButtonKind::PicReader(None)).expect("imagine all");
+    assert_eq!(all.task_ids.len(), 4, "{all:?}");
+    let report = client.watch(all.task_ids.clone(), |_| {}).expect("watched");
+    assert!(report.all_succeeded() && report.finished.len() == 4, "{report:?}");
+    assert_eq!(client.transport().stats().tasks_created.get("IMAGINE"), Some(&4));
+}

@@ -258,6 +258,9 @@ impl Simulator {
             K::PicReaderRetry => ("DESCRIBE", Product::Prompts, format!("/describe {pid}"), None),
             _ => return reply::invalid(flavor, "未知的 Action 类型", "unknown_action"),
         };
+        if kind == K::PicReader(None) && ta {
+            return self.imagine_all(&parent, ctx);
+        }
         let mut spec = self.child(&parent, action, product, command, custom_id.clone());
         spec.modal = modal;
         match (&kind, modal) {
@@ -271,6 +274,30 @@ impl Simulator {
             _ => {}
         }
         self.create(spec, ctx)
+    }
+
+    /// trueai's "Imagine all" (`MJ::Job::PicReader::all`): one IMAGINE per described prompt,
+    /// answered with the new ids joined by commas (TaskService.cs L1875).
+    fn imagine_all(&mut self, parent: &SimTask, ctx: &Ctx) -> HttpResponse {
+        let prompts: Vec<String> = parent
+            .final_prompt
+            .split("\n\n")
+            .map(|p| p.trim_start_matches(|c: char| !c.is_ascii_alphabetic()).to_owned())
+            .collect();
+        let mut ids = Vec::new();
+        for (n, prompt) in prompts.into_iter().enumerate() {
+            let command = format!("/imagine {prompt}");
+            let mut spec = self.child(parent, "IMAGINE", Product::Grid, command, format!("all {n}"));
+            spec.final_prompt = prompt;
+            let answer = self.create(spec, ctx);
+            let body: Value = serde_json::from_slice(answer.body()).unwrap_or_default();
+            match body["result"].as_str() {
+                Some(id) => ids.push(id.to_owned()),
+                // A refusal (a full queue) is the answer.
+                None => return answer,
+            }
+        }
+        reply::submitted(self.config.flavor, 1, &ids.join(","), self.submit_properties(0), false, 0)
     }
 
     pub(super) fn modal(&mut self, ctx: &Ctx) -> HttpResponse {
