@@ -183,3 +183,22 @@ fn every_request_snapshot_against_every_flavor() {
         );
     }
 }
+
+/// A trueai older than v5.8.16 sends webhooks with integer enums; mj reads them as names.
+#[test]
+fn legacy_trueai_webhooks_decode_to_names() {
+    let sim = SimTransport::manual(
+        SimConfig::new("http://sim.test").flavor(Flavor::Trueai).legacy_enums(),
+        1_800_000_000_000,
+    );
+    let config = Config::new("http://sim.test").expect("config").with_auth_style(AuthStyle::RawAuthorization);
+    let imagine = Imagine::new("an old fox").notify_hook("http://127.0.0.1:9/hook");
+    call(&sim, &config, &imagine).expect("submitted");
+    sim.sleep(Duration::from_secs(60));
+    let last = sim.take_notifications().pop().expect("a callback");
+    let body: serde_json::Value = serde_json::from_slice(&last.body).expect("json");
+    assert_eq!((body["action"].as_u64(), body["status"].as_u64()), (Some(0), Some(5)), "{body}");
+    let task = mj_proto::webhook::parse(&last.body).expect("decodes");
+    assert_eq!((task.action, task.status), (Some(TaskAction::Imagine), TaskStatus::Success));
+    assert_eq!(task.bot_type.as_deref(), Some("MID_JOURNEY"));
+}

@@ -31,6 +31,9 @@ pub struct SimConfig {
     /// Serve only the submits and `GET fetch` (a minimal reseller), answering 404 for the
     /// rest in the flavor's own shape.
     pub minimal: bool,
+    /// Webhooks write `action`, `status`, `botType` and `mode` as integers, as trueai did
+    /// before v5.8.16 (2024-10-15).
+    pub legacy_enums: bool,
 }
 
 impl SimConfig {
@@ -49,6 +52,7 @@ impl SimConfig {
             queue_size: 10,
             banned_words: ["nude", "naked", "gore"].map(str::to_owned).to_vec(),
             minimal: false,
+            legacy_enums: false,
         }
     }
 
@@ -86,6 +90,12 @@ impl SimConfig {
     /// Serves only the submits and `GET fetch`, like the smallest resellers.
     pub fn minimal(mut self) -> Self {
         self.minimal = true;
+        self
+    }
+
+    /// Sends webhooks with integer enums, like trueai before v5.8.16.
+    pub fn legacy_enums(mut self) -> Self {
+        self.legacy_enums = true;
         self
     }
 

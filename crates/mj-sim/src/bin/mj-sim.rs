@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run -p mj-sim -- [--port 8080] [--flavor F] [--api-key K] [--speed X] [--faults SPEC]
-//!                        [--seed N] [--concurrency N] [--queue-size N] [--minimal] [--exit-after SECS]
+//!                        [--seed N] [--concurrency N] [--queue-size N] [--minimal] [--legacy-enums]
+//!                        [--exit-after SECS]
 //! ```
 //!
 //! Binds 127.0.0.1 only and prints `listening on http://127.0.0.1:PORT` as its first line.
@@ -30,6 +31,7 @@ usage: mj-sim [OPTIONS]
   --concurrency N     jobs running at once (default 3)
   --queue-size N      jobs waiting at most; beyond that submits get code 23 (default 10)
   --minimal           serve only the submits and GET /mj/task/{id}/fetch (a minimal reseller)
+  --legacy-enums      webhooks with integer enums, as trueai sent them before v5.8.16
   --exit-after SECS   stop after SECS seconds
   -h, --help          this text
 
@@ -71,6 +73,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             "--concurrency" => concurrency = value()?.parse().map_err(|_| "--concurrency takes a number".to_owned())?,
             "--queue-size" => queue = value()?.parse().map_err(|_| "--queue-size takes a number".to_owned())?,
             "--minimal" => config = config.minimal(),
+            "--legacy-enums" => config = config.legacy_enums(),
             "--exit-after" => {
                 let secs: f64 = value()?.parse().map_err(|_| "--exit-after takes seconds".to_owned())?;
                 exit_after =
