@@ -202,3 +202,25 @@ fn legacy_trueai_webhooks_decode_to_names() {
     assert_eq!((task.action, task.status), (Some(TaskAction::Imagine), TaskStatus::Success));
     assert_eq!(task.bot_type.as_deref(), Some("MID_JOURNEY"));
 }
+
+/// The trueai flavor sends trueai's whole TaskInfo; mj keeps every member of it.
+#[test]
+fn every_member_the_trueai_flavor_sends_survives_decode_and_reencode() {
+    let (sim, config) = setup(Flavor::Trueai);
+    let id = call(&sim, &config, &Imagine::new("a whole fox")).expect("submitted").task_id;
+    sim.sleep(Duration::from_secs(60));
+    let raw = Transport::send(&sim, config.build(&Fetch::new(&id)).expect("request")).expect("answer");
+    let sent: serde_json::Value = serde_json::from_slice(raw.body()).expect("json");
+    let sent = sent.as_object().expect("an object").clone();
+    assert_eq!(sent.len(), 75, "trueai's TaskInfo has 75 members");
+    let task = call(&sim, &config, &Fetch::new(&id)).expect("fetched").expect("exists");
+    let written = serde_json::to_value(&task).expect("renders");
+    let written = written.as_object().expect("an object");
+    for (key, value) in &sent {
+        // Typed fields normalise null, "" and [] to unset; extra members keep even those.
+        let unset = value.is_null() || value.as_str() == Some("") || value.as_array().is_some_and(Vec::is_empty);
+        assert!(written.contains_key(key) || unset, "`{key}` was dropped");
+    }
+    assert_eq!(task.job_id().map(str::len), Some(36), "a job UUID");
+    assert_eq!(task.version(), Some("v 7"));
+}

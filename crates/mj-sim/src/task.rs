@@ -213,9 +213,72 @@ impl SimTask {
                 json!({"status": status, "action": self.action, "submitTime": self.submit_time.to_string(),
                        "discordInstanceId": DISCORD_INSTANCE}),
             );
+            let has_image = !m.get("imageUrl").is_none_or(Value::is_null);
+            self.render_trueai_extras(&mut m, success, has_image, &videos);
         }
         m.insert("properties".into(), Value::Object(properties));
         Value::Object(m)
+    }
+}
+
+impl SimTask {
+    /// The rest of trueai's TaskInfo members (TaskInfo.cs @ed32197), so that a client
+    /// sees the whole set: 75 members in all with the common ones.
+    fn render_trueai_extras(&self, m: &mut Map<String, Value>, success: bool, has_image: bool, videos: &[String]) {
+        let when = |v: Value| if success { v } else { Value::Null };
+        let size = success.then_some(json!(crate::image::GRID_SIZE));
+        let entries = [
+            ("realBotType", json!(self.bot_type)),
+            ("requestMode", json!(self.mode)),
+            ("seedError", Value::Null),
+            ("seedMessageId", Value::Null),
+            ("height", size.clone().unwrap_or(Value::Null)),
+            ("width", size.unwrap_or(Value::Null)),
+            ("instanceId", json!(DISCORD_INSTANCE)),
+            ("subInstanceId", Value::Null),
+            ("jobId", when(json!(self.hash))),
+            ("thumbnailUrl", Value::Null),
+            ("baseImageUrl", Value::Null),
+            ("url", if has_image { m.get("imageUrl").cloned().unwrap_or(Value::Null) } else { Value::Null }),
+            ("proxyUrl", Value::Null),
+            ("size", when(json!(1_048_576))),
+            ("contentType", when(json!(if videos.is_empty() { "image/png" } else { "video/mp4" }))),
+            ("promptFull", json!(self.command)),
+            ("version", json!("v 7")),
+            ("language", Value::Null),
+            ("videoGenOriginImageUrl", Value::Null),
+            ("videoDuration", if videos.is_empty() { Value::Null } else { json!(5) }),
+            ("frameCount", if videos.is_empty() { Value::Null } else { json!(120) }),
+            ("videoType", if videos.is_empty() { Value::Null } else { json!("vid_1.1_i2v_480") }),
+            ("isHdVideo", json!(false)),
+            ("isCompleted", json!(success)),
+            ("isDiscord", json!(true)),
+            ("isPartnerRelax", json!(false)),
+            ("isPartner", json!(false)),
+            ("partnerTaskId", Value::Null),
+            ("partnerTaskInfo", Value::Null),
+            ("isOfficial", json!(false)),
+            ("officialTaskId", Value::Null),
+            ("officialTaskInfo", Value::Null),
+            ("storageOption", Value::Null),
+            ("accountFilter", json!({"instanceId": null, "modes": [], "remix": null})),
+            ("interactionMetadataId", Value::Null),
+            ("messageId", Value::Null),
+            ("remixModalMessageId", Value::Null),
+            ("messageIds", json!([])),
+            ("remixAutoSubmit", json!(false)),
+            ("remixModaling", json!(false)),
+            ("hasAIReviewRetried", json!(false)),
+            ("isThirdParty", json!(false)),
+            ("isReplicate", json!(false)),
+            ("replicateSource", Value::Null),
+            ("replicateTarget", Value::Null),
+            ("userId", Value::Null),
+            ("clientIp", Value::Null),
+        ];
+        for (key, value) in entries {
+            m.insert(key.into(), value);
+        }
     }
 }
 
