@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use mj_proto::ServerProfile;
 use mj_proto::endpoint::ChangeAction;
 use mj_proto::prelude::*;
 use mj_sim::{FaultPlan, Flavor, Route, SimConfig, SimTransport};
@@ -286,4 +287,20 @@ fn imagine_all_yields_every_task_and_a_watch_waits_for_them() {
     let report = client.watch(all.task_ids.clone(), |_| {}).expect("watched");
     assert!(report.all_succeeded() && report.finished.len() == 4, "{report:?}");
     assert_eq!(client.transport().stats().tasks_created.get("IMAGINE"), Some(&4));
+}
+
+/// With a profile, a button the server rejects is refused before anything is sent, and
+/// U/V/reroll on novicezk go through /submit/change even when a task lists buttons.
+#[test]
+fn profiles_shape_what_a_press_sends() {
+    let sim_config = SimConfig::new("http://sim.test").flavor(Flavor::Newapi);
+    let config = Config::new("http://sim.test").expect("config").with_profile(ServerProfile::Gateway);
+    let client = Client::with_transport(sim(sim_config), config).with_settings(Settings::default().seed(9));
+    let described = client.submit_and_wait(Describe::new(PNG), |_| {}).expect("described");
+    let before = client.transport().stats().requests.get("submit/action").copied();
+    let e = client.press(&described, &ButtonKind::PicReader(Some(1))).expect_err("new-api refuses PicReader");
+    assert_eq!(e.to_string(), "invalid request: gateway servers refuse PicReader(Some(1)) buttons");
+    assert_eq!(client.transport().stats().requests.get("submit/action").copied(), before, "nothing was sent");
+    let grid = client.submit_and_wait(Imagine::new("a fox"), |_| {}).expect("grid");
+    client.press_and_wait(&grid, &ButtonKind::Upscale(2), |_| {}).expect("accepted kinds go through");
 }

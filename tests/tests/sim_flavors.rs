@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use mj_proto::ServerProfile;
 use mj_proto::prelude::*;
 use mj_proto::{Transport, TransportErrorKind};
 use mj_sim::{Flavor, SimConfig, SimTransport};
@@ -223,4 +224,57 @@ fn every_member_the_trueai_flavor_sends_survives_decode_and_reencode() {
     }
     assert_eq!(task.job_id().map(str::len), Some(36), "a job UUID");
     assert_eq!(task.version(), Some("v 7"));
+}
+
+/// Each server profile's endpoint table agrees with the simulator flavor of that server:
+/// an endpoint the profile lacks is a missing route there, and every other one is served.
+#[test]
+fn server_profiles_match_the_simulator_flavors() {
+    let pairs = [
+        (ServerProfile::Novicezk, Flavor::Novicezk),
+        (ServerProfile::Plus, Flavor::Plus),
+        (ServerProfile::Trueai, Flavor::Trueai),
+        (ServerProfile::Gateway, Flavor::Newapi),
+        (ServerProfile::Reseller, Flavor::Reseller),
+    ];
+    let config = Config::new("http://sim.test").expect("config");
+    for (profile, flavor) in pairs {
+        let requests = every::every_request(&config);
+        for (i, (name, _)) in requests.iter().enumerate() {
+            let sim = SimTransport::manual(SimConfig::new("http://sim.test").flavor(flavor), 1_800_000_000_000);
+            let request = every::every_request(&config).swap_remove(i).1.expect("builds");
+            let endpoint = request.uri().path().to_owned();
+            Transport::send(&sim, request).expect("answers");
+            let missing = sim.stats().not_found > 0;
+            let offered = profile.offers(endpoint_name(name));
+            assert_eq!(offered, !missing, "{profile} vs the {flavor} flavor on {name} ({endpoint})");
+        }
+    }
+}
+
+/// The endpoint name of a request in the shared list (`change_upscale` → `change`).
+fn endpoint_name(request: &str) -> &'static str {
+    const NAMES: [&str; 19] = [
+        "simple-change",
+        "change",
+        "imagine",
+        "describe",
+        "blend",
+        "shorten",
+        "action",
+        "modal",
+        "video",
+        "edits",
+        "upload-discord-images",
+        "swap-face",
+        "list-by-condition",
+        "list",
+        "queue",
+        "cancel",
+        "image-seed",
+        "query",
+        "fetch",
+    ];
+    let key = request.replace('_', "-");
+    NAMES.iter().find(|n| key.starts_with(*n)).copied().unwrap_or_else(|| panic!("which endpoint is {request}?"))
 }

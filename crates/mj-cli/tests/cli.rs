@@ -303,7 +303,10 @@ fn spawn_until(
     };
     let mut watched = lines(watched);
     let found = watched.by_ref().find(|l| l.contains(marker)).expect("the marker line within 30 s");
-    let rest: Box<dyn Iterator<Item = String>> = if from_stderr { Box::new(lines(other)) } else { Box::new(watched) };
+    // Both streams stay drained for the child's whole life: a closed pipe would kill it
+    // at its next line.
+    let other = lines(other);
+    let rest: Box<dyn Iterator<Item = String>> = if from_stderr { Box::new(other) } else { Box::new(watched) };
     (child, found, rest)
 }
 

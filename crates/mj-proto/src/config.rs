@@ -3,8 +3,9 @@
 use http::HeaderValue;
 
 use crate::endpoint::Endpoint;
-use crate::error::{ConfigError, Error};
+use crate::error::{BuildError, ConfigError, Error};
 use crate::model::SpeedMode;
+use crate::profile::ServerProfile;
 use crate::secret::ApiKey;
 use crate::wire::{HttpRequest, HttpResponse};
 
@@ -58,6 +59,7 @@ pub struct Config {
     key: Option<ApiKey>,
     user_agent: HeaderValue,
     headers: http::HeaderMap,
+    profile: Option<ServerProfile>,
 }
 
 /// The user agent sent unless another is set.
@@ -74,6 +76,7 @@ impl Config {
             key: None,
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
             headers: http::HeaderMap::new(),
+            profile: None,
         })
     }
 
@@ -127,6 +130,25 @@ impl Config {
         Ok(self)
     }
 
+    /// Declares the server family: mj then sends its auth header, resolves lost submits
+    /// with its lookup, and refuses locally what it would refuse (an endpoint it lacks, a
+    /// button it rejects, a mode prefix). Set the auth style afterwards to override.
+    pub fn with_profile(mut self, profile: ServerProfile) -> Self {
+        self.profile = Some(profile);
+        self.auth = profile.auth_style();
+        self
+    }
+
+    /// The declared server family, if any.
+    pub fn profile(&self) -> Option<ServerProfile> {
+        self.profile
+    }
+
+    /// True unless the declared profile lacks the endpoint named `endpoint`.
+    pub fn offers(&self, endpoint: &str) -> bool {
+        self.profile.is_none_or(|p| p.offers(endpoint))
+    }
+
     /// The extra headers set with [`Config::with_header`].
     pub fn headers(&self) -> &http::HeaderMap {
         &self.headers
@@ -173,6 +195,14 @@ impl Config {
 
     /// Builds the request for `endpoint` (validating its input first).
     pub fn build<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<HttpRequest, Error> {
+        if let Some(profile) = self.profile {
+            if !profile.offers(endpoint.name()) {
+                return Err(BuildError::NotOffered { endpoint: endpoint.name(), server: profile.name() }.into());
+            }
+            if self.mode.is_some() && !profile.accepts_mode_prefix() {
+                return Err(BuildError::ModePrefix { server: profile.name() }.into());
+            }
+        }
         endpoint.build(self)
     }
 

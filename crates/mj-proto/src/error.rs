@@ -104,6 +104,28 @@ pub enum BuildError {
         /// The buttons the task has.
         available: String,
     },
+    /// The declared server profile lacks this endpoint.
+    #[error("{server} servers do not offer `{endpoint}`")]
+    NotOffered {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// The profile's name.
+        server: &'static str,
+    },
+    /// The declared server profile serves no speed-mode path prefixes.
+    #[error("{server} servers serve only under /mj: drop the speed mode (set it in accountFilter or the prompt)")]
+    ModePrefix {
+        /// The profile's name.
+        server: &'static str,
+    },
+    /// The declared server profile refuses presses of this kind of button.
+    #[error("{server} servers refuse {wanted} buttons")]
+    ButtonRefused {
+        /// The kind asked for.
+        wanted: String,
+        /// The profile's name.
+        server: &'static str,
+    },
     /// The request could not be assembled (a path that is not a valid URI).
     #[error("could not assemble the request: {0}")]
     Http(String),

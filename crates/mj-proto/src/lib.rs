@@ -44,6 +44,7 @@ pub mod inspect;
 mod lenient;
 pub mod model;
 pub mod plan;
+mod profile;
 mod response;
 mod secret;
 mod transport;
@@ -60,6 +61,7 @@ pub use http;
 pub use model::{
     Button, ButtonKind, Page, Properties, ReturnCode, SpeedMode, SubmitOutcome, Submitted, Task, TaskAction, TaskStatus,
 };
+pub use profile::ServerProfile;
 pub use secret::ApiKey;
 pub use transport::{
     AsyncTransport, DEFAULT_MAX_BODY, FromOptions, Transport, TransportBuilder, TransportError, TransportErrorKind,
@@ -78,5 +80,5 @@ pub mod prelude {
         TaskAction, TaskStatus,
     };
     pub use crate::plan::{Lookup, Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
-    pub use crate::{AsyncClient, AuthStyle, Client, Config, Endpoint, Error, ErrorKind, Settings};
+    pub use crate::{AsyncClient, AuthStyle, Client, Config, Endpoint, Error, ErrorKind, ServerProfile, Settings};
 }

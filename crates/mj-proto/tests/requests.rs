@@ -154,3 +154,21 @@ fn trueai_action_options_and_extra_headers() {
         assert!(matches!(e, mj_proto::ConfigError::InvalidHeader { .. }), "{name}: {e}");
     }
 }
+
+#[test]
+fn a_declared_profile_refuses_locally_what_its_server_would() {
+    let novicezk = Config::new("http://127.0.0.1:8080").expect("config").with_profile(ServerProfile::Novicezk);
+    assert_eq!(novicezk.auth_style(), AuthStyle::MjApiSecret, "the profile picks the auth header");
+    let e = novicezk.build(&Action::new("1", "MJ::JOB::upsample::1::a")).expect_err("no /submit/action");
+    assert_eq!(e.to_string(), "invalid request: novicezk servers do not offer `action`");
+    assert!(novicezk.build(&Change::upscale("1", 1)).is_ok());
+    let relax = novicezk.clone().with_mode(Some(SpeedMode::Relax));
+    assert!(matches!(relax.build(&Fetch::new("1")), Err(Error::Build(BuildError::ModePrefix { .. }))));
+    let trueai = Config::new("http://127.0.0.1:8080").expect("config").with_profile(ServerProfile::Trueai);
+    assert_eq!(trueai.auth_style(), AuthStyle::RawAuthorization);
+    assert!(trueai.clone().with_mode(Some(SpeedMode::Relax)).build(&Fetch::new("1")).is_ok());
+    assert!(matches!(trueai.build(&Query::new()), Err(Error::Build(BuildError::NotOffered { endpoint: "query", .. }))));
+    for profile in ServerProfile::ALL {
+        assert_eq!(profile.name().parse::<ServerProfile>(), Ok(profile));
+    }
+}

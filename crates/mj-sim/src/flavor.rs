@@ -57,7 +57,8 @@ impl Flavor {
                 route,
                 Imagine | Change | SimpleChange | Describe | Blend | Fetch | ListByCondition | List | Queue
             ),
-            Self::Plus => !matches!(route, Video | Edits | GatewayImage),
+            // PLUS documents no change, simple-change or upload routes (spec/servers.md 1).
+            Self::Plus => !matches!(route, Change | SimpleChange | Upload | Video | Edits | GatewayImage),
             Self::Trueai => !matches!(route, Change | SimpleChange | Queue | Query | GatewayImage),
             Self::Newapi => !matches!(route, List | Queue | Cancel | Query | ListByIds),
             Self::Reseller => !matches!(route, List | Queue | Cancel | ListByIds),

@@ -449,7 +449,7 @@ macro_rules! client_methods {
         /// Presses the first button of `kind` on `task` (exactly once). On a task with no
         /// buttons at all (novicezk), U1-U4, V1-V4 and reroll go through `/submit/change`.
         pub $($async)? fn press(&self, task: &$crate::Task, kind: &$crate::ButtonKind) -> Result<$crate::Submitted, $crate::Error> {
-            match $crate::client::press_request(task, kind).map_err(|e| self.config.redact(e))? {
+            match $crate::client::press_request(task, kind, self.config.profile()).map_err(|e| self.config.redact(e))? {
                 $crate::client::Press::Button(action) => self.submit(action) $($await)*,
                 $crate::client::Press::Change(change) => self.submit(change) $($await)*,
             }
@@ -462,7 +462,7 @@ macro_rules! client_methods {
             kind: &$crate::ButtonKind,
             on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
-            match $crate::client::press_request(task, kind).map_err(|e| self.config.redact(e))? {
+            match $crate::client::press_request(task, kind, self.config.profile()).map_err(|e| self.config.redact(e))? {
                 $crate::client::Press::Button(action) => self.submit_and_wait(action, on_progress) $($await)*,
                 $crate::client::Press::Change(change) => self.submit_and_wait(change, on_progress) $($await)*,
             }
@@ -478,14 +478,23 @@ pub(crate) enum Press {
     Change(crate::endpoint::Change),
 }
 
-/// The request that presses `kind` on `task`, or a build error listing the buttons it has.
-pub(crate) fn press_request(task: &crate::Task, kind: &crate::ButtonKind) -> Result<Press, crate::Error> {
+/// The request that presses `kind` on `task`, or a build error listing the buttons it has
+/// (or saying that the declared server refuses such buttons).
+pub(crate) fn press_request(
+    task: &crate::Task,
+    kind: &crate::ButtonKind,
+    profile: Option<crate::ServerProfile>,
+) -> Result<Press, crate::Error> {
     use crate::ButtonKind as K;
     use crate::endpoint::Change;
-    if let Some(action) = task.action(kind) {
+    if let Some(profile) = profile.filter(|p| !p.accepts_button(kind)) {
+        return Err(crate::BuildError::ButtonRefused { wanted: format!("{kind:?}"), server: profile.name() }.into());
+    }
+    let buttonless = task.buttons.is_empty() || profile.is_some_and(|p| !p.sends_buttons());
+    if let Some(action) = task.action(kind).filter(|_| !buttonless) {
         return Ok(Press::Button(action));
     }
-    if task.buttons.is_empty() {
+    if buttonless {
         match kind {
             K::Upscale(n) => return Ok(Press::Change(Change::upscale(task.id.clone(), *n))),
             K::Variation(n) => return Ok(Press::Change(Change::variation(task.id.clone(), *n))),

@@ -159,7 +159,12 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 token
             }
         };
-        let method = match policy.lookup {
+        // A declared server profile knows which lookup its server has.
+        let lookup = match (policy.lookup, config.profile()) {
+            (Lookup::Auto, Some(profile)) => profile.lookup(),
+            (lookup, _) => lookup,
+        };
+        let method = match lookup {
             Lookup::Never => None,
             _ if request.continues_task().is_some() => Some(Method::Task),
             Lookup::Auto | Lookup::Query => Some(Method::Query),

@@ -1,0 +1,188 @@
+//! What each server family offers, from its source code (spec/servers.md §1): endpoints,
+//! buttons, auth header, mode prefixes and the lookup a lost submit can use.
+
+use std::fmt;
+
+use crate::config::AuthStyle;
+use crate::model::ButtonKind;
+use crate::plan::Lookup;
+
+/// A server family. Set one with [`Config::with_profile`](crate::Config::with_profile) and
+/// mj refuses locally, with a clear error, what that server would refuse (an endpoint it
+/// lacks, a button it rejects, a mode prefix it 404s), sends the auth header it reads, and
+/// resolves lost submits with the lookup it has. Unset (the default) works everywhere by
+/// trying and falling back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerProfile {
+    /// novicezk/midjourney-proxy: no buttons (U/V/reroll through `/submit/change`), no
+    /// action, modal, shorten, cancel, seed or query; `mj-api-secret`; no mode prefixes.
+    Novicezk,
+    /// litter-coder's PLUS: buttons, action and modal, cancel, seed, the paged query; no
+    /// change, video or edits; `mj-api-secret`.
+    Plus,
+    /// trueai-org/midjourney-proxy: video, edits, upload and face swap; no change, queue or
+    /// query; `Authorization` taken raw; mode prefixes; refuses bookmark buttons.
+    Trueai,
+    /// new-api and one-hub: no task list, queue, cancel or query, so a lost submit
+    /// cannot be looked up; only upscale, variation, reroll, pan, zoom and region
+    /// buttons; `Authorization: Bearer`.
+    Gateway,
+    /// A hosted reseller on new-api that adds the paged query.
+    Reseller,
+}
+
+impl ServerProfile {
+    /// Every profile.
+    pub const ALL: [ServerProfile; 5] = [Self::Novicezk, Self::Plus, Self::Trueai, Self::Gateway, Self::Reseller];
+
+    /// The name (`novicezk`, `plus`, `trueai`, `gateway`, `reseller`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Novicezk => "novicezk",
+            Self::Plus => "plus",
+            Self::Trueai => "trueai",
+            Self::Gateway => "gateway",
+            Self::Reseller => "reseller",
+        }
+    }
+
+    /// True when the server has the endpoint named `endpoint`
+    /// ([`Endpoint::name`](crate::Endpoint::name)).
+    pub fn offers(self, endpoint: &str) -> bool {
+        const NOVICEZK: &[&str] =
+            &["imagine", "change", "simple-change", "describe", "blend", "fetch", "list-by-condition", "list", "queue"];
+        const PLUS: &[&str] = &[
+            "imagine",
+            "describe",
+            "blend",
+            "shorten",
+            "action",
+            "modal",
+            "swap-face",
+            "fetch",
+            "list-by-condition",
+            "list",
+            "queue",
+            "cancel",
+            "image-seed",
+            "query",
+        ];
+        const TRUEAI: &[&str] = &[
+            "imagine",
+            "describe",
+            "blend",
+            "shorten",
+            "action",
+            "modal",
+            "video",
+            "edits",
+            "upload-discord-images",
+            "swap-face",
+            "fetch",
+            "list-by-condition",
+            "list",
+            "cancel",
+            "image-seed",
+        ];
+        const GATEWAY: &[&str] = &[
+            "imagine",
+            "change",
+            "simple-change",
+            "describe",
+            "blend",
+            "shorten",
+            "action",
+            "modal",
+            "video",
+            "edits",
+            "upload-discord-images",
+            "swap-face",
+            "fetch",
+            "list-by-condition",
+            "image-seed",
+        ];
+        match self {
+            Self::Novicezk => NOVICEZK.contains(&endpoint),
+            Self::Plus => PLUS.contains(&endpoint),
+            Self::Trueai => TRUEAI.contains(&endpoint),
+            Self::Gateway => GATEWAY.contains(&endpoint),
+            Self::Reseller => GATEWAY.contains(&endpoint) || endpoint == "query",
+        }
+    }
+
+    /// True when the server's tasks carry buttons (all but novicezk).
+    pub fn sends_buttons(self) -> bool {
+        self != Self::Novicezk
+    }
+
+    /// True when the server accepts a press of a `kind` button. new-api passes on only
+    /// upscale, variation, reroll, pan, zoom and region (`CoverPlusActionToNormalAction`);
+    /// trueai answers code 4 for bookmarks (SubmitController.cs L683-688).
+    pub fn accepts_button(self, kind: &ButtonKind) -> bool {
+        use ButtonKind as K;
+        match self {
+            Self::Novicezk => matches!(kind, K::Upscale(_) | K::Variation(_) | K::Reroll),
+            Self::Gateway | Self::Reseller => matches!(
+                kind,
+                K::Upscale(_)
+                    | K::Variation(_)
+                    | K::Reroll
+                    | K::VarySubtle
+                    | K::VaryStrong
+                    | K::VaryRegion
+                    | K::ZoomOut(_)
+                    | K::CustomZoom
+                    | K::Pan(_)
+                    | K::UpscaleHd(_)
+            ),
+            Self::Trueai => !matches!(kind, K::Bookmark),
+            Self::Plus => true,
+        }
+    }
+
+    /// The auth header the server reads.
+    pub fn auth_style(self) -> AuthStyle {
+        match self {
+            Self::Novicezk | Self::Plus => AuthStyle::MjApiSecret,
+            Self::Trueai => AuthStyle::RawAuthorization,
+            Self::Gateway | Self::Reseller => AuthStyle::Bearer,
+        }
+    }
+
+    /// True when `/mj-fast/mj/...`-style prefixes reach the server (novicezk and PLUS serve
+    /// only under `/mj` and answer 404).
+    pub fn accepts_mode_prefix(self) -> bool {
+        !matches!(self, Self::Novicezk | Self::Plus)
+    }
+
+    /// The lookup that resolves a lost submit on this server.
+    pub fn lookup(self) -> Lookup {
+        match self {
+            Self::Plus | Self::Reseller => Lookup::Query,
+            Self::Novicezk | Self::Trueai => Lookup::List,
+            Self::Gateway => Lookup::Never,
+        }
+    }
+}
+
+impl fmt::Display for ServerProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for ServerProfile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "novicezk" => Ok(Self::Novicezk),
+            "plus" => Ok(Self::Plus),
+            "trueai" => Ok(Self::Trueai),
+            "gateway" | "newapi" | "new-api" | "onehub" | "one-hub" => Ok(Self::Gateway),
+            "reseller" => Ok(Self::Reseller),
+            _ => Err(format!("unknown server profile `{s}`: use novicezk, plus, trueai, gateway or reseller")),
+        }
+    }
+}
