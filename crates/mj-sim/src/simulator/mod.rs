@@ -385,6 +385,8 @@ fn parse_body(body: &[u8]) -> Option<Body> {
 }
 
 /// trueai's enums in C# declaration order, as its webhooks wrote them before v5.8.16.
+/// Written out here, not borrowed from mj-proto: the simulator plays the server, and a
+/// shared table would let a wrong one pass the tests on both sides.
 const ACTIONS: [&str; 15] = [
     "IMAGINE",
     "UPSCALE",
