@@ -179,6 +179,11 @@ impl Budget {
         self.deadline
     }
 
+    /// The earlier of `own` (a wait's or watch's own timeout) and the call's deadline.
+    pub(crate) fn capped(&self, own: std::time::Instant) -> std::time::Instant {
+        self.deadline.map_or(own, |d| d.min(own))
+    }
+
     /// Tries counted so far.
     pub(crate) fn attempts(&self) -> u32 {
         self.attempts

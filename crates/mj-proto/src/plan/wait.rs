@@ -118,8 +118,7 @@ impl<'a> WaitPlan<'a> {
 
     /// The earlier of the wait's own timeout and the call's deadline.
     fn deadline(&self, started: Instant) -> Instant {
-        let own = started + self.options.timeout;
-        self.budget.deadline().map_or(own, |d| d.min(own))
+        self.budget.capped(started + self.options.timeout)
     }
 
     fn observe(&mut self, task: Task, now: Instant) -> Phase {

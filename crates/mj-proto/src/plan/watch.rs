@@ -179,8 +179,7 @@ impl<'a> WatchPlan<'a> {
 
     /// The earlier of the watch's own timeout and the call's deadline.
     fn deadline(&self, started: Instant) -> Instant {
-        let own = started + self.options.timeout;
-        self.budget.deadline().map_or(own, |d| d.min(own))
+        self.budget.capped(started + self.options.timeout)
     }
 
     fn pending(&self) -> Vec<String> {
