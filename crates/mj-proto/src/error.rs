@@ -462,7 +462,8 @@ impl Error {
             | ErrorKind::Interrupted
             | ErrorKind::RateLimited
             | ErrorKind::Server => true,
-            ErrorKind::Rejected => matches!(self, Self::Rejected(r) if r.code.is_transient()),
+            ErrorKind::Rejected => matches!(self, Self::Rejected(r) if r.code.is_transient()
+                && (r.code != ReturnCode::Failure || crate::ServerProfile::failure_is_transient(None, &r.description))),
             _ => false,
         }
     }

@@ -156,6 +156,27 @@ impl ServerProfile {
         !matches!(self, Self::Novicezk | Self::Plus)
     }
 
+    /// True when a code 9 (`FAILURE`) answer with `description` is worth another try on a
+    /// server of `profile` (`None`: not declared).
+    ///
+    /// novicezk and PLUS use 9 for a passing system error. trueai also uses it for a full
+    /// queue ("队列已满", DiscordService.cs L1577-1641) and for errors that no retry fixes:
+    /// a missing private channel, an account that cannot edit, remix not enabled, video
+    /// disabled (DiscordService.cs L803, TaskService.cs L68, L228, L478). On trueai only
+    /// the texts that say "try later" are retried; undeclared servers retry everything but
+    /// those known permanent texts.
+    pub fn failure_is_transient(profile: Option<Self>, description: &str) -> bool {
+        const TRANSIENT: &[&str] = &["队列已满", "稍后重试", "系统异常", "未知错误"];
+        const PERMANENT: &[&str] =
+            &["请配置", "不支持", "未开启", "未启用", "禁止", "参数错误", "不能为空", "演示模式"];
+        let says = |texts: &[&str]| texts.iter().any(|t| description.contains(t));
+        match profile {
+            Some(Self::Trueai) => says(TRANSIENT),
+            None => says(TRANSIENT) || !says(PERMANENT),
+            Some(_) => true,
+        }
+    }
+
     /// The lookup that resolves a lost submit on this server.
     pub fn lookup(self) -> Lookup {
         match self {

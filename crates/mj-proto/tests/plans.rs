@@ -327,6 +327,34 @@ fn refusals_that_prove_nothing_was_created_are_retried() {
     );
 }
 
+/// Code 9 means "try again" on novicezk and PLUS, but trueai also sends it for setup
+/// errors no retry fixes, and for its full queue.
+#[test]
+fn code_9_is_read_the_way_the_declared_server_means_it() {
+    let sends = |config: &Config, description: &'static str| {
+        let run = run(SubmitPlan::new(config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, at| {
+            if at < Duration::from_secs(20) {
+                ok(json!({"code": 9, "description": description}))
+            } else {
+                ok(json!({"code": 1, "description": "ok", "result": "7"}))
+            }
+        });
+        (run.requests.len() > 1, run.result.is_ok())
+    };
+    let auto = config();
+    let trueai = config().with_profile(ServerProfile::Trueai);
+    let plus = config().with_profile(ServerProfile::Plus);
+    let permanent = "当前账号不支持编辑/重绘任务";
+    let busy = "提交失败，队列已满，请稍后重试";
+    let vague = "boom";
+    assert_eq!(sends(&trueai, permanent), (false, false), "trueai: a setup error is final");
+    assert_eq!(sends(&trueai, vague), (false, false), "trueai: only texts that say try later are retried");
+    assert_eq!(sends(&trueai, busy), (true, true), "trueai: a full queue is waited out");
+    assert_eq!(sends(&auto, permanent), (false, false), "undeclared: known setup errors are final");
+    assert_eq!(sends(&auto, vague), (true, true), "undeclared: other 9s are retried");
+    assert_eq!(sends(&plus, permanent), (true, true), "PLUS: 9 is a passing system error");
+}
+
 fn task(status: &str, progress: &str) -> serde_json::Value {
     json!({"id": "1", "status": status, "progress": progress})
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::error::{Error, ErrorKind};
 use crate::model::ReturnCode;
+use crate::profile::ServerProfile;
 
 /// Retry limits and pacing for one request. Retries back off exponentially with
 /// decorrelated jitter, honour the server's `Retry-After` (clamped), and stop at either
@@ -77,14 +78,25 @@ pub(crate) enum Verdict {
     GiveUp,
 }
 
-/// Judges `error` for a request that is (or is not) idempotent.
-pub(crate) fn judge(error: &Error, idempotent: bool) -> Verdict {
+/// Judges `error` for a request that is (or is not) idempotent, on a server of `profile`
+/// (which decides how a code 9 reads).
+pub(crate) fn judge(error: &Error, idempotent: bool, profile: Option<ServerProfile>) -> Verdict {
     let after = error.retry_after();
+    match error {
+        Error::Rejected(r) if r.code == ReturnCode::Failure => {
+            return if ServerProfile::failure_is_transient(profile, &r.description) {
+                Verdict::Retry(after)
+            } else {
+                Verdict::GiveUp
+            };
+        }
+        _ => {}
+    }
     match error.kind() {
         // Nothing reached the server, or it refused before handling.
         ErrorKind::Connect | ErrorKind::RateLimited => Verdict::Retry(after),
         ErrorKind::Rejected => match error.code() {
-            Some(ReturnCode::QueueRejected | ReturnCode::RateLimited | ReturnCode::Failure) => Verdict::Retry(after),
+            Some(ReturnCode::QueueRejected | ReturnCode::RateLimited) => Verdict::Retry(after),
             Some(ReturnCode::GatewayError) if idempotent => Verdict::Retry(after),
             Some(ReturnCode::GatewayError) => Verdict::Ambiguous,
             _ => Verdict::GiveUp,

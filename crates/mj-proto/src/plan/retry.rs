@@ -80,7 +80,7 @@ impl<E: Endpoint> Plan for RetryPlan<'_, E> {
         };
         self.phase = match parsed {
             Ok(output) => Phase::Finished(Some(Ok(output))),
-            Err(error) => match judge(&error, self.endpoint.is_idempotent()) {
+            Err(error) => match judge(&error, self.endpoint.is_idempotent(), self.config.profile()) {
                 Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
                     Some(at) => {
                         self.notice = Some(Notice::Retry {

@@ -262,7 +262,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             Ok(submitted) => return done(Ok(submitted)),
             Err(error) => error,
         };
-        match judge(&error, false) {
+        match judge(&error, false, self.config.profile()) {
             Verdict::Retry(delay) if backpressure(&error) => {
                 let since = *self.queued_since.get_or_insert(now);
                 let at = self.budget.pause_until(now, delay);
@@ -328,7 +328,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 }
             }
             Err(error) => {
-                let verdict = judge(&error, true);
+                let verdict = judge(&error, true, self.config.profile());
                 let reason = error.to_string();
                 self.lookup_error = Some(error);
                 let patience_left = now.saturating_duration_since(lost_at) < self.policy.lookup_patience;
@@ -361,10 +361,12 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
 }
 
 /// A refusal that says "not now" about the server's capacity, not about this request: a
-/// full queue, a 429, a gateway's rate limit. Waited out with the queue patience.
+/// full queue (code 23, or trueai's code 9 "队列已满"), a 429, a gateway's rate limit.
+/// Waited out with the queue patience.
 fn backpressure(error: &Error) -> bool {
     error.kind() == ErrorKind::RateLimited
         || matches!(error.code(), Some(ReturnCode::QueueRejected | ReturnCode::RateLimited))
+        || matches!(error, Error::Rejected(r) if r.code == ReturnCode::Failure && r.description.contains("队列已满"))
 }
 
 /// A lookup endpoint this server does not offer (404, 405, 501, or gateway routing errors).

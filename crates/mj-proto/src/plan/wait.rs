@@ -199,7 +199,7 @@ impl Plan for WaitPlan<'_> {
                     Phase::Sleeping(now + self.options.interval)
                 }
             }
-            Err(error) => match judge(&error, true) {
+            Err(error) => match judge(&error, true, self.config.profile()) {
                 Verdict::Retry(_) => {
                     self.failures += 1;
                     let started = *self.started.get_or_insert(now);

@@ -265,7 +265,7 @@ impl Plan for WatchPlan<'_> {
                 return;
             }
             Err(error) => {
-                if let Verdict::Retry(_) = judge(&error, true) {
+                if let Verdict::Retry(_) = judge(&error, true, self.config.profile()) {
                     self.failures += 1;
                     let started = *self.started.get_or_insert(now);
                     let deadline = self.deadline(started);
