@@ -165,6 +165,29 @@ impl Seeds {
     }
 }
 
+/// What a client learned of its server while running: the endpoints it answered 404 (or
+/// 405/501) for, announced as [`Notice::Fallback`]. Later calls go straight to what works
+/// instead of asking again, so an undeclared reseller without `list-by-condition` costs
+/// one failed request per client, not one per call.
+#[derive(Debug, Default)]
+pub(crate) struct Learned(std::sync::Mutex<Vec<&'static str>>);
+
+impl Learned {
+    pub(crate) fn note(&self, notice: &Notice) {
+        if let Notice::Fallback { missing, .. } = notice {
+            let mut missing_ones = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !missing_ones.contains(missing) {
+                missing_ones.push(missing);
+            }
+        }
+    }
+
+    /// True when the server answered that it lacks `endpoint`.
+    pub(crate) fn lacks(&self, endpoint: &str) -> bool {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&endpoint)
+    }
+}
+
 /// What is known of a task the moment its submit is answered: its id and token, told to
 /// `on_progress` before waiting starts so that a cancelled wait can be resumed.
 pub(crate) fn first_sight(submitted: &Submitted, token: &str) -> Task {
@@ -185,6 +208,7 @@ macro_rules! client_struct {
             config: $crate::Config,
             settings: $crate::client::Settings,
             seeds: $crate::client::Seeds,
+            learned: $crate::client::Learned,
         }
 
         impl<T: $transport + Default> $name<T> {
@@ -204,6 +228,7 @@ macro_rules! client_struct {
                     config,
                     settings: $crate::client::Settings::default(),
                     seeds: $crate::client::Seeds::new(None),
+                    learned: $crate::client::Learned::default(),
                 }
             }
 
@@ -263,6 +288,7 @@ macro_rules! client_methods {
                 self.seeds.policy(&self.settings.retry),
                 self.settings.submit.clone(),
             )
+            .lacking(|e| self.learned.lacks(e))
             .until(self.call_deadline());
             self.drive(plan, |_| {}) $($await)*
         }
@@ -331,18 +357,12 @@ macro_rules! client_methods {
         /// server without that endpoint, one `GET fetch` per id instead (announced as a
         /// [`Notice::Fallback`]($crate::plan::Notice::Fallback)).
         pub $($async)? fn tasks<I: Into<String>>(&self, ids: impl IntoIterator<Item = I>) -> Result<Vec<$crate::Task>, $crate::Error> {
-            let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
-            match self.execute(&$crate::endpoint::ListByCondition::new(ids.clone())) $($await)* {
-                Err(e) if $crate::plan::endpoint_missing(&e) => {
-                    self.settings.observer.notify(&$crate::plan::Notice::Fallback { missing: "list-by-condition", using: "fetch" });
-                    let mut found = Vec::new();
-                    for id in &ids {
-                        found.extend(self.fetch(id) $($await)* ?);
-                    }
-                    Ok(found)
-                }
-                other => other,
+            let mut plan = $crate::plan::TasksPlan::new(&self.config, ids, self.seeds.policy(&self.settings.retry))
+                .until(self.call_deadline());
+            if self.learned.lacks("list-by-condition") {
+                plan = plan.per_id();
             }
+            self.drive(plan, |_| {}) $($await)*
         }
 
         /// The server's task list (`GET /mj/task/list`).
@@ -414,6 +434,7 @@ macro_rules! client_methods {
                 self.seeds.policy(&self.settings.retry),
             )
             .until(self.call_deadline());
+            let plan = if self.learned.lacks("list-by-condition") { plan.per_id() } else { plan };
             self.drive(plan, |task| on_update(&task)) $($await)*
         }
 
@@ -439,6 +460,7 @@ macro_rules! client_methods {
                 self.seeds.policy(&self.settings.retry),
                 self.settings.submit.clone(),
             )
+            .lacking(|e| self.learned.lacks(e))
             .until(deadline);
             let token = plan.token().to_owned();
             let submitted = self.drive(plan, |_| {}) $($await)* ?;

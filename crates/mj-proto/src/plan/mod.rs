@@ -27,6 +27,7 @@ mod backoff;
 mod notice;
 mod retry;
 mod submit;
+mod tasks;
 mod wait;
 mod watch;
 
@@ -36,6 +37,7 @@ pub use backoff::RetryPolicy;
 pub use notice::Notice;
 pub use retry::RetryPlan;
 pub use submit::{Lookup, SubmitPlan, SubmitPolicy};
+pub use tasks::TasksPlan;
 pub use wait::{WaitOptions, WaitPlan};
 pub use watch::{WatchOptions, WatchPlan, WatchReport};
 

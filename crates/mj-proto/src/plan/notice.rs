@@ -34,11 +34,13 @@ pub enum Notice {
         /// The pause before the lookup.
         delay: Duration,
     },
-    /// The server does not offer `missing`; mj uses `using` instead from now on.
+    /// The server does not offer `missing`; mj uses `using` instead from now on (the
+    /// client remembers it for its later calls).
     Fallback {
         /// The endpoint the server lacks.
         missing: &'static str,
-        /// The endpoint used instead.
+        /// The endpoint used instead; empty when there is none (a lost submit then has
+        /// no lookup left).
         using: &'static str,
     },
     /// The lookups showed that a lost submit never reached the server: it is sent again.
@@ -62,6 +64,7 @@ impl fmt::Display for Notice {
                 seconds(*delay),
                 attempt + 1
             ),
+            Self::Fallback { missing, using: "" } => write!(f, "this server does not offer {missing}"),
             Self::Fallback { missing, using } => {
                 write!(f, "this server does not offer {missing}; using {using} instead")
             }

@@ -193,6 +193,20 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         self
     }
 
+    /// Skips the lookups the client already learned this server lacks (`query`, `list`):
+    /// an undeclared server that answered 404 once is not asked again.
+    pub(crate) fn lacking(mut self, lacks: impl Fn(&str) -> bool) -> Self {
+        if self.policy.lookup == Lookup::Auto && self.config.profile().is_none() {
+            if self.method == Some(Method::Query) && lacks("query") {
+                self.method = Some(Method::List);
+            }
+            if self.method == Some(Method::List) && lacks("list") {
+                self.method = None;
+            }
+        }
+        self
+    }
+
     /// The correlation token sent in `state`.
     pub fn token(&self) -> &str {
         &self.token
@@ -318,10 +332,18 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 self.look_again(now, at, "no task has the token yet".to_owned())
             }
             Err(error) if unsupported(&error) => {
-                self.method = match (self.method, self.policy.lookup) {
-                    (Some(Method::Query), Lookup::Auto) => Some(Method::List),
-                    _ => None,
+                let (missing, next) = match (self.method, self.policy.lookup) {
+                    (Some(Method::Query), Lookup::Auto) => ("query", Some(Method::List)),
+                    (Some(Method::Query), _) => ("query", None),
+                    (Some(Method::List), _) => ("list", None),
+                    (Some(Method::Task) | None, _) => ("fetch", None),
                 };
+                let using = match next {
+                    Some(_) => "list",
+                    None => "",
+                };
+                self.notice = Some(Notice::Fallback { missing, using });
+                self.method = next;
                 match self.method {
                     Some(_) => Phase::Ready(Next::Lookup),
                     None => self.outcome_unknown(LookupFailure::Unavailable),

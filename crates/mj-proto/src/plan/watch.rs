@@ -146,7 +146,7 @@ impl<'a> WatchPlan<'a> {
             resolved: HashMap::new(),
             round: VecDeque::new(),
             inflight: None,
-            per_id: false,
+            per_id: !config.offers("list-by-condition"),
             events: VecDeque::new(),
             notice: None,
             failures: 0,
@@ -169,6 +169,13 @@ impl<'a> WatchPlan<'a> {
             }
         }
         report
+    }
+
+    /// Starts with one fetch per id (the client already learned that the server lacks
+    /// `list-by-condition`).
+    pub(crate) fn per_id(mut self) -> Self {
+        self.per_id = true;
+        self
     }
 
     /// Ends the watch at `deadline` too, if that comes before its own timeout.

@@ -1,0 +1,165 @@
+//! Many tasks at once: one `list-by-condition`, or one `GET fetch` per id where the
+//! server lacks it. What `Client::tasks` runs.
+
+use std::time::Instant;
+
+use super::backoff::{Budget, Verdict, judge};
+use super::{Notice, Plan, RetryPolicy, Step, bounded, endpoint_missing};
+use crate::config::Config;
+use crate::endpoint::{Endpoint, Fetch, ListByCondition};
+use crate::error::Error;
+use crate::model::Task;
+use crate::transport::TransportError;
+use crate::wire::HttpResponse;
+
+/// Fetches the tasks with `ids` (unknown ids are left out, order follows the server for
+/// the batch and `ids` for the fallback). Each request is retried like a
+/// [`RetryPlan`](super::RetryPlan). When `list-by-condition` answers 404/405/501, or the
+/// declared [`ServerProfile`](crate::ServerProfile) lacks it, the same ids are fetched
+/// one `GET /mj/task/{id}/fetch` at a time, announced once as [`Notice::Fallback`].
+#[derive(Debug)]
+pub struct TasksPlan<'a> {
+    config: &'a Config,
+    ids: Vec<String>,
+    policy: RetryPolicy,
+    deadline: Option<Instant>,
+    budget: Budget,
+    /// `None` while the one batch request is used; the next id to fetch after the fallback.
+    next_id: Option<usize>,
+    found: Vec<Task>,
+    notice: Option<Notice>,
+    phase: Phase,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Ready,
+    Waiting,
+    Sleeping(Instant),
+    Finished(Option<Result<Vec<Task>, Error>>),
+}
+
+impl<'a> TasksPlan<'a> {
+    /// A plan for the tasks with `ids`.
+    pub fn new<I: Into<String>>(config: &'a Config, ids: impl IntoIterator<Item = I>, policy: RetryPolicy) -> Self {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        let next_id = (!config.offers("list-by-condition")).then_some(0);
+        let phase = if ids.is_empty() { Phase::Finished(Some(Ok(Vec::new()))) } else { Phase::Ready };
+        Self {
+            config,
+            ids,
+            budget: Budget::new(policy.clone()),
+            policy,
+            deadline: None,
+            next_id,
+            found: Vec::new(),
+            notice: None,
+            phase,
+        }
+    }
+
+    /// Ends the call at `deadline` (no retry starts after it; an exchange is cut at it).
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self.budget.until(deadline);
+        self
+    }
+
+    /// Starts with one fetch per id (the client already learned that the server lacks
+    /// `list-by-condition`).
+    pub(crate) fn per_id(mut self) -> Self {
+        self.next_id.get_or_insert(0);
+        self
+    }
+
+    /// A fresh retry budget for the next request.
+    fn next_request(&mut self) {
+        self.budget = Budget::new(self.policy.clone());
+        self.budget.until(self.deadline);
+    }
+
+    fn batch(&self) -> ListByCondition {
+        ListByCondition::new(self.ids.clone())
+    }
+}
+
+impl Plan for TasksPlan<'_> {
+    type Output = Vec<Task>;
+    type Event = std::convert::Infallible;
+
+    fn poll(&mut self, now: Instant) -> Step<Vec<Task>, Self::Event> {
+        if let Some(notice) = self.notice.take() {
+            return Step::Notice(notice);
+        }
+        match &mut self.phase {
+            Phase::Sleeping(until) if now < *until => return Step::Sleep(*until),
+            Phase::Waiting => return Step::Done(Err(Error::PlanFinished)),
+            Phase::Finished(result) => return Step::Done(result.take().unwrap_or(Err(Error::PlanFinished))),
+            Phase::Ready | Phase::Sleeping(_) => {}
+        }
+        let request = match self.next_id {
+            None => self.config.build(&self.batch()),
+            Some(i) => self.config.build(&Fetch::new(self.ids[i].clone())),
+        };
+        match request {
+            Ok(request) => {
+                self.budget.attempt(now);
+                self.phase = Phase::Waiting;
+                Step::Send(bounded(request, now, self.budget.deadline()))
+            }
+            Err(e) => {
+                self.phase = Phase::Finished(None);
+                Step::Done(Err(e))
+            }
+        }
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        if !matches!(self.phase, Phase::Waiting) {
+            return;
+        }
+        let (endpoint, parsed) = match (self.next_id, result) {
+            (None, Err(e)) => ("list-by-condition", Err(self.config.redact(e.into()))),
+            (Some(_), Err(e)) => ("fetch", Err(self.config.redact(e.into()))),
+            (None, Ok(response)) => ("list-by-condition", self.config.parse(&self.batch(), response)),
+            (Some(i), Ok(response)) => {
+                let fetch = Fetch::new(self.ids[i].clone());
+                (fetch.name(), self.config.parse(&fetch, response).map(Vec::from_iter))
+            }
+        };
+        self.phase = match parsed {
+            Ok(tasks) => {
+                self.found.extend(tasks);
+                match self.next_id.map(|i| i + 1) {
+                    Some(next) if next < self.ids.len() => {
+                        self.next_id = Some(next);
+                        self.next_request();
+                        Phase::Ready
+                    }
+                    _ => Phase::Finished(Some(Ok(std::mem::take(&mut self.found)))),
+                }
+            }
+            Err(error) if self.next_id.is_none() && endpoint_missing(&error) => {
+                self.notice = Some(Notice::Fallback { missing: "list-by-condition", using: "fetch" });
+                self.next_id = Some(0);
+                self.next_request();
+                Phase::Ready
+            }
+            Err(error) => match judge(&error, true, self.config.profile()) {
+                Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
+                    Some(at) => {
+                        self.notice = Some(Notice::Retry {
+                            endpoint,
+                            attempt: self.budget.attempts(),
+                            reason: error.to_string(),
+                            delay: at - now,
+                        });
+                        Phase::Sleeping(at)
+                    }
+                    None => Phase::Finished(Some(Err(error))),
+                },
+                Verdict::Ambiguous | Verdict::GiveUp => Phase::Finished(Some(Err(error))),
+            },
+        };
+    }
+}
