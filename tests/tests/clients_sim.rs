@@ -304,3 +304,25 @@ fn profiles_shape_what_a_press_sends() {
     let grid = client.submit_and_wait(Imagine::new("a fox"), |_| {}).expect("grid");
     client.press_and_wait(&grid, &ButtonKind::Upscale(2), |_| {}).expect("accepted kinds go through");
 }
+
+/// trueai's retexture and its multipart video swap, end to end: built, sent, created
+/// with the right action, waited for.
+#[test]
+fn retexture_and_video_swap_run_on_trueai() {
+    let client = Client::with_transport(
+        sim(SimConfig::new("http://sim.test").flavor(Flavor::Trueai)),
+        Config::new("http://sim.test").expect("config").with_profile(ServerProfile::Trueai),
+    )
+    .with_settings(Settings::default().seed(9));
+    let retextured = client.submit_and_wait(Edits::retexture("brushed steel", PNG), |_| {}).expect("retexture");
+    assert_eq!(retextured.action, Some(TaskAction::Retexture));
+    let target = VideoTarget::file("clip.mp4", "video/mp4", b"\0\0\0\x18ftypmp42".to_vec());
+    let swapped = client.submit_and_wait(VideoSwap::new(PNG, target).state("swap-1"), |_| {}).expect("video swap");
+    assert_eq!((swapped.action.clone(), swapped.state.as_deref()), (Some(TaskAction::SwapVideoFace), Some("swap-1")));
+    assert!(!swapped.result_video_urls().is_empty(), "{swapped:?}");
+    let stats = client.transport().stats();
+    assert_eq!(
+        (stats.requests.get("submit/retexture"), stats.requests.get("insight-face/video-swap")),
+        (Some(&1), Some(&1))
+    );
+}

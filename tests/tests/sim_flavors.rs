@@ -254,8 +254,10 @@ fn server_profiles_match_the_simulator_flavors() {
 
 /// The endpoint name of a request in the shared list (`change_upscale` → `change`).
 fn endpoint_name(request: &str) -> &'static str {
-    const NAMES: [&str; 19] = [
+    const NAMES: [&str; 21] = [
         "simple-change",
+        "video-swap",
+        "retexture",
         "change",
         "imagine",
         "describe",

@@ -40,6 +40,15 @@ pub fn sniff_image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// True for bare base64 (no `data:` prefix) of a plausible length.
+pub(crate) fn is_raw_base64(value: &str) -> bool {
+    let body = value.trim_end_matches('=');
+    !body.is_empty()
+        && value.len() - body.len() <= 2
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+        && value.len() % 4 != 1
+}
+
 /// Why a string is not a usable image reference, or `None` when it is one: a
 /// `data:<type>;base64,<data>` URL with valid base64, or an http(s) URL.
 pub(crate) fn problem(value: &str) -> Option<&'static str> {
@@ -47,7 +56,11 @@ pub(crate) fn problem(value: &str) -> Option<&'static str> {
         return None;
     }
     let Some(rest) = value.strip_prefix("data:") else {
-        return Some("expected a data:<type>;base64,<data> URL or an http(s) URL");
+        return Some(if is_raw_base64(value) {
+            "raw base64 needs a data URL prefix (data:image/png;base64,…); only trueai takes it bare"
+        } else {
+            "expected a data:<type>;base64,<data> URL or an http(s) URL"
+        });
     };
     let Some((meta, data)) = rest.split_once(',') else {
         return Some("the data URL has no comma before its data");

@@ -126,6 +126,15 @@ pub enum BuildError {
         /// The profile's name.
         server: &'static str,
     },
+    /// The declared server would silently ignore this option on this endpoint: refused
+    /// rather than sent, so that a caller does not believe it took effect.
+    #[error("{server} servers ignore `{field}` on this endpoint: leave it out")]
+    Ignored {
+        /// The option's JSON field.
+        field: &'static str,
+        /// The profile's name (`all` when no server reads it).
+        server: &'static str,
+    },
     /// The request could not be assembled (a path that is not a valid URI).
     #[error("could not assemble the request: {0}")]
     Http(String),

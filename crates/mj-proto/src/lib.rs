@@ -43,6 +43,7 @@ pub mod fuzzing;
 pub mod inspect;
 mod lenient;
 pub mod model;
+mod multipart;
 pub mod plan;
 mod profile;
 mod response;
@@ -73,7 +74,7 @@ pub use wire::{HttpRequest, HttpResponse, MJ_API_SECRET, RequestTimeout};
 pub mod prelude {
     pub use crate::endpoint::{
         Action, Blend, Cancel, Change, Describe, Edits, Fetch, ImageSeed, Imagine, ListByCondition, ListTasks, Modal,
-        Query, Queue, Shorten, SimpleChange, Submit, SwapFace, UploadDiscordImages, Video,
+        Query, Queue, Shorten, SimpleChange, Submit, SwapFace, UploadDiscordImages, Video, VideoSwap, VideoTarget,
     };
     pub use crate::model::{
         AccountFilter, BlendDimensions, BotType, Button, ButtonKind, Page, SpeedMode, SubmitOutcome, Submitted, Task,

@@ -77,8 +77,10 @@ impl ServerProfile {
             "modal",
             "video",
             "edits",
+            "retexture",
             "upload-discord-images",
             "swap-face",
+            "video-swap",
             "fetch",
             "list-by-condition",
             "list",
@@ -154,6 +156,18 @@ impl ServerProfile {
     /// only under `/mj` and answer 404).
     pub fn accepts_mode_prefix(self) -> bool {
         !matches!(self, Self::Novicezk | Self::Plus)
+    }
+
+    /// True when the server takes images as bare base64 without a `data:` prefix (trueai
+    /// reads it as PNG, Dto/DataUrl.cs L83-109).
+    pub fn accepts_raw_base64(self) -> bool {
+        self == Self::Trueai
+    }
+
+    /// True when image fields may hold http(s) links; novicezk decodes every entry as a
+    /// data URL (SubmitController.java L79-84).
+    pub fn accepts_image_links(self) -> bool {
+        self != Self::Novicezk
     }
 
     /// True when a code 9 (`FAILURE`) answer with `description` is worth another try on a

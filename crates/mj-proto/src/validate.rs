@@ -2,6 +2,7 @@
 
 use crate::data_url;
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 
 /// trueai's limit on `state`.
 pub(crate) const MAX_STATE_CHARS: usize = 255;
@@ -27,8 +28,23 @@ pub(crate) fn url(field: &'static str, value: &str) -> Result<(), BuildError> {
     if ok { Ok(()) } else { Err(BuildError::Url { field }) }
 }
 
-/// An image reference at position `index` of `field`.
-pub(crate) fn image(field: &'static str, index: usize, value: &str) -> Result<(), BuildError> {
+/// An image reference at position `index` of `field`, as the declared server takes it:
+/// a data URL or an http(s) URL everywhere, but no links on novicezk (code 4
+/// "base64格式错误") and raw base64 only on trueai (`DataUrl.Parse` assumes PNG).
+pub(crate) fn image(
+    profile: Option<ServerProfile>,
+    field: &'static str,
+    index: usize,
+    value: &str,
+) -> Result<(), BuildError> {
+    let link = value.starts_with("http://") || value.starts_with("https://");
+    if link && profile.is_some_and(|p| !p.accepts_image_links()) {
+        let reason = "this server takes images as data URLs only (it answers code 4 for links)";
+        return Err(BuildError::Image { field, index, reason });
+    }
+    if profile.is_some_and(ServerProfile::accepts_raw_base64) && data_url::is_raw_base64(value) {
+        return Ok(());
+    }
     match data_url::problem(value) {
         None => Ok(()),
         Some(reason) => Err(BuildError::Image { field, index, reason }),
@@ -36,11 +52,17 @@ pub(crate) fn image(field: &'static str, index: usize, value: &str) -> Result<()
 }
 
 /// Between `min` and `max` images, each valid.
-pub(crate) fn images(field: &'static str, values: &[String], min: usize, max: usize) -> Result<(), BuildError> {
+pub(crate) fn images(
+    profile: Option<ServerProfile>,
+    field: &'static str,
+    values: &[String],
+    min: usize,
+    max: usize,
+) -> Result<(), BuildError> {
     if values.len() < min || values.len() > max {
         return Err(BuildError::Count { field, min, max, got: values.len() });
     }
-    values.iter().enumerate().try_for_each(|(i, v)| image(field, i, v))
+    values.iter().enumerate().try_for_each(|(i, v)| image(profile, field, i, v))
 }
 
 /// An integer in `min..=max`.

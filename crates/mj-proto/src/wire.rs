@@ -37,18 +37,33 @@ pub(crate) fn request<B: Serialize + ?Sized>(
     path: &str,
     body: Option<&B>,
 ) -> Result<HttpRequest, Error> {
-    let bytes = match body {
-        Some(body) => serde_json::to_vec(body).map_err(|e| BuildError::Http(e.to_string()))?,
-        None => Vec::new(),
+    let body = match body {
+        Some(body) => Some((JSON, serde_json::to_vec(body).map_err(|e| BuildError::Http(e.to_string()))?)),
+        None => None,
     };
+    request_with_body(config, method, path, body)
+}
+
+/// Builds a request to `path` (after `/mj`) with the config's headers and `body`, given
+/// with its content type.
+pub(crate) fn request_with_body(
+    config: &Config,
+    method: Method,
+    path: &str,
+    body: Option<(HeaderValue, Vec<u8>)>,
+) -> Result<HttpRequest, Error> {
     let mut builder = http::Request::builder()
         .method(method)
         .uri(config.url(path))
         .header(ACCEPT, JSON)
         .header(USER_AGENT, config.user_agent().clone());
-    if body.is_some() {
-        builder = builder.header(CONTENT_TYPE, JSON);
-    }
+    let bytes = match body {
+        Some((content_type, bytes)) => {
+            builder = builder.header(CONTENT_TYPE, content_type);
+            bytes
+        }
+        None => Vec::new(),
+    };
     for (name, value) in config.headers() {
         builder = builder.header(name, value);
     }

@@ -34,7 +34,11 @@ fn render(request: &HttpRequest) -> String {
     for (name, value) in headers {
         out.push_str(&format!("{name}: {value}\n"));
     }
-    if !request.body().is_empty() {
+    let form = request.headers().get("content-type").is_some_and(|t| t.as_bytes().starts_with(b"multipart/"));
+    if form {
+        out.push('\n');
+        out.push_str(&String::from_utf8_lossy(request.body()).replace('\r', "␍"));
+    } else if !request.body().is_empty() {
         let body: serde_json::Value = serde_json::from_slice(request.body()).expect("JSON body");
         out.push('\n');
         out.push_str(&serde_json::to_string_pretty(&body).expect("prints"));
@@ -171,4 +175,55 @@ fn a_declared_profile_refuses_locally_what_its_server_would() {
     for profile in ServerProfile::ALL {
         assert_eq!(profile.name().parse::<ServerProfile>(), Ok(profile));
     }
+}
+
+/// Images and options are checked the way the declared server reads them: bare base64
+/// only on trueai, no links on novicezk, both faces as data on new-api, and no option a
+/// server would silently drop.
+#[test]
+fn images_and_options_follow_the_declared_server() {
+    let at = |profile: Option<ServerProfile>| {
+        let config = Config::new("http://127.0.0.1:8080").expect("config");
+        match profile {
+            Some(p) => config.with_profile(p),
+            None => config,
+        }
+    };
+    let raw = "iVBORw0KGgoAAAANSUhEUg==";
+    let edit = Edits::new("night", raw);
+    let e = at(None).build(&edit).expect_err("bare base64 is refused by default");
+    assert!(e.to_string().contains("needs a data URL prefix"), "{e}");
+    let body: serde_json::Value =
+        serde_json::from_slice(at(Some(ServerProfile::Trueai)).build(&edit).expect("trueai").body()).expect("json");
+    assert_eq!(body["image"], raw, "sent as given: trueai adds the prefix itself");
+    assert!(at(Some(ServerProfile::Trueai)).build(&Imagine::new("a fox").image(raw)).is_ok());
+
+    let link = Imagine::new("a fox").image("https://example.test/ref.png");
+    assert!(at(None).build(&link).is_ok());
+    let e = at(Some(ServerProfile::Novicezk)).build(&link).expect_err("novicezk takes data URLs only");
+    assert!(matches!(e, Error::Build(BuildError::Image { field: "base64Array", index: 0, .. })), "{e:?}");
+
+    let faces = SwapFace::new(PNG, "https://example.test/target.png");
+    assert!(at(Some(ServerProfile::Trueai)).build(&faces).is_ok());
+    let e = at(Some(ServerProfile::Gateway)).build(&faces).expect_err("new-api needs both as base64");
+    assert!(matches!(e, Error::Build(BuildError::Image { field: "targetBase64", .. })), "{e:?}");
+
+    let video = Video::new("the fox runs", PNG).bot_type(BotType::NijiJourney);
+    assert!(at(None).build(&video).is_ok(), "undeclared: sent, the server decides");
+    let e = at(Some(ServerProfile::Trueai)).build(&video).expect_err("trueai ignores botType on video");
+    assert_eq!(e.to_string(), "invalid request: trueai servers ignore `botType` on this endpoint: leave it out");
+    let filtered = Video::new("the fox runs", PNG).account_filter(AccountFilter::instance("a1"));
+    assert!(matches!(
+        at(Some(ServerProfile::Trueai)).build(&filtered),
+        Err(Error::Build(BuildError::Ignored { field: "accountFilter", .. }))
+    ));
+
+    let swap = VideoSwap::new(PNG, VideoTarget::Url("https://example.test/v.mp4".into()));
+    assert!(at(Some(ServerProfile::Trueai)).build(&swap).is_ok());
+    let e = at(Some(ServerProfile::Plus)).build(&swap).expect_err("only trueai has video swap");
+    assert!(matches!(e, Error::Build(BuildError::NotOffered { endpoint: "video-swap", .. })), "{e:?}");
+    assert!(at(None).build(&swap.clone().bot_type(BotType::MidJourney)).is_err(), "botType is never read");
+    let empty = VideoSwap::new(PNG, VideoTarget::file("clip.mp4", "video/mp4", Vec::new()));
+    assert!(matches!(at(None).build(&empty), Err(Error::Build(BuildError::Empty { field: "targetFile" }))));
+    assert!(at(Some(ServerProfile::Plus)).build(&Edits::retexture("steel", PNG)).is_err(), "PLUS has no retexture");
 }

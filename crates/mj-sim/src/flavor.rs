@@ -52,6 +52,9 @@ impl Flavor {
     /// Whether this server offers `route` (spec §5.1).
     pub fn offers(self, route: Route) -> bool {
         use Route::*;
+        if matches!(route, Retexture | VideoSwap) {
+            return self == Self::Trueai;
+        }
         match self {
             Self::Novicezk => matches!(
                 route,
@@ -116,10 +119,14 @@ pub enum Route {
     Video,
     /// POST /mj/submit/edits
     Edits,
+    /// POST /mj/submit/retexture (trueai)
+    Retexture,
     /// POST /mj/submit/upload-discord-images
     Upload,
     /// POST /mj/insight-face/swap
     SwapFace,
+    /// POST /mj/insight-face/video-swap (trueai, multipart/form-data)
+    VideoSwap,
     /// GET /mj/task/{id}/fetch
     Fetch,
     /// POST /mj/task/list-by-condition
@@ -171,8 +178,10 @@ impl Route {
             Self::Modal => "submit/modal",
             Self::Video => "submit/video",
             Self::Edits => "submit/edits",
+            Self::Retexture => "submit/retexture",
             Self::Upload => "submit/upload-discord-images",
             Self::SwapFace => "insight-face/swap",
+            Self::VideoSwap => "insight-face/video-swap",
             Self::Fetch => "task/fetch",
             Self::ListByCondition => "task/list-by-condition",
             Self::ListByIds => "task/list-by-ids",

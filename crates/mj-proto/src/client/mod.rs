@@ -18,7 +18,7 @@
 //! - **Reads** (`fetch`, `tasks`, `list`, `queue`, `query`, `image_seed`, `wait`,
 //!   `watch`, `pages`): nothing. A wait can be started again with the same id.
 //! - **Submits** (`submit`, `imagine`, `action`, `modal`, `describe`, `blend`, `shorten`,
-//!   `change`, `video`, `edits`, `swap_face`, `press`): dropped while sleeping before the
+//!   `change`, `video`, `edits`, `swap_face`, `video_swap`, `press`): dropped while sleeping before the
 //!   first send, nothing was sent. Dropped during a send or afterwards (a backoff or a
 //!   lookup), the server may have created the task: its id is lost with the future, but
 //!   its `state` holds the correlation token. Set your own unique
@@ -333,13 +333,18 @@ macro_rules! client_methods {
             self.submit(request) $($await)*
         }
 
-        /// `/submit/edits` (exactly once).
+        /// `/submit/edits`, or `/submit/retexture` for [`Edits::retexture`]($crate::endpoint::Edits::retexture) (exactly once).
         pub $($async)? fn edits(&self, request: $crate::endpoint::Edits) -> Result<$crate::Submitted, $crate::Error> {
             self.submit(request) $($await)*
         }
 
         /// InsightFace swap (exactly once).
         pub $($async)? fn swap_face(&self, request: $crate::endpoint::SwapFace) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// Video face swap, with the video as a link or an upload (exactly once).
+        pub $($async)? fn video_swap(&self, request: $crate::endpoint::VideoSwap) -> Result<$crate::Submitted, $crate::Error> {
             self.submit(request) $($await)*
         }
 

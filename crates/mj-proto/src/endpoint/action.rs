@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// Presses the button `custom_id` of task `task_id` (spec §5.8). Get one ready-made from
@@ -64,7 +65,7 @@ impl Action {
         self
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, _profile: Option<ServerProfile>) -> Result<(), BuildError> {
         validate::non_empty("taskId", &self.task_id)?;
         validate::non_empty("customId", &self.custom_id)
     }

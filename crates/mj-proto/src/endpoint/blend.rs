@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
 use crate::model::BlendDimensions;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// `/blend` of 2-5 images (spec §5.6).
@@ -37,8 +38,8 @@ impl Blend {
         self
     }
 
-    fn check(&self) -> Result<(), BuildError> {
-        validate::images("base64Array", &self.base64_array, 2, 5)
+    fn check(&self, profile: Option<ServerProfile>) -> Result<(), BuildError> {
+        validate::images(profile, "base64Array", &self.base64_array, 2, 5)
     }
 }
 

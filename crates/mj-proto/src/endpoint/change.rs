@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// What a change does.
@@ -56,7 +57,7 @@ impl Change {
         Self { task_id: task_id.into(), action, index, options: SubmitOptions::default() }
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, _profile: Option<ServerProfile>) -> Result<(), BuildError> {
         validate::non_empty("taskId", &self.task_id)?;
         validate::range("index", i64::from(self.index), 1, 4)
     }
@@ -87,7 +88,7 @@ impl SimpleChange {
         Self { content, options: SubmitOptions::default() }
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, _profile: Option<ServerProfile>) -> Result<(), BuildError> {
         let mut parts = self.content.split(' ');
         let (Some(id), Some(op), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(BuildError::Empty { field: "content" });

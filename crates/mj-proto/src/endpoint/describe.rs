@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// `/describe` (spec §5.5). The prompts land in the task's `properties.finalPrompt`.
@@ -35,9 +36,9 @@ impl Describe {
         Self { base64, link, language: None, options: SubmitOptions::default() }
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, profile: Option<ServerProfile>) -> Result<(), BuildError> {
         match (&self.base64, &self.link) {
-            (Some(data), _) => validate::image("base64", 0, data),
+            (Some(data), _) => validate::image(profile, "base64", 0, data),
             (None, Some(link)) => validate::url("link", link),
             (None, None) => Err(BuildError::Empty { field: "base64" }),
         }

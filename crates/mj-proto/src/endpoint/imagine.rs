@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// `/imagine`: a 2x2 grid from `prompt` (spec §5.2).
@@ -44,9 +45,9 @@ impl Imagine {
         self
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, profile: Option<ServerProfile>) -> Result<(), BuildError> {
         validate::non_empty("prompt", &self.prompt)?;
-        validate::images("base64Array", &self.base64_array, 0, usize::MAX)
+        validate::images(profile, "base64Array", &self.base64_array, 0, usize::MAX)
     }
 }
 

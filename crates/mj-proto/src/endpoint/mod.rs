@@ -38,6 +38,7 @@ pub(crate) mod submit;
 mod swap_face;
 mod upload;
 mod video;
+mod video_swap;
 
 pub use action::Action;
 pub use blend::Blend;
@@ -57,6 +58,7 @@ pub use submit::{Submit, SubmitOptions};
 pub use swap_face::SwapFace;
 pub use upload::UploadDiscordImages;
 pub use video::Video;
+pub use video_swap::{VideoSwap, VideoTarget};
 
 use crate::config::Config;
 use crate::error::Error;

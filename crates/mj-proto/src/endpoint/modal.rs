@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// Completes a task in MODAL (spec §5.9): a prompt for Custom Zoom (with `--zoom 1..2`) or
@@ -43,10 +44,10 @@ impl Modal {
         self
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, profile: Option<ServerProfile>) -> Result<(), BuildError> {
         validate::non_empty("taskId", &self.task_id)?;
         match &self.mask_base64 {
-            Some(mask) => validate::image("maskBase64", 0, mask),
+            Some(mask) => validate::image(profile, "maskBase64", 0, mask),
             None => Ok(()),
         }
     }

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// `/shorten`: the result lands in the task's `properties.finalPrompt` (spec §5.7).
@@ -24,7 +25,7 @@ impl Shorten {
         Self { prompt: prompt.into(), options: SubmitOptions::default() }
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, _profile: Option<ServerProfile>) -> Result<(), BuildError> {
         // trueai does not check; an empty prompt would still cost a job elsewhere.
         validate::non_empty("prompt", &self.prompt)
     }

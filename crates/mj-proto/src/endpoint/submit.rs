@@ -103,17 +103,25 @@ macro_rules! submit_endpoint {
         $crate::endpoint::submit::submit_endpoint!($ty, $name, $path, |_request| None);
     };
     ($ty:ty, $name:literal, $path:literal, |$this:ident| $continues:expr) => {
+        $crate::endpoint::submit::submit_endpoint!($ty, |_r| $name, |_r| $path, |$this| $continues);
+    };
+    ($ty:ty, |$n:ident| $name:expr, |$p:ident| $path:expr) => {
+        $crate::endpoint::submit::submit_endpoint!($ty, |$n| $name, |$p| $path, |_request| None);
+    };
+    ($ty:ty, |$n:ident| $name:expr, |$p:ident| $path:expr, |$this:ident| $continues:expr) => {
         impl $crate::endpoint::Endpoint for $ty {
             type Output = $crate::model::Submitted;
 
             fn name(&self) -> &'static str {
+                let $n = self;
                 $name
             }
             fn is_idempotent(&self) -> bool {
                 false
             }
             fn build(&self, config: &$crate::Config) -> Result<$crate::HttpRequest, $crate::Error> {
-                self.check()?;
+                self.check(config.profile())?;
+                let $p = self;
                 $crate::endpoint::submit::post(config, $path, &self.options, self)
             }
             fn parse(&self, response: $crate::HttpResponse) -> Result<Self::Output, $crate::Error> {

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// InsightFace swap (spec §5.13). Data URLs go in `*Base64` (what new-api requires),
@@ -37,13 +38,19 @@ impl SwapFace {
         Self { source_base64, source_url, target_base64, target_url, options: SubmitOptions::default() }
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, profile: Option<ServerProfile>) -> Result<(), BuildError> {
+        let gateway = matches!(profile, Some(ServerProfile::Gateway | ServerProfile::Reseller));
         for (field, data, url) in [
             ("sourceBase64", &self.source_base64, &self.source_url),
             ("targetBase64", &self.target_base64, &self.target_url),
         ] {
             match (data, url) {
-                (Some(data), _) => validate::image(field, 0, data)?,
+                (Some(data), _) => validate::image(profile, field, 0, data)?,
+                // new-api requires both images as base64 (sour_base64_and_target_base64_is_required).
+                (None, Some(_)) if gateway => {
+                    let reason = "new-api and one-hub take both faces as data URLs only";
+                    return Err(BuildError::Image { field, index: 0, reason });
+                }
                 (None, Some(url)) => validate::url(field, url)?,
                 (None, None) => return Err(BuildError::Empty { field }),
             }

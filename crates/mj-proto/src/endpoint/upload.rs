@@ -39,7 +39,7 @@ impl Endpoint for UploadDiscordImages {
         false
     }
     fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
-        validate::images("base64Array", &self.base64_array, 1, usize::MAX)?;
+        validate::images(config.profile(), "base64Array", &self.base64_array, 1, usize::MAX)?;
         wire::request(config, Method::POST, "/submit/upload-discord-images", Some(self))
     }
     fn parse(&self, response: HttpResponse) -> Result<Vec<String>, Error> {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
 use crate::model::VideoMotion;
+use crate::profile::ServerProfile;
 use crate::validate;
 
 /// `/video` (spec §5.10).
@@ -84,11 +85,22 @@ impl Video {
         self
     }
 
-    fn check(&self) -> Result<(), BuildError> {
+    fn check(&self, profile: Option<ServerProfile>) -> Result<(), BuildError> {
         validate::non_empty("prompt", &self.prompt)?;
+        // trueai sets botType MID_JOURNEY and an empty accountFilter whatever the request says
+        // (SubmitController.cs L951-955 @ed32197).
+        if profile == Some(ServerProfile::Trueai) {
+            let set = [
+                ("botType", self.options.bot_type.is_some()),
+                ("accountFilter", self.options.account_filter.is_some()),
+            ];
+            if let Some((field, _)) = set.into_iter().find(|(_, set)| *set) {
+                return Err(BuildError::Ignored { field, server: "trueai" });
+            }
+        }
         for (field, image) in [("image", &self.image), ("endImage", &self.end_image)] {
             if let Some(image) = image {
-                validate::image(field, 0, image)?;
+                validate::image(profile, field, 0, image)?;
             }
         }
         if let Some(index) = self.index {

@@ -40,8 +40,21 @@ pub fn every_request(config: &Config) -> Vec<(&'static str, Result<HttpRequest, 
         ("video", config.build(&Video::new("the fox runs", PNG).motion(VideoMotion::High))),
         ("video_extend", config.build(&Video::extend("keep running", "1748339029401830", 0))),
         ("edits", config.build(&Edits::new("make it night", "https://example.test/a.png"))),
+        ("retexture", config.build(&Edits::retexture("brushed steel", PNG))),
         ("upload_discord_images", config.build(&UploadDiscordImages::new([PNG]))),
         ("swap_face", config.build(&SwapFace::new(PNG, "https://example.test/target.png"))),
+        (
+            "video_swap_link",
+            config.build(
+                &VideoSwap::new("https://example.test/face.png", VideoTarget::Url("https://example.test/v.mp4".into()))
+                    .state("order-17")
+                    .account_filter(AccountFilter::modes([SpeedMode::Fast, SpeedMode::Relax])),
+            ),
+        ),
+        (
+            "video_swap_file",
+            config.build(&VideoSwap::new(PNG, VideoTarget::file("clip.mp4", "video/mp4", *b"\0\0\0\x18ftypmp42"))),
+        ),
         ("fetch", config.build(&Fetch::new("1747190313867714"))),
         ("fetch_hostile_id", config.build(&Fetch::new("../admin?x=1#y z"))),
         ("list_by_condition", config.build(&ListByCondition::new(["1", "2"]))),

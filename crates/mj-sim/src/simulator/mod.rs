@@ -4,6 +4,7 @@
 //! `queries` answers the task endpoints and `/sim/...`, `texts` writes the describe
 //! and shorten results.
 
+mod form;
 mod queries;
 mod submits;
 mod texts;
@@ -255,8 +256,10 @@ impl Simulator {
             ["submit", "modal"] if post => Route::Modal,
             ["submit", "video"] if post => Route::Video,
             ["submit", "edits" | "edit"] if post => Route::Edits,
+            ["submit", "retexture"] if post => Route::Retexture,
             ["submit", "upload-discord-images"] if post => Route::Upload,
             ["insight-face", "swap"] if post => Route::SwapFace,
+            ["insight-face", "video-swap"] if post => Route::VideoSwap,
             ["task", "list-by-condition"] if post => Route::ListByCondition,
             ["task", "list-by-ids"] if post => Route::ListByIds,
             ["task", "list"] if get => Route::List,
@@ -316,7 +319,13 @@ impl Simulator {
             route,
             Route::Fetch | Route::List | Route::Queue | Route::ImageSeed | Route::GatewayImage | Route::Cancel
         );
-        let body = if needs_body {
+        let content_type = request.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let body = if route == Route::VideoSwap {
+            match content_type.and_then(|t| form::parse(t, request.body())) {
+                Some(body) => body,
+                None => return reply::unbindable(self.config.flavor, "the body is not multipart/form-data"),
+            }
+        } else if needs_body {
             match parse_body(request.body()) {
                 Some(body) => body,
                 None => return reply::unbindable(self.config.flavor, "the body is not a JSON object"),
@@ -335,9 +344,11 @@ impl Simulator {
             Route::Action => self.action(&ctx),
             Route::Modal => self.modal(&ctx),
             Route::Video => self.video(&ctx),
-            Route::Edits => self.edits(&ctx),
+            Route::Edits => self.edits(&ctx, false),
+            Route::Retexture => self.edits(&ctx, true),
             Route::Upload => self.upload(&ctx),
             Route::SwapFace => self.swap_face(&ctx),
+            Route::VideoSwap => self.video_swap(&ctx),
             Route::Fetch => self.fetch(id, now),
             Route::ListByCondition | Route::ListByIds => self.list_by_ids(&ctx),
             Route::List => self.list(now),

@@ -386,7 +386,7 @@ impl Simulator {
         self.create(spec, ctx)
     }
 
-    pub(super) fn edits(&mut self, ctx: &Ctx) -> HttpResponse {
+    pub(super) fn edits(&mut self, ctx: &Ctx, retexture: bool) -> HttpResponse {
         let flavor = self.config.flavor;
         let (Some(prompt), Some(image)) = (ctx.text("prompt"), ctx.text("image")) else {
             return reply::invalid(flavor, "image或prompt不能为空", "image_and_prompt_is_required");
@@ -394,8 +394,13 @@ impl Simulator {
         if !self.image_ok(&image) {
             return reply::invalid(flavor, "image格式错误", "image_format_error");
         }
-        let action = if flavor.is_gateway() { "EDITS" } else { "EDIT" };
-        let mut spec = NewTask::new(action, Product::Single(1), prompt.clone(), format!("/edit {prompt}"));
+        let action = match (retexture, flavor.is_gateway()) {
+            (true, _) => "RETEXTURE",
+            (false, true) => "EDITS",
+            (false, false) => "EDIT",
+        };
+        let command = if retexture { format!("/retexture {prompt}") } else { format!("/edit {prompt}") };
+        let mut spec = NewTask::new(action, Product::Single(1), prompt.clone(), command);
         spec.image_seed = format!("edit {} {prompt}", hash(&image));
         self.create(spec, ctx)
     }
@@ -414,6 +419,25 @@ impl Simulator {
         }
         let mut spec = NewTask::new("SWAP_FACE", Product::Single(1), String::new(), "/swap".to_owned());
         spec.image_seed = format!("swap {} {}", hash(&source), hash(&target));
+        spec.bot_type = "INSIGHT_FACE";
+        self.create(spec, ctx)
+    }
+
+    /// trueai's video swap (InsightFaceController.cs L140-176): a face as base64 or a
+    /// link, a video as an uploaded file or a link.
+    pub(super) fn video_swap(&mut self, ctx: &Ctx) -> HttpResponse {
+        let flavor = self.config.flavor;
+        let Some(source) = ctx.text("sourceBase64").or_else(|| ctx.text("sourceUrl")) else {
+            return reply::invalid(flavor, "人脸图片不能为空", "source_is_required");
+        };
+        if !self.image_ok(&source) {
+            return reply::invalid(flavor, "base64格式错误", "base64_format_error");
+        }
+        let Some(target) = ctx.text("targetFile").or_else(|| ctx.text("targetUrl")) else {
+            return reply::invalid(flavor, "目标视频不能为空", "target_is_required");
+        };
+        let mut spec = NewTask::new("SWAP_VIDEO_FACE", Product::Video, String::new(), "/video-swap".to_owned());
+        spec.image_seed = format!("video swap {} {}", hash(&source), hash(&target));
         spec.bot_type = "INSIGHT_FACE";
         self.create(spec, ctx)
     }
