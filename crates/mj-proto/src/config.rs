@@ -80,6 +80,44 @@ impl Config {
         })
     }
 
+    /// The server named by environment variables, read through `var` (pass
+    /// `|name| std::env::var(name).ok()`; a test passes its own table): `MJ_BASE_URL`,
+    /// and optionally `MJ_API_KEY`, `MJ_PROFILE` (novicezk, plus, trueai, gateway,
+    /// reseller), `MJ_AUTH` (bearer, mj-api-secret, raw, both; after the profile's
+    /// choice) and `MJ_MODE` (fast, relax, turbo). Blank values count as unset.
+    ///
+    /// `Ok(None)` when `MJ_BASE_URL` is unset; an error names the variable at fault.
+    ///
+    /// ```
+    /// use mj_proto::{AuthStyle, Config};
+    ///
+    /// let vars = [("MJ_BASE_URL", "https://api.example.com"), ("MJ_API_KEY", "sk-1"), ("MJ_AUTH", "both")];
+    /// let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+    /// let config = Config::from_env(var)?.expect("MJ_BASE_URL is set");
+    /// assert_eq!(config.auth_style(), AuthStyle::Both);
+    /// assert!(Config::from_env(|_| None)?.is_none());
+    /// # Ok::<(), mj_proto::ConfigError>(())
+    /// ```
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        let value = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let bad = |name: &'static str| move |reason: String| ConfigError::InvalidVar { name, reason };
+        let Some(base) = value("MJ_BASE_URL") else { return Ok(None) };
+        let mut config = Self::new(&base).map_err(|e| bad("MJ_BASE_URL")(e.to_string()))?;
+        if let Some(profile) = value("MJ_PROFILE") {
+            config = config.with_profile(profile.parse().map_err(bad("MJ_PROFILE"))?);
+        }
+        if let Some(auth) = value("MJ_AUTH") {
+            config = config.with_auth_style(auth.parse().map_err(bad("MJ_AUTH"))?);
+        }
+        if let Some(key) = value("MJ_API_KEY") {
+            config = config.with_api_key(key).map_err(|e| bad("MJ_API_KEY")(e.to_string()))?;
+        }
+        if let Some(mode) = value("MJ_MODE") {
+            config = config.with_mode(Some(mode.parse().map_err(bad("MJ_MODE"))?));
+        }
+        Ok(Some(config))
+    }
+
     /// Sends `key` with every request, in the configured [`AuthStyle`].
     pub fn with_api_key(mut self, key: impl Into<String>) -> Result<Self, ConfigError> {
         self.key = Some(ApiKey::new(key)?);

@@ -28,6 +28,15 @@ pub enum ConfigError {
     /// The user agent holds characters a header cannot carry.
     #[error("the user agent holds characters a header cannot carry")]
     InvalidUserAgent,
+    /// An environment variable read by [`Config::from_env`](crate::Config::from_env) holds
+    /// something unusable.
+    #[error("{name}: {reason}")]
+    InvalidVar {
+        /// The variable (`MJ_BASE_URL`, …).
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An extra header cannot be sent.
     #[error("the extra header cannot be sent: {reason}")]
     InvalidHeader {

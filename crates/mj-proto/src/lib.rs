@@ -53,7 +53,10 @@ mod validate;
 pub mod webhook;
 mod wire;
 
-pub use client::{AsyncClient, Client, Settings};
+pub use client::{AsyncClient, Client, ClientBuilder, Settings};
+
+/// `Result` with mj's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub use config::{AuthStyle, Config, DEFAULT_USER_AGENT};
 pub use endpoint::Endpoint;
 pub use error::{Answer, BuildError, ConfigError, DecodeError, Error, ErrorKind, LookupFailure, Rejection};

@@ -517,7 +517,7 @@ fn watch_reports_unfinished_tasks_at_the_deadline() {
 
 /// A server without `list-by-condition`, `query` or `list`: every imagine's answer is
 /// lost, every fetch finds a finished task. Counts what the client asks for.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Bare {
     clock: std::cell::Cell<Duration>,
     requests: std::cell::RefCell<Vec<String>>,
@@ -560,7 +560,8 @@ fn a_client_remembers_the_endpoints_its_server_lacks() {
         let tasks = client.tasks(["1", "2"]).expect("per-id fallback");
         assert_eq!(tasks.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["1", "2"]);
     }
-    let report = client.watch(["3", "4"], |_| {}).expect("watched");
+    // A clone shares what was learned (and the transport).
+    let report = client.clone().watch(["3", "4"], |_| {}).expect("watched");
     assert!(report.all_succeeded(), "{report:?}");
     assert_eq!(count(&client, "/mj/task/list-by-condition"), 1, "asked once, then remembered");
     assert_eq!(count(&client, "/mj/task/3/fetch"), 1);
@@ -588,4 +589,24 @@ fn tasks_plan_falls_back_to_one_fetch_per_id() {
     assert_eq!(run.notices, [Notice::Fallback { missing: "list-by-condition", using: "fetch" }]);
     let none = self::run(TasksPlan::new(&config, Vec::<String>::new(), policy()), |_, _| lost());
     assert!(none.result.expect("empty").is_empty() && none.requests.is_empty(), "no ids, no request");
+}
+
+#[test]
+fn a_client_builds_step_by_step_and_names_what_is_wrong() {
+    let client: mj_proto::Client<Bare> = mj_proto::Client::builder()
+        .base_url("http://sim.test")
+        .api_key("sk-1")
+        .profile(ServerProfile::Trueai)
+        .header("x-storage-options", "1")
+        .deadline(Duration::from_secs(60))
+        .build()
+        .expect("valid");
+    assert_eq!(client.config().auth_style(), mj_proto::AuthStyle::RawAuthorization);
+    assert_eq!(client.settings().deadline, Some(Duration::from_secs(60)));
+    let request = client.config().build(&Fetch::new("1")).expect("builds");
+    assert_eq!(request.headers()["x-storage-options"], "1");
+    let e = mj_proto::Client::<Bare>::builder().build().expect_err("no base URL");
+    assert_eq!(e.to_string(), "invalid base URL: no base URL was given");
+    let e = mj_proto::Client::<Bare>::builder().base_url("http://h").api_key("a b").build().expect_err("bad key");
+    assert_eq!(e, mj_proto::ConfigError::InvalidApiKey);
 }

@@ -9,12 +9,14 @@
 //! ```no_run
 //! use mj_reqwest::prelude::*;
 //!
-//! # async fn run() -> Result<(), mj_proto::Error> {
-//! let client = mj_reqwest::Client::new(Config::new("https://api.example.com")?.with_api_key("sk-...")?);
+//! # async fn run() -> mj_reqwest::Result<()> {
+//! let client = Client::new(Config::new("https://api.example.com")?.with_api_key("sk-...")?);
 //! let grid = client.submit_and_wait(Imagine::new("a red fox in the snow"), |t| {
 //!     println!("{} {:?}", t.status, t.progress_percent());
 //! }).await?;
-//! let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}).await?;
+//! // Clones are cheap and share everything: move one into each spawned task.
+//! let worker = client.clone();
+//! let upscale = worker.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}).await?;
 //! println!("{:?}", upscale.result_image_urls());
 //! # Ok(()) }
 //! ```
@@ -30,11 +32,15 @@ use mj_proto::{
 };
 
 pub use mj_proto;
+pub use mj_proto::{Error, Result};
 pub use reqwest;
 
-/// Everything most programs need: mj's prelude.
+/// Everything most programs need: mj's prelude, with `Client` meaning this crate's
+/// async client (`Client::new(config)` needs no type annotation).
 pub mod prelude {
     pub use mj_proto::prelude::*;
+
+    pub use crate::{Client, ReqwestTransport};
 }
 
 /// mj's async client over reqwest.

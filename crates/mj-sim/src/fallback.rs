@@ -1,7 +1,7 @@
 //! "A real server when one is configured, the simulator otherwise": what the examples and
 //! the CLI do on start-up.
 
-use mj_proto::{AuthStyle, Config, SpeedMode};
+use mj_proto::Config;
 
 use crate::{Server, SimConfig};
 
@@ -31,32 +31,24 @@ impl Target {
     }
 }
 
-/// Reads `MJ_BASE_URL`, `MJ_API_KEY`, `MJ_AUTH` (bearer, mj-api-secret, raw, both) and
-/// `MJ_MODE` (fast, relax, turbo) through `var`; without a base URL, starts `sim` on
-/// 127.0.0.1 and targets it. Errors are one line a user can act on.
+/// The server [`Config::from_env`] reads through `var` (`MJ_BASE_URL`, `MJ_API_KEY`,
+/// `MJ_PROFILE`, `MJ_AUTH`, `MJ_MODE`); without a base URL, starts `sim` on 127.0.0.1 and
+/// targets it. Errors are one line a user can act on.
 pub fn from_env_or_simulator(var: impl Fn(&str) -> Option<String>, sim: SimConfig) -> Result<Target, String> {
-    let value = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-    let Some(base) = value("MJ_BASE_URL") else {
-        let server = Server::start(sim, 0).map_err(|e| format!("cannot start the simulator: {e}"))?;
-        let config = Config::new(&server.url()).map_err(|e| e.to_string())?;
-        return Ok(Target::Simulator(config, server));
-    };
-    let mut config = Config::new(&base).map_err(|e| format!("MJ_BASE_URL: {e}"))?;
-    if let Some(key) = value("MJ_API_KEY") {
-        config = config.with_api_key(key).map_err(|e| format!("MJ_API_KEY: {e}"))?;
+    match Config::from_env(var).map_err(|e| e.to_string())? {
+        Some(config) => Ok(Target::Configured(config)),
+        None => {
+            let server = Server::start(sim, 0).map_err(|e| format!("cannot start the simulator: {e}"))?;
+            let config = Config::new(&server.url()).map_err(|e| e.to_string())?;
+            Ok(Target::Simulator(config, server))
+        }
     }
-    if let Some(auth) = value("MJ_AUTH") {
-        config = config.with_auth_style(auth.parse::<AuthStyle>().map_err(|e| format!("MJ_AUTH: {e}"))?);
-    }
-    if let Some(mode) = value("MJ_MODE") {
-        config = config.with_mode(Some(mode.parse::<SpeedMode>().map_err(|e| format!("MJ_MODE: {e}"))?));
-    }
-    Ok(Target::Configured(config))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mj_proto::AuthStyle;
 
     #[test]
     fn reads_the_environment_or_starts_the_simulator() {

@@ -4,28 +4,32 @@
 //! cargo run -p mj-ureq --example imagine -- "a red fox in the snow"
 //! ```
 //!
-//! With `MJ_BASE_URL` (and `MJ_API_KEY`, `MJ_AUTH`, `MJ_MODE`) set it talks to that
-//! server; otherwise it starts the simulator in-process on 127.0.0.1.
+//! With `MJ_BASE_URL` (and `MJ_API_KEY`, `MJ_PROFILE`, `MJ_AUTH`, `MJ_MODE`) set it talks
+//! to that server; otherwise it starts the simulator in-process on 127.0.0.1. Only
+//! `simulator()` needs mj-sim: leave it out in production.
 
 use std::process::ExitCode;
 
 use mj_ureq::prelude::*;
-use mj_ureq::{UreqTransport, mj_proto};
 
 fn main() -> ExitCode {
     let prompt = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let prompt = if prompt.trim().is_empty() { "a red fox in the snow".to_owned() } else { prompt };
-    let target = match mj_sim::fallback::from_env_or_simulator(|k| std::env::var(k).ok(), mj_sim::SimConfig::new("")) {
-        Ok(target) => target,
-        Err(message) => {
-            eprintln!("{message}");
+    let (config, _simulator) = match Config::from_env(|name| std::env::var(name).ok()) {
+        Ok(Some(config)) => (config, None),
+        Ok(None) => match simulator() {
+            Ok((config, server)) => (config, Some(server)),
+            Err(message) => {
+                eprintln!("{message}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Err(e) => {
+            eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    if let Some(server) = target.server() {
-        eprintln!("no MJ_BASE_URL set: using the built-in simulator at {}", server.url());
-    }
-    let client = mj_ureq::Client::with_transport(UreqTransport::new(), target.config().clone());
+    let client = Client::new(config);
     match run(&client, &prompt) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -35,7 +39,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(client: &mj_ureq::Client, prompt: &str) -> Result<(), mj_proto::Error> {
+fn run(client: &Client, prompt: &str) -> mj_ureq::Result<()> {
     let progress =
         |task: &Task| println!("  {} {:<12} {}", task.id, task.status, task.progress.as_deref().unwrap_or(""));
     println!("imagine: {prompt}");
@@ -46,4 +50,13 @@ fn run(client: &mj_ureq::Client, prompt: &str) -> Result<(), mj_proto::Error> {
     let json = serde_json::to_string_pretty(&upscale).unwrap_or_default();
     println!("{json}");
     Ok(())
+}
+
+/// Nothing configured: the built-in simulator on a free loopback port (it stops when the
+/// returned server is dropped).
+fn simulator() -> Result<(Config, mj_sim::Server), String> {
+    let server = mj_sim::Server::start(mj_sim::SimConfig::new(""), 0).map_err(|e| format!("simulator: {e}"))?;
+    eprintln!("no MJ_BASE_URL set: using the built-in simulator at {}", server.url());
+    let config = Config::new(&server.url()).map_err(|e| e.to_string())?;
+    Ok((config, server))
 }

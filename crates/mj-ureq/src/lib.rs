@@ -9,13 +9,20 @@
 //! ```no_run
 //! use mj_ureq::prelude::*;
 //!
-//! let client = mj_ureq::Client::new(Config::new("https://api.example.com")?.with_api_key("sk-...")?);
+//! let client = Client::new(Config::new("https://api.example.com")?.with_api_key("sk-...")?);
 //! let grid = client.submit_and_wait(Imagine::new("a red fox in the snow"), |t| {
 //!     println!("{} {:?}", t.status, t.progress_percent());
 //! })?;
-//! let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {})?;
+//! // Clones are cheap and share everything: one per thread.
+//! let worker = client.clone();
+//! let upscale = std::thread::spawn(move || worker.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}))
+//!     .join()
+//!     .expect("no panic")?;
 //! println!("{:?}", upscale.result_image_urls());
-//! # Ok::<(), mj_proto::Error>(())
+//!
+//! // Or step by step:
+//! let client = Client::builder().base_url("https://api.example.com").api_key("sk-...").build()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![forbid(unsafe_code)]
@@ -30,11 +37,15 @@ use mj_proto::{
 };
 
 pub use mj_proto;
+pub use mj_proto::{Error, Result};
 pub use ureq;
 
-/// Everything most programs need: mj's prelude.
+/// Everything most programs need: mj's prelude, with `Client` meaning this crate's
+/// blocking client (`Client::new(config)` needs no type annotation).
 pub mod prelude {
     pub use mj_proto::prelude::*;
+
+    pub use crate::{Client, UreqTransport};
 }
 
 /// mj's blocking client over ureq.

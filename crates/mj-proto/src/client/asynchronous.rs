@@ -28,12 +28,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)).await,
                 Step::Event(event) => on_event(event),
                 Step::Notice(notice) => {
-                    self.learned.note(&notice);
-                    self.settings.observer.notify(&notice);
+                    self.shared.learned.note(&notice);
+                    self.shared.settings.observer.notify(&notice);
                 }
                 // Errors the plan built itself (a failed task, a timed-out wait) carry
                 // what the server sent: scrub the key here, once, for every plan.
-                Step::Done(result) => return result.map_err(|e| self.config.redact(e)),
+                Step::Done(result) => return result.map_err(|e| self.shared.config.redact(e)),
             }
         }
     }

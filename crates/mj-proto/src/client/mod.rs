@@ -198,17 +198,175 @@ pub(crate) fn first_sight(submitted: &Submitted, token: &str) -> Task {
     Task { id: submitted.task_id.clone(), status, state: Some(token.to_owned()), ..Task::default() }
 }
 
+/// What clones of a client share: the configuration, settings, jitter seeds and what
+/// was learned of the server.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: crate::Config,
+    pub(crate) settings: Settings,
+    pub(crate) seeds: Seeds,
+    pub(crate) learned: Arc<Learned>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: crate::Config, settings: Settings, learned: Arc<Learned>) -> Arc<Self> {
+        Arc::new(Self { seeds: Seeds::new(settings.seed), config, settings, learned })
+    }
+}
+
+/// Builds a client step by step; see `Client::builder`.
+///
+/// ```
+/// use std::time::Duration;
+/// use mj_proto::{Client, ServerProfile};
+/// # #[derive(Default)] struct MyTransport;
+/// # impl mj_proto::Transport for MyTransport {
+/// #     fn send(&self, _: mj_proto::HttpRequest) -> Result<mj_proto::HttpResponse, mj_proto::TransportError> { unimplemented!() }
+/// #     fn sleep(&self, _: Duration) {}
+/// # }
+///
+/// let client: Client<MyTransport> = Client::builder()
+///     .base_url("https://api.example.com")
+///     .api_key("sk-...")
+///     .profile(ServerProfile::Gateway)
+///     .deadline(Duration::from_secs(300))
+///     .build()?;
+/// assert_eq!(client.config().profile(), Some(ServerProfile::Gateway));
+/// # Ok::<(), mj_proto::ConfigError>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "call .build() to get the client"]
+pub struct ClientBuilder<C> {
+    base_url: Option<String>,
+    config: Option<crate::Config>,
+    api_key: Option<String>,
+    auth: Option<crate::AuthStyle>,
+    profile: Option<crate::ServerProfile>,
+    mode: Option<crate::SpeedMode>,
+    headers: Vec<(String, String)>,
+    settings: Settings,
+    make: fn(crate::Config, Settings) -> C,
+}
+
+impl<C> ClientBuilder<C> {
+    pub(crate) fn new(make: fn(crate::Config, Settings) -> C) -> Self {
+        Self {
+            base_url: None,
+            config: None,
+            api_key: None,
+            auth: None,
+            profile: None,
+            mode: None,
+            headers: Vec::new(),
+            settings: Settings::default(),
+            make,
+        }
+    }
+
+    /// The server: everything before `/mj` (see [`Config::new`](crate::Config::new)).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Starts from a whole configuration instead (a base URL set here replaces its own).
+    pub fn config(mut self, config: crate::Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// The API key.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// How the key travels (after the profile's choice, which it overrides).
+    pub fn auth_style(mut self, auth: crate::AuthStyle) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The server family (see [`Config::with_profile`](crate::Config::with_profile)).
+    pub fn profile(mut self, profile: crate::ServerProfile) -> Self {
+        self.profile = Some(profile);
+        self
+    }
+
+    /// A speed-mode path prefix.
+    pub fn mode(mut self, mode: crate::SpeedMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// An extra header (see [`Config::with_header`](crate::Config::with_header)).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// All settings at once.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Bounds every call (see [`Settings::deadline`]).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.settings.deadline = Some(deadline);
+        self
+    }
+
+    /// Calls `observe` with every [`Notice`] (see [`Settings::observer`]).
+    pub fn observer(mut self, observe: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
+        self.settings = self.settings.observer(observe);
+        self
+    }
+
+    /// The client, or the first configuration error (a missing or bad base URL, a key a
+    /// header cannot carry, a bad header).
+    pub fn build(self) -> Result<C, crate::ConfigError> {
+        let mut config = match (self.config, self.base_url) {
+            (_, Some(url)) => crate::Config::new(&url)?,
+            (Some(config), None) => config,
+            (None, None) => return Err(crate::ConfigError::InvalidBaseUrl { reason: "no base URL was given" }),
+        };
+        if let Some(profile) = self.profile {
+            config = config.with_profile(profile);
+        }
+        if let Some(auth) = self.auth {
+            config = config.with_auth_style(auth);
+        }
+        if let Some(key) = self.api_key {
+            config = config.with_api_key(key)?;
+        }
+        if let Some(mode) = self.mode {
+            config = config.with_mode(Some(mode));
+        }
+        for (name, value) in &self.headers {
+            config = config.with_header(name, value)?;
+        }
+        Ok((self.make)(config, self.settings))
+    }
+}
+
 /// The struct, constructors and accessors both clients share.
 macro_rules! client_struct {
     ($(#[$doc:meta])* $name:ident, $transport:ident) => {
         $(#[$doc])*
+        ///
+        /// Cloning is cheap (two reference counts): clones share the transport, the
+        /// settings and what the client learned of its server, so hand one to each task.
         #[derive(Debug)]
         pub struct $name<T> {
-            transport: T,
-            config: $crate::Config,
-            settings: $crate::client::Settings,
-            seeds: $crate::client::Seeds,
-            learned: $crate::client::Learned,
+            transport: std::sync::Arc<T>,
+            shared: std::sync::Arc<$crate::client::Shared>,
+        }
+
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                Self { transport: self.transport.clone(), shared: self.shared.clone() }
+            }
         }
 
         impl<T: $transport + Default> $name<T> {
@@ -217,6 +375,12 @@ macro_rules! client_struct {
             pub fn new(config: $crate::Config) -> Self {
                 Self::with_transport(T::default(), config)
             }
+
+            /// Builds a client over a default-configured transport step by step:
+            /// `Client::builder().base_url(url).api_key(key).build()?`.
+            pub fn builder() -> $crate::client::ClientBuilder<Self> {
+                $crate::client::ClientBuilder::new(|config, settings| Self::new(config).with_settings(settings))
+            }
         }
 
         impl<T: $transport> $name<T> {
@@ -224,26 +388,22 @@ macro_rules! client_struct {
             /// [`Settings`]($crate::client::Settings).
             pub fn with_transport(transport: T, config: $crate::Config) -> Self {
                 Self {
-                    transport,
-                    config,
-                    settings: $crate::client::Settings::default(),
-                    seeds: $crate::client::Seeds::new(None),
-                    learned: $crate::client::Learned::default(),
+                    transport: std::sync::Arc::new(transport),
+                    shared: $crate::client::Shared::new(config, $crate::client::Settings::default(), Default::default()),
                 }
             }
 
-            /// Replaces the settings.
-            pub fn with_settings(mut self, settings: $crate::client::Settings) -> Self {
-                self.seeds = $crate::client::Seeds::new(settings.seed);
-                self.settings = settings;
-                self
+            /// The same client with other settings (what it learned of the server is kept).
+            pub fn with_settings(self, settings: $crate::client::Settings) -> Self {
+                let shared = $crate::client::Shared::new(self.shared.config.clone(), settings, self.shared.learned.clone());
+                Self { transport: self.transport, shared }
             }
 
             /// The instant a call starting now must end by, from [`Settings::deadline`]($crate::client::Settings::deadline)
             /// and [`Settings::ends_at`]($crate::client::Settings::ends_at).
             fn call_deadline(&self) -> Option<std::time::Instant> {
-                let own = self.settings.deadline.map(|d| self.transport.now() + d);
-                match (own, self.settings.ends_at) {
+                let own = self.shared.settings.deadline.map(|d| self.transport.now() + d);
+                match (own, self.shared.settings.ends_at) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }
@@ -251,12 +411,12 @@ macro_rules! client_struct {
 
             /// The settings.
             pub fn settings(&self) -> &$crate::client::Settings {
-                &self.settings
+                &self.shared.settings
             }
 
             /// The server configuration.
             pub fn config(&self) -> &$crate::Config {
-                &self.config
+                &self.shared.config
             }
 
             /// The transport.
@@ -273,7 +433,7 @@ macro_rules! client_methods {
     ($($async:ident)?, $($await:tt)*) => {
         /// Calls `endpoint`, retrying only what is safe (see [`RetryPlan`](crate::plan::RetryPlan)).
         pub $($async)? fn execute<E: $crate::Endpoint>(&self, endpoint: &E) -> Result<E::Output, $crate::Error> {
-            let plan = $crate::plan::RetryPlan::new(&self.config, endpoint, self.seeds.policy(&self.settings.retry))
+            let plan = $crate::plan::RetryPlan::new(&self.shared.config, endpoint, self.shared.seeds.policy(&self.shared.settings.retry))
                 .until(self.call_deadline());
             self.drive(plan, |_| {}) $($await)*
         }
@@ -283,12 +443,12 @@ macro_rules! client_methods {
         /// blind re-send.
         pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, request: S) -> Result<$crate::Submitted, $crate::Error> {
             let plan = $crate::plan::SubmitPlan::new(
-                &self.config,
+                &self.shared.config,
                 request,
-                self.seeds.policy(&self.settings.retry),
-                self.settings.submit.clone(),
+                self.shared.seeds.policy(&self.shared.settings.retry),
+                self.shared.settings.submit.clone(),
             )
-            .lacking(|e| self.learned.lacks(e))
+            .lacking(|e| self.shared.learned.lacks(e))
             .until(self.call_deadline());
             self.drive(plan, |_| {}) $($await)*
         }
@@ -362,9 +522,9 @@ macro_rules! client_methods {
         /// server without that endpoint, one `GET fetch` per id instead (announced as a
         /// [`Notice::Fallback`]($crate::plan::Notice::Fallback)).
         pub $($async)? fn tasks<I: Into<String>>(&self, ids: impl IntoIterator<Item = I>) -> Result<Vec<$crate::Task>, $crate::Error> {
-            let mut plan = $crate::plan::TasksPlan::new(&self.config, ids, self.seeds.policy(&self.settings.retry))
+            let mut plan = $crate::plan::TasksPlan::new(&self.shared.config, ids, self.shared.seeds.policy(&self.shared.settings.retry))
                 .until(self.call_deadline());
-            if self.learned.lacks("list-by-condition") {
+            if self.shared.learned.lacks("list-by-condition") {
                 plan = plan.per_id();
             }
             self.drive(plan, |_| {}) $($await)*
@@ -416,10 +576,10 @@ macro_rules! client_methods {
             mut on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
             let plan = $crate::plan::WaitPlan::new(
-                &self.config,
+                &self.shared.config,
                 id,
-                self.settings.wait.clone(),
-                self.seeds.policy(&self.settings.retry),
+                self.shared.settings.wait.clone(),
+                self.shared.seeds.policy(&self.shared.settings.retry),
             )
             .until(deadline);
             self.drive(plan, |task| on_progress(&task)) $($await)*
@@ -433,13 +593,13 @@ macro_rules! client_methods {
             mut on_update: impl FnMut(&$crate::Task),
         ) -> Result<$crate::plan::WatchReport, $crate::Error> {
             let plan = $crate::plan::WatchPlan::new(
-                &self.config,
+                &self.shared.config,
                 ids,
-                self.settings.watch.clone(),
-                self.seeds.policy(&self.settings.retry),
+                self.shared.settings.watch.clone(),
+                self.shared.seeds.policy(&self.shared.settings.retry),
             )
             .until(self.call_deadline());
-            let plan = if self.learned.lacks("list-by-condition") { plan.per_id() } else { plan };
+            let plan = if self.shared.learned.lacks("list-by-condition") { plan.per_id() } else { plan };
             self.drive(plan, |task| on_update(&task)) $($await)*
         }
 
@@ -460,12 +620,12 @@ macro_rules! client_methods {
         ) -> Result<$crate::Task, $crate::Error> {
             let deadline = self.call_deadline();
             let plan = $crate::plan::SubmitPlan::new(
-                &self.config,
+                &self.shared.config,
                 request,
-                self.seeds.policy(&self.settings.retry),
-                self.settings.submit.clone(),
+                self.shared.seeds.policy(&self.shared.settings.retry),
+                self.shared.settings.submit.clone(),
             )
-            .lacking(|e| self.learned.lacks(e))
+            .lacking(|e| self.shared.learned.lacks(e))
             .until(deadline);
             let token = plan.token().to_owned();
             let submitted = self.drive(plan, |_| {}) $($await)* ?;
@@ -476,7 +636,7 @@ macro_rules! client_methods {
         /// Presses the first button of `kind` on `task` (exactly once). On a task with no
         /// buttons at all (novicezk), U1-U4, V1-V4 and reroll go through `/submit/change`.
         pub $($async)? fn press(&self, task: &$crate::Task, kind: &$crate::ButtonKind) -> Result<$crate::Submitted, $crate::Error> {
-            match $crate::client::press_request(task, kind, self.config.profile()).map_err(|e| self.config.redact(e))? {
+            match $crate::client::press_request(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))? {
                 $crate::client::Press::Button(action) => self.submit(action) $($await)*,
                 $crate::client::Press::Change(change) => self.submit(change) $($await)*,
             }
@@ -489,7 +649,7 @@ macro_rules! client_methods {
             kind: &$crate::ButtonKind,
             on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
-            match $crate::client::press_request(task, kind, self.config.profile()).map_err(|e| self.config.redact(e))? {
+            match $crate::client::press_request(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))? {
                 $crate::client::Press::Button(action) => self.submit_and_wait(action, on_progress) $($await)*,
                 $crate::client::Press::Change(change) => self.submit_and_wait(change, on_progress) $($await)*,
             }
