@@ -54,6 +54,10 @@ pub struct Global {
     /// Print JSON (one object per line for streams) instead of the human view
     #[arg(long, global = true)]
     pub json: bool,
+    /// Log what mj does on stderr: -v retries, lookups, fallbacks and give-ups; -vv
+    /// also every exchange and status change (never the API key)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// The auth styles of spec §3.

@@ -24,6 +24,15 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
         }
     };
+    if cli.global.verbose > 0 {
+        let level = if cli.global.verbose > 1 { tracing::Level::DEBUG } else { tracing::Level::INFO };
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .with_target(false)
+            .init();
+    }
     match run::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => failure.report(),

@@ -257,6 +257,28 @@ impl Config {
         }
     }
 
+    /// The server's host and port (`api.example.com`, `127.0.0.1:8080`): what logs and
+    /// errors name, never a path, query or credentials.
+    pub fn host(&self) -> String {
+        let uri: Option<http::Uri> = self.base.parse().ok();
+        let authority = uri.as_ref().and_then(http::Uri::authority);
+        match authority {
+            Some(a) => match a.port_u16() {
+                Some(port) => format!("{}:{port}", a.host()),
+                None => a.host().to_owned(),
+            },
+            None => String::new(),
+        }
+    }
+
+    /// `text` with the API key replaced by `[redacted]`.
+    pub(crate) fn redact_text(&self, mut text: String) -> String {
+        if let Some(key) = &self.key {
+            crate::secret::scrub_text(&mut text, key.expose_secret());
+        }
+        text
+    }
+
     /// The task with the API key replaced by `[redacted]` wherever a server echoed it
     /// (prompt, failReason, properties, buttons, …): for logging or showing a task.
     pub fn redact_task(&self, mut task: crate::Task) -> crate::Task {

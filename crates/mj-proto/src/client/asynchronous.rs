@@ -6,7 +6,7 @@ use crate::model::{Page, Task};
 use crate::plan::{Plan, Step};
 use crate::transport::AsyncTransport;
 
-use super::{client_methods, client_struct};
+use super::{client_methods, client_struct, trace};
 
 client_struct!(
     /// An async client over any [`AsyncTransport`] (mj-reqwest's, mj-sim's, or your own);
@@ -17,25 +17,50 @@ client_struct!(
 
 impl<T: AsyncTransport> AsyncClient<T> {
     /// Runs `plan` to completion: the whole async driver.
-    pub async fn drive<P: Plan>(&self, mut plan: P, mut on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
-        loop {
-            let now = self.transport.now();
-            match plan.poll(now) {
-                Step::Send(request) => {
-                    let result = self.transport.send(request).await;
-                    plan.handle(result, self.transport.now());
+    pub async fn drive<P: Plan>(&self, plan: P, on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
+        self.drive_as("plan", plan, on_event).await
+    }
+
+    /// [`drive`](Self::drive) inside the tracing span of call `name`.
+    async fn drive_as<P: Plan>(
+        &self,
+        name: &'static str,
+        mut plan: P,
+        mut on_event: impl FnMut(P::Event),
+    ) -> Result<P::Output, Error> {
+        let span = trace::call(name, &self.shared.config.host());
+        let run = async {
+            loop {
+                let now = self.transport.now();
+                match plan.poll(now) {
+                    Step::Send(request) => {
+                        trace::send(&request);
+                        let result = self.transport.send(request).await;
+                        trace::answer(&result, |text| self.shared.config.redact_text(text));
+                        plan.handle(result, self.transport.now());
+                    }
+                    Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)).await,
+                    Step::Event(event) => on_event(event),
+                    Step::Notice(notice) => {
+                        trace::notice(&notice);
+                        self.shared.learned.note(&notice);
+                        self.shared.settings.observer.notify(&notice);
+                    }
+                    // Errors the plan built itself (a failed task, a timed-out wait) carry
+                    // what the server sent: scrub the key here, once, for every plan.
+                    Step::Done(result) => {
+                        let result = result.map_err(|e| self.shared.config.redact(e));
+                        trace::done(&result);
+                        return result;
+                    }
                 }
-                Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)).await,
-                Step::Event(event) => on_event(event),
-                Step::Notice(notice) => {
-                    self.shared.learned.note(&notice);
-                    self.shared.settings.observer.notify(&notice);
-                }
-                // Errors the plan built itself (a failed task, a timed-out wait) carry
-                // what the server sent: scrub the key here, once, for every plan.
-                Step::Done(result) => return result.map_err(|e| self.shared.config.redact(e)),
             }
-        }
+        };
+        #[cfg(feature = "tracing")]
+        let run = tracing::Instrument::instrument(run, span.span);
+        #[cfg(not(feature = "tracing"))]
+        let _ = span;
+        run.await
     }
 
     /// Every page of `query`, fetched one `next_page().await` at a time.

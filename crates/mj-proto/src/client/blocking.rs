@@ -6,7 +6,7 @@ use crate::model::{Page, Task};
 use crate::plan::{Plan, Step};
 use crate::transport::Transport;
 
-use super::{client_methods, client_struct};
+use super::{client_methods, client_struct, trace};
 
 client_struct!(
     /// A blocking client over any [`Transport`] (mj-ureq's, mj-sim's, or your own).
@@ -35,23 +35,45 @@ client_struct!(
 
 impl<T: Transport> Client<T> {
     /// Runs `plan` to completion: the whole blocking driver.
-    pub fn drive<P: Plan>(&self, mut plan: P, mut on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
+    pub fn drive<P: Plan>(&self, plan: P, on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
+        self.drive_as("plan", plan, on_event)
+    }
+
+    /// [`drive`](Self::drive) inside the tracing span of call `name`.
+    fn drive_as<P: Plan>(
+        &self,
+        name: &'static str,
+        mut plan: P,
+        mut on_event: impl FnMut(P::Event),
+    ) -> Result<P::Output, Error> {
+        let span = trace::call(name, &self.shared.config.host());
+        #[cfg(feature = "tracing")]
+        let _entered = span.span.enter();
+        #[cfg(not(feature = "tracing"))]
+        let _ = span;
         loop {
             let now = self.transport.now();
             match plan.poll(now) {
                 Step::Send(request) => {
+                    trace::send(&request);
                     let result = self.transport.send(request);
+                    trace::answer(&result, |text| self.shared.config.redact_text(text));
                     plan.handle(result, self.transport.now());
                 }
                 Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)),
                 Step::Event(event) => on_event(event),
                 Step::Notice(notice) => {
+                    trace::notice(&notice);
                     self.shared.learned.note(&notice);
                     self.shared.settings.observer.notify(&notice);
                 }
                 // Errors the plan built itself (a failed task, a timed-out wait) carry
                 // what the server sent: scrub the key here, once, for every plan.
-                Step::Done(result) => return result.map_err(|e| self.shared.config.redact(e)),
+                Step::Done(result) => {
+                    let result = result.map_err(|e| self.shared.config.redact(e));
+                    trace::done(&result);
+                    return result;
+                }
             }
         }
     }

@@ -36,6 +36,7 @@
 
 mod asynchronous;
 mod blocking;
+mod trace;
 
 use std::fmt;
 use std::sync::Arc;
@@ -435,13 +436,14 @@ macro_rules! client_methods {
         pub $($async)? fn execute<E: $crate::Endpoint>(&self, endpoint: &E) -> Result<E::Output, $crate::Error> {
             let plan = $crate::plan::RetryPlan::new(&self.shared.config, endpoint, self.shared.seeds.policy(&self.shared.settings.retry))
                 .until(self.call_deadline());
-            self.drive(plan, |_| {}) $($await)*
+            self.drive_as(endpoint.name(), plan, |_| {}) $($await)*
         }
 
         /// Submits a task exactly once (see [`SubmitPlan`](crate::plan::SubmitPlan)): a lost
         /// answer is resolved by looking the task up by its `state` token, never by a
         /// blind re-send.
         pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, request: S) -> Result<$crate::Submitted, $crate::Error> {
+            let name = request.name();
             let plan = $crate::plan::SubmitPlan::new(
                 &self.shared.config,
                 request,
@@ -450,7 +452,7 @@ macro_rules! client_methods {
             )
             .lacking(|e| self.shared.learned.lacks(e))
             .until(self.call_deadline());
-            self.drive(plan, |_| {}) $($await)*
+            self.drive_as(name, plan, |_| {}) $($await)*
         }
 
         /// `/imagine` (exactly once).
@@ -527,7 +529,7 @@ macro_rules! client_methods {
             if self.shared.learned.lacks("list-by-condition") {
                 plan = plan.per_id();
             }
-            self.drive(plan, |_| {}) $($await)*
+            self.drive_as("tasks", plan, |_| {}) $($await)*
         }
 
         /// The server's task list (`GET /mj/task/list`).
@@ -582,7 +584,10 @@ macro_rules! client_methods {
                 self.shared.seeds.policy(&self.shared.settings.retry),
             )
             .until(deadline);
-            self.drive(plan, |task| on_progress(&task)) $($await)*
+            self.drive_as("wait", plan, |task| {
+                $crate::client::trace::task(&task);
+                on_progress(&task)
+            }) $($await)*
         }
 
         /// Follows many tasks with one `list-by-condition` request per batch per round,
@@ -600,7 +605,10 @@ macro_rules! client_methods {
             )
             .until(self.call_deadline());
             let plan = if self.shared.learned.lacks("list-by-condition") { plan.per_id() } else { plan };
-            self.drive(plan, |task| on_update(&task)) $($await)*
+            self.drive_as("watch", plan, |task| {
+                $crate::client::trace::task(&task);
+                on_update(&task)
+            }) $($await)*
         }
 
         /// Submits exactly once and waits for the result, within one deadline.
@@ -619,6 +627,7 @@ macro_rules! client_methods {
             mut on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
             let deadline = self.call_deadline();
+            let name = request.name();
             let plan = $crate::plan::SubmitPlan::new(
                 &self.shared.config,
                 request,
@@ -628,7 +637,7 @@ macro_rules! client_methods {
             .lacking(|e| self.shared.learned.lacks(e))
             .until(deadline);
             let token = plan.token().to_owned();
-            let submitted = self.drive(plan, |_| {}) $($await)* ?;
+            let submitted = self.drive_as(name, plan, |_| {}) $($await)* ?;
             on_progress(&$crate::client::first_sight(&submitted, &token));
             self.wait_until(&submitted.task_id, deadline, on_progress) $($await)*
         }
