@@ -199,3 +199,8 @@ fn map_error(error: &reqwest::Error) -> TransportError {
     }
     TransportError::new(kind, message)
 }
+
+/// The crate README's example, compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -204,3 +204,8 @@ fn io_kind(error: &io::Error) -> TransportErrorKind {
 fn strip_urls(text: &str) -> String {
     text.split_whitespace().map(|w| if w.contains("://") { "<url>" } else { w }).collect::<Vec<_>>().join(" ")
 }
+
+/// The crate README's example, compiled as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

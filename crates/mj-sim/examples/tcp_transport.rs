@@ -3,7 +3,7 @@
 //! the loopback simulator.
 //!
 //! ```text
-//! cargo run -p mj-proto --example tcp_transport
+//! cargo run -p mj-sim --example tcp_transport
 //! ```
 
 use std::io::{Read, Write};
