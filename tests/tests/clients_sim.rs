@@ -326,3 +326,53 @@ fn retexture_and_video_swap_run_on_trueai() {
         (Some(&1), Some(&1))
     );
 }
+
+/// The async client's streams: each change of a wait (the error last when the task
+/// fails), a watch with its report at the end, and every page of a search.
+#[test]
+fn async_streams_hand_out_each_change_and_every_page() {
+    use mj_proto::Stream;
+    use std::future::poll_fn;
+
+    let client = AsyncClient::with_transport(
+        sim(SimConfig::new("http://sim.test")),
+        Config::new("http://sim.test").expect("config"),
+    )
+    .with_settings(Settings::default().seed(12));
+    block_on(async {
+        let grid = client.imagine(Imagine::new("a streamed fox")).await.expect("submitted");
+        let mut updates = std::pin::pin!(client.wait_stream(grid.task_id.clone()));
+        let mut seen = Vec::new();
+        while let Some(update) = poll_fn(|cx| updates.as_mut().poll_next(cx)).await {
+            seen.push(update.expect("no error"));
+        }
+        assert!(seen.len() >= 2, "{seen:?}");
+        assert!(seen.windows(2).all(|w| w[0].progress_percent() <= w[1].progress_percent()));
+        assert_eq!(seen.last().map(|t| t.status.clone()), Some(TaskStatus::Success));
+        assert_eq!(updates.as_mut().get_mut().output().map(|t| t.id), Some(grid.task_id.clone()));
+
+        let failing = client.imagine(Imagine::new("a fox --sim-fail")).await.expect("submitted");
+        let mut updates = std::pin::pin!(client.wait_stream(failing.task_id));
+        let mut last = None;
+        while let Some(update) = poll_fn(|cx| updates.as_mut().poll_next(cx)).await {
+            last = Some(update);
+        }
+        assert!(matches!(last, Some(Err(Error::TaskFailed(_)))), "{last:?}");
+
+        let ids = [grid.task_id.clone(), "404404".to_owned()];
+        let mut watched = std::pin::pin!(client.watch_stream(ids));
+        while let Some(update) = poll_fn(|cx| watched.as_mut().poll_next(cx)).await {
+            update.expect("no error");
+        }
+        let report = watched.as_mut().get_mut().output().expect("a report");
+        assert_eq!((report.finished.len(), report.unknown.as_slice()), (1, ["404404".to_owned()].as_slice()));
+
+        let mut pages = std::pin::pin!(client.page_stream(Query::new().page(0, 1)));
+        let mut count = 0;
+        while let Some(page) = poll_fn(|cx| pages.as_mut().poll_next(cx)).await {
+            page.expect("a page");
+            count += 1;
+        }
+        assert_eq!(count, 2, "one page per task");
+    });
+}

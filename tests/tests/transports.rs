@@ -476,3 +476,43 @@ fn fifty_concurrent_submits_wait_out_a_full_queue() {
     let refused = stats.requests.get("submit/imagine").copied().unwrap_or(0) - 50;
     assert!(refused > 0, "the queue was full at some point");
 }
+
+/// A failover log can say which server failed: both transports name the host and port
+/// (never the path, query or key), classify a refused port alike, and chain the client
+/// library's error as the source.
+#[test]
+fn transport_errors_name_the_host_and_chain_their_source() {
+    let port = Refused::new();
+    let config = Config::new(&format!("{}/v1", port.url("http"))).and_then(|c| c.with_api_key(KEY)).expect("config");
+    let quick = settings().deadline(Duration::from_millis(300));
+    let blocking = Client::with_transport(UreqTransport::new(), config.clone()).with_settings(quick.clone());
+    let e1 = blocking.fetch("1747190313867714").expect_err("refused");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let asynchronous = AsyncClient::with_transport(ReqwestTransport::new(), config).with_settings(quick);
+    let e2 = runtime.block_on(asynchronous.fetch("1747190313867714")).expect_err("refused");
+    let host = format!("127.0.0.1:{}", port.port);
+    for e in [e1, e2] {
+        let Error::Transport(t) = &e else { panic!("{e:?}") };
+        assert_eq!((e.kind(), t.host()), (ErrorKind::Connect, Some(host.as_str())), "{e}");
+        let text = e.to_string();
+        assert!(text.contains(&host) && !text.contains("/mj/") && !text.contains("/v1"), "{text}");
+        let source = std::error::Error::source(&e).expect("the library's error");
+        assert!(!source.to_string().contains(KEY) && !source.to_string().contains("/mj/"), "{source}");
+    }
+}
+
+/// `source()` is what lost an answer or ended a wait, and never repeats the message.
+#[test]
+fn error_sources_chain_the_cause_once() {
+    use std::error::Error as _;
+    let server = start(sim().faults("reset=1".parse().expect("plan")).flavor(Flavor::Newapi));
+    let client = Client::with_transport(UreqTransport::new(), Config::new(&server.url()).expect("config"))
+        .with_settings(settings());
+    let e = client.imagine(Imagine::new("a fox")).expect_err("lost");
+    assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+    let cause = e.source().expect("what lost the answer");
+    assert!(cause.to_string().contains("connection interrupted"), "{cause}");
+    assert!(!e.to_string().contains(&cause.to_string()), "the message does not repeat its source");
+    let build = client.imagine(Imagine::new("  ")).expect_err("empty prompt");
+    assert!(build.source().is_none(), "a build error has no deeper cause: {:?}", build.source());
+}

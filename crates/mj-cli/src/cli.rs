@@ -25,6 +25,7 @@ The API key comes from MJ_API_KEY or --api-key-file, never from the command line
 
 /// Options every command takes.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     // The doc comment is clap's help text, where a bare URL reads best.
     #[allow(rustdoc::bare_urls)]
@@ -138,6 +139,14 @@ pub struct Finish {
     pub split: bool,
 }
 
+/// Where the server posts the task's updates.
+#[derive(Debug, Args)]
+pub struct Hook {
+    /// Have the server POST every change of the task to URL (`mj listen` prints them)
+    #[arg(long, value_name = "URL")]
+    pub notify_hook: Option<String>,
+}
+
 /// The jobs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -150,6 +159,8 @@ pub enum Command {
         images: Vec<String>,
         #[command(flatten)]
         finish: Finish,
+        #[command(flatten)]
+        hook: Hook,
     },
     /// Press a button of a finished task: a label (U1, V3, "Vary (Strong)"), an emoji (🔄) or a customId
     Action {
@@ -159,6 +170,8 @@ pub enum Command {
         button: String,
         #[command(flatten)]
         finish: Finish,
+        #[command(flatten)]
+        hook: Hook,
     },
     /// Complete a task waiting in MODAL (Custom Zoom, Vary (Region), remix)
     Modal {
@@ -172,6 +185,8 @@ pub enum Command {
         mask: Option<PathBuf>,
         #[command(flatten)]
         finish: Finish,
+        #[command(flatten)]
+        hook: Hook,
     },
     /// Get four prompts for an image
     Describe {
@@ -180,6 +195,8 @@ pub enum Command {
         /// Wait and print the prompts
         #[arg(long)]
         wait: bool,
+        #[command(flatten)]
+        hook: Hook,
     },
     /// Blend 2 to 5 images into a grid
     Blend {
@@ -191,6 +208,8 @@ pub enum Command {
         dimensions: DimensionsArg,
         #[command(flatten)]
         finish: Finish,
+        #[command(flatten)]
+        hook: Hook,
     },
     /// Analyse a prompt and suggest shorter ones
     Shorten {
@@ -199,6 +218,8 @@ pub enum Command {
         /// Wait and print the analysis
         #[arg(long)]
         wait: bool,
+        #[command(flatten)]
+        hook: Hook,
     },
     /// Animate an image, or extend a video task
     Video {
@@ -219,6 +240,8 @@ pub enum Command {
         /// Wait for the videos
         #[arg(long)]
         wait: bool,
+        #[command(flatten)]
+        hook: Hook,
     },
     /// Show the Midjourney seed of a finished task
     Seed {

@@ -38,8 +38,12 @@ impl Failure {
         Self { code: GAVE_UP, message: message.into() }
     }
 
-    /// Prints the message and returns the exit code.
-    pub fn report(self) -> ExitCode {
+    /// Prints the message (and with `--json`, an error line on stdout) and returns the
+    /// exit code.
+    pub fn report(self, json: bool) -> ExitCode {
+        if json {
+            println!("{}", crate::output::error(self.code, &self.message));
+        }
         eprintln!("mj: {}", self.message);
         ExitCode::from(self.code)
     }
@@ -70,8 +74,25 @@ impl From<Error> for Failure {
             }
             _ => String::new(),
         };
-        Self { code, message: format!("{error}{hint}") }
+        Self { code, message: format!("{error}{}{hint}", causes(&error)) }
     }
+}
+
+/// `error`'s sources, one `caused by:` line each (a line that only repeats the one
+/// before is left out).
+fn causes(error: &Error) -> String {
+    let mut out = String::new();
+    let mut last = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !last.contains(&text) {
+            out.push_str(&format!("\n  caused by: {text}"));
+        }
+        last = text;
+        source = cause.source();
+    }
+    out
 }
 
 /// The exit code for a task's final state.

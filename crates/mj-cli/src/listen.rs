@@ -18,7 +18,7 @@ pub fn run(port: u16, json: bool) -> Result<(), Failure> {
     eprintln!("listening for callbacks on http://{addr}/ (use it as notifyHook; Ctrl-C stops)");
     for stream in listener.incoming().flatten() {
         match receive(stream) {
-            Ok(task) if json => println!("{}", render::json(&task)),
+            Ok(task) if json => println!("{}", crate::output::progress(&task)),
             Ok(task) => println!("{}", render::progress_line(&task)),
             Err(e) => eprintln!("mj: ignored a callback: {e}"),
         }

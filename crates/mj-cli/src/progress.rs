@@ -28,7 +28,7 @@ impl Progress {
         if !std::io::stderr().is_terminal() {
             return Self::Lines;
         }
-        let style = ProgressStyle::with_template("{prefix:>17} [{bar:30.cyan/blue}] {pos:>3}% {msg}")
+        let style = ProgressStyle::with_template("{prefix:<34} [{bar:30.cyan/blue}] {pos:>3}% {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         Self::Bars { multi: MultiProgress::new(), bars: HashMap::new(), style }
@@ -38,19 +38,19 @@ impl Progress {
     pub fn update(&mut self, task: &Task) {
         match self {
             Self::Bars { multi, bars, style } => {
-                let bar = bars.entry(task.id.clone()).or_insert_with(|| {
-                    let bar = multi.add(ProgressBar::new(100).with_style(style.clone()));
-                    bar.set_prefix(task.id.clone());
-                    bar
-                });
+                let bar = bars
+                    .entry(task.id.clone())
+                    .or_insert_with(|| multi.add(ProgressBar::new(100).with_style(style.clone())));
+                // Several bars at once must say which is which: the action and the prompt.
+                bar.set_prefix(render::label(task));
                 bar.set_position(u64::from(task.progress_percent().unwrap_or(0)));
-                bar.set_message(task.status.to_string());
+                bar.set_message(format!("{} {}", task.status, task.id));
                 if task.is_terminal() || task.needs_input() {
                     bar.finish();
                 }
             }
             Self::Lines => eprintln!("{}", render::progress_line(task)),
-            Self::Json => println!("{}", render::json(task)),
+            Self::Json => println!("{}", crate::output::progress(task)),
         }
     }
 

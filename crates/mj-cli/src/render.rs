@@ -59,14 +59,38 @@ pub fn submitted(submitted: &Submitted) -> String {
     format!("submitted task {} ({how})\n  next     mj wait {}", submitted.task_id, submitted.task_id)
 }
 
-/// One line for a progress stream without a terminal.
+/// One line for a progress stream without a terminal: id, label, status, progress.
 pub fn progress_line(task: &Task) -> String {
-    format!("{} {} {}", task.id, task.status, task.progress.as_deref().unwrap_or(""))
+    format!("{} {} {} {}", task.id, label(task), task.status, task.progress.as_deref().unwrap_or(""))
 }
 
-/// Compact JSON.
-pub fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+/// What a task is, in a few words: its action and the start of its prompt.
+pub fn label(task: &Task) -> String {
+    let action = task.action.as_ref().map_or_else(|| "TASK".to_owned(), ToString::to_string);
+    match task.prompt.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(prompt) => format!("{action} \"{}\"", shorten(prompt, 24)),
+        None => action,
+    }
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
+}
+
+/// One line of `mj list`: id, action, status, progress, the start of the prompt.
+pub fn list_line(task: &Task) -> String {
+    let action = task.action.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
+    let prompt = task.prompt.as_deref().map(|p| shorten(p.trim(), 48)).unwrap_or_default();
+    format!(
+        "{:<19} {:<10} {:<11} {:>4}  {prompt}",
+        task.id,
+        action,
+        task.status.to_string(),
+        task.progress.as_deref().unwrap_or("")
+    )
 }
 
 fn quote(text: &str) -> String {

@@ -4,13 +4,14 @@ use std::io::Read;
 use std::path::Path;
 
 use mj_proto::inspect::{self, BodyKind};
+use mj_proto::model::VideoMotion;
 use mj_proto::prelude::*;
-use mj_proto::{data_url, model::VideoMotion};
 use serde_json::json;
 
-use crate::cli::{Cli, Command, DimensionsArg, Finish, FlavorArg, MotionArg, StatusArg};
+use crate::cli::{Cli, Command, DimensionsArg, Finish, FlavorArg, Hook, MotionArg, StatusArg};
 use crate::download::{self, Saved};
 use crate::exit::{self, Failure};
+use crate::output;
 use crate::progress::Progress;
 use crate::render;
 use crate::session::Session;
@@ -19,7 +20,7 @@ use crate::session::Session;
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     let json = cli.global.json;
     match cli.command {
-        Command::Parse { kind, file, status } => parse(&kind, file.as_deref(), status),
+        Command::Parse { kind, file, status } => parse(&kind, file.as_deref(), status, json),
         Command::Sim { port, flavor, api_key, speed, faults, seed } => sim(port, flavor, api_key, speed, faults, seed),
         Command::Listen { port } => crate::listen::run(port, json).map(|()| exit::OK),
         command => {
@@ -31,15 +32,17 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
 
 fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
     match command {
-        Command::Imagine { prompt, images, finish } => {
+        Command::Imagine { prompt, images, finish, hook } => {
+            check_finish(&finish)?;
             let mut imagine = Imagine::new(prompt);
             for image in images {
                 imagine = imagine.image(image_ref(&image)?);
             }
-            let submitted = s.client.imagine(imagine)?;
+            let submitted = s.client.imagine(hooked(imagine, &hook))?;
             complete(s, submitted, &finish)
         }
-        Command::Action { task_id, button, finish } => {
+        Command::Action { task_id, button, finish, hook } => {
+            check_finish(&finish)?;
             let task = s
                 .client
                 .fetch(&task_id)?
@@ -49,10 +52,11 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
                 let has = if names.is_empty() { "no buttons (is it finished?)".to_owned() } else { names.join("  ") };
                 return Err(Failure::usage(format!("task {task_id} has no button `{button}`; it has: {has}")));
             };
-            let submitted = s.client.action(task.press(found))?;
+            let submitted = s.client.action(hooked(task.press(found), &hook))?;
             complete(s, submitted, &finish)
         }
-        Command::Modal { task_id, prompt, mask, finish } => {
+        Command::Modal { task_id, prompt, mask, finish, hook } => {
+            check_finish(&finish)?;
             let mut modal = Modal::new(task_id);
             if let Some(prompt) = prompt {
                 modal = modal.prompt(prompt);
@@ -60,41 +64,42 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
             if let Some(mask) = mask {
                 modal = modal.mask(file_data_url(&mask)?);
             }
-            let submitted = s.client.modal(modal)?;
+            let submitted = s.client.modal(hooked(modal, &hook))?;
             complete(s, submitted, &finish)
         }
-        Command::Describe { image, wait } => {
-            let submitted = s.client.describe(Describe::new(image_ref(&image)?))?;
+        Command::Describe { image, wait, hook } => {
+            let submitted = s.client.describe(hooked(Describe::new(image_ref(&image)?), &hook))?;
             complete(s, submitted, &Finish { wait, out: None, split: false })
         }
-        Command::Blend { images, dimensions, finish } => {
+        Command::Blend { images, dimensions, finish, hook } => {
+            check_finish(&finish)?;
             let images = images.iter().map(|i| image_ref(i)).collect::<Result<Vec<_>, _>>()?;
             let dimensions = match dimensions {
                 DimensionsArg::Portrait => BlendDimensions::Portrait,
                 DimensionsArg::Square => BlendDimensions::Square,
                 DimensionsArg::Landscape => BlendDimensions::Landscape,
             };
-            let submitted = s.client.blend(Blend::new(images).dimensions(dimensions))?;
+            let submitted = s.client.blend(hooked(Blend::new(images).dimensions(dimensions), &hook))?;
             complete(s, submitted, &finish)
         }
-        Command::Shorten { prompt, wait } => {
-            let submitted = s.client.shorten(Shorten::new(prompt))?;
+        Command::Shorten { prompt, wait, hook } => {
+            let submitted = s.client.shorten(hooked(Shorten::new(prompt), &hook))?;
             complete(s, submitted, &Finish { wait, out: None, split: false })
         }
-        Command::Video { prompt, image, extend, index, motion, wait } => {
+        Command::Video { prompt, image, extend, index, motion, wait, hook } => {
             let video = match (image, extend) {
                 (_, Some(task)) => Video::extend(prompt, task, index),
                 (Some(image), None) => Video::new(prompt, image_ref(&image)?),
                 (None, None) => return Err(Failure::usage("give --image FILE|URL or --extend TASK_ID")),
             };
             let motion = if motion == MotionArg::High { VideoMotion::High } else { VideoMotion::Low };
-            let submitted = s.client.video(video.motion(motion))?;
+            let submitted = s.client.video(hooked(video.motion(motion), &hook))?;
             complete(s, submitted, &Finish { wait, out: None, split: false })
         }
         Command::Seed { task_id } => {
             let seed = s.client.image_seed(&task_id)?;
             if s.json {
-                println!("{}", json!({"taskId": task_id, "seed": seed}));
+                output::result(json!({"taskId": task_id, "seed": seed}));
             } else {
                 println!("{seed}");
             }
@@ -103,19 +108,32 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
         Command::Cancel { task_id } => {
             s.client.cancel(&task_id)?;
             if s.json {
-                println!("{}", json!({"taskId": task_id, "cancelled": true}));
+                output::result(json!({"taskId": task_id, "cancelled": true}));
             } else {
                 println!("cancelled task {task_id}");
             }
             Ok(exit::OK)
         }
         Command::Fetch { ids } => {
-            let tasks = s.client.tasks(ids.clone())?;
-            for id in &ids {
-                match tasks.iter().find(|t| &t.id == id) {
-                    Some(task) => s.show(task),
-                    None => eprintln!("mj: the server does not know task {id}"),
+            // One id: GET fetch, which every server has; several: one batch request (or
+            // per-id fetches where the server lacks it).
+            let tasks = match ids.as_slice() {
+                [id] => s.client.fetch(id)?.into_iter().collect(),
+                _ => s.client.tasks(ids.clone())?,
+            };
+            let unknown: Vec<&String> = ids.iter().filter(|id| !tasks.iter().any(|t| &t.id == *id)).collect();
+            if s.json {
+                let tasks: Vec<Task> = tasks.iter().map(|t| s.redacted(t)).collect();
+                output::result(json!({"tasks": tasks, "unknown": unknown}));
+            } else {
+                for id in &ids {
+                    if let Some(task) = tasks.iter().find(|t| &t.id == id) {
+                        s.show(task);
+                    }
                 }
+            }
+            for id in unknown {
+                eprintln!("mj: the server does not know task {id}");
             }
             Ok(if tasks.len() == ids.len() { exit::OK } else { exit::REFUSED })
         }
@@ -129,23 +147,55 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
 fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Result<u8, Failure> {
     if !finish.wait && finish.out.is_none() {
         if s.json {
-            println!("{}", render::json(&submitted));
+            output::result(json!({"taskId": submitted.task_id, "taskIds": submitted.task_ids, "submitted": submitted}));
         } else {
             println!("{}", render::submitted(&submitted));
         }
         return Ok(exit::OK);
     }
+    crate::interrupt::waiting_for(&submitted.task_id);
     let task = s.wait(&submitted.task_id)?;
-    s.show(&task);
-    if let Some(dir) = &finish.out {
-        save_results(s, &task, dir, finish.split)?;
+    if !s.json {
+        s.show(&task);
+    }
+    let files = match &finish.out {
+        Some(dir) => save_results(s, &task, dir, finish.split)?,
+        None => Vec::new(),
+    };
+    crate::interrupt::done();
+    if s.json {
+        let files: Vec<_> =
+            files.iter().map(|f| json!({"path": f.path(), "kept": matches!(f, Saved::Kept(_))})).collect();
+        output::result(json!({"task": s.redacted(&task), "files": files}));
     }
     Ok(exit::for_task(&task))
 }
 
+/// `request` with `--notify-hook`, when given.
+fn hooked<S: Submit>(request: S, hook: &Hook) -> S {
+    match &hook.notify_hook {
+        Some(url) => request.notify_hook(url.clone()),
+        None => request,
+    }
+}
+
+/// Checks before anything is submitted that `--out` can be written, so that a billable
+/// task never ends in a local error.
+fn check_finish(finish: &Finish) -> Result<(), Failure> {
+    let Some(dir) = &finish.out else { return Ok(()) };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::usage(format!("--out {}: cannot create it: {e}", dir.display())))?;
+    let probe = dir.join(format!(".mj-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .map_err(|e| Failure::usage(format!("--out {}: cannot write there: {e}", dir.display())))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Downloads the result images (the four images when the server lists them, else the
-/// grid or single image), and with `split` cuts the grid into four.
-fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<(), Failure> {
+/// grid or single image), and with `split` cuts the grid into four. In the human view,
+/// one line per file.
+fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<Vec<Saved>, Failure> {
     let agent = download::agent();
     let mut saved = Vec::new();
     let urls = task.result_image_urls();
@@ -180,18 +230,13 @@ fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<(),
         };
         saved.extend(download::split(&file, &format!("{}-split", task.id)).map_err(Failure::gave_up)?);
     }
-    for file in &saved {
-        let (path, kept) = match file {
-            Saved::Written(p) => (p, false),
-            Saved::Kept(p) => (p, true),
-        };
-        if s.json {
-            println!("{}", json!({"file": path, "kept": kept}));
-        } else {
-            println!("{} {}", if kept { "kept " } else { "saved" }, path.display());
+    if !s.json {
+        for file in &saved {
+            let kept = matches!(file, Saved::Kept(_));
+            println!("{} {}", if kept { "kept " } else { "saved" }, file.path().display());
         }
     }
-    Ok(())
+    Ok(saved)
 }
 
 fn list(s: &Session, status: Option<StatusArg>, page: u32, size: u32) -> Result<u8, Failure> {
@@ -208,40 +253,50 @@ fn list(s: &Session, status: Option<StatusArg>, page: u32, size: u32) -> Result<
     if let Some(status) = status.clone() {
         query = query.status(status);
     }
-    let tasks = match s.client.query(&query) {
-        Ok(page) => page.content,
+    let (tasks, more) = match s.client.query(&query) {
+        Ok(page) => {
+            let more = !page.is_last();
+            (page.content, more)
+        }
         // No paged query on this server: page the plain list here.
         Err(e) if e.kind() == ErrorKind::Unexpected => {
-            let all = s.client.list()?;
-            all.into_iter()
-                .filter(|t| status.as_ref().is_none_or(|st| &t.status == st))
-                .skip(page as usize * size as usize)
-                .take(size as usize)
-                .collect()
+            let all: Vec<Task> =
+                s.client.list()?.into_iter().filter(|t| status.as_ref().is_none_or(|st| &t.status == st)).collect();
+            let start = page as usize * size as usize;
+            let more = all.len() > start + size as usize;
+            (all.into_iter().skip(start).take(size as usize).collect(), more)
         }
         Err(e) => return Err(e.into()),
     };
-    for task in &tasks {
-        if s.json {
-            println!("{}", render::json(task));
-        } else {
-            println!("{}", render::progress_line(task));
-        }
+    let tasks: Vec<Task> = tasks.iter().map(|t| s.redacted(t)).collect();
+    if s.json {
+        output::result(json!({"tasks": tasks, "page": page, "size": size, "more": more}));
+        return Ok(exit::OK);
     }
-    if tasks.is_empty() && !s.json {
-        eprintln!("no tasks");
+    for task in &tasks {
+        println!("{}", render::list_line(task));
+    }
+    match (tasks.is_empty(), more) {
+        (true, _) => eprintln!("no tasks on page {page}"),
+        (false, true) => eprintln!("page {page}; more: mj list --page {}", page + 1),
+        (false, false) => eprintln!("page {page}; the last one"),
     }
     Ok(exit::OK)
 }
 
 fn wait_all(s: &Session, ids: &[String]) -> Result<u8, Failure> {
+    crate::interrupt::waiting_for_all(ids);
     let mut progress = Progress::new(s.json);
     let report = s.client.watch(ids.to_vec(), |task| progress.update(&s.client.config().redact_task(task.clone())));
     progress.finish();
     let report = report?;
-    if !s.json {
+    if s.json {
+        let finished: Vec<Task> = report.finished.iter().map(|t| s.redacted(t)).collect();
+        let unfinished: Vec<Task> = report.unfinished.iter().map(|t| s.redacted(t)).collect();
+        output::result(json!({"finished": finished, "unfinished": unfinished, "unknown": report.unknown}));
+    } else {
         for task in &report.finished {
-            println!("{}", render::task(task));
+            s.show(task);
         }
     }
     for task in &report.unfinished {
@@ -266,7 +321,7 @@ fn wait_all(s: &Session, ids: &[String]) -> Result<u8, Failure> {
     })
 }
 
-fn parse(kind: &str, file: Option<&Path>, status: u16) -> Result<u8, Failure> {
+fn parse(kind: &str, file: Option<&Path>, status: u16, json: bool) -> Result<u8, Failure> {
     let kind: BodyKind = kind.parse().map_err(Failure::usage)?;
     let body = match file {
         Some(path) => {
@@ -283,7 +338,11 @@ fn parse(kind: &str, file: Option<&Path>, status: u16) -> Result<u8, Failure> {
         .body(body)
         .map_err(|_| Failure::usage(format!("{status} is not an HTTP status")))?;
     let value = inspect::decode(kind, response)?;
-    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    if json {
+        output::result(json!({"decoded": value}));
+    } else {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    }
     Ok(exit::OK)
 }
 
@@ -330,8 +389,10 @@ fn image_ref(image: &str) -> Result<String, Failure> {
 }
 
 fn file_data_url(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
-    let mime = data_url::sniff_image_type(&bytes)
-        .ok_or_else(|| Failure::usage(format!("{} is not a PNG, JPEG, GIF or WebP image", path.display())))?;
-    Ok(data_url::encode(mime, &bytes))
+    mj_ureq::read_image(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            Failure::usage(format!("{} is not a PNG, JPEG, GIF or WebP image", path.display()))
+        }
+        _ => Failure::usage(format!("cannot read {}: {e}", path.display())),
+    })
 }

@@ -90,7 +90,11 @@ impl Session {
         match result {
             Ok(task) => Ok(task),
             Err(Error::TaskFailed(task)) => {
-                self.show(&task);
+                if self.json {
+                    crate::output::result(serde_json::json!({"task": self.client.config().redact_task(*task.clone())}));
+                } else {
+                    self.show(&task);
+                }
                 Err(Failure::task(format!(
                     "task {} ended in {}: {}",
                     task.id,
@@ -102,14 +106,14 @@ impl Session {
         }
     }
 
-    /// Prints a task in the chosen view, with the API key scrubbed wherever the server
+    /// Prints a task in the human view, with the API key scrubbed wherever the server
     /// echoed it.
     pub fn show(&self, task: &Task) {
-        let task = &self.client.config().redact_task(task.clone());
-        if self.json {
-            println!("{}", crate::render::json(task));
-        } else {
-            println!("{}", crate::render::task(task));
-        }
+        println!("{}", crate::render::task(&self.redacted(task)));
+    }
+
+    /// `task` with the API key scrubbed wherever the server echoed it.
+    pub fn redacted(&self, task: &Task) -> Task {
+        self.client.config().redact_task(task.clone())
     }
 }

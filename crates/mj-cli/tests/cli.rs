@@ -93,15 +93,131 @@ fn json_output_is_one_object_per_line() {
     let (code, stdout, _) = run(&mut mj(&["--json", "imagine", "a fox", "--wait"]));
     assert_eq!(code, 0);
     let lines = json_lines(&stdout);
-    assert!(lines.len() >= 3, "progress updates then the task: {stdout}");
-    let last = lines.last().expect("task");
-    assert_eq!((last["status"].as_str(), last["action"].as_str()), (Some("SUCCESS"), Some("IMAGINE")));
-    assert!(last["buttons"].as_array().is_some_and(|b| b.len() == 9));
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().expect("every line has a type")).collect();
+    assert!(types.len() >= 3 && types[..types.len() - 1].iter().all(|t| *t == "progress"), "{types:?}");
+    assert_eq!((types.last(), types.iter().filter(|t| **t == "result").count()), (Some(&"result"), 1));
+    let task = &lines.last().expect("result")["task"];
+    assert_eq!((task["status"].as_str(), task["action"].as_str()), (Some("SUCCESS"), Some("IMAGINE")));
+    assert!(task["buttons"].as_array().is_some_and(|b| b.len() == 9));
     let (code, stdout, _) = run(&mut mj(&["--json", "imagine", "a fox"]));
     assert_eq!(code, 0);
-    let submitted = &json_lines(&stdout)[0];
-    assert_eq!(submitted["code"], 1);
-    assert!(submitted["result"].as_str().is_some_and(|id| id.len() >= 16));
+    let lines = json_lines(&stdout);
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(
+        (lines[0]["type"].as_str(), lines[0]["submitted"]["outcome"]["kind"].as_str()),
+        (Some("result"), Some("accepted"))
+    );
+    assert!(lines[0]["taskId"].as_str().is_some_and(|id| id.len() >= 16));
+    // An error is a typed line too, with the exit code.
+    let port = Refused::new();
+    let (code, stdout, _) = run(mj(&["--json", "--timeout", "1", "fetch", "1"]).env("MJ_BASE_URL", port.url("http")));
+    let lines = json_lines(&stdout);
+    assert_eq!(
+        (code, lines.len(), lines[0]["type"].as_str(), lines[0]["exit"].as_i64()),
+        (4, 1, Some("error"), Some(4))
+    );
+    assert!(lines[0]["message"].as_str().is_some_and(|m| m.contains("could not connect")), "{stdout}");
+}
+
+/// Local checks come first: a `--out` that cannot be written stops the command before a
+/// billable task is submitted.
+#[test]
+fn an_unwritable_out_is_refused_before_anything_is_submitted() {
+    let sim = server(SimConfig::new(""));
+    let file = temp_dir("not-a-dir");
+    std::fs::write(&file, b"a file, not a directory").expect("write");
+    let (code, _, stderr) =
+        run(mj(&["imagine", "a fox", "--out"]).arg(file.join("inside")).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--out") && stderr.contains("cannot create it"), "{stderr}");
+    assert_eq!(sim.stats().total_tasks(), 0, "nothing was submitted");
+    let _ = std::fs::remove_file(&file);
+}
+
+/// `mj list` shows what each task is and whether more pages follow; bars and progress
+/// lines say which task they follow by action and prompt.
+#[test]
+fn list_shows_action_prompt_and_paging_and_progress_is_labelled() {
+    let sim = server(SimConfig::new("").flavor(Flavor::Plus));
+    for prompt in ["a red fox", "a grey wolf", "a brown bear"] {
+        let (code, _, stderr) = run(mj(&["imagine", prompt, "--wait"]).env("MJ_BASE_URL", sim.url()));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains(&format!("IMAGINE \"{prompt}\"")), "labelled progress: {stderr}");
+    }
+    let (code, stdout, stderr) = run(mj(&["list", "--size", "2"]).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.lines().all(|l| l.contains("IMAGINE") && l.contains("SUCCESS")), "{stdout}");
+    assert!(stdout.contains("a brown bear") || stdout.contains("a red fox"), "prompts shown: {stdout}");
+    assert!(stderr.contains("more: mj list --page 1"), "{stderr}");
+    let (_, stdout, stderr) = run(mj(&["list", "--size", "2", "--page", "1"]).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stderr.contains("the last one"), "{stderr}");
+    let (_, stdout, _) = run(mj(&["--json", "list", "--size", "2"]).env("MJ_BASE_URL", sim.url()));
+    let result = &json_lines(&stdout)[0];
+    assert_eq!((result["type"].as_str(), result["more"].as_bool()), (Some("result"), Some(true)));
+    assert_eq!(result["tasks"].as_array().map(Vec::len), Some(2));
+}
+
+/// `--notify-hook` reaches the server, which posts the task's updates there.
+#[test]
+fn notify_hook_is_sent_with_the_submit() {
+    let sim = server(SimConfig::new(""));
+    let hook = std::net::TcpListener::bind("127.0.0.1:0").expect("hook listener");
+    let url = format!("http://{}/hook", hook.local_addr().expect("addr"));
+    let (code, _, stderr) =
+        run(mj(&["imagine", "a fox", "--wait", "--notify-hook", &url]).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(code, 0, "{stderr}");
+    hook.set_nonblocking(true).expect("nonblocking");
+    let started = std::time::Instant::now();
+    let mut stream = loop {
+        match hook.accept() {
+            Ok((stream, _)) => break stream,
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(10) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("the simulator never posted an update: {e}"),
+        }
+    };
+    stream.set_nonblocking(false).expect("blocking");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).expect("timeout");
+    let mut head = [0u8; 64];
+    let n = std::io::Read::read(&mut stream, &mut head).expect("read");
+    assert!(head[..n].starts_with(b"POST /hook"), "{}", String::from_utf8_lossy(&head[..n]));
+}
+
+/// The simulator's help shows its own options; the main help groups the global ones.
+#[test]
+fn local_commands_show_only_their_options_and_globals_have_a_section() {
+    let (code, stdout, _) = run(&mut mj(&["sim", "--help"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("--flavor") && stdout.contains("--faults"), "{stdout}");
+    assert!(!stdout.contains("--base-url") && !stdout.contains("--request-timeout"), "{stdout}");
+    let (_, stdout, _) = run(&mut mj(&["--help"]));
+    assert!(stdout.contains("Global options:"), "{stdout}");
+    let global = stdout.split("Global options:").nth(1).unwrap_or_default();
+    assert!(global.contains("--base-url") && global.contains("--json"), "{stdout}");
+}
+
+/// Ctrl-C during a wait leaves the task running on the server, and mj says how to resume.
+#[test]
+fn ctrl_c_while_waiting_says_how_to_resume() {
+    let sim = server(SimConfig::new(""));
+    let (_, stdout, _) = run(mj(&["--json", "imagine", "a fox --sim-stall"]).env("MJ_BASE_URL", sim.url()));
+    let id = json_lines(&stdout)[0]["taskId"].as_str().expect("id").to_owned();
+    let child = mj(&["wait", &id])
+        .env("MJ_BASE_URL", sim.url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("mj wait runs");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("mj ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains(&format!("resume with `mj wait {id}`")), "{stderr}");
 }
 
 #[test]
@@ -117,7 +233,7 @@ fn action_and_batch_wait_against_a_running_simulator() {
         let (code, stdout, stderr) = run(&mut with_server(&["--json", "imagine", prompt]));
         assert_eq!(code, 0, "{stderr}");
         assert!(!stderr.contains("built-in simulator"));
-        ids.push(json_lines(&stdout)[0]["result"].as_str().expect("id").to_owned());
+        ids.push(json_lines(&stdout)[0]["taskId"].as_str().expect("id").to_owned());
     }
     let mut wait = with_server(&["wait"]);
     wait.args(&ids);
@@ -142,7 +258,8 @@ fn action_and_batch_wait_against_a_running_simulator() {
     let (code, stdout, _) = run(&mut with_server(&["fetch", &ids[0], &ids[1]]));
     assert_eq!((code, stdout.matches("task ").count()), (0, 2), "{stdout}");
     let (code, stdout, _) = run(&mut with_server(&["--json", "list", "--status", "success", "--size", "2"]));
-    assert_eq!((code, json_lines(&stdout).len()), (0, 2));
+    let lines = json_lines(&stdout);
+    assert_eq!((code, lines.len(), lines[0]["tasks"].as_array().map(Vec::len)), (0, 1, Some(2)), "{stdout}");
     let (code, stdout, _) = run(&mut with_server(&["seed", &ids[0]]));
     assert!(code == 0 && stdout.trim().parse::<u64>().is_ok(), "{stdout}");
     let stats = sim.stats();
@@ -326,7 +443,7 @@ fn sim_serves_and_listen_prints_callbacks() {
     let (code, stdout, stderr) =
         run(mj(&["--json", "imagine", "a fox", "--wait"]).env("MJ_BASE_URL", &url).env("MJ_API_KEY", "sk-k"));
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(json_lines(&stdout).last().map(|t| t["status"].clone()), Some(Value::from("SUCCESS")));
+    assert_eq!(json_lines(&stdout).last().map(|t| t["task"]["status"].clone()), Some(Value::from("SUCCESS")));
 
     let body = serde_json::json!({"prompt": "a hooked fox", "notifyHook": hook}).to_string();
     let agent = mj_ureq::ureq::Agent::new_with_defaults();
@@ -338,8 +455,9 @@ fn sim_serves_and_listen_prints_callbacks() {
     assert_eq!(answer.status().as_u16(), 200);
     let mut statuses = Vec::new();
     for line in callbacks.by_ref() {
-        let task: Value = serde_json::from_str(&line).expect("one JSON task per callback");
-        statuses.push(task["status"].as_str().unwrap_or_default().to_owned());
+        let update: Value = serde_json::from_str(&line).expect("one JSON line per callback");
+        assert_eq!(update["type"], "progress", "{line}");
+        statuses.push(update["task"]["status"].as_str().unwrap_or_default().to_owned());
         if statuses.last().map(String::as_str) == Some("SUCCESS") {
             break;
         }
@@ -455,8 +573,14 @@ fn fetch_and_wait_work_where_only_get_fetch_exists() {
     let sim = server(SimConfig::new("").flavor(Flavor::Reseller).minimal());
     let (code, stdout, stderr) = run(mj(&["--json", "imagine", "a fox"]).env("MJ_BASE_URL", sim.url()));
     assert_eq!(code, 0, "{stderr}");
-    let id = json_lines(&stdout)[0]["result"].as_str().expect("an id").to_owned();
-    for args in [&["fetch", id.as_str()][..], &["wait", id.as_str()][..]] {
+    let id = json_lines(&stdout)[0]["taskId"].as_str().expect("an id").to_owned();
+    // One id is fetched with GET fetch at once; a batch (and a wait) try list-by-condition
+    // once, say so, and go on one fetch per id.
+    let (code, stdout, stderr) = run(mj(&["fetch", id.as_str()]).env("MJ_BASE_URL", sim.url()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&id) && stderr.is_empty(), "{stdout}\n{stderr}");
+    assert_eq!(sim.stats().requests.get("task/list-by-condition"), None, "one id needs no batch");
+    for args in [&["fetch", id.as_str(), id.as_str()][..], &["wait", id.as_str()][..]] {
         let (code, stdout, stderr) = run(mj(args).env("MJ_BASE_URL", sim.url()));
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(stdout.contains(&id), "{args:?}: {stdout}");
@@ -465,5 +589,5 @@ fn fetch_and_wait_work_where_only_get_fetch_exists() {
     }
     let stats = sim.stats();
     assert_eq!(stats.requests.get("task/list-by-condition").copied(), Some(2), "tried once per command");
-    assert!(stats.requests.get("task/fetch").copied().unwrap_or(0) >= 2);
+    assert!(stats.requests.get("task/fetch").copied().unwrap_or(0) >= 3);
 }

@@ -25,6 +25,22 @@ pub fn encode(mime: &str, bytes: &[u8]) -> String {
     out
 }
 
+/// An image file's bytes as a data URL, its type sniffed from the bytes: what every image
+/// field takes.
+///
+/// ```
+/// let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+/// assert!(mj_proto::data_url::from_image(png)?.starts_with("data:image/png;base64,"));
+/// assert!(mj_proto::data_url::from_image(b"%PDF-1.7").is_err());
+/// # Ok::<(), mj_proto::BuildError>(())
+/// ```
+pub fn from_image(bytes: &[u8]) -> Result<String, crate::BuildError> {
+    match sniff_image_type(bytes) {
+        Some(mime) => Ok(encode(mime, bytes)),
+        None => Err(crate::BuildError::Image { field: "image", index: 0, reason: "not a PNG, JPEG, GIF or WebP file" }),
+    }
+}
+
 /// The image type of `bytes`, from its magic number (PNG, JPEG, GIF, WebP).
 pub fn sniff_image_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {

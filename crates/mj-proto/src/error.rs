@@ -270,9 +270,10 @@ pub enum Error {
     /// The configuration is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The request input was refused before sending.
+    /// The request input was refused before sending (the text says why; there is no
+    /// deeper source).
     #[error("invalid request: {0}")]
-    Build(#[from] BuildError),
+    Build(BuildError),
     /// The exchange itself failed (connect, timeout, dropped connection, oversized body).
     #[error(transparent)]
     Transport(#[from] TransportError),
@@ -312,8 +313,9 @@ pub enum Error {
     /// up by its correlation token could not settle whether it exists: the server offers
     /// no lookup, or the lookups kept failing. Re-sending could create and bill a second
     /// task, so mj does not; the token names the task if it exists.
+    /// What lost the answer is its [`source`](std::error::Error::source).
     #[error(
-        "the submit's outcome is unknown: its answer was lost ({cause}) and {why}; \
+        "the submit's outcome is unknown: its answer was lost and {why}; \
          look for a task with state `{token}` before submitting again"
     )]
     OutcomeUnknown {
@@ -322,6 +324,7 @@ pub enum Error {
         /// Why the lookups could not tell.
         why: Box<LookupFailure>,
         /// What lost the answer.
+        #[source]
         cause: Box<Error>,
     },
     /// The task ended in FAILURE or CANCEL.
@@ -330,12 +333,12 @@ pub enum Error {
     /// The task waits in MODAL for `/mj/submit/modal` (Custom Zoom, Vary (Region), remix).
     #[error("task {} needs input: confirm it with a modal request (a prompt, or a mask for Vary (Region))", .0.id)]
     NeedsInput(Box<Task>),
-    /// The wait's deadline passed first.
+    /// The wait's deadline passed first. The last poll's error, when the deadline came
+    /// during a failure streak, is the [`source`](std::error::Error::source).
     #[error(
-        "gave up waiting after {} s: {}{}",
+        "gave up waiting after {} s: {}",
         waited.as_secs(),
-        last.as_ref().map_or_else(|| "the task was never seen".to_owned(), |t| format!("task {} was {} at {}", t.id, t.status, t.progress.as_deref().unwrap_or("?"))),
-        cause.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+        last.as_ref().map_or_else(|| "the task was never seen".to_owned(), |t| format!("task {} was {} at {}", t.id, t.status, t.progress.as_deref().unwrap_or("?")))
     )]
     WaitTimeout {
         /// The last state seen, if any.
@@ -344,6 +347,7 @@ pub enum Error {
         waited: Duration,
         /// The transient error of the last poll, when the deadline came during a failure
         /// streak.
+        #[source]
         cause: Option<Box<Error>>,
     },
     /// The server does not know the task (after the grace period a new task gets).
@@ -352,15 +356,23 @@ pub enum Error {
         /// The id.
         id: String,
     },
-    /// A plan was polled after it had finished (a driver bug, not a server problem).
-    #[error("the plan has already finished")]
-    PlanFinished,
+    /// A plan was polled after it returned [`Step::Done`](crate::plan::Step::Done), or
+    /// without the answer to its last [`Step::Send`](crate::plan::Step::Send): a mistake
+    /// in a hand-written driver loop. mj's clients never return it.
+    #[error("the plan was driven out of order: polled after Done, or before the answer to its last Send")]
+    PlanMisuse,
     /// The body did not decode.
     #[error(
         "could not decode the {} at `{}`: {}{} (body starts `{}`)",
         .0.what, .0.path, .0.message, if .0.truncated { "; the body was cut short" } else { "" }, excerpt(&.0.body)
     )]
     Decode(Box<DecodeError>),
+}
+
+impl From<BuildError> for Error {
+    fn from(error: BuildError) -> Self {
+        Self::Build(error)
+    }
 }
 
 /// Why the lookups after a lost submit answer could not tell whether the task exists.
@@ -466,7 +478,7 @@ impl Error {
             Self::NeedsInput(_) => ErrorKind::NeedsInput,
             Self::WaitTimeout { .. } => ErrorKind::WaitTimeout,
             Self::TaskNotFound { .. } => ErrorKind::TaskNotFound,
-            Self::PlanFinished => ErrorKind::Usage,
+            Self::PlanMisuse => ErrorKind::Usage,
         }
     }
 
@@ -510,7 +522,7 @@ impl Error {
             | Self::NeedsInput(_)
             | Self::WaitTimeout { .. }
             | Self::TaskNotFound { .. }
-            | Self::PlanFinished => None,
+            | Self::PlanMisuse => None,
         }
     }
 
@@ -588,7 +600,7 @@ impl Error {
                 scrub_text(wanted, secret);
                 scrub_text(available, secret);
             }
-            Self::Config(_) | Self::Build(_) | Self::EmptyBody { .. } | Self::PlanFinished => {}
+            Self::Config(_) | Self::Build(_) | Self::EmptyBody { .. } | Self::PlanMisuse => {}
         }
         self
     }
@@ -596,7 +608,7 @@ impl Error {
 
 /// Redacts a boxed error where it stands.
 fn redact_in_place(error: &mut Error, secret: &str) {
-    let taken = std::mem::replace(error, Error::PlanFinished);
+    let taken = std::mem::replace(error, Error::PlanMisuse);
     *error = taken.redacted(secret);
 }
 

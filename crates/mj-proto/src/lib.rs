@@ -14,6 +14,7 @@
 //! - [`webhook`]: notifyHook callback bodies.
 //!
 //! ```
+//! use mj_proto::http;
 //! use mj_proto::prelude::*;
 //!
 //! let config = Config::new("http://127.0.0.1:8080")?.with_api_key("sk-secret")?;
@@ -40,6 +41,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+#[doc(hidden)]
 pub mod inspect;
 mod lenient;
 pub mod model;
@@ -54,6 +56,8 @@ pub mod webhook;
 mod wire;
 
 pub use client::{AsyncClient, Client, ClientBuilder, Settings};
+/// The async iterator the client's `*_stream` methods return (from `futures-core`).
+pub use futures_core::Stream;
 
 /// `Result` with mj's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

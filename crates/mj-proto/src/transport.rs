@@ -99,19 +99,22 @@ pub enum TransportErrorKind {
     Other,
 }
 
-/// A failed exchange. Its message never holds the request URL's credentials or the key.
+/// A failed exchange: its kind, a short message, the server's host (set by mj's clients)
+/// and, as its [`source`](std::error::Error::source), the client library's own error.
+/// Nothing in it holds the request's path, query, credentials or the key.
 pub struct TransportError(Box<Inner>);
 
 struct Inner {
     kind: TransportErrorKind,
     message: String,
+    host: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl TransportError {
     /// An error of `kind` with a lowercase message.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
-        Self(Box::new(Inner { kind, message: message.into(), source: None }))
+        Self(Box::new(Inner { kind, message: message.into(), host: None, source: None }))
     }
 
     /// Attaches the client library's error as the source.
@@ -146,6 +149,23 @@ impl TransportError {
         &self.0.message
     }
 
+    /// The host (and port) the exchange was with, when known: what a failover log names.
+    pub fn host(&self) -> Option<&str> {
+        self.0.host.as_deref()
+    }
+
+    /// Names the host the exchange was with (mj's clients do, for every transport).
+    pub fn with_host(mut self, host: impl Into<String>) -> Self {
+        self.0.host = Some(host.into());
+        self
+    }
+
+    /// Another transport's classification of a DNS failure, in one wording: the server
+    /// saw nothing, so it is a [`TransportErrorKind::Connect`].
+    pub fn host_not_found() -> Self {
+        Self::new(TransportErrorKind::Connect, "the host name did not resolve (DNS)")
+    }
+
     pub(crate) fn redact(&mut self, secret: &str) {
         scrub_text(&mut self.0.message, secret);
         // A source error's text cannot be rewritten; drop it if it carries the secret.
@@ -157,7 +177,11 @@ impl TransportError {
 
 impl fmt::Debug for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportError").field("kind", &self.0.kind).field("message", &self.0.message).finish()
+        f.debug_struct("TransportError")
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
+            .field("host", &self.0.host)
+            .finish()
     }
 }
 
@@ -170,7 +194,10 @@ impl fmt::Display for TransportError {
             TransportErrorKind::BodyTooLarge => "response too large",
             TransportErrorKind::Other => "transport error",
         };
-        write!(f, "{what}: {}", self.0.message)
+        match &self.0.host {
+            Some(host) => write!(f, "{what} ({host}): {}", self.0.message),
+            None => write!(f, "{what}: {}", self.0.message),
+        }
     }
 }
 

@@ -16,11 +16,10 @@ use crate::model::Task;
 /// assert!(task.is_terminal());
 /// # Ok::<(), mj_proto::Error>(())
 /// ```
-pub fn parse(body: &[u8]) -> Result<Task, Error> {
-    shapes::task(body, StatusCode::OK, "notification")
-}
-
-/// Parses a callback request as a web framework hands it over.
-pub fn parse_request<B: AsRef<[u8]>>(request: &http::Request<B>) -> Result<Task, Error> {
-    parse(request.body().as_ref())
+///
+/// It takes the body as any web framework hands it over (axum's `Bytes`, a `Vec<u8>`, a
+/// `String`) and accepts exactly what `serde_json::from_slice::<Task>` accepts: a task
+/// object with an id.
+pub fn parse(body: impl AsRef<[u8]>) -> Result<Task, Error> {
+    shapes::task(body.as_ref(), StatusCode::OK, "notification")
 }

@@ -336,9 +336,9 @@ fn lists_pages_seeds_uploads_and_notifications() {
     assert_eq!(urls.len(), 1);
     assert!(urls[0].starts_with("https://"));
 
-    let t = webhook::parse(&fixture("upstream/novicezk-notify-imagine-success.json")).expect("notify");
+    let t = webhook::parse(fixture("upstream/novicezk-notify-imagine-success.json")).expect("notify");
     assert_eq!((t.prompt.as_deref(), t.fail_reason.as_deref()), (Some("猫猫"), None));
-    let t = webhook::parse(&fixture("upstream/plus-notify-callback-imagine-success.json")).expect("notify");
+    let t = webhook::parse(fixture("upstream/plus-notify-callback-imagine-success.json")).expect("notify");
     assert!(t.buttons.is_empty());
     assert!(webhook::parse(b"").is_err());
     assert!(webhook::parse(b"{\"status\":\"SUCCESS\"}").is_err(), "a notification must name its task");
@@ -464,7 +464,7 @@ fn every_trueai_member_survives_decode_and_reencode() {
 
 #[test]
 fn legacy_trueai_webhooks_with_integer_enums_decode_to_names() {
-    let task = webhook::parse(&fixture("mj/notify-trueai-legacy-integer-enums.json")).expect("decodes");
+    let task = webhook::parse(fixture("mj/notify-trueai-legacy-integer-enums.json")).expect("decodes");
     assert_eq!((task.action.clone(), task.status.clone()), (Some(TaskAction::Imagine), TaskStatus::Success));
     assert_eq!(
         (task.bot_type.as_deref(), task.real_bot_type().as_deref()),
@@ -526,4 +526,20 @@ fn results_by_kind_images_videos_or_prompts() {
     assert_eq!(video.result_video_urls(), ["https://cdn.test/v/0.mp4"]);
     let grid = task("upstream/plus-fetch-describe-success.jsonc");
     assert!(grid.result_prompts().len() == 4 && grid.produces_text());
+}
+
+/// One webhook parser, taking the bytes as frameworks hand them over, and agreeing with
+/// serde on what a task is: a body without an id is not one, in every decoder.
+#[test]
+fn webhook_parse_and_serde_agree_on_what_a_task_is() {
+    for body in [r#"{"status":"SUCCESS"}"#, r#"{"id":"","status":"SUCCESS"}"#, r#"{"id":null}"#] {
+        assert!(webhook::parse(body).is_err(), "{body}");
+        assert!(serde_json::from_str::<Task>(body).is_err(), "{body}");
+        assert!(mj_proto::model::task_views(format!("[{body}]").as_bytes()).is_err(), "{body}");
+    }
+    let body = r#"{"id":7,"status":"SUCCESS"}"#;
+    let owned: Vec<u8> = body.into();
+    let from_bytes = webhook::parse(owned).expect("a task");
+    assert_eq!(from_bytes, serde_json::from_str::<Task>(body).expect("a task"));
+    assert_eq!(webhook::parse(String::from(body)).expect("a task").id, "7");
 }

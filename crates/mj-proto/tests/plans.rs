@@ -445,14 +445,15 @@ fn wait_rides_out_transient_errors_but_not_hard_ones() {
         other => panic!("{other:?}"),
     }
     assert_eq!(down.elapsed, Duration::from_secs(600));
-    let text = self::run(
+    let e = self::run(
         WaitPlan::new(&config, "1", WaitOptions::default().timeout(Duration::from_secs(5)), policy()),
         |_, _| lost(),
     )
     .result
-    .expect_err("timeout")
-    .to_string();
-    assert!(text.contains("never seen") && text.contains("last error"), "{text}");
+    .expect_err("timeout");
+    assert!(e.to_string().contains("never seen"), "{e}");
+    let last = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_default();
+    assert!(last.contains("connection interrupted"), "the last error is the source: {last}");
 }
 
 #[test]

@@ -99,7 +99,7 @@ impl ReqwestTransport {
                 .map_err(|_| TransportError::new(TransportErrorKind::Other, "the proxy URL is not valid"))?;
             builder = builder.proxy(proxy);
         }
-        let client = builder.build().map_err(|e| map_error(&e))?;
+        let client = builder.build().map_err(map_error)?;
         Ok(Self { client, max_body: options.max_body, timeout: Some(options.timeout) })
     }
 }
@@ -128,8 +128,9 @@ impl AsyncTransport for ReqwestTransport {
             *request.timeout_mut() = Some(self.timeout.map_or(asked, |own| own.min(asked)));
         }
         let mut response = self.client.execute(request).await.map_err(|e| {
-            let error = map_error(&e);
-            if https && is_handshake_failure(&e) { error.in_tls_handshake() } else { error }
+            let handshake = https && is_handshake_failure(&e);
+            let error = map_error(e);
+            if handshake { error.in_tls_handshake() } else { error }
         })?;
         if response.content_length().is_some_and(|n| n > self.max_body) {
             return Err(TransportError::body_too_large(self.max_body));
@@ -139,7 +140,7 @@ impl AsyncTransport for ReqwestTransport {
             builder = builder.header(name.as_str(), value.as_bytes());
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| map_error(&e))? {
+        while let Some(chunk) = response.chunk().await.map_err(map_error)? {
             if (body.len() + chunk.len()) as u64 > self.max_body {
                 return Err(TransportError::body_too_large(self.max_body));
             }
@@ -175,29 +176,75 @@ fn is_handshake_failure(error: &reqwest::Error) -> bool {
             .any(|sign| chain.contains(sign))
 }
 
-/// reqwest's error as a transport error kind; the URL is left out of the message.
-fn map_error(error: &reqwest::Error) -> TransportError {
+/// reqwest's error as a transport error: a kind, a short message, and reqwest's error
+/// (without its URL) as the source.
+fn map_error(error: reqwest::Error) -> TransportError {
+    let chain = causes(&error);
     // A connect that timed out sent nothing: a connect failure, safe to retry.
-    let kind = if error.is_connect() {
-        TransportErrorKind::Connect
+    let error = error.without_url();
+    let transport = if error.is_connect() {
+        if is_dns_failure(&chain) {
+            TransportError::host_not_found()
+        } else if chain.contains("refused") {
+            TransportError::new(TransportErrorKind::Connect, "connection refused")
+        } else if error.is_timeout() {
+            TransportError::new(TransportErrorKind::Connect, "connecting timed out")
+        } else {
+            TransportError::new(TransportErrorKind::Connect, "connection failed")
+        }
     } else if error.is_timeout() {
-        TransportErrorKind::Timeout
-    } else if error.is_body() || error.is_decode() || error.is_request() {
-        TransportErrorKind::Interrupted
+        TransportError::new(TransportErrorKind::Timeout, "no answer in time")
+    } else if error.is_body() || error.is_decode() {
+        TransportError::new(TransportErrorKind::Interrupted, "the body was cut short")
+    } else if error.is_request() {
+        TransportError::new(TransportErrorKind::Interrupted, "the connection dropped before an answer")
     } else {
-        TransportErrorKind::Other
+        TransportError::new(TransportErrorKind::Other, "transport error")
     };
-    let mut message = error.to_string();
-    if let Some(url) = error.url() {
-        message = message.replace(url.as_str(), "<url>");
-    }
+    transport.with_source(error)
+}
+
+/// The lowercase text of every cause under `error`.
+fn causes(error: &reqwest::Error) -> String {
+    let mut chain = String::new();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+        chain.push_str(&cause.to_string().to_ascii_lowercase());
+        chain.push(' ');
         source = cause.source();
     }
-    TransportError::new(kind, message)
+    chain
+}
+
+/// The resolver's wording of "no such host", on Linux, macOS and Windows.
+fn is_dns_failure(chain: &str) -> bool {
+    ["dns error", "failed to lookup address", "name or service not known", "no such host", "nodename nor servname"]
+        .iter()
+        .any(|sign| chain.contains(sign))
+}
+
+/// Reads the image file at `path` as a data URL (its type sniffed from its bytes), for
+/// any image field: `Imagine::new("a fox").image(mj_reqwest::read_image("ref.png").await?)`.
+/// A file that is not a PNG, JPEG, GIF or WebP is an [`std::io::ErrorKind::InvalidData`] error.
+pub async fn read_image(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    let bytes = tokio::fs::read(path).await?;
+    mj_proto::data_url::from_image(&bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(test)]
+mod dns {
+    /// hyper-util's and the platforms' resolver wordings all read as "no such host".
+    #[test]
+    fn resolver_wordings_are_recognised() {
+        for text in [
+            "dns error: failed to lookup address information: name or service not known",
+            "dns error: no such host is known. (os error 11001)",
+            "failed to lookup address information: nodename nor servname provided, or not known",
+        ] {
+            assert!(super::is_dns_failure(text), "{text}");
+        }
+        assert!(!super::is_dns_failure("tcp connect error: connection refused (os error 111)"));
+    }
 }
 
 /// The crate README's example, compiled as a doc test.

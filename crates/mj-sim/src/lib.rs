@@ -28,7 +28,7 @@ mod image;
 mod lifecycle;
 mod reply;
 mod rng;
-pub mod server;
+mod server;
 mod simulator;
 mod stats;
 mod task;
@@ -38,7 +38,11 @@ pub use clock::Clock;
 pub use config::SimConfig;
 pub use faults::{FaultKind, FaultPlan};
 pub use flavor::{Flavor, Route};
+/// The core the simulator speaks (for [`SimTransport`] with a client).
+pub use mj_proto;
+/// The `http` crate the simulator's requests and answers are made of.
+pub use mj_proto::http;
 pub use server::Server;
-pub use simulator::{Delivery, Notification, Reply, Simulator, is_loopback_url};
+pub use simulator::{Notification, Simulator, is_loopback_url};
 pub use stats::{Created, Stats};
 pub use transport::SimTransport;

@@ -104,7 +104,7 @@ fn lock(sim: &Mutex<Simulator>) -> MutexGuard<'_, Simulator> {
 }
 
 /// Serves `sim` on `listener` until `shutdown` completes, delivering webhooks meanwhile.
-pub async fn serve(listener: TcpListener, sim: Arc<Mutex<Simulator>>, shutdown: impl Future<Output = ()>) {
+pub(crate) async fn serve(listener: TcpListener, sim: Arc<Mutex<Simulator>>, shutdown: impl Future<Output = ()>) {
     let notifier = tokio::spawn(deliver_notifications(Arc::clone(&sim)));
     tokio::pin!(shutdown);
     loop {

@@ -16,8 +16,7 @@ use crate::stats::Stats;
 /// An in-process [`Transport`] and [`AsyncTransport`] over a [`Simulator`].
 ///
 /// ```
-/// use mj_proto::prelude::*;
-/// use mj_proto::Transport;
+/// use mj_sim::mj_proto::{Transport, prelude::*};
 /// use mj_sim::{SimConfig, SimTransport};
 ///
 /// let transport = SimTransport::manual(SimConfig::new("http://sim.local"), 1_700_000_000_000);

@@ -22,9 +22,9 @@ fn call(
         builder = builder.header(*name, *value);
     }
     let request = builder.body(body.map(|b| b.to_string().into_bytes()).unwrap_or_default()).expect("request");
-    let reply = sim.handle(&request, now);
-    let content_type = reply.response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    (reply.response.status().as_u16(), reply.response.body().clone(), content_type)
+    let response = sim.respond(&request, now);
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (response.status().as_u16(), response.body().clone(), content_type)
 }
 
 /// The header each flavor wants.

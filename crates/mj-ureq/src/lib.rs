@@ -155,15 +155,21 @@ impl Transport for UreqTransport {
 
 use mj_proto::http;
 
-/// ureq's error as a transport error kind, with a message that holds no URL.
+/// ureq's error as a transport error: a kind, a message that holds no URL, and ureq's
+/// error as the source where its text holds no URL either.
 fn map_error(error: ureq::Error) -> TransportError {
+    if let ureq::Error::Io(io) = &error
+        && is_dns_failure(io)
+    {
+        return TransportError::host_not_found().with_source(error);
+    }
     let (kind, message) = match &error {
         // Nothing was sent while resolving or connecting: safe to retry, even a submit.
         ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
             (TransportErrorKind::Connect, "connecting timed out".to_owned())
         }
         ureq::Error::Timeout(_) => (TransportErrorKind::Timeout, "no answer in time".to_owned()),
-        ureq::Error::HostNotFound => (TransportErrorKind::Connect, "host not found".to_owned()),
+        ureq::Error::HostNotFound => return TransportError::host_not_found().with_source(error),
         ureq::Error::ConnectionFailed => (TransportErrorKind::Connect, "connection failed".to_owned()),
         ureq::Error::BodyExceedsLimit(limit) => (TransportErrorKind::BodyTooLarge, format!("body over {limit} bytes")),
         ureq::Error::Io(io) => (io_kind(io), format!("i/o error: {}", io.kind())),
@@ -172,7 +178,22 @@ fn map_error(error: ureq::Error) -> TransportError {
         ureq::Error::BadUri(_) | ureq::Error::Http(_) => (TransportErrorKind::Other, "invalid request URL".to_owned()),
         other => (TransportErrorKind::Other, strip_urls(&other.to_string())),
     };
-    TransportError::new(kind, message)
+    let described = TransportError::new(kind, message);
+    match error {
+        ureq::Error::Io(_) | ureq::Error::Tls(_) | ureq::Error::Protocol(_) | ureq::Error::Timeout(_) => {
+            described.with_source(error)
+        }
+        _ => described,
+    }
+}
+
+/// A resolver failure, which std reports as an uncategorized I/O error with the
+/// resolver's text ("failed to lookup address information: Name or service not known").
+fn is_dns_failure(error: &io::Error) -> bool {
+    let text = error.to_string().to_ascii_lowercase();
+    ["failed to lookup address", "name or service not known", "no such host", "nodename nor servname"]
+        .iter()
+        .any(|sign| text.contains(sign))
 }
 
 /// An https exchange that died before any answer in a way a plain-HTTP server causes (it
@@ -203,6 +224,31 @@ fn io_kind(error: &io::Error) -> TransportErrorKind {
 /// Drops every word that looks like a URL (they can carry credentials).
 fn strip_urls(text: &str) -> String {
     text.split_whitespace().map(|w| if w.contains("://") { "<url>" } else { w }).collect::<Vec<_>>().join(" ")
+}
+
+/// Reads the image file at `path` as a data URL (its type sniffed from its bytes), for
+/// any image field: `Imagine::new("a fox").image(mj_ureq::read_image("ref.png")?)`.
+/// A file that is not a PNG, JPEG, GIF or WebP is an [`io::ErrorKind::InvalidData`] error.
+pub fn read_image(path: impl AsRef<std::path::Path>) -> io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    mj_proto::data_url::from_image(&bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(test)]
+mod dns {
+    use super::*;
+
+    /// std reports a resolver failure as an uncategorized I/O error; mj classifies it as
+    /// mj-reqwest does: a connect failure (nothing was sent), in one wording.
+    #[test]
+    fn a_resolver_failure_is_a_connect_failure_in_both_transports_words() {
+        let io = io::Error::other("failed to lookup address information: Name or service not known");
+        let error = map_error(ureq::Error::Io(io));
+        assert_eq!(error.kind(), TransportErrorKind::Connect);
+        assert_eq!(error.message(), TransportError::host_not_found().message());
+        assert!(std::error::Error::source(&error).is_some());
+        assert_eq!(map_error(ureq::Error::HostNotFound).message(), TransportError::host_not_found().message());
+    }
 }
 
 /// The crate README's example, compiled as a doc test.

@@ -6,7 +6,8 @@ use crate::model::{Page, Task};
 use crate::plan::{Plan, Step};
 use crate::transport::AsyncTransport;
 
-use super::{client_methods, client_struct, trace};
+use super::stream::{PageStream, TaskUpdates};
+use super::{client_methods, client_struct, named, trace};
 
 client_struct!(
     /// An async client over any [`AsyncTransport`] (mj-reqwest's, mj-sim's, or your own);
@@ -28,14 +29,15 @@ impl<T: AsyncTransport> AsyncClient<T> {
         mut plan: P,
         mut on_event: impl FnMut(P::Event),
     ) -> Result<P::Output, Error> {
-        let span = trace::call(name, &self.shared.config.host());
+        let host = self.shared.config.host();
+        let span = trace::call(name, &host);
         let run = async {
             loop {
                 let now = self.transport.now();
                 match plan.poll(now) {
                     Step::Send(request) => {
                         trace::send(&request);
-                        let result = self.transport.send(request).await;
+                        let result = self.transport.send(request).await.map_err(|e| named(e, &host));
                         trace::answer(&result, |text| self.shared.config.redact_text(text));
                         plan.handle(result, self.transport.now());
                     }
@@ -61,6 +63,46 @@ impl<T: AsyncTransport> AsyncClient<T> {
         #[cfg(not(feature = "tracing"))]
         let _ = span;
         run.await
+    }
+
+    /// The changes of task `id` as a [`Stream`](futures_core::Stream) of snapshots (the
+    /// same as [`wait_with`](Self::wait_with)'s callback sees), ending after the last one;
+    /// a failed, cancelled or timed-out task ends it with the error as its last item.
+    ///
+    /// With any stream combinators (`futures::StreamExt::next`), or none:
+    ///
+    /// ```no_run
+    /// # async fn run(client: mj_proto::AsyncClient<std::sync::Arc<dyn mj_proto::AsyncTransport>>) {
+    /// use mj_proto::Stream;
+    ///
+    /// let mut updates = std::pin::pin!(client.wait_stream("1747190313867714"));
+    /// while let Some(update) = std::future::poll_fn(|cx| updates.as_mut().poll_next(cx)).await {
+    ///     match update {
+    ///         Ok(task) => println!("{} {:?}", task.status, task.progress_percent()),
+    ///         Err(e) => eprintln!("{e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn wait_stream(&self, id: impl Into<String>) -> TaskUpdates<'_, Task> {
+        let id = id.into();
+        TaskUpdates::new(move |mut seen| Box::pin(async move { self.wait_with(&id, |task| seen(task)).await }))
+    }
+
+    /// The changes of many tasks, watched together as [`watch`](Self::watch) does, as a
+    /// [`Stream`](futures_core::Stream); after its end,
+    /// [`TaskUpdates::output`] is the [`WatchReport`](crate::plan::WatchReport).
+    pub fn watch_stream<I: Into<String>>(
+        &self,
+        ids: impl IntoIterator<Item = I>,
+    ) -> TaskUpdates<'_, crate::plan::WatchReport> {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        TaskUpdates::new(move |mut seen| Box::pin(async move { self.watch(ids, |task| seen(task)).await }))
+    }
+
+    /// Every page of `query` as a [`Stream`](futures_core::Stream), one request per page.
+    pub fn page_stream(&self, query: Query) -> PageStream<'_> {
+        PageStream::new(query, Box::new(move |query| Box::pin(async move { self.query(&query).await })))
     }
 
     /// Every page of `query`, fetched one `next_page().await` at a time.

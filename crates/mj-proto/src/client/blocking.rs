@@ -6,14 +6,14 @@ use crate::model::{Page, Task};
 use crate::plan::{Plan, Step};
 use crate::transport::Transport;
 
-use super::{client_methods, client_struct, trace};
+use super::{client_methods, client_struct, named, trace};
 
 client_struct!(
     /// A blocking client over any [`Transport`] (mj-ureq's, mj-sim's, or your own).
     ///
     /// ```
     /// use mj_proto::prelude::*;
-    /// use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError};
+    /// use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError, http};
     ///
     /// /// A transport that answers every request with the same task.
     /// struct Canned;
@@ -46,7 +46,8 @@ impl<T: Transport> Client<T> {
         mut plan: P,
         mut on_event: impl FnMut(P::Event),
     ) -> Result<P::Output, Error> {
-        let span = trace::call(name, &self.shared.config.host());
+        let host = self.shared.config.host();
+        let span = trace::call(name, &host);
         #[cfg(feature = "tracing")]
         let _entered = span.span.enter();
         #[cfg(not(feature = "tracing"))]
@@ -56,7 +57,7 @@ impl<T: Transport> Client<T> {
             match plan.poll(now) {
                 Step::Send(request) => {
                     trace::send(&request);
-                    let result = self.transport.send(request);
+                    let result = self.transport.send(request).map_err(|e| named(e, &host));
                     trace::answer(&result, |text| self.shared.config.redact_text(text));
                     plan.handle(result, self.transport.now());
                 }

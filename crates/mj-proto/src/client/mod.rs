@@ -36,6 +36,7 @@
 
 mod asynchronous;
 mod blocking;
+mod stream;
 mod trace;
 
 use std::fmt;
@@ -45,6 +46,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use asynchronous::{AsyncClient, AsyncPages};
 pub use blocking::{Client, Pages};
+pub use stream::{PageStream, TaskUpdates};
 
 use crate::model::{SubmitOutcome, Submitted, Task, TaskStatus};
 use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
@@ -187,6 +189,11 @@ impl Learned {
     pub(crate) fn lacks(&self, endpoint: &str) -> bool {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&endpoint)
     }
+}
+
+/// `error` naming `host`, unless the transport already named one.
+pub(crate) fn named(error: crate::TransportError, host: &str) -> crate::TransportError {
+    if error.host().is_some() || host.is_empty() { error } else { error.with_host(host) }
 }
 
 /// What is known of a task the moment its submit is answered: its id and token, told to

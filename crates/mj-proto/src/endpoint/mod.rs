@@ -4,7 +4,7 @@
 //! transport, and hand the answer to [`Config::parse`](crate::Config::parse):
 //!
 //! ```
-//! use mj_proto::{Config, Endpoint, endpoint::Fetch};
+//! use mj_proto::{Config, Endpoint, endpoint::Fetch, http};
 //!
 //! let config = Config::new("http://127.0.0.1:8080")?;
 //! let fetch = Fetch::new("1747190313867714");

@@ -120,9 +120,11 @@ pub(crate) fn task_or_none(response: HttpResponse) -> Result<Option<Task>, Error
     if body == b"null" {
         return Ok(None);
     }
-    let task: Task = decode(body, "task", status)?;
-    if !task.id.is_empty() {
-        return Ok(Some(task));
+    match decode::<Task>(body, "task", status) {
+        Ok(task) => return Ok(Some(task)),
+        // An object that is not a task: an error envelope, or `{}` for "no such task".
+        Err(Error::Decode(d)) if d.message.starts_with("missing field `id`") => {}
+        Err(e) => return Err(e),
     }
     match envelope_error(status, body) {
         Some(e) if !means_not_found(&e) => Err(e),

@@ -27,7 +27,8 @@ use crate::lenient;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Task {
-    /// The task id: a string, even when a gateway sent a bare number. Empty when missing.
+    /// The task id: a string, even when a gateway sent a bare number. A body without one
+    /// does not decode as a task.
     #[serde(default, deserialize_with = "lenient::id")]
     pub id: String,
     /// What kind of job this is.
@@ -298,6 +299,10 @@ impl<'de> Visitor<'de> for TaskVisitor {
                     t.extra.put(key.into_owned(), value);
                 }
             }
+        }
+        // Every server sends one; without it nothing can be fetched, pressed or matched.
+        if t.id.is_empty() {
+            return Err(de::Error::missing_field("id"));
         }
         Ok(t)
     }

@@ -60,6 +60,14 @@ fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Err
     d.deserialize_any(TextVisitor)
 }
 
+/// A task id: text as for [`text`], but never empty.
+fn id<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
+    match opt_text(d)? {
+        Some(id) if !id.is_empty() => Ok(id),
+        _ => Err(de::Error::missing_field("id")),
+    }
+}
+
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
     Ok(opt_text(d)?.unwrap_or(Text(Cow::Borrowed(""))))
 }
@@ -135,8 +143,8 @@ pub struct ButtonView<'a> {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskView<'a> {
-    /// The task id.
-    #[serde(borrow, default, deserialize_with = "text")]
+    /// The task id (required, as for [`Task`](super::Task)).
+    #[serde(borrow, deserialize_with = "id")]
     pub id: Text<'a>,
     /// What kind of job this is.
     #[serde(default, deserialize_with = "opt_action")]

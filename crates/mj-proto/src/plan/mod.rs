@@ -8,7 +8,7 @@
 //! ```
 //! use std::time::{Duration, Instant};
 //! use mj_proto::plan::{Plan, RetryPlan, RetryPolicy, Step};
-//! use mj_proto::{Config, endpoint::Fetch};
+//! use mj_proto::{Config, endpoint::Fetch, http};
 //!
 //! let config = Config::new("http://127.0.0.1:8080")?;
 //! let fetch = Fetch::new("1");

@@ -65,8 +65,8 @@ impl<E: Endpoint> Plan for RetryPlan<'_, E> {
                     Step::Done(Err(e))
                 }
             },
-            Phase::Waiting | Phase::Finished(None) => Step::Done(Err(Error::PlanFinished)),
-            Phase::Finished(result) => Step::Done(result.take().unwrap_or(Err(Error::PlanFinished))),
+            Phase::Waiting | Phase::Finished(None) => Step::Done(Err(Error::PlanMisuse)),
+            Phase::Finished(result) => Step::Done(result.take().unwrap_or(Err(Error::PlanMisuse))),
         }
     }
 

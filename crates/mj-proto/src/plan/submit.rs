@@ -213,7 +213,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     }
 
     fn outcome_unknown(&mut self, why: LookupFailure) -> Phase {
-        let cause = self.lost.take().map_or(Error::PlanFinished, |(e, _)| e);
+        let cause = self.lost.take().map_or(Error::PlanMisuse, |(e, _)| e);
         done(Err(Error::OutcomeUnknown { token: self.token.clone(), why: Box::new(why), cause: Box::new(cause) }))
     }
 
@@ -319,7 +319,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             // landed, and sending again is safe.
             Ok(None) if now.saturating_duration_since(lost_at) >= self.policy.absent_after => {
                 self.notice = Some(Notice::Resend { endpoint: self.request.name(), token: self.token.clone() });
-                let Some((lost, _)) = self.lost.take() else { return done(Err(Error::PlanFinished)) };
+                let Some((lost, _)) = self.lost.take() else { return done(Err(Error::PlanMisuse)) };
                 self.budget.restart_clock(now);
                 match self.budget.retry_at(now, None) {
                     Some(at) => Phase::Sleeping(at, Next::Submit),
@@ -413,8 +413,8 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
         let next = match &mut self.phase {
             Phase::Sleeping(until, _) if now < *until => return Step::Sleep(*until),
             Phase::Ready(next) | Phase::Sleeping(_, next) => *next,
-            Phase::Waiting(_) => return Step::Done(Err(Error::PlanFinished)),
-            Phase::Finished(result) => return Step::Done(result.take().unwrap_or(Err(Error::PlanFinished))),
+            Phase::Waiting(_) => return Step::Done(Err(Error::PlanMisuse)),
+            Phase::Finished(result) => return Step::Done(result.take().unwrap_or(Err(Error::PlanMisuse))),
         };
         let request = match next {
             Next::Submit => self.config.build(&self.request),

@@ -93,8 +93,8 @@ impl Plan for TasksPlan<'_> {
         }
         match &mut self.phase {
             Phase::Sleeping(until) if now < *until => return Step::Sleep(*until),
-            Phase::Waiting => return Step::Done(Err(Error::PlanFinished)),
-            Phase::Finished(result) => return Step::Done(result.take().unwrap_or(Err(Error::PlanFinished))),
+            Phase::Waiting => return Step::Done(Err(Error::PlanMisuse)),
+            Phase::Finished(result) => return Step::Done(result.take().unwrap_or(Err(Error::PlanMisuse))),
             Phase::Ready | Phase::Sleeping(_) => {}
         }
         let request = match self.next_id {

@@ -155,8 +155,8 @@ impl Plan for WaitPlan<'_> {
         let started = *self.started.get_or_insert(now);
         let deadline = self.deadline(started);
         match &mut self.phase {
-            Phase::Finished(result) => return Step::Done(result.take().map_or(Err(Error::PlanFinished), |r| *r)),
-            Phase::Waiting => return Step::Done(Err(Error::PlanFinished)),
+            Phase::Finished(result) => return Step::Done(result.take().map_or(Err(Error::PlanMisuse), |r| *r)),
+            Phase::Waiting => return Step::Done(Err(Error::PlanMisuse)),
             Phase::Sleeping(_) | Phase::Ready if now >= deadline => {
                 self.phase = self.timed_out(now);
                 return self.poll(now);

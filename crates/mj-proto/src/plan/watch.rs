@@ -206,10 +206,10 @@ impl Plan for WatchPlan<'_> {
             return Step::Notice(notice);
         }
         if self.done {
-            return Step::Done(self.finished.take().unwrap_or(Err(Error::PlanFinished)));
+            return Step::Done(self.finished.take().unwrap_or(Err(Error::PlanMisuse)));
         }
         if self.inflight.is_some() {
-            return Step::Done(Err(Error::PlanFinished));
+            return Step::Done(Err(Error::PlanMisuse));
         }
         let started = *self.started.get_or_insert(now);
         let deadline = self.deadline(started);

@@ -10,10 +10,9 @@
 //! Ctrl-C or `--exit-after` stop it.
 
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mj_sim::{FaultPlan, Flavor, SimConfig, Simulator};
+use mj_sim::{FaultPlan, Flavor, Server, SimConfig};
 
 const HELP: &str = "\
 mj-sim: a local Midjourney proxy for development and tests
@@ -108,22 +107,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(options: Options) -> ExitCode {
-    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", options.port)).await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("mj-sim: cannot listen on 127.0.0.1:{}: {e}", options.port);
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = match listener.local_addr() {
-        Ok(addr) => addr,
-        Err(e) => {
-            eprintln!("mj-sim: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut config = options.config;
-    config.base_url = format!("http://{addr}");
+    let config = options.config;
     let flavor = config.flavor;
     let auth = if config.api_key.is_none() {
         "no key required"
@@ -132,22 +116,27 @@ async fn run(options: Options) -> ExitCode {
     } else {
         "key in any auth style"
     };
-    println!("listening on http://{addr}");
-    eprintln!("mj-sim: flavor {flavor}, {auth}, speed {}x", config.speed);
-    let sim = Arc::new(Mutex::new(Simulator::new(config)));
-    let exit_after = options.exit_after;
-    let shutdown = async move {
-        let timer = async {
-            match exit_after {
-                Some(d) => tokio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => eprintln!("mj-sim: interrupted, stopping"),
-            _ = timer => eprintln!("mj-sim: --exit-after reached, stopping"),
+    let speed = config.speed;
+    // The server runs on its own thread; this runtime only waits for the signal to stop.
+    let server = match Server::start(config, options.port) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("mj-sim: cannot listen on 127.0.0.1:{}: {e}", options.port);
+            return ExitCode::FAILURE;
         }
     };
-    mj_sim::server::serve(listener, sim, shutdown).await;
+    println!("listening on {}", server.url());
+    eprintln!("mj-sim: flavor {flavor}, {auth}, speed {speed}x");
+    let timer = async {
+        match options.exit_after {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => eprintln!("mj-sim: interrupted, stopping"),
+        _ = timer => eprintln!("mj-sim: --exit-after reached, stopping"),
+    }
+    server.stop();
     ExitCode::SUCCESS
 }

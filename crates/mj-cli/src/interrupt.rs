@@ -1,0 +1,40 @@
+//! Ctrl-C while waiting: the tasks go on on the server, so mj says how to resume before
+//! it exits (130, as shells expect after SIGINT).
+
+use std::sync::Mutex;
+
+/// The tasks being waited for, if any.
+static WAITING: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Installs the handler (once, at start-up); a failure to install leaves the default.
+pub fn install() {
+    let _ = ctrlc::set_handler(|| {
+        let ids = WAITING.lock().map(|ids| ids.join(" ")).unwrap_or_default();
+        if ids.is_empty() {
+            eprintln!("\nmj: interrupted");
+        } else {
+            eprintln!("\nmj: interrupted; the server goes on with it: resume with `mj wait {ids}`");
+        }
+        std::process::exit(130);
+    });
+}
+
+/// From now on, Ctrl-C names `id` in its resume hint.
+pub fn waiting_for(id: &str) {
+    waiting_for_all(&[id.to_owned()]);
+}
+
+/// From now on, Ctrl-C names `ids` in its resume hint.
+pub fn waiting_for_all(ids: &[String]) {
+    if let Ok(mut waiting) = WAITING.lock() {
+        waiting.clear();
+        waiting.extend_from_slice(ids);
+    }
+}
+
+/// Nothing is being waited for any more.
+pub fn done() {
+    if let Ok(mut waiting) = WAITING.lock() {
+        waiting.clear();
+    }
+}
