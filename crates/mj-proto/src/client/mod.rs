@@ -53,14 +53,23 @@ use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 
 /// How a client retries, resolves lost submits, waits, watches and reports.
 ///
+/// Every field has a setter, so settings are built by chaining (the structs are
+/// `#[non_exhaustive]`, so `..Default::default()` does not compile outside mj):
+///
 /// ```
 /// use std::time::Duration;
 /// use mj_proto::Settings;
+/// use mj_proto::plan::{Lookup, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 ///
 /// let settings = Settings::default()
+///     .retry(RetryPolicy::default().attempts(5).backoff(Duration::from_millis(200), Duration::from_secs(5)))
+///     .submit(SubmitPolicy::default().lookup(Lookup::List).queue_patience(Duration::from_secs(60)))
+///     .wait(WaitOptions::default().interval(Duration::from_secs(3)).not_found_grace(Duration::from_secs(60)))
+///     .watch(WatchOptions::default().batch_size(50).not_found_grace(Duration::from_secs(60)))
 ///     .deadline(Duration::from_secs(300))
+///     .seed(7)
 ///     .observer(|notice| eprintln!("mj: {notice}"));
-/// assert_eq!(settings.deadline, Some(Duration::from_secs(300)));
+/// assert_eq!(settings.wait.not_found_grace, Duration::from_secs(60));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -88,6 +97,30 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Sets the retry limits and pacing.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets how submits wait out a full queue and resolve a lost answer.
+    pub fn submit(mut self, submit: SubmitPolicy) -> Self {
+        self.submit = submit;
+        self
+    }
+
+    /// Sets the pace and deadline of `wait`.
+    pub fn wait(mut self, wait: WaitOptions) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Sets the pace, batch size and deadline of `watch`.
+    pub fn watch(mut self, watch: WatchOptions) -> Self {
+        self.watch = watch;
+        self
+    }
+
     /// Sets the per-call deadline.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);

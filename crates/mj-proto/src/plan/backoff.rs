@@ -60,6 +60,19 @@ impl RetryPolicy {
         self
     }
 
+    /// Sets the smallest and the largest pause of mj's own choosing.
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// Sets the largest `Retry-After` honoured.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
     /// Sets the jitter seed.
     pub fn seeded(mut self, seed: u64) -> Self {
         self.seed = seed;

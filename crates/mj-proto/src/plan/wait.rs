@@ -41,6 +41,12 @@ impl WaitOptions {
         self
     }
 
+    /// Sets how long "not found" is tolerated for a task just submitted.
+    pub fn not_found_grace(mut self, grace: Duration) -> Self {
+        self.not_found_grace = grace;
+        self
+    }
+
     /// Sets the deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;

@@ -50,6 +50,12 @@ impl WatchOptions {
         self
     }
 
+    /// Sets how long an id the server does not list is tolerated.
+    pub fn not_found_grace(mut self, grace: Duration) -> Self {
+        self.not_found_grace = grace;
+        self
+    }
+
     /// Sets the ids per request.
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
