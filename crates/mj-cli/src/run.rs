@@ -196,7 +196,6 @@ fn check_finish(finish: &Finish) -> Result<(), Failure> {
 /// grid or single image), and with `split` cuts the grid into four. In the human view,
 /// one line per file.
 fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<Vec<Saved>, Failure> {
-    let agent = download::agent();
     let mut saved = Vec::new();
     let urls = task.result_image_urls();
     let grid = task.image_url.as_deref().filter(|_| task.status == TaskStatus::Success);
@@ -204,15 +203,8 @@ fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<Vec
     for (n, url) in urls.iter().enumerate() {
         let suffix = if listed_separately { format!("-{}", n + 1) } else { String::new() };
         saved.push(
-            download::fetch(
-                &agent,
-                url,
-                dir,
-                &download::file_name(&task.id, &suffix, url),
-                s.deadline,
-                s.request_timeout,
-            )
-            .map_err(Failure::gave_up)?,
+            download::fetch(&s.client, url, dir, &download::file_name(&task.id, &suffix, url))
+                .map_err(Failure::gave_up)?,
         );
     }
     if split {
@@ -221,8 +213,7 @@ fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<Vec
         let file = match saved.iter().find(|f| f.path().ends_with(&name)) {
             Some(file) => file.path().to_path_buf(),
             None => {
-                let file = download::fetch(&agent, grid, dir, &name, s.deadline, s.request_timeout)
-                    .map_err(Failure::gave_up)?;
+                let file = download::fetch(&s.client, grid, dir, &name).map_err(Failure::gave_up)?;
                 let path = file.path().to_path_buf();
                 saved.push(file);
                 path

@@ -19,10 +19,6 @@ pub type CliClient = mj_proto::Client<Watched<UreqTransport>>;
 pub struct Session {
     pub client: CliClient,
     pub json: bool,
-    /// When the whole command must be done (`--timeout`).
-    pub deadline: Instant,
-    /// One exchange's limit (`--request-timeout`).
-    pub request_timeout: Duration,
     /// Keeps the built-in simulator running while the command runs.
     _target: Target,
 }
@@ -79,7 +75,7 @@ impl Session {
         settings.watch = WatchOptions::default().timeout(timeout).interval(interval);
         let transport = Watched::new(transport, request_timeout);
         let client = CliClient::with_transport(transport, target.config().clone()).with_settings(settings);
-        Ok(Self { client, json: global.json, deadline, request_timeout, _target: target })
+        Ok(Self { client, json: global.json, _target: target })
     }
 
     /// Waits for `id` with progress shown; a failed task is shown before the error.

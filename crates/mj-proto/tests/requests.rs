@@ -227,3 +227,37 @@ fn images_and_options_follow_the_declared_server() {
     assert!(matches!(at(None).build(&empty), Err(Error::Build(BuildError::Empty { field: "targetFile" }))));
     assert!(at(Some(ServerProfile::Plus)).build(&Edits::retexture("steel", PNG)).is_err(), "PLUS has no retexture");
 }
+
+/// A result download: the key goes only to the configured server, never to a CDN, and
+/// the answer must be a whole image or video under the cap.
+#[test]
+fn downloads_send_the_key_only_home_and_check_what_comes_back() {
+    use mj_proto::endpoint::{Download, Media};
+    let config = config(AuthStyle::Bearer);
+    let cdn = config.build(&Download::new("https://cdn.example.test/a.png")).expect("builds");
+    assert!(cdn.headers().get("authorization").is_none(), "a CDN never sees the key");
+    let home = config.build(&Download::new("https://gw.example.test/v1/mj/image/17")).expect("builds");
+    assert_eq!(home.uri(), "https://gw.example.test/v1/mj/image/17");
+    assert!(home.headers().get("authorization").is_some(), "new-api's image proxy gets the auth header");
+    assert!(config.build(&Download::new("ftp://x/a.png")).is_err());
+
+    let answer = |status: u16, content_type: &str, length: Option<usize>, body: &[u8]| {
+        let mut builder = http::Response::builder().status(status).header("content-type", content_type);
+        if let Some(n) = length {
+            builder = builder.header("content-length", n);
+        }
+        builder.body(body.to_vec()).expect("response")
+    };
+    let download = Download::new("https://cdn.example.test/a.png").max_bytes(8);
+    let media: Media = config.parse(&download, answer(200, "image/png", Some(4), b"\x89PNG")).expect("an image");
+    assert_eq!((media.extension(), media.bytes.len()), ("png", 4));
+    let kind = |status, content_type, length, body: &[u8]| {
+        config.parse(&download, answer(status, content_type, length, body)).expect_err("refused").kind()
+    };
+    assert_eq!(kind(200, "text/html", None, b"<html>"), ErrorKind::WrongBaseUrl);
+    assert_eq!(kind(200, "application/json", None, b"{}"), ErrorKind::Unexpected);
+    assert_eq!(kind(200, "image/png", Some(9), b"\x89PNG"), ErrorKind::Interrupted, "cut short: worth a retry");
+    assert_eq!(kind(200, "image/png", None, b"0123456789"), ErrorKind::BodyTooLarge);
+    assert_eq!(kind(503, "text/plain", None, b"busy"), ErrorKind::Server);
+    assert_eq!(kind(404, "text/plain", None, b"gone"), ErrorKind::Unexpected);
+}

@@ -231,6 +231,32 @@ pub async fn read_image(path: impl AsRef<std::path::Path>) -> std::io::Result<St
     mj_proto::data_url::from_image(&bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
+/// Writes `bytes` (a downloaded [`Media`](mj_proto::endpoint::Media)'s) to `path` whole or
+/// not at all: into a temporary file beside it, flushed to disk, then renamed into place,
+/// so a crash or a full disk never leaves a half-written file under the final name.
+pub async fn save(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let path = path.as_ref();
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"))?
+        .to_string_lossy();
+    let partial = path.with_file_name(format!(".{name}.{}.part", std::process::id()));
+    let written = async {
+        let mut file = tokio::fs::File::create(&partial).await?;
+        file.write_all(bytes).await?;
+        file.sync_all().await?;
+        tokio::fs::rename(&partial, path).await
+    };
+    match written.await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&partial).await;
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod dns {
     /// hyper-util's and the platforms' resolver wordings all read as "no such host".

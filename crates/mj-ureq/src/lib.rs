@@ -234,6 +234,35 @@ pub fn read_image(path: impl AsRef<std::path::Path>) -> io::Result<String> {
     mj_proto::data_url::from_image(&bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// Writes `bytes` (a downloaded [`Media`](mj_proto::endpoint::Media)'s) to `path` whole or
+/// not at all: into a temporary file beside it, flushed to disk, then renamed into place,
+/// so a crash or a full disk never leaves a half-written file under the final name.
+pub fn save(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let path = path.as_ref();
+    let partial = partial_name(path)?;
+    let written = std::fs::File::create(&partial).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&partial, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+/// `dir/.name.PID.part` beside `path`.
+fn partial_name(path: &std::path::Path) -> io::Result<std::path::PathBuf> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?
+        .to_string_lossy();
+    Ok(path.with_file_name(format!(".{name}.{}.part", std::process::id())))
+}
+
 #[cfg(test)]
 mod dns {
     use super::*;

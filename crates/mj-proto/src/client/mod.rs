@@ -550,6 +550,13 @@ macro_rules! client_methods {
             self.submit(request) $($await)*
         }
 
+        /// Downloads a result image or video (retried within the call's deadline; see
+        /// [`Download`]($crate::endpoint::Download) for the checks). Save it with
+        /// `mj_ureq::save` or `mj_reqwest::save`, which write whole files or none.
+        pub $($async)? fn download(&self, url: &str) -> Result<$crate::endpoint::Media, $crate::Error> {
+            self.execute(&$crate::endpoint::Download::new(url)) $($await)*
+        }
+
         /// Uploads images and returns their CDN URLs.
         pub $($async)? fn upload(&self, request: $crate::endpoint::UploadDiscordImages) -> Result<Vec<String>, $crate::Error> {
             self.execute(&request) $($await)*

@@ -24,6 +24,7 @@ mod blend;
 mod cancel;
 mod change;
 mod describe;
+mod download;
 mod edits;
 mod fetch;
 mod image_seed;
@@ -45,6 +46,9 @@ pub use blend::Blend;
 pub use cancel::Cancel;
 pub use change::{Change, ChangeAction, SimpleChange};
 pub use describe::Describe;
+#[cfg(feature = "grid")]
+pub use download::GridError;
+pub use download::{DEFAULT_MAX_MEDIA, Download, Media};
 pub use edits::Edits;
 pub use fetch::Fetch;
 pub use image_seed::ImageSeed;
