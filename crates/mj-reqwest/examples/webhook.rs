@@ -16,12 +16,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use mj_reqwest::prelude::*;
-use mj_reqwest::{ReqwestTransport, mj_proto};
 use tokio::sync::mpsc;
 
 /// The receiver: parse, hand on, answer 204 (or 400 for a body that is not a task).
 async fn hook(State(updates): State<mpsc::UnboundedSender<Task>>, body: Bytes) -> StatusCode {
-    match mj_proto::webhook::parse(&body) {
+    // The body as axum hands it over: no glue.
+    match mj_reqwest::webhook::parse(body) {
         Ok(task) => {
             let _ = updates.send(task);
             StatusCode::NO_CONTENT
@@ -54,14 +54,29 @@ async fn main() -> ExitCode {
     tokio::spawn(async move { axum::serve(listener, app).await });
     println!("receiving callbacks at {hook_url}");
 
-    let target = match mj_sim::fallback::from_env_or_simulator(|k| std::env::var(k).ok(), mj_sim::SimConfig::new("")) {
-        Ok(target) => target,
-        Err(message) => {
-            eprintln!("{message}");
+    // The server from MJ_BASE_URL & co.; with nothing set, the built-in simulator (the
+    // only use of mj-sim here).
+    let (config, _simulator) = match Config::from_env(|name| std::env::var(name).ok()) {
+        Ok(Some(config)) => (config, None),
+        Ok(None) => match mj_sim::Server::start(mj_sim::SimConfig::new(""), 0) {
+            Ok(server) => match Config::new(&server.url()) {
+                Ok(config) => (config, Some(server)),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            },
+            Err(e) => {
+                eprintln!("simulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Err(e) => {
+            eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    let client = mj_reqwest::Client::with_transport(ReqwestTransport::new(), target.config().clone());
+    let client = Client::new(config);
     let submitted = match client.imagine(Imagine::new("a red fox in the snow").notify_hook(&hook_url)).await {
         Ok(submitted) => submitted,
         Err(e) => {

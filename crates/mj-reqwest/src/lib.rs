@@ -32,11 +32,20 @@ use mj_proto::{
 };
 
 pub use mj_proto;
-pub use mj_proto::{Error, Result};
+pub use mj_proto::{Error, Result, webhook};
 pub use reqwest;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
 /// async client (`Client::new(config)` needs no type annotation).
+///
+/// ```no_run
+/// use mj_reqwest::prelude::*;
+///
+/// # async fn run() -> mj_reqwest::Result<()> {
+/// let c = Client::new(Config::new("https://api.example.com")?);
+/// let task = c.clone().fetch("1747190313867714").await?;
+/// # Ok(()) }
+/// ```
 pub mod prelude {
     pub use mj_proto::prelude::*;
 

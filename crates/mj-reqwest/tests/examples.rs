@@ -17,3 +17,19 @@ fn the_async_imagine_example_works_on_every_flavor() {
         run.join().expect("every flavor passes");
     }
 }
+
+/// The axum notifyHook receiver, as a user runs it with nothing configured: it submits to
+/// the built-in simulator with itself as the hook and exits 0 after the SUCCESS callback.
+#[test]
+fn the_webhook_example_receives_every_update() {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+    let output = std::process::Command::new(dir.join("examples").join("webhook"))
+        .env_remove("MJ_BASE_URL")
+        .output()
+        .expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let callbacks: Vec<&str> = stdout.lines().filter(|l| l.starts_with("callback: ")).collect();
+    assert!(callbacks.len() >= 3 && callbacks.last().is_some_and(|l| l.contains("SUCCESS 100%")), "{stdout}");
+}

@@ -37,11 +37,19 @@ use mj_proto::{
 };
 
 pub use mj_proto;
-pub use mj_proto::{Error, Result};
+pub use mj_proto::{Error, Result, webhook};
 pub use ureq;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
 /// blocking client (`Client::new(config)` needs no type annotation).
+///
+/// ```no_run
+/// use mj_ureq::prelude::*;
+///
+/// let c = Client::new(Config::new("https://api.example.com")?);
+/// let task = c.clone().fetch("1747190313867714")?;
+/// # Ok::<(), mj_ureq::Error>(())
+/// ```
 pub mod prelude {
     pub use mj_proto::prelude::*;
 
