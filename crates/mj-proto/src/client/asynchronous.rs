@@ -43,18 +43,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     }
                     Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)).await,
                     Step::Event(event) => on_event(event),
-                    Step::Notice(notice) => {
-                        trace::notice(&notice);
-                        self.shared.learned.note(&notice);
-                        self.shared.settings.observer.notify(&notice);
-                    }
-                    // Errors the plan built itself (a failed task, a timed-out wait) carry
-                    // what the server sent: scrub the key here, once, for every plan.
-                    Step::Done(result) => {
-                        let result = result.map_err(|e| self.shared.config.redact(e));
-                        trace::done(&result);
-                        return result;
-                    }
+                    Step::Notice(notice) => self.shared.notice(&notice),
+                    Step::Done(result) => return self.shared.finish(result),
                 }
             }
         };

@@ -253,6 +253,21 @@ impl Shared {
     pub(crate) fn new(config: crate::Config, settings: Settings, learned: Arc<Learned>) -> Arc<Self> {
         Arc::new(Self { seeds: Seeds::new(settings.seed), config, settings, learned })
     }
+
+    /// A plan's notice: traced, learned from, told to the observer.
+    pub(crate) fn notice(&self, notice: &Notice) {
+        trace::notice(notice);
+        self.learned.note(notice);
+        self.settings.observer.notify(notice);
+    }
+
+    /// A plan's result. Errors the plan built itself (a failed task, a timed-out wait)
+    /// carry what the server sent: the key is scrubbed here, once, for every plan.
+    pub(crate) fn finish<T>(&self, result: Result<T, crate::Error>) -> Result<T, crate::Error> {
+        let result = result.map_err(|e| self.config.redact(e));
+        trace::done(&result);
+        result
+    }
 }
 
 /// Builds a client step by step; see `Client::builder`.

@@ -120,6 +120,23 @@ pub(crate) fn judge(error: &Error, idempotent: bool, profile: Option<ServerProfi
     }
 }
 
+/// For one request that failed with `error`: when to send it again and the notice that
+/// says so, or the error back when another try is unsafe or the budget is spent.
+pub(crate) fn retry_or_give_up(
+    budget: &mut Budget,
+    now: std::time::Instant,
+    endpoint: &'static str,
+    idempotent: bool,
+    profile: Option<ServerProfile>,
+    error: Error,
+) -> Result<(std::time::Instant, super::Notice), Error> {
+    let Verdict::Retry(delay) = judge(&error, idempotent, profile) else { return Err(error) };
+    let Some(at) = budget.retry_at(now, delay) else { return Err(error) };
+    let notice =
+        super::Notice::Retry { endpoint, attempt: budget.attempts(), reason: error.to_string(), delay: at - now };
+    Ok((at, notice))
+}
+
 /// Decorrelated-jitter backoff: each pause is random between the initial pause and three
 /// times the previous one, capped.
 #[derive(Clone, Debug)]

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::backoff::{Budget, Verdict, judge};
+use super::backoff::{Budget, retry_or_give_up};
 use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
 use crate::endpoint::Endpoint;
@@ -80,21 +80,16 @@ impl<E: Endpoint> Plan for RetryPlan<'_, E> {
         };
         self.phase = match parsed {
             Ok(output) => Phase::Finished(Some(Ok(output))),
-            Err(error) => match judge(&error, self.endpoint.is_idempotent(), self.config.profile()) {
-                Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
-                    Some(at) => {
-                        self.notice = Some(Notice::Retry {
-                            endpoint: self.endpoint.name(),
-                            attempt: self.budget.attempts(),
-                            reason: error.to_string(),
-                            delay: at - now,
-                        });
+            Err(error) => {
+                let (name, idempotent) = (self.endpoint.name(), self.endpoint.is_idempotent());
+                match retry_or_give_up(&mut self.budget, now, name, idempotent, self.config.profile(), error) {
+                    Ok((at, notice)) => {
+                        self.notice = Some(notice);
                         Phase::Sleeping(at)
                     }
-                    None => Phase::Finished(Some(Err(error))),
-                },
-                Verdict::Ambiguous | Verdict::GiveUp => Phase::Finished(Some(Err(error))),
-            },
+                    Err(error) => Phase::Finished(Some(Err(error))),
+                }
+            }
         };
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::backoff::{Budget, Verdict, judge};
+use super::backoff::{Budget, retry_or_give_up};
 use super::{Notice, Plan, RetryPolicy, Step, bounded, endpoint_missing};
 use crate::config::Config;
 use crate::endpoint::{Endpoint, Fetch, ListByCondition};
@@ -145,20 +145,12 @@ impl Plan for TasksPlan<'_> {
                 self.next_request();
                 Phase::Ready
             }
-            Err(error) => match judge(&error, true, self.config.profile()) {
-                Verdict::Retry(delay) => match self.budget.retry_at(now, delay) {
-                    Some(at) => {
-                        self.notice = Some(Notice::Retry {
-                            endpoint,
-                            attempt: self.budget.attempts(),
-                            reason: error.to_string(),
-                            delay: at - now,
-                        });
-                        Phase::Sleeping(at)
-                    }
-                    None => Phase::Finished(Some(Err(error))),
-                },
-                Verdict::Ambiguous | Verdict::GiveUp => Phase::Finished(Some(Err(error))),
+            Err(error) => match retry_or_give_up(&mut self.budget, now, endpoint, true, self.config.profile(), error) {
+                Ok((at, notice)) => {
+                    self.notice = Some(notice);
+                    Phase::Sleeping(at)
+                }
+                Err(error) => Phase::Finished(Some(Err(error))),
             },
         };
     }
