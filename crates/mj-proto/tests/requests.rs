@@ -220,6 +220,10 @@ fn images_and_options_follow_the_declared_server() {
 
     let swap = VideoSwap::new(PNG, VideoTarget::Url("https://example.test/v.mp4".into()));
     assert!(at(Some(ServerProfile::Trueai)).build(&swap).is_ok());
+    // Bare base64 may begin with the letters "http": it is still data, not a link.
+    let bare = VideoSwap::new("httpAAAAiVBORw0KGgo=", VideoTarget::Url("https://example.test/v.mp4".into()));
+    let form = at(Some(ServerProfile::Trueai)).build(&bare).expect("bare base64 on trueai");
+    assert!(String::from_utf8_lossy(form.body()).contains("name=\"sourceBase64\""));
     let e = at(Some(ServerProfile::Plus)).build(&swap).expect_err("only trueai has video swap");
     assert!(matches!(e, Error::Build(BuildError::NotOffered { endpoint: "video-swap", .. })), "{e:?}");
     assert!(at(None).build(&swap.clone().bot_type(BotType::MidJourney)).is_err(), "botType is never read");

@@ -73,9 +73,13 @@ impl VideoSwap {
         Self { source: source.into(), target, options: SubmitOptions::default() }
     }
 
+    /// True when the face is a link (`sourceUrl`), not image data (`sourceBase64`).
+    fn source_is_link(&self) -> bool {
+        self.source.starts_with("http://") || self.source.starts_with("https://")
+    }
+
     fn check(&self, config: &Config) -> Result<(), Error> {
-        let link = self.source.starts_with("http://") || self.source.starts_with("https://");
-        if link {
+        if self.source_is_link() {
             validate::url("sourceUrl", &self.source)?;
         } else {
             validate::image(config.profile(), "sourceBase64", 0, &self.source)?;
@@ -97,7 +101,7 @@ impl VideoSwap {
 
     /// The form fields, in the order of trueai's `InsightVideoFaceSwapDto`.
     fn form(&self) -> Result<(String, Vec<u8>), Error> {
-        let source_field = if self.source.starts_with("http") { "sourceUrl" } else { "sourceBase64" };
+        let source_field = if self.source_is_link() { "sourceUrl" } else { "sourceBase64" };
         let mut texts: Vec<(String, String)> = vec![(source_field.to_owned(), self.source.clone())];
         if let VideoTarget::Url(url) = &self.target {
             texts.push(("targetUrl".to_owned(), url.clone()));
