@@ -254,6 +254,23 @@ impl Shared {
         Arc::new(Self { seeds: Seeds::new(settings.seed), config, settings, learned })
     }
 
+    /// The exactly-once plan for `request`, skipping the lookups the server lacks, ending
+    /// at `deadline`.
+    pub(crate) fn submit_plan<S: crate::endpoint::Submit>(
+        &self,
+        request: S,
+        deadline: Option<Instant>,
+    ) -> crate::plan::SubmitPlan<'_, S> {
+        crate::plan::SubmitPlan::new(
+            &self.config,
+            request,
+            self.seeds.policy(&self.settings.retry),
+            self.settings.submit.clone(),
+        )
+        .lacking(|e| self.learned.lacks(e))
+        .until(deadline)
+    }
+
     /// A plan's notice: traced, learned from, told to the observer.
     pub(crate) fn notice(&self, notice: &Notice) {
         trace::notice(notice);
@@ -499,14 +516,7 @@ macro_rules! client_methods {
         /// blind re-send.
         pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, request: S) -> Result<$crate::Submitted, $crate::Error> {
             let name = request.name();
-            let plan = $crate::plan::SubmitPlan::new(
-                &self.shared.config,
-                request,
-                self.shared.seeds.policy(&self.shared.settings.retry),
-                self.shared.settings.submit.clone(),
-            )
-            .lacking(|e| self.shared.learned.lacks(e))
-            .until(self.call_deadline());
+            let plan = self.shared.submit_plan(request, self.call_deadline());
             self.drive_as(name, plan, |_| {}) $($await)*
         }
 
@@ -690,14 +700,7 @@ macro_rules! client_methods {
         ) -> Result<$crate::Task, $crate::Error> {
             let deadline = self.call_deadline();
             let name = request.name();
-            let plan = $crate::plan::SubmitPlan::new(
-                &self.shared.config,
-                request,
-                self.shared.seeds.policy(&self.shared.settings.retry),
-                self.shared.settings.submit.clone(),
-            )
-            .lacking(|e| self.shared.learned.lacks(e))
-            .until(deadline);
+            let plan = self.shared.submit_plan(request, deadline);
             let token = plan.token().to_owned();
             let submitted = self.drive_as(name, plan, |_| {}) $($await)* ?;
             on_progress(&$crate::client::first_sight(&submitted, &token));
