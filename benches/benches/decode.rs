@@ -8,9 +8,10 @@
 //! `floor` (serde_json into `IgnoredAny`: validation only), `value` (`serde_json::Value`,
 //! what a user would do without mj), `untagged` (derived structs with
 //! `#[serde(untagged)]` int-or-string), `owned` (mj's `Task`, through the same list decode
-//! the client uses) and `borrowed` (mj's `TaskView` over the body). It then counts allocations and retained heap per task with
-//! a counting allocator, prints a ratio table and writes
-//! `target/criterion/decode-summary.json`.
+//! the client uses) and `borrowed` (mj's `TaskView` over the body), each on serde_json, and
+//! `sonic_owned` / `sonic_borrowed`: the same decoders on sonic-rs (the `sonic` feature). It
+//! then counts allocations and retained heap per task with a counting allocator, prints
+//! the tables with the goals and writes `target/criterion/decode-summary.json`.
 #![allow(missing_docs)] // criterion macros generate undocumented items
 
 use std::alloc::System;
@@ -19,8 +20,9 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use mj_benches::naive::NaiveTask;
-use mj_benches::summary::{self, Measure, Row};
+use mj_benches::summary::{self, DECODERS, Measure, Row};
 use mj_benches::task_array;
+use mj_proto::fuzzing::{Backend, tasks_with, views_with};
 use serde::de::IgnoredAny;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -28,7 +30,6 @@ use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const SIZES: [u64; 3] = [1, 100, 10_000];
-const DECODERS: [&str; 5] = ["floor", "value", "untagged", "owned", "borrowed"];
 
 /// Decodes `body` with decoder `name`, keeping the result alive for `inspect`.
 fn decode_with(name: &str, body: &[u8], inspect: &mut dyn FnMut()) -> usize {
@@ -45,16 +46,22 @@ fn decode_with(name: &str, body: &[u8], inspect: &mut dyn FnMut()) -> usize {
             inspect();
             black_box(&v).len()
         }),
-        "owned" => {
-            mj_proto::model::tasks_from_slice(body).map_err(|e| serde::de::Error::custom(e.to_string())).map(|v| {
-                inspect();
-                black_box(&v).len()
-            })
+        "owned" | "borrowed" | "sonic_owned" | "sonic_borrowed" => {
+            let backend = if name.starts_with("sonic") { Backend::Sonic } else { Backend::SerdeJson };
+            let decoded = if name.ends_with("owned") {
+                tasks_with(backend, body).map(|v| {
+                    inspect();
+                    black_box(&v).len()
+                })
+            } else {
+                views_with(backend, body).map(|v| {
+                    inspect();
+                    black_box(&v).len()
+                })
+            };
+            decoded.map_err(serde::de::Error::custom)
         }
-        _ => mj_proto::model::task_views(body).map_err(|e| serde::de::Error::custom(e.to_string())).map(|v| {
-            inspect();
-            black_box(&v).len()
-        }),
+        other => panic!("no decoder {other}"),
     }
     .unwrap_or_else(|e: serde_json::Error| panic!("{name} cannot decode the corpus: {e}"))
 }

@@ -24,7 +24,7 @@ pub struct Row {
     pub tasks: u64,
     /// Corpus size in bytes.
     pub bytes: u64,
-    /// By decoder name (`floor`, `value`, `untagged`, `owned`, `borrowed`).
+    /// By decoder name (see [`DECODERS`]).
     pub decoders: BTreeMap<String, Measure>,
 }
 
@@ -49,61 +49,64 @@ pub fn mean_ns(group: &str, function: &str, parameter: &str) -> Option<f64> {
     value["mean"]["point_estimate"].as_f64()
 }
 
-/// Prints the ratio table and writes `decode-summary.json` beside criterion's reports.
+/// The decoders in table order.
+pub const DECODERS: [&str; 7] = ["floor", "value", "untagged", "owned", "borrowed", "sonic_owned", "sonic_borrowed"];
+
+/// mj's decoders and their goals at 10 000 tasks: (name, of the floor, times Value).
+pub const GOALS: [(&str, f64, f64); 4] =
+    [("owned", 0.25, 3.0), ("borrowed", 0.35, 4.0), ("sonic_owned", 0.35, 4.0), ("sonic_borrowed", 0.5, 6.0)];
+
+/// Prints the throughput, ratio and allocation tables and writes `decode-summary.json`
+/// beside criterion's reports.
 pub fn report(rows: &[Row]) {
-    let ratio = |row: &Row, a: &str, b: &str| {
-        let get = |k: &str| row.decoders.get(k).and_then(|m| m.mb_per_s);
-        match (get(a), get(b)) {
-            (Some(x), Some(y)) if y > 0.0 => format!("{:.2}", x / y),
-            _ => "-".to_owned(),
-        }
+    let speed = |row: &Row, k: &str| row.decoders.get(k).and_then(|m| m.mb_per_s);
+    let ratio = |row: &Row, a: &str, b: &str| match (speed(row, a), speed(row, b)) {
+        (Some(x), Some(y)) if y > 0.0 => Some(x / y),
+        _ => None,
     };
     let cell = |v: Option<f64>, digits: usize| v.map_or("-".to_owned(), |v| format!("{v:.digits$}"));
-    println!("\ndecode summary (same run; MB/s, ratios, allocations and retained heap per task)");
-    println!(
-        "{:>6} {:>9} | {:>7} {:>7} {:>8} {:>7} {:>8} | {:>10} {:>10} {:>12} {:>13} | {:>13} {:>13}",
-        "tasks",
-        "bytes",
-        "floor",
-        "value",
-        "untagged",
-        "owned",
-        "borrowed",
-        "owned/flr",
-        "owned/val",
-        "borrowed/flr",
-        "borrowed/val",
-        "allocs o/b/v",
-        "retained o/b/v"
-    );
+    println!("\ndecode summary (one run): MB/s");
+    print!("{:>6} {:>9} |", "tasks", "bytes");
+    DECODERS.iter().for_each(|d| print!(" {d:>14}"));
+    println!();
     for row in rows {
-        let m = |k: &str| row.decoders.get(k).cloned().unwrap_or_default();
-        println!(
-            "{:>6} {:>9} | {:>7} {:>7} {:>8} {:>7} {:>8} | {:>10} {:>10} {:>12} {:>13} | {:>13} {:>13}",
-            row.tasks,
-            row.bytes,
-            cell(m("floor").mb_per_s, 0),
-            cell(m("value").mb_per_s, 0),
-            cell(m("untagged").mb_per_s, 0),
-            cell(m("owned").mb_per_s, 0),
-            cell(m("borrowed").mb_per_s, 0),
-            ratio(row, "owned", "floor"),
-            ratio(row, "owned", "value"),
-            ratio(row, "borrowed", "floor"),
-            ratio(row, "borrowed", "value"),
-            format!(
-                "{}/{}/{}",
-                cell(m("owned").allocations_per_task, 1),
-                cell(m("borrowed").allocations_per_task, 1),
-                cell(m("value").allocations_per_task, 0)
-            ),
-            format!(
-                "{}/{}/{}",
-                cell(m("owned").retained_bytes_per_task, 0),
-                cell(m("borrowed").retained_bytes_per_task, 0),
-                cell(m("value").retained_bytes_per_task, 0)
-            ),
-        );
+        print!("{:>6} {:>9} |", row.tasks, row.bytes);
+        DECODERS.iter().for_each(|d| print!(" {:>14}", cell(speed(row, d), 0)));
+        println!();
+    }
+    println!("\nratios to the floor and to Value (goal at 10 000 tasks in brackets; * = missed)");
+    print!("{:>6} |", "tasks");
+    GOALS.iter().for_each(|(d, _, _)| print!(" {:>22}", format!("{d} flr/val")));
+    println!();
+    for row in rows {
+        print!("{:>6} |", row.tasks);
+        for (d, floor_goal, value_goal) in GOALS {
+            let (f, v) = (ratio(row, d, "floor"), ratio(row, d, "value"));
+            let judged = row.tasks == 10_000;
+            let miss = |got: Option<f64>, goal: f64| if judged && got.is_none_or(|g| g < goal) { "*" } else { "" };
+            let text = format!(
+                "{}{}/{}{}{}",
+                cell(f, 2),
+                miss(f, floor_goal),
+                cell(v, 1),
+                miss(v, value_goal),
+                if judged { format!(" [{floor_goal}/{value_goal}]") } else { String::new() }
+            );
+            print!(" {text:>22}");
+        }
+        println!();
+    }
+    println!("\nallocations / retained heap bytes per task");
+    print!("{:>6} |", "tasks");
+    DECODERS.iter().skip(1).for_each(|d| print!(" {d:>14}"));
+    println!();
+    for row in rows {
+        print!("{:>6} |", row.tasks);
+        for d in DECODERS.iter().skip(1) {
+            let m = row.decoders.get(*d).cloned().unwrap_or_default();
+            print!(" {:>14}", format!("{}/{}", cell(m.allocations_per_task, 1), cell(m.retained_bytes_per_task, 0)));
+        }
+        println!();
     }
     let path = criterion_dir().join("decode-summary.json");
     let json = serde_json::to_string_pretty(rows).unwrap_or_default();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 8] = [
+const TARGETS: [(&str, Target); 9] = [
     ("task", mj_proto::fuzzing::task),
     ("tasks", mj_proto::fuzzing::tasks),
     ("submit", mj_proto::fuzzing::submit),
@@ -14,6 +14,7 @@ const TARGETS: [(&str, Target); 8] = [
     ("envelope", mj_proto::fuzzing::envelope),
     ("fields", mj_proto::fuzzing::fields),
     ("exchange", mj_proto::fuzzing::exchange),
+    ("backends", mj_proto::fuzzing::backends),
 ];
 
 #[test]
@@ -22,8 +23,14 @@ fn every_corpus_input_replays_cleanly() {
     let mut replayed = 0;
     for (name, target) in TARGETS {
         let mut inputs = 0;
-        for folder in ["corpus", "regressions"] {
-            let Ok(entries) = std::fs::read_dir(fuzz.join(folder).join(name)) else { continue };
+        // The backends target shares the task and task-list corpora (its own finds are not
+        // kept; its crashes are, under regressions/backends).
+        let folders = match name {
+            "backends" => vec!["corpus/task".to_owned(), "corpus/tasks".to_owned(), "regressions/backends".to_owned()],
+            _ => vec![format!("corpus/{name}"), format!("regressions/{name}")],
+        };
+        for folder in folders {
+            let Ok(entries) = std::fs::read_dir(fuzz.join(folder)) else { continue };
             for entry in entries {
                 let path = entry.expect("a corpus entry").path();
                 let data = std::fs::read(&path).expect("a corpus file");

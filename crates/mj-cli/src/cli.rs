@@ -277,6 +277,25 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<String>,
     },
+    /// Run a file of prompts durably: kill it at any point and run it again to resume
+    Batch {
+        /// One prompt per line (blank lines skipped); a .jsonl file gives
+        /// {"prompt": "...", "images": [...], "upscale": [1, 3]} per line
+        #[arg(required_unless_present = "status", value_name = "PROMPTS")]
+        prompts: Option<PathBuf>,
+        /// Where the images go
+        #[arg(long, value_name = "DIR", required_unless_present = "journal")]
+        out: Option<PathBuf>,
+        /// The journal (default: DIR/mj-batch.journal)
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
+        /// Tasks in flight at most
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+        /// Print what the journal says is done, running, failed and left, and exit
+        #[arg(long)]
+        status: bool,
+    },
     /// Show what mj makes of a response body (stdin when FILE is absent)
     Parse {
         /// task, tasks, submit, page, notification, seed or upload

@@ -5,12 +5,17 @@ use std::sync::Mutex;
 
 /// The tasks being waited for, if any.
 static WAITING: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// How to resume what runs, when it is not `mj wait` (a batch).
+static RESUME: Mutex<Option<String>> = Mutex::new(None);
 
 /// Installs the handler (once, at start-up); a failure to install leaves the default.
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
         let ids = WAITING.lock().map(|ids| ids.join(" ")).unwrap_or_default();
-        if ids.is_empty() {
+        let resume = RESUME.lock().ok().and_then(|r| r.clone());
+        if let Some(resume) = resume {
+            eprintln!("\nmj: interrupted; {resume}");
+        } else if ids.is_empty() {
             eprintln!("\nmj: interrupted");
         } else {
             eprintln!("\nmj: interrupted; the server goes on with it: resume with `mj wait {ids}`");
@@ -32,9 +37,19 @@ pub fn waiting_for_all(ids: &[String]) {
     }
 }
 
+/// From now on, Ctrl-C says `how` to resume.
+pub fn resume_with(how: String) {
+    if let Ok(mut resume) = RESUME.lock() {
+        *resume = Some(how);
+    }
+}
+
 /// Nothing is being waited for any more.
 pub fn done() {
     if let Ok(mut waiting) = WAITING.lock() {
         waiting.clear();
+    }
+    if let Ok(mut resume) = RESUME.lock() {
+        *resume = None;
     }
 }

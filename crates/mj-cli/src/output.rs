@@ -10,6 +10,11 @@ pub fn progress<T: Serialize>(task: &T) -> String {
     json!({"type": "progress", "task": task}).to_string()
 }
 
+/// A batch's progress line: `{"type":"progress","batch":{…counts}}`.
+pub fn batch_progress(counts: Value) -> String {
+    json!({"type": "progress", "batch": counts}).to_string()
+}
+
 /// Prints the command's result: `{"type":"result", …fields}`.
 pub fn result(fields: Value) {
     let mut line = Map::new();

@@ -23,6 +23,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Parse { kind, file, status } => parse(&kind, file.as_deref(), status, json),
         Command::Sim { port, flavor, api_key, speed, faults, seed } => sim(port, flavor, api_key, speed, faults, seed),
         Command::Listen { port } => crate::listen::run(port, json).map(|()| exit::OK),
+        Command::Batch { prompts, out, journal, concurrency, status } => {
+            crate::batch::run(&cli.global, crate::batch::Options { prompts, out, journal, concurrency, status })
+        }
         command => {
             let session = Session::open(&cli.global)?;
             remote(&session, command)
@@ -139,7 +142,7 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
         }
         Command::List { status, page, size } => list(s, status, page, size),
         Command::Wait { ids } => wait_all(s, &ids),
-        Command::Parse { .. } | Command::Sim { .. } | Command::Listen { .. } => Ok(exit::OK),
+        Command::Parse { .. } | Command::Sim { .. } | Command::Listen { .. } | Command::Batch { .. } => Ok(exit::OK),
     }
 }
 
@@ -371,7 +374,7 @@ fn sim(
 }
 
 /// An http(s) URL as it is; a file as a data URL.
-fn image_ref(image: &str) -> Result<String, Failure> {
+pub(crate) fn image_ref(image: &str) -> Result<String, Failure> {
     if image.starts_with("http://") || image.starts_with("https://") {
         Ok(image.to_owned())
     } else {

@@ -43,6 +43,7 @@ mod error;
 pub mod fuzzing;
 #[doc(hidden)]
 pub mod inspect;
+mod json;
 mod lenient;
 pub mod model;
 mod multipart;

@@ -87,7 +87,7 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(
     what: &'static str,
     status: StatusCode,
 ) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|first| locate::<T>(body, what, status, &first))
+    crate::json::from_slice(body).map_err(|first| locate::<T>(body, what, status, &first))
 }
 
 /// The decode error for `body`, naming the JSON path of the failure. Runs only on the

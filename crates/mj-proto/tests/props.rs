@@ -436,3 +436,40 @@ fn hostile_nesting_and_numbers_are_typed_errors() {
     let task = Fetch::new("1").parse(response(200, ok)).expect("ok").expect("task");
     assert_eq!(task.progress_percent(), Some(100));
 }
+
+/// serde_json and sonic-rs under the same decoders (`mj_proto::fuzzing::backends` panics on
+/// any difference in outcome or value). Built when the workspace enables `sonic` and
+/// `fuzzing` on mj-proto, as `cargo test --workspace` does.
+#[cfg(all(feature = "sonic", feature = "fuzzing"))]
+mod backends {
+    use super::*;
+    use mj_proto::fuzzing::backends;
+
+    proptest! {
+        #[test]
+        fn both_backends_read_generated_tasks_alike(cases in prop::collection::vec(task_case(), 0..6)) {
+            let list = Value::Array(cases.iter().map(TaskCase::wire).collect());
+            let body = list.to_string().into_bytes();
+            prop_assert!(mj_proto::fuzzing::sonic_takes(&body), "sonic-rs declined a generated list");
+            backends(&body);
+            for case in &cases {
+                backends(case.wire().to_string().as_bytes());
+            }
+        }
+
+        #[test]
+        fn both_backends_read_any_json_alike(value in any_json()) {
+            let body = value.to_string().into_bytes();
+            backends(&body);
+            let wrapped = json!([{"id": "1", "status": value.clone(), "buttons": [value.clone()],
+                                  "properties": value.clone(), "imageUrls": value.clone(), "x": value}]);
+            backends(wrapped.to_string().as_bytes());
+        }
+
+        #[test]
+        fn both_backends_refuse_truncated_lists_alike(cases in prop::collection::vec(task_case(), 1..4), cut in 0.0f64..1.0) {
+            let body = Value::Array(cases.iter().map(TaskCase::wire).collect()).to_string().into_bytes();
+            backends(&body[..((body.len() as f64) * cut) as usize]);
+        }
+    }
+}

@@ -9,7 +9,8 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Stats {
-    /// Requests by route (`submit/imagine`, `task/fetch`, …), counted before auth and faults.
+    /// Requests by route (`submit/imagine`, `task/fetch`, …), counted before auth and faults;
+    /// `sim/media` counts result downloads.
     pub requests: BTreeMap<String, u64>,
     /// Faults injected by kind (`500`, `429`, `slow`, `truncate`, `reset`, `html`, `late`).
     pub faults: BTreeMap<String, u64>,

@@ -520,6 +520,16 @@ macro_rules! client_methods {
             self.drive_as(name, plan, |_| {}) $($await)*
         }
 
+        /// Completes a submit that an earlier run sent, or may have sent, with the token in
+        /// `request`'s `state`, and whose answer it never recorded, `lost_for` ago (see
+        /// [`SubmitPlan::resumed`](crate::plan::SubmitPlan::resumed)): the task is found by
+        /// the token, and the request goes out again only when the server provably has none.
+        pub $($async)? fn resume_submit<S: $crate::endpoint::Submit>(&self, request: S, lost_for: std::time::Duration) -> Result<$crate::Submitted, $crate::Error> {
+            let name = request.name();
+            let plan = self.shared.submit_plan(request, self.call_deadline()).resumed(lost_for, self.transport.now());
+            self.drive_as(name, plan, |_| {}) $($await)*
+        }
+
         /// `/imagine` (exactly once).
         pub $($async)? fn imagine(&self, request: $crate::endpoint::Imagine) -> Result<$crate::Submitted, $crate::Error> {
             self.submit(request) $($await)*

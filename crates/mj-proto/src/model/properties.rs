@@ -6,8 +6,9 @@ use std::sync::OnceLock;
 
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use super::raw::RawJson;
 
 /// The `properties` object. Servers put different keys here (spec §4.5) with different
 /// value types, so it is kept as JSON; the getters read the common keys leniently.
@@ -18,7 +19,7 @@ use serde_json::{Map, Value};
 /// object serde_json cannot build (nested deeper than its 128-level limit) reads as empty.
 #[derive(Default)]
 pub struct Properties {
-    raw: Option<Box<RawValue>>,
+    raw: Option<Box<str>>,
     map: OnceLock<Map<String, Value>>,
 }
 
@@ -32,7 +33,7 @@ impl Properties {
     fn map(&self) -> &Map<String, Value> {
         self.map.get_or_init(|| {
             // The raw text was checked to be a JSON object when it was decoded.
-            self.raw.as_deref().and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default()
+            self.raw.as_deref().and_then(|raw| serde_json::from_str(raw).ok()).unwrap_or_default()
         })
     }
 
@@ -42,7 +43,7 @@ impl Properties {
         let raw = self.raw.take();
         std::mem::take(&mut self.map)
             .into_inner()
-            .unwrap_or_else(|| raw.and_then(|raw| serde_json::from_str(raw.get()).ok()).unwrap_or_default())
+            .unwrap_or_else(|| raw.and_then(|raw| serde_json::from_str(&raw).ok()).unwrap_or_default())
     }
 
     fn put(&mut self, map: Map<String, Value>) {
@@ -232,13 +233,13 @@ impl Serialize for Properties {
 
 impl<'de> Deserialize<'de> for Properties {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Option::<Box<RawValue>>::deserialize(d)?;
+        let raw = Option::<RawJson<'de>>::deserialize(d)?;
         if let Some(raw) = &raw
             && !raw.get().starts_with('{')
         {
             return Err(de::Error::invalid_type(de::Unexpected::Other(raw_kind(raw.get())), &"an object or null"));
         }
-        Ok(Self { raw, map: OnceLock::new() })
+        Ok(Self { raw: raw.map(|raw| raw.into_cow().into_owned().into_boxed_str()), map: OnceLock::new() })
     }
 }
 

@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
+use super::RawJson;
 use super::action::opt_action;
 use super::button::ComponentValue;
 use super::timestamp::{Timestamp, opt_timestamp};
@@ -196,13 +196,13 @@ pub struct TaskView<'a> {
     pub buttons: Vec<ButtonView<'a>>,
     /// `properties`, unparsed.
     #[serde(borrow, default)]
-    pub properties: Option<&'a RawValue>,
+    pub properties: Option<RawJson<'a>>,
     /// `imageUrls`, unparsed.
     #[serde(borrow, default)]
-    pub image_urls: Option<&'a RawValue>,
+    pub image_urls: Option<RawJson<'a>>,
     /// `videoUrls`, unparsed.
     #[serde(borrow, default)]
-    pub video_urls: Option<&'a RawValue>,
+    pub video_urls: Option<RawJson<'a>>,
     /// new-api's `customId`.
     #[serde(borrow, default, deserialize_with = "opt_text")]
     pub custom_id: Option<Text<'a>>,
@@ -223,7 +223,7 @@ pub struct TaskView<'a> {
     pub seed: Option<Text<'a>>,
     /// The admin-list display summary, unparsed.
     #[serde(borrow, default)]
-    pub displays: Option<&'a RawValue>,
+    pub displays: Option<RawJson<'a>>,
 }
 
 impl TaskView<'_> {

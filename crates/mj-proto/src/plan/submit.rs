@@ -207,6 +207,25 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         self
     }
 
+    /// Picks up a submit that an earlier run sent, or may have sent, with this plan's token
+    /// (its `state`) and whose answer it never recorded, `lost_for` ago. The plan starts by
+    /// looking the task up, as after an answer lost in this process: it adopts the task it
+    /// finds ([`SubmitOutcome::Recovered`]) and sends only when lookups made at least
+    /// [`SubmitPolicy::absent_after`] after the loss find nothing. On a server with no
+    /// lookup the result is [`Error::OutcomeUnknown`], never a blind send. This is how a
+    /// caller that writes the token down before each send (a journal) resumes after a crash.
+    pub fn resumed(mut self, lost_for: Duration, now: Instant) -> Self {
+        let lost = Error::Transport(TransportError::new(
+            crate::transport::TransportErrorKind::Interrupted,
+            "an earlier run sent this submit and stopped before recording the answer",
+        ));
+        self.lost = Some((lost, now.checked_sub(lost_for).unwrap_or(now)));
+        self.lookups = 0;
+        self.lookup_error = None;
+        self.phase = Phase::Ready(Next::Lookup);
+        self
+    }
+
     /// The correlation token sent in `state`.
     pub fn token(&self) -> &str {
         &self.token
@@ -418,6 +437,11 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
         };
         let request = match next {
             Next::Submit => self.config.build(&self.request),
+            // A resumed submit on a server without any lookup cannot tell.
+            Next::Lookup if self.method.is_none() => {
+                self.phase = self.outcome_unknown(LookupFailure::Unavailable);
+                return self.poll(now);
+            }
             Next::Lookup => self.lookup_request(),
         };
         match request {

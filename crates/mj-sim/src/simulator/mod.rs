@@ -142,6 +142,10 @@ impl Simulator {
         self.land_late(now);
         let path = request.uri().path().to_owned();
         if let Some(rest) = path.strip_prefix("/sim/") {
+            if rest.starts_with("image/") || rest.starts_with("video/") {
+                // Downloads: what a client fetched again shows here.
+                Stats::bump(&mut self.stats.requests, "sim/media");
+            }
             return Reply::normal(self.sim_route(request.method(), rest, now));
         }
         let flavor = self.config.flavor;

@@ -1,0 +1,46 @@
+//! A transport that counts its exchanges, for the summary's "requests made".
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError};
+
+/// Wraps a transport and counts the requests sent through it (clones share the count).
+#[derive(Clone, Debug)]
+pub struct Counted<T> {
+    inner: T,
+    sent: Arc<AtomicU64>,
+}
+
+impl<T> Counted<T> {
+    /// Counts what `inner` sends.
+    pub fn new(inner: T) -> Self {
+        Self { inner, sent: Arc::default() }
+    }
+
+    /// Requests sent so far.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// The wrapped transport.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: Transport> Transport for Counted<T> {
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        self.inner.send(request)
+    }
+
+    fn sleep(&self, duration: Duration) {
+        self.inner.sleep(duration);
+    }
+
+    fn now(&self) -> Instant {
+        self.inner.now()
+    }
+}

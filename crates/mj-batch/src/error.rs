@@ -1,0 +1,29 @@
+//! Why a batch stops.
+
+use crate::journal::JournalError;
+use crate::prompts::PromptError;
+
+/// What ends a batch run early. Tasks already sent stay in the journal; running the same
+/// batch again picks them up.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// The prompt file cannot be used.
+    #[error(transparent)]
+    Prompts(#[from] PromptError),
+    /// The journal cannot be used (or belongs to another prompt file).
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The output folder cannot take files.
+    #[error("cannot write to {path}: {source}")]
+    Output {
+        /// The folder or file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server refused the credentials: the batch stops at once, and no job is
+    /// recorded as failed because of it.
+    #[error("the server refused the API key; nothing was recorded as failed: {0}")]
+    Unauthorized(#[source] mj_proto::Error),
+}

@@ -1,0 +1,41 @@
+//! Durable batch runs: a file of prompts through a Midjourney proxy, journaled so that a
+//! crash at any instant (SIGKILL included) loses nothing and bills nothing twice.
+//!
+//! - [`prompts`] reads the prompt file (one prompt per line, or JSON lines with images and
+//!   upscales).
+//! - [`Journal`] is where every step is written down: the correlation token before each
+//!   submit, the task id after, the files and their SHA-256 when saved.
+//!   [`SqliteJournal`] keeps it in one SQLite file (WAL).
+//! - [`plan`] decides, from the journal's jobs alone, what to do next.
+//! - [`Batch`] does it with a blocking [`mj_proto::Client`]: submits (or resumes lost
+//!   submits by their token), follows running tasks together, downloads, and writes each
+//!   outcome to the journal before going on.
+//!
+//! ```no_run
+//! use mj_batch::{Batch, SqliteJournal, prompts};
+//!
+//! fn run<T: mj_proto::Transport>(client: &mj_proto::Client<T>) -> Result<(), Box<dyn std::error::Error>> {
+//!     let text = std::fs::read("prompts.txt")?;
+//!     let lines = prompts::parse(&text, false)?;
+//!     let journal = SqliteJournal::open("out/mj-batch.journal")?;
+//!     let summary = Batch::new(client, journal, "out").concurrency(4).run(&lines, &prompts::fingerprint(&text), |_| {})?;
+//!     println!("{} done, {} failed", summary.done, summary.failed.len());
+//!     Ok(())
+//! }
+//! ```
+#![forbid(unsafe_code)]
+
+mod counted;
+mod error;
+mod files;
+mod journal;
+pub mod plan;
+pub mod prompts;
+mod runner;
+mod sqlite;
+
+pub use counted::Counted;
+pub use error::BatchError;
+pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
+pub use runner::{Batch, Progress, Summary};
+pub use sqlite::SqliteJournal;

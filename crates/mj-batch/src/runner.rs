@@ -1,0 +1,375 @@
+//! The driver: carries out what [`plan`](crate::plan) decides with a blocking client,
+//! writing every step to the journal before going on.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use mj_proto::endpoint::{Change, Imagine, Submit};
+use mj_proto::{Client, Error, ErrorKind, Transport};
+
+use crate::error::BatchError;
+use crate::files;
+use crate::journal::{Job, JobKey, JobState, Journal};
+use crate::plan::{self, Counts, Verdict};
+use crate::prompts::PromptLine;
+
+/// How a run is going, after each round.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Jobs by state.
+    pub counts: Counts,
+    /// Since the run started.
+    pub elapsed: Duration,
+    /// Jobs this run finished (done or failed).
+    pub finished_now: usize,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Jobs done (grids and upscales), this run or before.
+    pub done: usize,
+    /// Failed jobs: the prompt's line, the prompt and why.
+    pub failed: Vec<(usize, String, String)>,
+    /// Files this run wrote.
+    pub files_written: usize,
+    /// Submits this run sent or resumed.
+    pub submitted: usize,
+    /// Jobs in all.
+    pub jobs: usize,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+/// A batch run over a blocking client and a journal.
+pub struct Batch<'c, T, J> {
+    client: &'c Client<T>,
+    journal: J,
+    out: PathBuf,
+    concurrency: usize,
+    interval: Duration,
+}
+
+impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
+    /// A run that saves into `out`, four tasks in flight, following them every 2 s.
+    pub fn new(client: &'c Client<T>, journal: J, out: impl Into<PathBuf>) -> Self {
+        Self { client, journal, out: out.into(), concurrency: 4, interval: Duration::from_secs(2) }
+    }
+
+    /// At most `n` tasks in flight (at least one).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// How often the running tasks are followed.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Runs (or resumes) the batch of `lines`, whose file has `fingerprint`, until every
+    /// job is done or failed, calling `on_progress` after each round.
+    pub fn run(
+        mut self,
+        lines: &[PromptLine],
+        fingerprint: &str,
+        mut on_progress: impl FnMut(&Progress),
+    ) -> Result<Summary, BatchError> {
+        let started = Instant::now();
+        let output = |source| BatchError::Output { path: self.out.display().to_string(), source };
+        files::writable(&self.out).map_err(output)?;
+        files::sweep(&self.out);
+        match self.journal.fingerprint()? {
+            None => self.journal.create(fingerprint, &jobs_of(lines))?,
+            Some(journal) if journal == fingerprint => {}
+            Some(journal) => {
+                return Err(crate::JournalError::OtherPrompts {
+                    path: self.journal.location(),
+                    journal: journal.chars().take(12).collect(),
+                    file: fingerprint.chars().take(12).collect(),
+                }
+                .into());
+            }
+        }
+        let mut run = Run {
+            jobs: self.journal.jobs()?.into_iter().map(|j| (j.key, j)).collect(),
+            lines: lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
+            summary: Summary::default(),
+            misses: HashMap::new(),
+            finished_now: 0,
+        };
+        loop {
+            self.round(&mut run)?;
+            let jobs: Vec<Job> = run.jobs.values().cloned().collect();
+            on_progress(&Progress {
+                counts: plan::counts(&jobs),
+                elapsed: started.elapsed(),
+                finished_now: run.finished_now,
+            });
+            if plan::finished(&jobs) {
+                break;
+            }
+            self.client.transport().sleep(self.interval);
+        }
+        let mut summary = run.summary;
+        summary.jobs = run.jobs.len();
+        summary.done = run.jobs.values().filter(|j| j.state == JobState::Done).count();
+        summary.failed = run
+            .jobs
+            .values()
+            .filter(|j| j.state == JobState::Failed)
+            .map(|j| {
+                (
+                    run.lines.get(&j.key.item).copied().unwrap_or(0),
+                    j.prompt.clone(),
+                    j.reason.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        summary.elapsed = started.elapsed();
+        Ok(summary)
+    }
+
+    /// One round: fail orphans, resume lost submits, send within the concurrency, follow
+    /// the running tasks and save what finished.
+    fn round(&mut self, run: &mut Run) -> Result<(), BatchError> {
+        let jobs: Vec<Job> = run.jobs.values().cloned().collect();
+        for key in plan::orphaned(&jobs) {
+            self.fail(run, key, "its grid failed".to_owned())?;
+        }
+        for key in plan::to_resume(&jobs) {
+            self.submit(run, key, true)?;
+        }
+        let jobs: Vec<Job> = run.jobs.values().cloned().collect();
+        for key in plan::to_send(&jobs, self.concurrency) {
+            self.submit(run, key, false)?;
+        }
+        let jobs: Vec<Job> = run.jobs.values().cloned().collect();
+        let ids = plan::running_ids(&jobs);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let tasks = match self.client.tasks(&ids) {
+            Ok(tasks) => tasks,
+            Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
+            // The next round asks again.
+            Err(_) => return Ok(()),
+        };
+        let by_id: HashMap<&str, &mj_proto::Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+        for job in jobs.iter().filter(|j| j.state == JobState::Running) {
+            let Some(id) = job.task_id.as_deref() else { continue };
+            let Some(task) = by_id.get(id) else {
+                let misses = run.misses.entry(job.key).or_insert(0);
+                *misses += 1;
+                if *misses >= MAX_MISSES {
+                    self.fail(run, job.key, format!("the server no longer knows task {id}"))?;
+                }
+                continue;
+            };
+            run.misses.remove(&job.key);
+            match plan::judge(task) {
+                Verdict::Running => {}
+                Verdict::Failed(reason) => self.fail(run, job.key, reason)?,
+                Verdict::Succeeded(urls) => self.save(run, job.key, id, &urls)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends (or, with `resume`, resumes) the submit of job `key`, journaled first.
+    fn submit(&mut self, run: &mut Run, key: JobKey, resume: bool) -> Result<(), BatchError> {
+        let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
+        let token = match (&job.token, resume) {
+            (Some(token), true) => token.clone(),
+            _ => new_token(key),
+        };
+        let grid_id = plan::grid(&run.jobs.values().cloned().collect::<Vec<_>>(), key).and_then(|g| g.task_id.clone());
+        let request = match self.request(&job, grid_id.as_deref()) {
+            Ok(request) => request,
+            Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
+            Err(e) => return self.fail(run, key, reason(&e)),
+        };
+        if !resume {
+            // Written down before the send: a crash from here on is resumed by the token.
+            job.token = Some(token.clone());
+            job.sent_at_ms = Some(now_ms());
+            job.state = JobState::Submitting;
+            self.journal.save(&job)?;
+            run.jobs.insert(key, job.clone());
+        }
+        let lost_for = Duration::from_millis(now_ms().saturating_sub(job.sent_at_ms.unwrap_or_else(now_ms)));
+        let result = match request {
+            Request::Imagine(mut imagine) => {
+                imagine.options_mut().state = Some(token);
+                if resume { self.client.resume_submit(imagine, lost_for) } else { self.client.submit(imagine) }
+            }
+            Request::Action(mut action) => {
+                action.options_mut().state = Some(token);
+                if resume { self.client.resume_submit(action, lost_for) } else { self.client.submit(action) }
+            }
+            Request::Change(mut change) => {
+                change.options_mut().state = Some(token);
+                if resume { self.client.resume_submit(change, lost_for) } else { self.client.submit(change) }
+            }
+        };
+        run.summary.submitted += 1;
+        match result {
+            Ok(submitted) => {
+                job.task_id = Some(submitted.task_id);
+                job.state = JobState::Running;
+                self.journal.save(&job)?;
+                run.jobs.insert(key, job);
+                Ok(())
+            }
+            Err(e) if e.kind() == ErrorKind::Unauthorized => {
+                // Refused before anything was created: the job is as it was.
+                if !resume {
+                    job.state = JobState::Pending;
+                    job.token = None;
+                    job.sent_at_ms = None;
+                    self.journal.save(&job)?;
+                    run.jobs.insert(key, job);
+                }
+                Err(BatchError::Unauthorized(e))
+            }
+            // Still unknown: stays `submitting`, resumed by its token next round.
+            Err(Error::OutcomeUnknown { .. }) => Ok(()),
+            Err(e) if e.is_retryable() && !matches!(e, Error::Rejected(_)) => {
+                // Known not created (the submit plan gave up on a transient refusal): next round sends again.
+                job.state = JobState::Pending;
+                job.token = None;
+                self.journal.save(&job)?;
+                run.jobs.insert(key, job);
+                Ok(())
+            }
+            Err(e) => self.fail(run, key, reason(&e)),
+        }
+    }
+
+    /// The request of `job`: an imagine, or an upscale of its grid `grid_id`.
+    fn request(&self, job: &Job, grid_id: Option<&str>) -> Result<Request, Error> {
+        if job.key.step == 0 {
+            let mut imagine = Imagine::new(job.prompt.clone());
+            for image in &job.images {
+                imagine = imagine.image(image.clone());
+            }
+            // Refused here (empty, too long, bad image) rather than by the server.
+            self.client.config().build(&imagine)?;
+            return Ok(Request::Imagine(imagine));
+        }
+        let Some(grid_id) = grid_id else { return Err(Error::PlanMisuse) };
+        let task = self.client.fetch(grid_id)?.ok_or_else(|| Error::TaskNotFound { id: grid_id.to_owned() })?;
+        Ok(match task.upscale(job.key.step) {
+            Some(action) => Request::Action(action),
+            // A server whose tasks carry no buttons takes U1-U4 through /submit/change.
+            None if task.buttons.is_empty() => Request::Change(Change::upscale(grid_id, job.key.step)),
+            None => {
+                return Err(Error::Build(mj_proto::BuildError::Http(format!(
+                    "task {grid_id} has no U{} button",
+                    job.key.step
+                ))));
+            }
+        })
+    }
+
+    /// Downloads and saves `urls` for job `key` (task `id`), then records it done.
+    fn save(&mut self, run: &mut Run, key: JobKey, id: &str, urls: &[String]) -> Result<(), BatchError> {
+        let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
+        let line = run.lines.get(&key.item).copied().unwrap_or(0);
+        let mut saved = Vec::new();
+        for url in urls {
+            let media = match self.client.download(url) {
+                Ok(media) => media,
+                Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
+                Err(e) => {
+                    // Retried within the call already; the next rounds try again.
+                    let misses = run.misses.entry(key).or_insert(0);
+                    *misses += 1;
+                    if *misses >= MAX_MISSES {
+                        return self.fail(run, key, format!("download of {url} failed: {e}"));
+                    }
+                    return Ok(());
+                }
+            };
+            let path = self.out.join(plan::file_name(line, key.step, id, media.extension()));
+            let file = files::save(&path, &media.bytes)
+                .map_err(|source| BatchError::Output { path: path.display().to_string(), source })?;
+            saved.push(file);
+        }
+        run.summary.files_written += saved.len();
+        job.files = saved;
+        job.state = JobState::Done;
+        self.journal.save(&job)?;
+        run.jobs.insert(key, job);
+        run.finished_now += 1;
+        Ok(())
+    }
+
+    fn fail(&mut self, run: &mut Run, key: JobKey, reason: String) -> Result<(), BatchError> {
+        let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
+        job.state = JobState::Failed;
+        job.reason = Some(reason);
+        self.journal.save(&job)?;
+        run.jobs.insert(key, job);
+        run.finished_now += 1;
+        Ok(())
+    }
+}
+
+/// Rounds a running task may be missing from the server's answers (or a download may
+/// fail) before its job fails.
+const MAX_MISSES: u32 = 15;
+
+/// What a run holds in memory: the journal's jobs as last written.
+struct Run {
+    jobs: BTreeMap<JobKey, Job>,
+    /// Item index to its line in the prompt file.
+    lines: HashMap<u32, usize>,
+    summary: Summary,
+    misses: HashMap<JobKey, u32>,
+    finished_now: usize,
+}
+
+enum Request {
+    Imagine(Imagine),
+    Action(mj_proto::endpoint::Action),
+    Change(Change),
+}
+
+/// The jobs of a new batch: each prompt's grid, and each upscale it asks for.
+fn jobs_of(lines: &[PromptLine]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (item, line) in lines.iter().enumerate() {
+        let item = item as u32;
+        jobs.push(Job::new(JobKey { item, step: 0 }, line.prompt.clone(), line.images.clone()));
+        for &n in &line.upscale {
+            jobs.push(Job::new(JobKey { item, step: n }, line.prompt.clone(), Vec::new()));
+        }
+    }
+    jobs
+}
+
+/// A refusal in words; a banned prompt names the word.
+fn reason(error: &Error) -> String {
+    match error {
+        Error::Rejected(rejection) => match rejection.properties.banned_word() {
+            Some(word) => format!("{} (banned word: {word})", rejection.description),
+            None => rejection.description.clone(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// A correlation token unique to this job and send.
+fn new_token(key: JobKey) -> String {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("mjb-{}-{}-{:x}{:x}", key.item, key.step, std::process::id(), nanos & 0xffff_ffff_ffff)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}

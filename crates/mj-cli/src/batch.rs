@@ -1,0 +1,169 @@
+//! `mj batch`: a prompt file through mj-batch's durable engine, with one progress bar.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use mj_batch::plan::{self, Counts};
+use mj_batch::{Batch, BatchError, Counted, Journal, JournalError, SqliteJournal, prompts};
+use mj_proto::Settings;
+use mj_ureq::UreqTransport;
+use serde_json::json;
+
+use crate::cli::Global;
+use crate::exit::{self, Failure};
+use crate::output;
+use crate::session::Session;
+
+/// The journal's name inside the output folder.
+const JOURNAL: &str = "mj-batch.journal";
+
+/// The options of `mj batch`.
+pub struct Options {
+    pub prompts: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub journal: Option<PathBuf>,
+    pub concurrency: u16,
+    pub status: bool,
+}
+
+pub fn run(global: &Global, options: Options) -> Result<u8, Failure> {
+    let journal_path = match (&options.journal, &options.out) {
+        (Some(path), _) => path.clone(),
+        (None, Some(out)) => out.join(JOURNAL),
+        (None, None) => return Err(Failure::usage("give --out DIR (or --journal PATH)")),
+    };
+    if options.status {
+        return status(&journal_path, global.json);
+    }
+    let (Some(prompts_path), Some(out)) = (&options.prompts, &options.out) else {
+        return Err(Failure::usage("give the prompt file and --out DIR"));
+    };
+    let bytes = std::fs::read(prompts_path)
+        .map_err(|e| Failure::usage(format!("cannot read the prompt file {}: {e}", prompts_path.display())))?;
+    let jsonl = prompts_path.extension().is_some_and(|e| e == "jsonl");
+    let mut lines =
+        prompts::parse(&bytes, jsonl).map_err(|e| Failure::usage(format!("{}: {e}", prompts_path.display())))?;
+    for line in &mut lines {
+        for image in &mut line.images {
+            *image = crate::run::image_ref(image)?;
+        }
+    }
+    std::fs::create_dir_all(out)
+        .map_err(|e| Failure::usage(format!("cannot create the output folder {}: {e}", out.display())))?;
+    let journal = SqliteJournal::open(&journal_path).map_err(journal_failure)?;
+
+    let session = Session::open(global)?;
+    let transport =
+        Counted::new(UreqTransport::builder().timeout(Duration::from_secs(global.request_timeout.max(1))).build());
+    let settings = Settings::default().deadline(Duration::from_secs(global.timeout.max(1)));
+    let client =
+        mj_proto::Client::with_transport(transport.clone(), session.client.config().clone()).with_settings(settings);
+    let interval =
+        Duration::try_from_secs_f64(global.interval).unwrap_or(Duration::from_secs(2)).min(Duration::from_secs(2));
+
+    crate::interrupt::resume_with(format!(
+        "the tasks go on on the server and the journal keeps them: run the same `mj batch` again to resume ({})",
+        journal_path.display()
+    ));
+    let bar = (!global.json).then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} (ETA {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let batch = Batch::new(&client, journal, out).concurrency(usize::from(options.concurrency)).interval(interval);
+    let fingerprint = prompts::fingerprint(&bytes);
+    let result = batch.run(&lines, &fingerprint, |progress| {
+        let c = progress.counts;
+        if let Some(bar) = &bar {
+            bar.set_length(c.total() as u64);
+            bar.set_position((c.done + c.failed) as u64);
+            bar.set_message(format!("done {}, running {}, failed {}, left {}", c.done, c.running, c.failed, c.left));
+        } else {
+            println!(
+                "{}",
+                output::batch_progress(
+                    json!({"done": c.done, "running": c.running, "failed": c.failed, "left": c.left})
+                )
+            );
+        }
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    crate::interrupt::done();
+    let summary = result.map_err(batch_failure)?;
+    let requests = transport.sent();
+    let tasks = summary.submitted.max(1);
+    if global.json {
+        let failed: Vec<_> = summary
+            .failed
+            .iter()
+            .map(|(line, prompt, why)| json!({"line": line, "prompt": prompt, "reason": why}))
+            .collect();
+        output::result(json!({
+            "done": summary.done, "failed": failed, "jobs": summary.jobs, "filesWritten": summary.files_written,
+            "submitted": summary.submitted, "requests": requests, "seconds": summary.elapsed.as_secs_f64(),
+        }));
+    } else {
+        println!(
+            "batch: {} of {} done, {} failed; {} files written; {} submits, {} requests ({:.1} per submit) in {:.0} s",
+            summary.done,
+            summary.jobs,
+            summary.failed.len(),
+            summary.files_written,
+            summary.submitted,
+            requests,
+            requests as f64 / tasks as f64,
+            summary.elapsed.as_secs_f64()
+        );
+        for (line, prompt, why) in &summary.failed {
+            println!("  failed: line {line} `{prompt}`: {why}");
+        }
+    }
+    drop(session);
+    Ok(if summary.failed.is_empty() { exit::OK } else { exit::TASK_FAILED })
+}
+
+/// `--status`: what the journal says.
+fn status(path: &Path, json: bool) -> Result<u8, Failure> {
+    let mut journal = SqliteJournal::open_read_only(path).map_err(journal_failure)?;
+    let jobs = journal.jobs().map_err(journal_failure)?;
+    let Counts { done, running, failed, left } = plan::counts(&jobs);
+    let failures: Vec<_> = jobs
+        .iter()
+        .filter(|j| j.state == mj_batch::JobState::Failed)
+        .map(|j| (j.prompt.clone(), j.reason.clone().unwrap_or_default()))
+        .collect();
+    let files: usize = jobs.iter().map(|j| j.files.len()).sum();
+    if json {
+        let failures: Vec<_> = failures.iter().map(|(p, r)| json!({"prompt": p, "reason": r})).collect();
+        output::result(json!({"done": done, "running": running, "failed": failures, "left": left, "files": files}));
+    } else {
+        println!("{}: {done} done, {running} running, {failed} failed, {left} left; {files} files", path.display());
+        for (prompt, why) in failures {
+            println!("  failed: `{prompt}`: {why}");
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn journal_failure(error: JournalError) -> Failure {
+    Failure::usage(error.to_string())
+}
+
+fn batch_failure(error: BatchError) -> Failure {
+    match error {
+        BatchError::Unauthorized(e) => Failure {
+            code: exit::REFUSED,
+            message: format!(
+                "the server refused the API key; the batch stopped and nothing was recorded as failed ({e})"
+            ),
+        },
+        BatchError::Journal(e) => journal_failure(e),
+        other => Failure::usage(other.to_string()),
+    }
+}
