@@ -139,7 +139,7 @@ pub trait Journal {
     fn fingerprint(&mut self) -> Result<Option<String>, JournalError>;
     /// Starts a new journal for `fingerprint` with `jobs`, all at once.
     fn create(&mut self, fingerprint: &str, jobs: &[Job]) -> Result<(), JournalError>;
-    /// Every job, by key.
+    /// Every job, in key order (by item, then step).
     fn jobs(&mut self) -> Result<Vec<Job>, JournalError>;
     /// Writes `job` (replacing the row with its key).
     fn save(&mut self, job: &Job) -> Result<(), JournalError>;

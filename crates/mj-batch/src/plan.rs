@@ -1,5 +1,7 @@
 //! What to do next, decided from the journal's jobs alone (no I/O): which submits to
 //! resume, which to send within the concurrency, what a task's state means for its job.
+//! Every function takes the jobs in key order, as [`Journal::jobs`](crate::Journal::jobs)
+//! returns them.
 
 use mj_proto::{Task, TaskStatus};
 
@@ -72,9 +74,10 @@ pub fn orphaned(jobs: &[Job]) -> Vec<JobKey> {
         .collect()
 }
 
-/// The grid job of `key`'s prompt.
+/// The grid job of `key`'s prompt (`jobs` in key order).
 pub fn grid(jobs: &[Job], key: JobKey) -> Option<&Job> {
-    jobs.iter().find(|j| j.key.item == key.item && j.key.step == 0)
+    let grid = JobKey { item: key.item, step: 0 };
+    jobs.binary_search_by_key(&grid, |j| j.key).ok().map(|at| &jobs[at])
 }
 
 /// The task ids of the running jobs, to follow together.

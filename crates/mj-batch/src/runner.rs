@@ -187,7 +187,7 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             (Some(token), true) => token.clone(),
             _ => new_token(key),
         };
-        let grid_id = plan::grid(&run.jobs.values().cloned().collect::<Vec<_>>(), key).and_then(|g| g.task_id.clone());
+        let grid_id = run.jobs.get(&JobKey { item: key.item, step: 0 }).and_then(|g| g.task_id.clone());
         let request = match self.request(&job, grid_id.as_deref()) {
             Ok(request) => request,
             Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),

@@ -208,3 +208,48 @@ fn a_refused_key_stops_the_batch_with_nothing_recorded_as_failed() {
     assert_eq!(count(&states, "pending"), PROMPTS as i64, "{states:?}");
     server.stop();
 }
+
+#[test]
+fn json_lines_upscale_their_grids_and_save_each_upscale() {
+    let server = Server::start(SimConfig::new("").speed(10.0).seed(3), 0).expect("simulator");
+    let url = server.url();
+    let dir = temp_dir("jsonl");
+    let prompts = dir.join("prompts.jsonl");
+    std::fs::write(
+        &prompts,
+        concat!(
+            r#"{"prompt": "a red fox", "upscale": [1, 3]}"#,
+            "\n\n",
+            r#"{"prompt": "a blue cat"}"#,
+            "\n",
+            r#"{"prompt": "gore in a dream", "upscale": [2]}"#,
+            "\n"
+        ),
+    )
+    .expect("prompts");
+    let out = dir.join("out");
+    let args = ["batch", prompts.to_str().expect("path"), "--out", out.to_str().expect("path")];
+    let (code, stdout, stderr) = finish(&mut mj(&url, &args));
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    // Two grids and two upscales done; the banned grid failed, and its upscale with it.
+    assert!(stdout.contains("4 of 6 done, 2 failed"), "{stdout}");
+    assert!(stdout.contains("its grid failed"), "{stdout}");
+    let stats = server.stats();
+    assert_eq!(stats.tasks_created.get("IMAGINE").copied(), Some(2));
+    assert_eq!(stats.tasks_created.get("UPSCALE").copied(), Some(2));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    names.sort();
+    let steps: Vec<String> = names.iter().map(|n| n.splitn(3, '-').take(2).collect::<Vec<_>>().join("-")).collect();
+    assert_eq!(steps, ["0001-grid", "0001-u1", "0001-u3", "0003-grid"], "{names:?}");
+    // Again: nothing to do.
+    let before = server.stats().requests;
+    let (_, stdout, _) = finish(&mut mj(&url, &args));
+    assert!(stdout.contains("0 submits, 0 requests"), "{stdout}");
+    assert_eq!(server.stats().requests, before);
+    server.stop();
+}

@@ -272,6 +272,32 @@ pub(crate) fn skip_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::E
     map.next_value::<IgnoredAny>().map(|_| ())
 }
 
+/// A string (a member name, a raw value's text), borrowed from the body when it has no
+/// escapes.
+pub(crate) struct CowStr<'de>(pub(crate) std::borrow::Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for CowStr<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct CowVisitor;
+        impl<'de> Visitor<'de> for CowVisitor {
+            type Value = CowStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(CowStr(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(v.to_owned().into()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(CowStr(v.into()))
+            }
+        }
+        d.deserialize_str(CowVisitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

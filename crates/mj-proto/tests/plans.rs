@@ -611,3 +611,65 @@ fn a_client_builds_step_by_step_and_names_what_is_wrong() {
     let e = mj_proto::Client::<Bare>::builder().base_url("http://h").api_key("a b").build().expect_err("bad key");
     assert_eq!(e, mj_proto::ConfigError::InvalidApiKey);
 }
+
+#[test]
+fn a_resumed_submit_adopts_the_task_its_token_finds_and_sends_nothing() {
+    let config = config();
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox").state("batch-7"), policy(), SubmitPolicy::default())
+        .resumed(Duration::from_secs(30), Instant::now());
+    let run = run(plan, |request, _| match request.uri().path() {
+        "/mj/task/query" => {
+            ok(json!({"content": [{"id": "41", "state": "batch-7", "status": "SUCCESS"}], "totalPages": 1}))
+        }
+        other => panic!("unexpected {other}"),
+    });
+    let submitted = run.result.expect("adopted");
+    assert_eq!((submitted.task_id.as_str(), &submitted.outcome), ("41", &SubmitOutcome::Recovered));
+    assert_eq!(run.requests, ["POST /mj/task/query"]);
+}
+
+#[test]
+fn a_resumed_submit_is_sent_only_once_its_absence_is_trusted() {
+    let config = config();
+    for (lost_for, first_send_after) in
+        [(Duration::from_secs(60), Duration::ZERO), (Duration::from_secs(2), Duration::from_secs(8))]
+    {
+        let plan = SubmitPlan::new(&config, Imagine::new("a fox").state("batch-8"), policy(), SubmitPolicy::default())
+            .resumed(lost_for, Instant::now());
+        let run = run(plan, |request, _| match request.uri().path() {
+            "/mj/task/query" => ok(json!({"content": [], "totalPages": 0})),
+            "/mj/submit/imagine" => ok(json!({"code": 1, "description": "ok", "result": "99"})),
+            other => panic!("unexpected {other}"),
+        });
+        assert_eq!(run.result.expect("sent").task_id, "99");
+        assert_eq!(run.requests.iter().filter(|r| r.contains("submit")).count(), 1, "{:?}", run.requests);
+        assert_eq!(run.requests.first().map(String::as_str), Some("POST /mj/task/query"));
+        // "absent" is trusted 10 s after the loss: at once for a loss a minute old, 8 s
+        // on for one 2 s old.
+        let sent = run.sent_at[run.sent_at.len() - 1];
+        assert!(
+            sent >= first_send_after && sent < first_send_after + Duration::from_secs(2),
+            "{lost_for:?}: sent at {sent:?}"
+        );
+    }
+}
+
+#[test]
+fn a_resumed_submit_without_a_lookup_is_unknown_and_sends_nothing() {
+    let config = config();
+    let plan = SubmitPlan::new(
+        &config,
+        Imagine::new("a fox").state("batch-9"),
+        policy(),
+        SubmitPolicy::default().lookup(Lookup::Never),
+    )
+    .resumed(Duration::from_secs(30), Instant::now());
+    let run = run(plan, |request, _| panic!("nothing may be sent: {}", request.uri()));
+    match run.result {
+        Err(Error::OutcomeUnknown { token, why, .. }) => {
+            assert_eq!(token, "batch-9");
+            assert!(matches!(*why, LookupFailure::Unavailable), "{why:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

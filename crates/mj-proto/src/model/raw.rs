@@ -13,6 +13,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
+use crate::lenient::CowStr;
+
 /// serde_json's `RawValue` token (`serde_json::raw::TOKEN`).
 const SERDE_JSON_RAW: &str = "$serde_json::private::RawValue";
 /// sonic-rs's `LazyValue` token (`sonic_rs::lazyvalue::TOKEN`).
@@ -87,16 +89,16 @@ impl<'de> Visitor<'de> for SerdeJsonRaw {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        match map.next_key::<Text<'de>>()? {
-            Some(Text(key)) if key == SERDE_JSON_RAW => Ok(RawJson(map.next_value::<Text<'de>>()?.0)),
+        match map.next_key::<CowStr<'de>>()? {
+            Some(CowStr(key)) if key == SERDE_JSON_RAW => Ok(RawJson(map.next_value::<CowStr<'de>>()?.0)),
             // A deserializer that took the newtype for its content: this is a real object.
             first => {
                 let mut out = String::from("{");
-                if let Some(Text(key)) = first {
+                if let Some(CowStr(key)) = first {
                     write_str(&mut out, &key);
                     out.push(':');
                     map.next_value_seed(Transcode(&mut out))?;
-                    while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                    while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
                         out.push(',');
                         write_str(&mut out, &key);
                         out.push(':');
@@ -137,31 +139,6 @@ impl<'de> Visitor<'de> for SonicRaw {
         let mut out = String::new();
         Transcode(&mut out).deserialize(d)?;
         Ok(RawJson(Cow::Owned(out)))
-    }
-}
-
-/// A string, borrowed when the deserializer can.
-struct Text<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
     }
 }
 
@@ -236,7 +213,7 @@ impl<'de> Visitor<'de> for Transcode<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         self.0.push('{');
         let mut first = true;
-        while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
             if !first {
                 self.0.push(',');
             }

@@ -13,7 +13,7 @@ use super::media::{MediaUrl, media_list};
 use super::timestamp::{Timestamp, opt_timestamp};
 use super::{Properties, TaskAction, TaskStatus};
 use crate::endpoint::Action;
-use crate::lenient;
+use crate::lenient::{self, CowStr};
 
 /// A Midjourney task as any server of the family reports it (spec §4.3).
 ///
@@ -140,31 +140,6 @@ lenient_value! {
     OptMode: Option<String> = lenient::opt_speed_mode;
 }
 
-/// A member name, borrowed from the body when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
 impl<'de> Deserialize<'de> for Task {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(TaskVisitor)
@@ -184,7 +159,7 @@ impl<'de> Visitor<'de> for TaskVisitor {
         let mut t = Task::default();
         // Which typed members were seen: one twice is an error, as in a derived decoder.
         let mut seen = 0u32;
-        while let Some(Key(key)) = map.next_key()? {
+        while let Some(CowStr(key)) = map.next_key()? {
             match &*key {
                 "id" => {
                     once::<A::Error>(&mut seen, 0, "id")?;
