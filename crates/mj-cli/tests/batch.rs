@@ -1,4 +1,5 @@
-//! `mj batch` killed with SIGKILL at several points and run again, against a loopback
+//! `mj batch` killed with SIGKILL at several points (as the journal is made, with submits
+//! in flight, while results are saved) and run again, against a loopback
 //! simulator with faults: exactly one task per valid prompt, every image saved once, the
 //! refused prompt reported, a damaged journal refused, and a further run doing nothing.
 
@@ -84,7 +85,7 @@ fn finish(cmd: &mut Command) -> (i32, String, String) {
 }
 
 #[test]
-fn a_batch_killed_twice_resumes_with_nothing_lost_and_nothing_twice() {
+fn a_batch_killed_three_times_resumes_with_nothing_lost_and_nothing_twice() {
     let faults: FaultPlan = "500=0.05,429=0.05,slow=0.03,truncate=0.03,reset=0.03,late=0.02,slow_ms=1500,late_ms=1500"
         .parse()
         .expect("faults");
@@ -96,6 +97,12 @@ fn a_batch_killed_twice_resumes_with_nothing_lost_and_nothing_twice() {
     let journal = out.join("mj-batch.journal");
     let args = ["batch", prompts.to_str().expect("path"), "--out", out.to_str().expect("path"), "--concurrency", "4"];
 
+    // 0: killed as soon as the journal exists, before or during the first submits.
+    let child = mj(&url, &args).spawn().expect("spawns");
+    kill_when(child, &journal, |s| {
+        let all: i64 = s.iter().map(|(_, n)| n).sum();
+        all == PROMPTS as i64 && count(s, "done") + count(s, "failed") == 0
+    });
     // 1: killed while submits are in flight.
     let child = mj(&url, &args).spawn().expect("spawns");
     kill_when(child, &journal, |s| count(s, "submitting") + count(s, "running") >= 3);
