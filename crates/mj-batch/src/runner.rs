@@ -191,6 +191,17 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         let request = match self.request(&job, grid_id.as_deref()) {
             Ok(request) => request,
             Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
+            // An upscale's grid could not be fetched just now, or a resumed submit (which
+            // may have created a task) cannot be rebuilt yet: the next rounds try again.
+            Err(e) if e.is_retryable() || resume => {
+                let misses = run.misses.entry(key).or_insert(0);
+                *misses += 1;
+                if *misses >= MAX_MISSES {
+                    let token = job.token.as_deref().unwrap_or("none");
+                    return self.fail(run, key, format!("{} (its correlation token: {token})", reason(&e)));
+                }
+                return Ok(());
+            }
             Err(e) => return self.fail(run, key, reason(&e)),
         };
         if !resume {

@@ -31,13 +31,15 @@ pub(crate) fn serde_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, se
 
 /// sonic-rs alone, with its own errors; a body it must not be given is refused first.
 ///
-/// Two things sonic-rs 0.5 does not guard against are checked before it runs:
+/// Three things sonic-rs 0.5 does not guard against are checked before it runs:
 /// - invalid UTF-8: its `from_slice` hands a raw value (`properties`) holding invalid
 ///   UTF-8 to the visitor as a `&str` unchecked (only a `debug_assert` in its `as_str`);
 /// - deep nesting: it skips unknown members recursively with no depth limit, so a body of
-///   a few thousand `[` overflows the stack and aborts the process.
+///   a few thousand `[` overflows the stack and aborts the process;
+/// - escapes: what it skips may hold escapes serde_json refuses (`\u0mp4`, a lone
+///   surrogate), which would make the two disagree.
 ///
-/// serde_json has neither problem, and such bodies go to it.
+/// serde_json has none of these problems, and such bodies go to it.
 #[cfg(feature = "sonic")]
 pub(crate) fn sonic<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SonicError> {
     let text = sonic_input(body)?;
