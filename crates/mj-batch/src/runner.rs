@@ -163,9 +163,7 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         for job in jobs.iter().filter(|j| j.state == JobState::Running) {
             let Some(id) = job.task_id.as_deref() else { continue };
             let Some(task) = by_id.get(id) else {
-                let misses = run.misses.entry(job.key).or_insert(0);
-                *misses += 1;
-                if *misses >= MAX_MISSES {
+                if run.missed(job.key) {
                     self.fail(run, job.key, format!("the server no longer knows task {id}"))?;
                 }
                 continue;
@@ -194,9 +192,7 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             // An upscale's grid could not be fetched just now, or a resumed submit (which
             // may have created a task) cannot be rebuilt yet: the next rounds try again.
             Err(e) if e.is_retryable() || resume => {
-                let misses = run.misses.entry(key).or_insert(0);
-                *misses += 1;
-                if *misses >= MAX_MISSES {
+                if run.missed(key) {
                     let token = job.token.as_deref().unwrap_or("none");
                     return self.fail(run, key, format!("{} (its correlation token: {token})", reason(&e)));
                 }
@@ -213,19 +209,11 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             run.jobs.insert(key, job.clone());
         }
         let lost_for = Duration::from_millis(now_ms().saturating_sub(job.sent_at_ms.unwrap_or_else(now_ms)));
+        let resumed = resume.then_some(lost_for);
         let result = match request {
-            Request::Imagine(mut imagine) => {
-                imagine.options_mut().state = Some(token);
-                if resume { self.client.resume_submit(imagine, lost_for) } else { self.client.submit(imagine) }
-            }
-            Request::Action(mut action) => {
-                action.options_mut().state = Some(token);
-                if resume { self.client.resume_submit(action, lost_for) } else { self.client.submit(action) }
-            }
-            Request::Change(mut change) => {
-                change.options_mut().state = Some(token);
-                if resume { self.client.resume_submit(change, lost_for) } else { self.client.submit(change) }
-            }
+            Request::Imagine(imagine) => send(self.client, imagine, token, resumed),
+            Request::Action(action) => send(self.client, action, token, resumed),
+            Request::Change(change) => send(self.client, change, token, resumed),
         };
         run.summary.submitted += 1;
         match result {
@@ -298,9 +286,7 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
                 Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
                 Err(e) => {
                     // Retried within the call already; the next rounds try again.
-                    let misses = run.misses.entry(key).or_insert(0);
-                    *misses += 1;
-                    if *misses >= MAX_MISSES {
+                    if run.missed(key) {
                         return self.fail(run, key, format!("download of {url} failed: {e}"));
                     }
                     return Ok(());
@@ -345,10 +331,35 @@ struct Run {
     finished_now: usize,
 }
 
+impl Run {
+    /// Counts one more round in which `key` could not go on; true once that has happened
+    /// [`MAX_MISSES`] times.
+    fn missed(&mut self, key: JobKey) -> bool {
+        let misses = self.misses.entry(key).or_insert(0);
+        *misses += 1;
+        *misses >= MAX_MISSES
+    }
+}
+
 enum Request {
     Imagine(Imagine),
     Action(mj_proto::endpoint::Action),
     Change(Change),
+}
+
+/// Sends `request` with `token` in its `state`; with `resumed`, as the resume of a send
+/// whose answer was lost that long ago.
+fn send<T: Transport, S: Submit>(
+    client: &Client<T>,
+    mut request: S,
+    token: String,
+    resumed: Option<Duration>,
+) -> Result<mj_proto::Submitted, Error> {
+    request.options_mut().state = Some(token);
+    match resumed {
+        Some(lost_for) => client.resume_submit(request, lost_for),
+        None => client.submit(request),
+    }
 }
 
 /// The jobs of a new batch: each prompt's grid, and each upscale it asks for.
