@@ -118,6 +118,17 @@ pub enum JournalError {
         /// What is wrong.
         message: String,
     },
+    /// Another runner holds the journal: running both would send the same prompts twice.
+    #[error(
+        "another mj batch ({}) is running on the journal {path}; wait for it to finish or stop it, then run again",
+        pid.map_or_else(|| "pid unknown".to_owned(), |p| format!("pid {p}"))
+    )]
+    Busy {
+        /// The journal.
+        path: String,
+        /// The process that holds it, when it wrote its pid.
+        pid: Option<u32>,
+    },
     /// It belongs to another prompt file.
     #[error(
         "the journal {path} belongs to another prompt file (its SHA-256 is {journal}…, this file's {file}…); give another --journal or --out to start a new batch"

@@ -39,3 +39,9 @@ pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
 pub use runner::{Batch, Progress, Summary};
 pub use sqlite::SqliteJournal;
+
+/// Whether a file a job recorded is still on disk as it was saved (same SHA-256): what
+/// `--status` counts, and what a resumed run checks before trusting a finished job.
+pub fn file_intact(file: &SavedFile) -> bool {
+    files::intact(file)
+}

@@ -96,6 +96,12 @@ pub enum Verdict {
     Failed(String),
 }
 
+/// Whether `name` is one of the files a batch writes (`LLLL-…`), so that a sweep of
+/// leftovers never touches another program's files in the same folder.
+pub fn is_batch_file(name: &str) -> bool {
+    name.len() > 5 && name.as_bytes()[..4].iter().all(u8::is_ascii_digit) && name.as_bytes()[4] == b'-'
+}
+
 /// Judges `task` for its job.
 pub fn judge(task: &Task) -> Verdict {
     match task.status {
@@ -112,9 +118,10 @@ pub fn judge(task: &Task) -> Verdict {
 }
 
 /// The file a job's result is saved as: `LLLL-grid-TASK.png` or `LLLL-u2-TASK.png` (the
-/// prompt's line, the step, the task id).
+/// prompt's line, the step, the task id made safe by [`mj_proto::file_name::safe_stem`]:
+/// a server's id never names a path, and a 300-character id still fits).
 pub fn file_name(line: usize, step: u8, task_id: &str, extension: &str) -> String {
-    let task: String = task_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    let task = mj_proto::file_name::safe_stem(task_id);
     let step = if step == 0 { "grid".to_owned() } else { format!("u{step}") };
     format!("{line:04}-{step}-{task}.{extension}")
 }
@@ -173,6 +180,9 @@ mod tests {
         task.status = TaskStatus::Failure;
         task.fail_reason = Some("banned prompt".to_owned());
         assert_eq!(judge(&task), Verdict::Failed("banned prompt".to_owned()));
-        assert_eq!(file_name(7, 2, "17/../x", "png"), "0007-u2-17x.png");
+        assert_eq!(file_name(7, 2, "17", "png"), "0007-u2-17.png");
+        let hostile = file_name(7, 2, "17/../x", "png");
+        assert!(hostile.starts_with("0007-u2-17x-") && hostile.ends_with(".png"), "{hostile}");
+        assert!(file_name(7, 0, &"9".repeat(300), "png").len() < 100);
     }
 }

@@ -42,6 +42,11 @@ pub struct Summary {
     pub jobs: usize,
     /// How long the run took.
     pub elapsed: Duration,
+    /// Jobs left unfinished because the run's deadline came first (still in the journal:
+    /// running the batch again resumes them).
+    pub unfinished: usize,
+    /// Recorded files found missing or altered on disk, and so downloaded again.
+    pub files_repaired: usize,
 }
 
 /// A batch run over a blocking client and a journal.
@@ -51,12 +56,38 @@ pub struct Batch<'c, T, J> {
     out: PathBuf,
     concurrency: usize,
     interval: Duration,
+    deadline: Option<Instant>,
+    stall_after: Duration,
 }
 
 impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
     /// A run that saves into `out`, four tasks in flight, following them every 2 s.
     pub fn new(client: &'c Client<T>, journal: J, out: impl Into<PathBuf>) -> Self {
-        Self { client, journal, out: out.into(), concurrency: 4, interval: Duration::from_secs(2) }
+        Self {
+            client,
+            journal,
+            out: out.into(),
+            concurrency: 4,
+            interval: Duration::from_secs(2),
+            deadline: None,
+            stall_after: Duration::from_secs(600),
+        }
+    }
+
+    /// Ends the whole run at `deadline`: no round starts after it, and the run returns its
+    /// summary with the jobs it did not finish counted in [`Summary::unfinished`] (they stay
+    /// in the journal for the next run). Give the client the same deadline
+    /// ([`Settings::ends_at`](mj_proto::Settings::ends_at)) so that no single call outlasts it.
+    pub fn deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Fails a job whose task shows no change (status or progress) for `after` (10 minutes
+    /// by default): a task a server stopped working on must not hold the batch forever.
+    pub fn stall_after(mut self, after: Duration) -> Self {
+        self.stall_after = after;
+        self
     }
 
     /// At most `n` tasks in flight (at least one).
@@ -82,7 +113,7 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         let started = Instant::now();
         let output = |source| BatchError::Output { path: self.out.display().to_string(), source };
         files::writable(&self.out).map_err(output)?;
-        files::sweep(&self.out);
+        files::sweep(&self.out, plan::is_batch_file);
         match self.journal.fingerprint()? {
             None => self.journal.create(fingerprint, &jobs_of(lines))?,
             Some(journal) if journal == fingerprint => {}
@@ -99,10 +130,16 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             jobs: self.journal.jobs()?.into_iter().map(|j| (j.key, j)).collect(),
             lines: lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
             summary: Summary::default(),
-            misses: HashMap::new(),
+            unseen: HashMap::new(),
+            download_failures: HashMap::new(),
+            changed: HashMap::new(),
             finished_now: 0,
         };
+        self.repair_files(&mut run)?;
         loop {
+            if self.deadline.is_some_and(|d| self.client.transport().now() >= d) {
+                break;
+            }
             self.round(&mut run)?;
             let jobs: Vec<Job> = run.jobs.values().cloned().collect();
             on_progress(&Progress {
@@ -113,7 +150,11 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             if plan::finished(&jobs) {
                 break;
             }
-            self.client.transport().sleep(self.interval);
+            let pause = match self.deadline {
+                Some(d) => self.interval.min(d.saturating_duration_since(self.client.transport().now())),
+                None => self.interval,
+            };
+            self.client.transport().sleep(pause);
         }
         let mut summary = run.summary;
         summary.jobs = run.jobs.len();
@@ -130,8 +171,32 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
                 )
             })
             .collect();
+        summary.unfinished =
+            run.jobs.values().filter(|j| !matches!(j.state, JobState::Done | JobState::Failed)).count();
         summary.elapsed = started.elapsed();
         Ok(summary)
+    }
+
+    /// Checks every file the journal says a finished job saved. A job whose file is gone
+    /// or altered goes back to `running` (its task id is known), so this run downloads it
+    /// again instead of claiming a file that is not there.
+    fn repair_files(&mut self, run: &mut Run) -> Result<(), BatchError> {
+        let broken: Vec<JobKey> = run
+            .jobs
+            .values()
+            .filter(|j| j.state == JobState::Done && j.task_id.is_some())
+            .filter(|j| !j.files.iter().all(files::intact))
+            .map(|j| j.key)
+            .collect();
+        for key in broken {
+            let Some(mut job) = run.jobs.get(&key).cloned() else { continue };
+            run.summary.files_repaired += job.files.iter().filter(|f| !files::intact(f)).count();
+            job.files.clear();
+            job.state = JobState::Running;
+            self.journal.save(&job)?;
+            run.jobs.insert(key, job);
+        }
+        Ok(())
     }
 
     /// One round: fail orphans, resume lost submits, send within the concurrency, follow
@@ -160,17 +225,34 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             Err(_) => return Ok(()),
         };
         let by_id: HashMap<&str, &mj_proto::Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
+        let now = self.client.transport().now();
         for job in jobs.iter().filter(|j| j.state == JobState::Running) {
             let Some(id) = job.task_id.as_deref() else { continue };
             let Some(task) = by_id.get(id) else {
-                if run.missed(job.key) {
+                if Run::count(&mut run.unseen, job.key, MAX_MISSES) {
                     self.fail(run, job.key, format!("the server no longer knows task {id}"))?;
                 }
                 continue;
             };
-            run.misses.remove(&job.key);
+            run.unseen.remove(&job.key);
             match plan::judge(task) {
-                Verdict::Running => {}
+                Verdict::Running => {
+                    let seen = format!("{} {}", task.status, task.progress.as_deref().unwrap_or_default());
+                    let since = match run.changed.get(&job.key) {
+                        Some((last, since)) if *last == seen => *since,
+                        _ => {
+                            run.changed.insert(job.key, (seen.clone(), now));
+                            now
+                        }
+                    };
+                    if now.saturating_duration_since(since) >= self.stall_after {
+                        let reason = format!(
+                            "task {id} stalled: still {seen} after {} s without a change",
+                            self.stall_after.as_secs()
+                        );
+                        self.fail(run, job.key, reason)?;
+                    }
+                }
                 Verdict::Failed(reason) => self.fail(run, job.key, reason)?,
                 Verdict::Succeeded(urls) => self.save(run, job.key, id, &urls)?,
             }
@@ -192,7 +274,7 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             // An upscale's grid could not be fetched just now, or a resumed submit (which
             // may have created a task) cannot be rebuilt yet: the next rounds try again.
             Err(e) if e.is_retryable() || resume => {
-                if run.missed(key) {
+                if Run::count(&mut run.unseen, key, MAX_MISSES) {
                     let token = job.token.as_deref().unwrap_or("none");
                     return self.fail(run, key, format!("{} (its correlation token: {token})", reason(&e)));
                 }
@@ -284,18 +366,23 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             let media = match self.client.download(url) {
                 Ok(media) => media,
                 Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
-                Err(e) => {
-                    // Retried within the call already; the next rounds try again.
-                    if run.missed(key) {
-                        return self.fail(run, key, format!("download of {url} failed: {e}"));
-                    }
+                // Retried within the call already; a transient failure gets a few more
+                // rounds, anything else (404, not an image, a refused host) fails the job.
+                Err(e) if e.is_retryable() && !Run::count(&mut run.download_failures, key, MAX_DOWNLOAD_ROUNDS) => {
                     return Ok(());
                 }
+                Err(e) => return self.fail(run, key, format!("download of {url} failed: {e}")),
             };
             let path = self.out.join(plan::file_name(line, key.step, id, media.extension()));
-            let file = files::save(&path, &media.bytes)
-                .map_err(|source| BatchError::Output { path: path.display().to_string(), source })?;
-            saved.push(file);
+            match files::save(&path, &media.bytes) {
+                Ok(file) => saved.push(file),
+                // A full disk stops the run (the job stays running, resumed next time)...
+                Err(source) if storage_full(&source) => {
+                    return Err(BatchError::Output { path: path.display().to_string(), source });
+                }
+                // ...any other trouble with this one file fails this job only.
+                Err(e) => return self.fail(run, key, format!("cannot write {}: {e}", path.display())),
+            }
         }
         run.summary.files_written += saved.len();
         job.files = saved;
@@ -306,10 +393,12 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         Ok(())
     }
 
+    /// Records job `key` as failed. The reason is a server's text (or holds its URLs), so
+    /// the API key is scrubbed from it, in every form, before it reaches the journal.
     fn fail(&mut self, run: &mut Run, key: JobKey, reason: String) -> Result<(), BatchError> {
         let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
         job.state = JobState::Failed;
-        job.reason = Some(reason);
+        job.reason = Some(self.client.config().redact_text(reason));
         self.journal.save(&job)?;
         run.jobs.insert(key, job);
         run.finished_now += 1;
@@ -317,9 +406,13 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
     }
 }
 
-/// Rounds a running task may be missing from the server's answers (or a download may
-/// fail) before its job fails.
+/// Rounds a running task may be missing from the server's answers (or a submit may be
+/// impossible to rebuild) before its job fails.
 const MAX_MISSES: u32 = 15;
+
+/// Rounds whose download of a finished task's files failed, each after the client's own
+/// retries, before the job fails.
+const MAX_DOWNLOAD_ROUNDS: u32 = 2;
 
 /// What a run holds in memory: the journal's jobs as last written.
 struct Run {
@@ -327,18 +420,30 @@ struct Run {
     /// Item index to its line in the prompt file.
     lines: HashMap<u32, usize>,
     summary: Summary,
-    misses: HashMap<JobKey, u32>,
+    /// Rounds in which a job's task was missing (or its submit could not be rebuilt).
+    unseen: HashMap<JobKey, u32>,
+    /// Rounds in which a job's download failed. Kept apart from `unseen`, which seeing the
+    /// task clears: a task that is found but whose file never comes must still fail.
+    download_failures: HashMap<JobKey, u32>,
+    /// What each running task last showed (status and progress), and since when.
+    changed: HashMap<JobKey, (String, Instant)>,
     finished_now: usize,
 }
 
 impl Run {
-    /// Counts one more round in which `key` could not go on; true once that has happened
-    /// [`MAX_MISSES`] times.
-    fn missed(&mut self, key: JobKey) -> bool {
-        let misses = self.misses.entry(key).or_insert(0);
+    /// Counts one more round in which `key` could not go on in `counter`; true once that
+    /// has happened `limit` times.
+    fn count(counter: &mut HashMap<JobKey, u32>, key: JobKey, limit: u32) -> bool {
+        let misses = counter.entry(key).or_insert(0);
         *misses += 1;
-        *misses >= MAX_MISSES
+        *misses >= limit
     }
+}
+
+/// True when `error` says the disk (or the user's quota) is full: no job can be saved,
+/// so the run stops and resumes later, instead of failing every job in turn.
+fn storage_full(error: &std::io::Error) -> bool {
+    matches!(error.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
 }
 
 enum Request {

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use crate::journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
 
@@ -28,9 +28,16 @@ CREATE TABLE jobs (
 ";
 
 /// A [`Journal`] in a SQLite file.
+///
+/// Opened for writing, it holds an exclusive OS lock on `PATH.lock` until dropped: one
+/// runner per journal. A second runner on the same journal is refused at once with
+/// [`JournalError::Busy`], naming the running one's pid, instead of sending the same
+/// prompts a second time.
 pub struct SqliteJournal {
     db: Connection,
     path: PathBuf,
+    /// The lock file, locked for as long as this journal is open for writing.
+    _lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for SqliteJournal {
@@ -58,11 +65,13 @@ impl SqliteJournal {
     fn open_with(path: &Path, flags: OpenFlags) -> Result<Self, JournalError> {
         let shown = path.display().to_string();
         let damaged = |e: rusqlite::Error| JournalError::Damaged { path: shown.clone(), message: e.to_string() };
+        let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
+        // Taken before the database is touched, so two runners never both create it.
+        let lock = if read_only { None } else { Some(lock(path)?) };
         let db = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| JournalError::Store { path: shown.clone(), message: e.to_string() })?;
         db.busy_timeout(std::time::Duration::from_secs(10)).map_err(damaged)?;
-        let journal = Self { db, path: path.to_owned() };
-        let read_only = flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY);
+        let mut journal = Self { db, path: path.to_owned(), _lock: lock };
         if !read_only {
             // WAL: a commit is one append; FULL: it is on disk when the call returns.
             journal.db.pragma_update(None, "journal_mode", "WAL").map_err(damaged)?;
@@ -72,12 +81,18 @@ impl SqliteJournal {
         if check != "ok" {
             return Err(JournalError::Damaged { path: shown, message: check });
         }
-        let tables: i64 = journal
-            .db
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
-            .map_err(damaged)?;
-        if tables == 0 && !read_only {
-            journal.db.execute_batch(SCHEMA).map_err(damaged)?;
+        if !read_only {
+            // The schema in one transaction: a disk that fills up half way leaves no table,
+            // not some of them, and the next run creates them all.
+            let store = |e: rusqlite::Error| JournalError::Store { path: shown.clone(), message: e.to_string() };
+            let tx = journal.db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(store)?;
+            let tables: i64 = tx
+                .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+                .map_err(damaged)?;
+            if tables == 0 {
+                tx.execute_batch(SCHEMA).map_err(store)?;
+            }
+            tx.commit().map_err(store)?;
         }
         let format: Option<String> = journal
             .db
@@ -186,6 +201,38 @@ impl Journal for SqliteJournal {
     }
 }
 
+/// Locks `PATH.lock` exclusively (created if need be) and writes this process's pid in it,
+/// or says which process holds it.
+fn lock(path: &Path) -> Result<std::fs::File, JournalError> {
+    use std::io::{Read, Seek, Write};
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    let lock_path = PathBuf::from(name);
+    let store =
+        |e: std::io::Error| JournalError::Store { path: lock_path.display().to_string(), message: e.to_string() };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(store)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            return Err(JournalError::Busy { path: path.display().to_string(), pid: holder.trim().parse().ok() });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(store(e)),
+    }
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| write!(file, "{}", std::process::id()))
+        .map_err(store)?;
+    Ok(file)
+}
+
 fn write(db: &Connection, job: &Job) -> rusqlite::Result<()> {
     let images = serde_json::to_string(&job.images).unwrap_or_else(|_| "[]".to_owned());
     let files: Vec<(&str, &str)> = job.files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())).collect();
@@ -235,6 +282,20 @@ mod tests {
         let mut again = SqliteJournal::open(&path).expect("reopens");
         assert_eq!(again.fingerprint().expect("reads").as_deref(), Some("abc"));
         assert_eq!(again.jobs().expect("jobs"), [job]);
+    }
+
+    /// One runner per journal: a second open for writing is refused at once, naming the
+    /// first's pid, and succeeds once the first is gone. Reading (`--status`) still works.
+    #[test]
+    fn a_second_runner_is_refused_while_the_first_holds_the_journal() {
+        let path = temp("busy");
+        let first = SqliteJournal::open(&path).expect("opens");
+        let error = SqliteJournal::open(&path).expect_err("busy");
+        assert!(matches!(error, JournalError::Busy { pid: Some(pid), .. } if pid == std::process::id()), "{error}");
+        assert!(error.to_string().contains(&format!("pid {}", std::process::id())), "{error}");
+        assert!(SqliteJournal::open_read_only(&path).is_ok(), "status reads while a run holds it");
+        drop(first);
+        SqliteJournal::open(&path).expect("free again");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use crate::cli::Global;
 use crate::exit::{self, Failure};
 use crate::output;
 use crate::session::Session;
+use crate::terminal;
+use crate::watchdog::{Watched, say};
 
 /// The journal's name inside the output folder.
 const JOURNAL: &str = "mj-batch.journal";
@@ -54,9 +56,16 @@ pub fn run(global: &Global, options: Options) -> Result<u8, Failure> {
     let journal = SqliteJournal::open(&journal_path).map_err(journal_failure)?;
 
     let session = Session::open(global)?;
-    let transport =
-        Counted::new(UreqTransport::builder().timeout(Duration::from_secs(global.request_timeout.max(1))).build());
-    let settings = Settings::default().deadline(Duration::from_secs(global.timeout.max(1)));
+    // `--timeout` bounds the whole run: every call ends by then, and so does the batch.
+    let deadline = std::time::Instant::now() + Duration::from_secs(global.timeout.max(1));
+    let request_timeout = Duration::from_secs(global.request_timeout.max(1));
+    let transport = Counted::new(Watched::new(
+        UreqTransport::builder().timeout(request_timeout).build(),
+        request_timeout,
+        deadline,
+    ));
+    // Retries, lookups and re-sends are said on stderr, as by every other command.
+    let settings = Settings::default().ends_at(deadline).observer(|notice| say(notice));
     let client =
         mj_proto::Client::with_transport(transport.clone(), session.client.config().clone()).with_settings(settings);
     let interval =
@@ -74,7 +83,10 @@ pub fn run(global: &Global, options: Options) -> Result<u8, Failure> {
         );
         bar
     });
-    let batch = Batch::new(&client, journal, out).concurrency(usize::from(options.concurrency)).interval(interval);
+    let batch = Batch::new(&client, journal, out)
+        .concurrency(usize::from(options.concurrency))
+        .interval(interval)
+        .deadline(deadline);
     let fingerprint = prompts::fingerprint(&bytes);
     let result = batch.run(&lines, &fingerprint, |progress| {
         let c = progress.counts;
@@ -98,14 +110,16 @@ pub fn run(global: &Global, options: Options) -> Result<u8, Failure> {
     let summary = result.map_err(batch_failure)?;
     let requests = transport.sent();
     let tasks = summary.submitted.max(1);
+    let redact = |text: &str| client.config().redact_text(text.to_owned());
     if global.json {
         let failed: Vec<_> = summary
             .failed
             .iter()
-            .map(|(line, prompt, why)| json!({"line": line, "prompt": prompt, "reason": why}))
+            .map(|(line, prompt, why)| json!({"line": line, "prompt": prompt, "reason": redact(why)}))
             .collect();
         output::result(json!({
             "done": summary.done, "failed": failed, "jobs": summary.jobs, "filesWritten": summary.files_written,
+            "filesRepaired": summary.files_repaired, "unfinished": summary.unfinished,
             "submitted": summary.submitted, "requests": requests, "seconds": summary.elapsed.as_secs_f64(),
         }));
     } else {
@@ -121,10 +135,19 @@ pub fn run(global: &Global, options: Options) -> Result<u8, Failure> {
             summary.elapsed.as_secs_f64()
         );
         for (line, prompt, why) in &summary.failed {
-            println!("  failed: line {line} `{prompt}`: {why}");
+            println!("  failed: line {line} `{}`: {}", terminal::clean(prompt), terminal::clean(&redact(why)));
+        }
+        if summary.files_repaired > 0 {
+            println!("  {} recorded file(s) were missing or altered and were downloaded again", summary.files_repaired);
         }
     }
     drop(session);
+    if summary.unfinished > 0 {
+        return Err(Failure::gave_up(format!(
+            "--timeout ({} s) ran out with {} job(s) unfinished; they stay in the journal: run the same `mj batch` again to resume (with a longer --timeout)",
+            global.timeout, summary.unfinished
+        )));
+    }
     Ok(if summary.failed.is_empty() { exit::OK } else { exit::TASK_FAILED })
 }
 
@@ -138,21 +161,38 @@ fn status(path: &Path, json: bool) -> Result<u8, Failure> {
         .filter(|j| j.state == mj_batch::JobState::Failed)
         .map(|j| (j.prompt.clone(), j.reason.clone().unwrap_or_default()))
         .collect();
-    let files: usize = jobs.iter().map(|j| j.files.len()).sum();
+    // Only what is on disk as it was saved counts: a deleted or altered file is not claimed.
+    let (files, broken): (Vec<_>, Vec<_>) = jobs.iter().flat_map(|j| &j.files).partition(|f| mj_batch::file_intact(f));
+    let (files, broken) = (files.len(), broken.len());
     if json {
         let failures: Vec<_> = failures.iter().map(|(p, r)| json!({"prompt": p, "reason": r})).collect();
-        output::result(json!({"done": done, "running": running, "failed": failures, "left": left, "files": files}));
+        output::result(json!({
+            "done": done, "running": running, "failed": failures, "left": left, "files": files,
+            "filesMissingOrAltered": broken,
+        }));
     } else {
-        println!("{}: {done} done, {running} running, {failed} failed, {left} left; {files} files", path.display());
+        let broken = if broken > 0 {
+            format!(" ({broken} missing or altered: the next run downloads them again)")
+        } else {
+            String::new()
+        };
+        println!(
+            "{}: {done} done, {running} running, {failed} failed, {left} left; {files} files{broken}",
+            path.display()
+        );
         for (prompt, why) in failures {
-            println!("  failed: `{prompt}`: {why}");
+            println!("  failed: `{}`: {}", terminal::clean(&prompt), terminal::clean(&why));
         }
     }
     Ok(exit::OK)
 }
 
 fn journal_failure(error: JournalError) -> Failure {
-    Failure::usage(error.to_string())
+    match error {
+        // The disk, not the user: full, unwritable, or gone.
+        JournalError::Store { .. } => Failure::io(error.to_string()),
+        _ => Failure::usage(error.to_string()),
+    }
 }
 
 fn batch_failure(error: BatchError) -> Failure {
@@ -164,6 +204,7 @@ fn batch_failure(error: BatchError) -> Failure {
             ),
         },
         BatchError::Journal(e) => journal_failure(e),
+        other @ BatchError::Output { .. } => Failure::io(other.to_string()),
         other => Failure::usage(other.to_string()),
     }
 }

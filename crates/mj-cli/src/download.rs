@@ -63,8 +63,10 @@ pub fn split(grid: &Path, stem: &str) -> Result<Vec<Saved>, String> {
     Ok(out)
 }
 
-/// A file name for `url`: the task id, a suffix, and the URL's extension (png by default).
+/// A file name for `url`: the task id (made safe: a server's id never names a path), a
+/// suffix, and the URL's extension (png by default).
 pub fn file_name(task_id: &str, suffix: &str, url: &str) -> String {
+    let task_id = mj_proto::file_name::safe_stem(task_id);
     let path = url.split(['?', '#']).next().unwrap_or(url);
     let ext = path
         .rsplit('/')
@@ -109,9 +111,12 @@ mod tests {
         mj_ureq::Client::new(Config::new(url).expect("config")).with_settings(Settings::default().deadline(deadline))
     }
 
+    /// The bytes of a PNG as far as a download's check looks (its signature).
+    const NEW: &[u8] = b"\x89PNG\r\n\x1a\nnew bytes";
+
     #[test]
     fn an_existing_file_is_kept_byte_for_byte_and_not_fetched() {
-        let server = RawServer::start(png_answer(b"new bytes", 9));
+        let server = RawServer::start(png_answer(NEW, NEW.len()));
         let client = client(&server.url, Duration::from_secs(5));
         let dir = dir("kept");
         let path = dir.join("1.png");
@@ -125,7 +130,7 @@ mod tests {
         assert_eq!(server.hits.load(Ordering::Relaxed), 0, "nothing was downloaded");
         let fresh = fetch(&client, &format!("{}/2.png", server.url), &dir, "2.png");
         assert!(matches!(fresh, Ok(Saved::Written(_))));
-        assert_eq!(std::fs::read(dir.join("2.png")).expect("read"), b"new bytes");
+        assert_eq!(std::fs::read(dir.join("2.png")).expect("read"), NEW);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

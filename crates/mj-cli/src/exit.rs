@@ -14,6 +14,9 @@ pub const USAGE: u8 = 2;
 pub const REFUSED: u8 = 3;
 /// Gave up: timeouts, retries exhausted, unreachable server, unknown outcome.
 pub const GAVE_UP: u8 = 4;
+/// A local file or folder could not be written (disk full, permissions): nothing is wrong
+/// with the server or the command line, and running again once there is room resumes.
+pub const IO: u8 = 5;
 
 /// Why mj stops, with the exit code it stops with.
 #[derive(Debug)]
@@ -33,9 +36,14 @@ impl Failure {
         Self { code: TASK_FAILED, message: message.into() }
     }
 
-    /// Gave up on something local (a download, a file).
+    /// Gave up on something remote (a download) or ran out of time.
     pub fn gave_up(message: impl Into<String>) -> Self {
         Self { code: GAVE_UP, message: message.into() }
+    }
+
+    /// A local file or folder could not be written.
+    pub fn io(message: impl Into<String>) -> Self {
+        Self { code: IO, message: message.into() }
     }
 
     /// Prints the message (and with `--json`, an error line on stdout) and returns the
@@ -44,7 +52,8 @@ impl Failure {
         if json {
             println!("{}", crate::output::error(self.code, &self.message));
         }
-        eprintln!("mj: {}", self.message);
+        // Server text can be in the message: no control character reaches the terminal.
+        eprintln!("mj: {}", crate::terminal::clean_lines(&self.message));
         ExitCode::from(self.code)
     }
 }
@@ -69,8 +78,14 @@ impl From<Error> for Failure {
             Error::Transport(_) if error.kind() == ErrorKind::Connect => {
                 "\ncheck --base-url (or MJ_BASE_URL) and that the server is running".to_owned()
             }
+            Error::OutcomeUnknown { token, .. } => format!(
+                "\nthe task may exist: look for state `{token}` (mj list) before submitting again"
+            ),
+            Error::Unexpected(answer) if answer.status.is_redirection() => {
+                "\nthe server answered with a redirect, which mj never follows (the key must not travel to another host): use the final URL as --base-url".to_owned()
+            }
             Error::WaitTimeout { last: Some(task), .. } => {
-                format!("\nit may still finish: mj wait {} --timeout 1200", task.id)
+                format!("\nit may still finish: mj wait {} (with a longer --timeout)", task.id)
             }
             _ => String::new(),
         };

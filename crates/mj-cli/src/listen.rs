@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::exit::Failure;
 use crate::render;
@@ -16,22 +16,40 @@ pub fn run(port: u16, json: bool) -> Result<(), Failure> {
         .map_err(|e| Failure::usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let addr = listener.local_addr().map_err(|e| Failure::usage(e.to_string()))?;
     eprintln!("listening for callbacks on http://{addr}/ (use it as notifyHook; Ctrl-C stops)");
+    // One thread per connection, each with a whole-request deadline: a client trickling a
+    // byte every few seconds holds only its own thread, never the next callback.
     for stream in listener.incoming().flatten() {
-        match receive(stream) {
+        let spawned = std::thread::Builder::new().name("mj-listen".into()).spawn(move || match receive(stream) {
             Ok(task) if json => println!("{}", crate::output::progress(&task)),
             Ok(task) => println!("{}", render::progress_line(&task)),
-            Err(e) => eprintln!("mj: ignored a callback: {e}"),
+            Err(e) => eprintln!("mj: ignored a callback: {}", crate::terminal::clean(&e)),
+        });
+        if let Err(e) = spawned {
+            eprintln!("mj: ignored a callback: {e}");
         }
     }
     Ok(())
 }
 
+/// How long one callback may take to arrive, head and body together.
+const RECEIVE_WITHIN: Duration = Duration::from_secs(10);
+
+/// Reads from `stream` before `deadline`.
+fn read_before(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> Result<usize, String> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(format!("the callback took longer than {} s to arrive", RECEIVE_WITHIN.as_secs()));
+    }
+    stream.set_read_timeout(Some(left)).map_err(|e| e.to_string())?;
+    stream.read(buf).map_err(|e| e.to_string())
+}
+
 fn receive(mut stream: TcpStream) -> Result<mj_proto::Task, String> {
-    stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + RECEIVE_WITHIN;
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
     let (head_end, length) = loop {
-        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = read_before(&mut stream, &mut buf, deadline)?;
         if n == 0 {
             return Err("the connection closed early".into());
         }
@@ -54,7 +72,7 @@ fn receive(mut stream: TcpStream) -> Result<mj_proto::Task, String> {
         return Err(format!("a {length}-byte body is over the limit"));
     }
     while raw.len() < head_end + length {
-        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = read_before(&mut stream, &mut buf, deadline)?;
         if n == 0 {
             return Err("the body ended early".into());
         }

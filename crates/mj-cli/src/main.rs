@@ -13,6 +13,7 @@ mod progress;
 mod render;
 mod run;
 mod session;
+mod terminal;
 mod watchdog;
 
 use std::process::ExitCode;

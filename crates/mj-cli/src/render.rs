@@ -2,17 +2,23 @@
 
 use mj_proto::{ButtonKind, Submitted, Task};
 
-/// A task for people: status, prompt, images, and the buttons with the command to press them.
-pub fn task(task: &Task) -> String {
-    let mut out = format!(
+use crate::terminal::clean;
+
+/// A task for people: status, prompt, images, and the buttons with the command to press
+/// them. `follow_up` is false when the task cannot be followed up (the built-in simulator's
+/// tasks end with the command): then no `next` command is suggested.
+pub fn task(task: &Task, follow_up: bool) -> String {
+    let mut out = clean(&format!(
         "task {}  {}  {}{}",
         task.id,
         task.action.as_ref().map_or("-", |a| a.as_str()),
         task.status,
         task.progress.as_deref().map(|p| format!(" {p}")).unwrap_or_default()
-    );
+    ));
     let mut line = |label: &str, value: &str| {
         if !value.is_empty() {
+            // Multi-line results keep their breaks (indented); every line is cleaned.
+            let value = value.split('\n').map(clean).collect::<Vec<_>>().join("\n           ");
             out.push_str(&format!("\n  {label:<9}{value}"));
         }
     };
@@ -31,24 +37,24 @@ pub fn task(task: &Task) -> String {
     if let Some(prompts) = task.properties.final_prompt()
         && matches!(task.action, Some(mj_proto::TaskAction::Describe | mj_proto::TaskAction::Shorten))
     {
-        line("result", &prompts.replace('\n', "\n           "));
+        line("result", prompts);
     }
     if !task.buttons.is_empty() {
         let names: Vec<&str> = task.buttons.iter().map(mj_proto::Button::display_name).collect();
         line("buttons", &names.join("  "));
         let first = task.button(&ButtonKind::Upscale(1)).or_else(|| task.buttons.first());
-        if let Some(button) = first {
+        if let Some(button) = first.filter(|_| follow_up) {
             line("next", &format!("mj action {} {}", task.id, quote(button.display_name())));
         }
     }
-    if task.needs_input() {
+    if task.needs_input() && follow_up {
         line("next", &format!("mj modal {} --prompt \"...\"", task.id));
     }
     out
 }
 
-/// A submit for people.
-pub fn submitted(submitted: &Submitted) -> String {
+/// A submit for people (`follow_up` as for [`task`]).
+pub fn submitted(submitted: &Submitted, follow_up: bool) -> String {
     let how = match &submitted.outcome {
         mj_proto::SubmitOutcome::Queued { ahead: Some(n) } => format!("queued, {n} ahead"),
         mj_proto::SubmitOutcome::Queued { ahead: None } => "queued".to_owned(),
@@ -56,21 +62,26 @@ pub fn submitted(submitted: &Submitted) -> String {
         mj_proto::SubmitOutcome::Recovered => "accepted (answer recovered after a lost reply)".to_owned(),
         _ => "accepted".to_owned(),
     };
-    format!("submitted task {} ({how})\n  next     mj wait {}", submitted.task_id, submitted.task_id)
+    let id = clean(&submitted.task_id);
+    if follow_up {
+        format!("submitted task {id} ({how})\n  next     mj wait {id}")
+    } else {
+        format!("submitted task {id} ({how})")
+    }
 }
 
 /// One line for a progress stream without a terminal: id, label, status, progress.
 pub fn progress_line(task: &Task) -> String {
-    format!("{} {} {} {}", task.id, label(task), task.status, task.progress.as_deref().unwrap_or(""))
+    clean(&format!("{} {} {} {}", task.id, label(task), task.status, task.progress.as_deref().unwrap_or("")))
 }
 
 /// What a task is, in a few words: its action and the start of its prompt.
 pub fn label(task: &Task) -> String {
     let action = task.action.as_ref().map_or_else(|| "TASK".to_owned(), ToString::to_string);
-    match task.prompt.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    clean(&match task.prompt.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(prompt) => format!("{action} \"{}\"", shorten(prompt, 24)),
         None => action,
-    }
+    })
 }
 
 /// `text` cut to `max` characters, with an ellipsis when cut.
@@ -84,13 +95,13 @@ pub fn shorten(text: &str, max: usize) -> String {
 pub fn list_line(task: &Task) -> String {
     let action = task.action.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
     let prompt = task.prompt.as_deref().map(|p| shorten(p.trim(), 48)).unwrap_or_default();
-    format!(
+    clean(&format!(
         "{:<19} {:<10} {:<11} {:>4}  {prompt}",
         task.id,
         action,
         task.status.to_string(),
         task.progress.as_deref().unwrap_or("")
-    )
+    ))
 }
 
 fn quote(text: &str) -> String {

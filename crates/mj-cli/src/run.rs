@@ -136,7 +136,7 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
                 }
             }
             for id in unknown {
-                eprintln!("mj: the server does not know task {id}");
+                eprintln!("mj: the server does not know task {}", crate::terminal::clean(id));
             }
             Ok(if tasks.len() == ids.len() { exit::OK } else { exit::REFUSED })
         }
@@ -152,7 +152,7 @@ fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Result<u8, Fa
         if s.json {
             output::result(json!({"taskId": submitted.task_id, "taskIds": submitted.task_ids, "submitted": submitted}));
         } else {
-            println!("{}", render::submitted(&submitted));
+            println!("{}", render::submitted(&submitted, s.follow_up()));
         }
         return Ok(exit::OK);
     }
@@ -222,7 +222,8 @@ fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<Vec
                 path
             }
         };
-        saved.extend(download::split(&file, &format!("{}-split", task.id)).map_err(Failure::gave_up)?);
+        let stem = format!("{}-split", mj_proto::file_name::safe_stem(&task.id));
+        saved.extend(download::split(&file, &stem).map_err(Failure::gave_up)?);
     }
     if !s.json {
         for file in &saved {
@@ -287,7 +288,9 @@ fn wait_all(s: &Session, ids: &[String]) -> Result<u8, Failure> {
     if s.json {
         let finished: Vec<Task> = report.finished.iter().map(|t| s.redacted(t)).collect();
         let unfinished: Vec<Task> = report.unfinished.iter().map(|t| s.redacted(t)).collect();
-        output::result(json!({"finished": finished, "unfinished": unfinished, "unknown": report.unknown}));
+        output::result(json!({
+            "finished": finished, "unfinished": unfinished, "unknown": report.unknown, "unseen": report.unseen,
+        }));
     } else {
         for task in &report.finished {
             s.show(task);
@@ -302,9 +305,12 @@ fn wait_all(s: &Session, ids: &[String]) -> Result<u8, Failure> {
         );
     }
     for id in &report.unknown {
-        eprintln!("mj: the server does not know task {id}");
+        eprintln!("mj: the server does not know task {}", crate::terminal::clean(id));
     }
-    Ok(if !report.unfinished.is_empty() {
+    for id in &report.unseen {
+        eprintln!("mj: timed out before the server said anything about task {}", crate::terminal::clean(id));
+    }
+    Ok(if !report.unfinished.is_empty() || !report.unseen.is_empty() {
         exit::GAVE_UP
     } else if !report.unknown.is_empty() {
         exit::REFUSED

@@ -27,10 +27,14 @@ impl Session {
     /// Connects as `global` says; starts the built-in simulator when no base URL is set.
     pub fn open(global: &Global) -> Result<Self, Failure> {
         let key = match &global.api_key_file {
-            Some(path) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| Failure::usage(format!("cannot read the API key file {}: {e}", path.display())))?,
-            ),
+            Some(path) => {
+                let key = std::fs::read_to_string(path)
+                    .map_err(|e| Failure::usage(format!("cannot read the API key file {}: {e}", path.display())))?;
+                // Checked here, so that a bad key is blamed on the file it came from.
+                mj_proto::ApiKey::new(key.as_str())
+                    .map_err(|e| Failure::usage(format!("the API key file {}: {e}", path.display())))?;
+                Some(key)
+            }
             None => std::env::var("MJ_API_KEY").ok(),
         };
         let auth = match global.auth {
@@ -73,7 +77,7 @@ impl Session {
         let mut settings = Settings::default().ends_at(deadline).observer(|notice| say(notice));
         settings.wait = WaitOptions::default().timeout(timeout).interval(interval);
         settings.watch = WatchOptions::default().timeout(timeout).interval(interval);
-        let transport = Watched::new(transport, request_timeout);
+        let transport = Watched::new(transport, request_timeout, deadline);
         let client = CliClient::with_transport(transport, target.config().clone()).with_settings(settings);
         Ok(Self { client, json: global.json, _target: target })
     }
@@ -102,10 +106,16 @@ impl Session {
         }
     }
 
+    /// False with the built-in simulator, whose tasks end with this command: nothing can
+    /// follow them up, so no `next` command is suggested.
+    pub fn follow_up(&self) -> bool {
+        self._target.server().is_none()
+    }
+
     /// Prints a task in the human view, with the API key scrubbed wherever the server
     /// echoed it.
     pub fn show(&self, task: &Task) {
-        println!("{}", crate::render::task(&self.redacted(task)));
+        println!("{}", crate::render::task(&self.redacted(task), self.follow_up()));
     }
 
     /// `task` with the API key scrubbed wherever the server echoed it.

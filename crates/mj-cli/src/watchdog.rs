@@ -23,6 +23,7 @@ pub fn say(line: impl std::fmt::Display) {
 
 /// A transport that remembers when its exchange started, so that a watcher thread can say
 /// "still waiting" while a server takes its time.
+#[derive(Clone)]
 pub struct Watched<T> {
     inner: T,
     inflight: Arc<Mutex<Option<Instant>>>,
@@ -30,8 +31,9 @@ pub struct Watched<T> {
 
 impl<T> Watched<T> {
     /// Watches `inner`; a background thread speaks up after every [`QUIET`] spell of an
-    /// unanswered exchange, naming the per-exchange `limit`.
-    pub fn new(inner: T, limit: Duration) -> Self {
+    /// unanswered exchange, naming when it will be given up: after the per-exchange
+    /// `limit`, or at the command's `deadline` when that comes first.
+    pub fn new(inner: T, limit: Duration, deadline: Instant) -> Self {
         let inflight = Arc::new(Mutex::new(None::<Instant>));
         let watched = Arc::clone(&inflight);
         let _ = std::thread::Builder::new().name("mj-watchdog".into()).spawn(move || {
@@ -41,10 +43,12 @@ impl<T> Watched<T> {
                 let Some(since) = since else { continue };
                 let quiet = last_said().elapsed();
                 if since.elapsed() >= QUIET && quiet >= QUIET {
+                    let ends = (since + limit).min(deadline);
                     say(format!(
-                        "no answer from the server yet after {} s (an exchange is given up after {} s)",
+                        "no answer from the server yet after {} s (given up in {} s{})",
                         since.elapsed().as_secs(),
-                        limit.as_secs()
+                        ends.saturating_duration_since(Instant::now()).as_secs(),
+                        if ends == deadline { ", when --timeout runs out" } else { "" }
                     ));
                 }
             }

@@ -58,7 +58,9 @@ fn the_readme_flow_works_with_nothing_configured() {
     let (code, stdout, stderr) = run(mj(&["imagine", "a red fox in the snow", "--wait", "--out"]).arg(&out));
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("using the built-in simulator at http://127.0.0.1:"), "{stderr}");
-    assert!(stdout.contains("SUCCESS 100%") && stdout.contains("next     mj action"), "{stdout}");
+    assert!(stdout.contains("SUCCESS 100%"), "{stdout}");
+    // The built-in simulator's tasks end with the command: no follow-up is suggested.
+    assert!(!stdout.contains("next     mj"), "{stdout}");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&out).expect("out dir").map(|e| e.expect("entry").path()).collect();
     files.sort();
     assert_eq!(files.len(), 4, "{files:?}");
@@ -590,4 +592,36 @@ fn fetch_and_wait_work_where_only_get_fetch_exists() {
     let stats = sim.stats();
     assert_eq!(stats.requests.get("task/list-by-condition").copied(), Some(2), "tried once per command");
     assert!(stats.requests.get("task/fetch").copied().unwrap_or(0) >= 3);
+}
+
+/// A client trickling a byte now and then holds only its own connection: a real callback
+/// sent meanwhile is printed at once.
+#[test]
+fn listen_is_not_stalled_by_a_trickling_client() {
+    use std::io::Write;
+    let (mut listen, line, mut callbacks) =
+        spawn_until(&["--json", "listen", "--port", "0"], "listening for callbacks on", true);
+    let hook = line.split_whitespace().find(|w| w.starts_with("http://")).expect("hook url").to_owned();
+    let addr = hook.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let mut trickler = std::net::TcpStream::connect(&addr).expect("connect");
+    trickler.write_all(b"POST / HTTP/1.1\r\n").expect("start");
+    std::thread::spawn(move || {
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            if trickler.write_all(b"x").is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let body = serde_json::json!({"id": "42", "status": "SUCCESS", "progress": "100%"}).to_string();
+    let mut real = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(real, "POST / HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len())
+        .expect("send");
+    let printed = callbacks.next().expect("the real callback");
+    assert!(printed.contains("\"42\""), "{printed}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    let _ = listen.kill();
+    let _ = listen.wait();
 }

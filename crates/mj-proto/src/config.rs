@@ -271,8 +271,10 @@ impl Config {
         }
     }
 
-    /// `text` with the API key replaced by `[redacted]`.
-    pub(crate) fn redact_text(&self, mut text: String) -> String {
+    /// `text` with the API key replaced by `[redacted]`, in every form a server may echo
+    /// it (percent-encoded, JSON-escaped, …): for any server text a program stores or
+    /// shows (a reason in a journal, a message in a log).
+    pub fn redact_text(&self, mut text: String) -> String {
         if let Some(key) = &self.key {
             crate::secret::scrub_text(&mut text, key.expose_secret());
         }

@@ -350,6 +350,16 @@ pub enum Error {
         #[source]
         cause: Option<Box<Error>>,
     },
+    /// The server answered a request about task `asked` with another task, `got`. A
+    /// server is untrusted input: acting on the task it sent (pressing its button, waiting
+    /// on it) could bill work on a task the caller never named, so the answer is refused.
+    #[error("the server answered for task {asked} with task {got}: refusing to act on a task that was not asked for")]
+    ForeignTask {
+        /// The id asked for.
+        asked: Box<str>,
+        /// The id of the task the server sent.
+        got: Box<str>,
+    },
     /// The server does not know the task (after the grace period a new task gets).
     #[error("the server does not know task {id}")]
     TaskNotFound {
@@ -470,7 +480,7 @@ impl Error {
             Self::Rejected(_) => ErrorKind::Rejected,
             Self::Server(_) => ErrorKind::Server,
             Self::Html(_) => ErrorKind::WrongBaseUrl,
-            Self::Unexpected(_) => ErrorKind::Unexpected,
+            Self::Unexpected(_) | Self::ForeignTask { .. } => ErrorKind::Unexpected,
             Self::Decode(d) if d.truncated => ErrorKind::Interrupted,
             Self::EmptyBody { .. } | Self::Decode(_) => ErrorKind::Decode,
             Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
@@ -522,6 +532,7 @@ impl Error {
             | Self::NeedsInput(_)
             | Self::WaitTimeout { .. }
             | Self::TaskNotFound { .. }
+            | Self::ForeignTask { .. }
             | Self::PlanMisuse => None,
         }
     }
@@ -596,6 +607,13 @@ impl Error {
                 }
             }
             Self::TaskNotFound { id } => scrub_text(id, secret),
+            Self::ForeignTask { asked, got } => {
+                for id in [asked, got] {
+                    let mut text = id.to_string();
+                    scrub_text(&mut text, secret);
+                    *id = text.into_boxed_str();
+                }
+            }
             Self::Build(BuildError::NoSuchButton { wanted, available }) => {
                 scrub_text(wanted, secret);
                 scrub_text(available, secret);

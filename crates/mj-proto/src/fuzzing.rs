@@ -29,7 +29,7 @@ fn round_trip(task: &Task) {
 
 /// `GET /mj/task/{id}/fetch` answers.
 pub fn task(data: &[u8]) {
-    if let Ok(Some(task)) = Fetch::new("x").parse(response(200, data)) {
+    if let Ok(Some(task)) = crate::endpoint::shapes::task_or_none(response(200, data)) {
         round_trip(&task);
     }
 }
@@ -58,7 +58,7 @@ pub fn tasks(data: &[u8]) {
             }
         }
     }
-    if let Ok(tasks) = ListByCondition::new(["x"]).parse(response(200, data)) {
+    if let Ok(tasks) = crate::endpoint::shapes::task_list(response(200, data), "task list") {
         tasks.iter().for_each(round_trip);
     }
 }

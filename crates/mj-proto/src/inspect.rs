@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::endpoint::{Endpoint, Fetch, ImageSeed, Imagine, ListByCondition, Query, UploadDiscordImages};
+use crate::endpoint::{Endpoint, ImageSeed, Imagine, Query, UploadDiscordImages};
 use crate::error::Error;
 use crate::webhook;
 use crate::wire::HttpResponse;
@@ -73,8 +73,8 @@ impl FromStr for BodyKind {
 /// servers' camelCase shape with the values normalised.
 pub fn decode(kind: BodyKind, response: HttpResponse) -> Result<Value, Error> {
     match kind {
-        BodyKind::Task => render(Fetch::new("-").parse(response)?),
-        BodyKind::Tasks => render(ListByCondition::new(["-"]).parse(response)?),
+        BodyKind::Task => render(crate::endpoint::shapes::task_or_none(response)?),
+        BodyKind::Tasks => render(crate::endpoint::shapes::task_list(response, "task list")?),
         BodyKind::Submit => render(Imagine::new("-").parse(response)?),
         BodyKind::Page => render(Query::new().parse(response)?),
         BodyKind::Notification => render(webhook::parse(response.body())?),

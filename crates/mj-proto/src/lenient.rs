@@ -54,7 +54,7 @@ impl<'de> Visitor<'de> for TextVisitor {
         Ok(Some(u64::try_from(v).map_or_else(|_| v.to_string(), |n| self.number(n))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+        Ok(Some(zero_signless(v).to_string()))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(v.to_string()))
@@ -296,6 +296,12 @@ impl<'de> de::Deserialize<'de> for CowStr<'de> {
         }
         d.deserialize_str(CowVisitor)
     }
+}
+
+/// `v`, with -0 read as 0: parsers disagree on whether the text `-0` is the integer 0 or
+/// the float -0.0, and the text a field keeps must not depend on the parser.
+pub(crate) fn zero_signless(v: f64) -> f64 {
+    if v == 0.0 { 0.0 } else { v }
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ mod config;
 pub mod data_url;
 pub mod endpoint;
 mod error;
+pub mod file_name;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

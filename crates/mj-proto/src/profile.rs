@@ -199,6 +199,19 @@ impl ServerProfile {
             Self::Gateway => Lookup::Never,
         }
     }
+
+    /// How long after a submit its task may still be missing from this server's lookup:
+    /// the least [`SubmitPolicy::absent_after`](crate::plan::SubmitPolicy::absent_after)
+    /// that is safe here. Hosted resellers answer the paged query from their own database,
+    /// where the task is written only once their upstream has answered the submit (which
+    /// can take tens of seconds under load); the open-source servers list a task from
+    /// memory the moment they create it.
+    pub fn lookup_lag(self) -> std::time::Duration {
+        match self {
+            Self::Reseller => std::time::Duration::from_secs(30),
+            Self::Plus | Self::Novicezk | Self::Trueai | Self::Gateway => std::time::Duration::ZERO,
+        }
+    }
 }
 
 impl fmt::Display for ServerProfile {

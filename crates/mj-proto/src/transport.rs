@@ -95,6 +95,9 @@ pub enum TransportErrorKind {
     Interrupted,
     /// The body was larger than the transport's cap.
     BodyTooLarge,
+    /// The TLS handshake failed (a plain-HTTP server behind an `https://` URL, a
+    /// certificate refused): nothing was sent, and trying again cannot mend it.
+    Tls,
     /// Anything else.
     Other,
 }
@@ -128,11 +131,12 @@ impl TransportError {
         Self::new(TransportErrorKind::BodyTooLarge, format!("the response body is larger than the {limit}-byte cap"))
     }
 
-    /// Marks a failure during an https handshake: nothing was sent, so it is a
-    /// [`TransportErrorKind::Connect`], and the message suggests the likeliest cause (a
-    /// plain-HTTP server behind an `https://` base URL).
+    /// Marks a failure during an https handshake: nothing was sent, and it will fail the
+    /// same way every time, so it is a [`TransportErrorKind::Tls`] (never retried), and the
+    /// message suggests the likeliest cause (a plain-HTTP server behind an `https://` base
+    /// URL).
     pub fn in_tls_handshake(mut self) -> Self {
-        self.0.kind = TransportErrorKind::Connect;
+        self.0.kind = TransportErrorKind::Tls;
         self.0
             .message
             .push_str(" (during the TLS handshake: if the server speaks plain HTTP, use an http:// base URL)");
@@ -169,7 +173,7 @@ impl TransportError {
     pub(crate) fn redact(&mut self, secret: &str) {
         scrub_text(&mut self.0.message, secret);
         // A source error's text cannot be rewritten; drop it if it carries the secret.
-        if self.0.source.as_ref().is_some_and(|s| s.to_string().contains(secret)) {
+        if self.0.source.as_ref().is_some_and(|s| crate::secret::contains(s.to_string().as_bytes(), secret)) {
             self.0.source = None;
         }
     }
@@ -192,6 +196,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Interrupted => "connection interrupted",
             TransportErrorKind::BodyTooLarge => "response too large",
+            TransportErrorKind::Tls => "tls handshake failed",
             TransportErrorKind::Other => "transport error",
         };
         match &self.0.host {

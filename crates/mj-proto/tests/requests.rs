@@ -253,14 +253,41 @@ fn downloads_send_the_key_only_home_and_check_what_comes_back() {
         builder.body(body.to_vec()).expect("response")
     };
     let download = Download::new("https://cdn.example.test/a.png").max_bytes(8);
-    let media: Media = config.parse(&download, answer(200, "image/png", Some(4), b"\x89PNG")).expect("an image");
-    assert_eq!((media.extension(), media.bytes.len()), ("png", 4));
+    let media: Media =
+        config.parse(&download, answer(200, "image/png", Some(8), b"\x89PNG\r\n\x1a\n")).expect("an image");
+    assert_eq!((media.extension(), media.bytes.len()), ("png", 8));
+    // The bytes decide what a file is, not the label: a JPEG sent as image/png is a .jpg.
+    let jpeg = config.parse(&download, answer(200, "image/png", None, b"\xFF\xD8\xFF\xE0")).expect("a jpeg");
+    assert_eq!(jpeg.extension(), "jpg");
     let kind = |status, content_type, length, body: &[u8]| {
         config.parse(&download, answer(status, content_type, length, body)).expect_err("refused").kind()
     };
     assert_eq!(kind(200, "text/html", None, b"<html>"), ErrorKind::WrongBaseUrl);
     assert_eq!(kind(200, "application/json", None, b"{}"), ErrorKind::Unexpected);
     assert_eq!(kind(200, "image/png", Some(9), b"\x89PNG"), ErrorKind::Interrupted, "cut short: worth a retry");
+    // Whatever the label says, a body that is not an image or a video is refused.
+    for (content_type, body) in [
+        ("image/png", &b"<html>"[..]),
+        ("image/svg+xml", b"<svg/>"),
+        ("image/png", b"\0\0\0\0junk"),
+        ("video/mp4", b"\x89PNG\r\n\x1a\n"),
+    ] {
+        let e = config.parse(&download, answer(200, content_type, None, body)).expect_err(content_type);
+        assert_eq!(e.kind(), ErrorKind::Unexpected, "{e}");
+        assert!(e.to_string().contains("not the"), "{e}");
+    }
+    let video = Download::new("https://cdn.example.test/a.mp4");
+    let mp4 = config.parse(&video, answer(200, "video/mp4", None, b"\0\0\0\x18ftypmp42")).expect("an mp4");
+    assert_eq!(mp4.extension(), "mp4");
+    // A server's URL never points a client at cloud metadata, or at loopback when the
+    // server is elsewhere; the simulator on loopback still serves its own images.
+    for url in ["http://169.254.169.254/latest/meta-data", "http://[fe80::1]/a.png", "http://127.0.0.1:9/a.png"] {
+        let e = config.build(&Download::new(url)).expect_err(url);
+        assert!(e.to_string().contains("refusing to download"), "{e}");
+    }
+    let local = Config::new("http://127.0.0.1:8080").expect("config");
+    assert!(local.build(&Download::new("http://127.0.0.1:8080/sim/image/1.png")).is_ok());
+    assert!(local.build(&Download::new("http://169.254.169.254/x.png")).is_err());
     assert_eq!(kind(200, "image/png", None, b"0123456789"), ErrorKind::BodyTooLarge);
     assert_eq!(kind(503, "text/plain", None, b"busy"), ErrorKind::Server);
     assert_eq!(kind(404, "text/plain", None, b"gone"), ErrorKind::Unexpected);

@@ -60,7 +60,8 @@ impl fmt::Display for FaultKind {
 }
 
 /// The fault rates: `500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01,late=0.01`,
-/// with `slow_ms=` and `late_ms=` for the delays.
+/// with `slow_ms=` and `late_ms=` for the delays, and `lookup_lag_ms=` for a lookup by
+/// state that lists new tasks late.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultPlan {
     rates: Vec<(FaultKind, f64)>,
@@ -68,12 +69,22 @@ pub struct FaultPlan {
     pub slow_delay: Duration,
     /// How long after its lost answer a late request is handled (3 s unless `late_ms=`).
     pub late_delay: Duration,
+    /// How long a new task stays missing from the lookups by state (`GET /mj/task/list`,
+    /// `POST /mj/task/query`): `lookup_lag_ms=`, 0 unless given. Servers that list tasks
+    /// from a database written after the upstream answers lag like this; a client that
+    /// trusts "not found" sooner sends a second task.
+    pub lookup_lag: Duration,
 }
 
 impl FaultPlan {
     /// No faults.
     pub fn none() -> Self {
-        Self { rates: Vec::new(), slow_delay: Duration::from_secs(2), late_delay: Duration::from_secs(3) }
+        Self {
+            rates: Vec::new(),
+            slow_delay: Duration::from_secs(2),
+            late_delay: Duration::from_secs(3),
+            lookup_lag: Duration::ZERO,
+        }
     }
 
     /// The rate of `kind`.
@@ -112,15 +123,19 @@ impl FromStr for FaultPlan {
             let (name, value) =
                 part.split_once('=').ok_or_else(|| format!("`{part}`: expected NAME=RATE, e.g. 500=0.1"))?;
             let name = name.trim();
-            if name == "slow_ms" || name == "late_ms" {
+            if let Some(delay) = match name {
+                "slow_ms" => Some(&mut plan.slow_delay),
+                "late_ms" => Some(&mut plan.late_delay),
+                "lookup_lag_ms" => Some(&mut plan.lookup_lag),
+                _ => None,
+            } {
                 let ms: u64 = value.trim().parse().map_err(|_| format!("`{part}`: {name} takes milliseconds"))?;
-                let delay = if name == "slow_ms" { &mut plan.slow_delay } else { &mut plan.late_delay };
                 *delay = Duration::from_millis(ms);
                 continue;
             }
             let kind = FaultKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
                 let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown fault `{name}`: use {} (or slow_ms, late_ms)", names.join(", "))
+                format!("unknown fault `{name}`: use {} (or slow_ms, late_ms, lookup_lag_ms)", names.join(", "))
             })?;
             let rate: f64 = value.trim().parse().map_err(|_| format!("`{part}`: the rate must be a number"))?;
             if !(0.0..=1.0).contains(&rate) {
@@ -148,8 +163,9 @@ mod tests {
         assert_eq!(plan.rate(FaultKind::Status500), 0.1);
         assert_eq!(plan.rate(FaultKind::Html), 0.01);
         assert_eq!(plan.slow_delay, Duration::from_secs(2));
-        let plan: FaultPlan = "slow=1,slow_ms=50".parse().expect("plan");
+        let plan: FaultPlan = "slow=1,slow_ms=50,lookup_lag_ms=15000".parse().expect("plan");
         assert_eq!(plan.slow_delay, Duration::from_millis(50));
+        assert_eq!(plan.lookup_lag, Duration::from_secs(15));
         assert!(FaultKind::Html.strikes_before() && !FaultKind::Slow.strikes_before());
         for bad in ["500", "teapot=0.1", "500=x", "500=2", "500=0.6,429=0.6"] {
             assert!(bad.parse::<FaultPlan>().is_err(), "{bad}");

@@ -37,8 +37,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 match plan.poll(now) {
                     Step::Send(request) => {
                         trace::send(&request);
-                        let result = self.transport.send(request).await.map_err(|e| named(e, &host));
+                        let to = crate::client::host_of(&request, &host);
+                        let result = self.transport.send(request).await.map_err(|e| named(e, &to));
                         trace::answer(&result, |text| self.shared.config.redact_text(text));
+                        if result.is_ok() {
+                            self.shared.learned.heard();
+                        }
                         plan.handle(result, self.transport.now());
                     }
                     Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)).await,

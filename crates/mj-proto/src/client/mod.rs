@@ -205,13 +205,31 @@ impl Seeds {
 /// 405/501) for, announced as [`Notice::Fallback`]. Later calls go straight to what works
 /// instead of asking again, so an undeclared reseller without `list-by-condition` costs
 /// one failed request per client, not one per call.
+///
+/// It also remembers whether the server ever answered this client: until it has, a port
+/// that refuses or a server that lets exchanges time out is taken for a server that is
+/// down (or a wrong URL) and a call fails fast; once it has, the same failures are ridden
+/// out as a passing fault (see [`RetryPolicy::connect_patience`](crate::plan::RetryPolicy::connect_patience)).
 #[derive(Debug, Default)]
-pub(crate) struct Learned(std::sync::Mutex<Vec<&'static str>>);
+pub(crate) struct Learned {
+    missing: std::sync::Mutex<Vec<&'static str>>,
+    heard: std::sync::atomic::AtomicBool,
+}
 
 impl Learned {
+    /// Notes that the server answered (any status).
+    pub(crate) fn heard(&self) {
+        self.heard.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the server ever answered this client.
+    pub(crate) fn has_heard(&self) -> bool {
+        self.heard.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn note(&self, notice: &Notice) {
         if let Notice::Fallback { missing, .. } = notice {
-            let mut missing_ones = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut missing_ones = self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if !missing_ones.contains(missing) {
                 missing_ones.push(missing);
             }
@@ -220,7 +238,19 @@ impl Learned {
 
     /// True when the server answered that it lacks `endpoint`.
     pub(crate) fn lacks(&self, endpoint: &str) -> bool {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&endpoint)
+        self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&endpoint)
+    }
+}
+
+/// The host (and port) `request` goes to: the configured server's, or another one's (a
+/// download from a CDN), so that an error names the host that failed.
+pub(crate) fn host_of(request: &crate::HttpRequest, configured: &str) -> String {
+    match request.uri().authority() {
+        Some(a) => match a.port_u16() {
+            Some(port) => format!("{}:{port}", a.host()),
+            None => a.host().to_owned(),
+        },
+        None => configured.to_owned(),
     }
 }
 
@@ -247,11 +277,63 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) seeds: Seeds,
     pub(crate) learned: Arc<Learned>,
+    /// Ids of the tasks this client submitted lately (the last [`RECENT`]): a wait on one
+    /// of them gets the full not-found grace, since a server may list a new task late; a
+    /// wait on any other id gets the short one.
+    recent: std::sync::Mutex<std::collections::VecDeque<String>>,
 }
+
+/// How many submitted task ids a client remembers for the not-found grace.
+const RECENT: usize = 256;
 
 impl Shared {
     pub(crate) fn new(config: crate::Config, settings: Settings, learned: Arc<Learned>) -> Arc<Self> {
-        Arc::new(Self { seeds: Seeds::new(settings.seed), config, settings, learned })
+        Arc::new(Self { seeds: Seeds::new(settings.seed), config, settings, learned, recent: Default::default() })
+    }
+
+    /// The retry policy for one call: its own jitter seed, and whether the server is
+    /// known to be alive (it answered this client before).
+    pub(crate) fn policy(&self) -> RetryPolicy {
+        let mut policy = self.seeds.policy(&self.settings.retry);
+        policy.server_known = self.learned.has_heard();
+        policy
+    }
+
+    /// Notes the tasks a submit created.
+    pub(crate) fn submitted(&self, submitted: &Submitted) {
+        let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for id in std::iter::once(&submitted.task_id).chain(&submitted.task_ids) {
+            if !recent.contains(id) {
+                if recent.len() == RECENT {
+                    recent.pop_front();
+                }
+                recent.push_back(id.clone());
+            }
+        }
+    }
+
+    /// The wait options for `id`: the short not-found grace unless this client just
+    /// submitted it.
+    pub(crate) fn wait_options(&self, id: &str) -> crate::plan::WaitOptions {
+        let mut options = self.settings.wait.clone();
+        if !self.just_submitted(id) {
+            options.not_found_grace = options.not_found_grace.min(options.unknown_id_grace);
+        }
+        options
+    }
+
+    /// The watch options for `ids`: the short not-found grace unless this client just
+    /// submitted one of them.
+    pub(crate) fn watch_options(&self, ids: &[String]) -> crate::plan::WatchOptions {
+        let mut options = self.settings.watch.clone();
+        if !ids.iter().any(|id| self.just_submitted(id)) {
+            options.not_found_grace = options.not_found_grace.min(options.unknown_id_grace);
+        }
+        options
+    }
+
+    fn just_submitted(&self, id: &str) -> bool {
+        self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().any(|r| r == id)
     }
 
     /// The exactly-once plan for `request`, skipping the lookups the server lacks, ending
@@ -261,14 +343,9 @@ impl Shared {
         request: S,
         deadline: Option<Instant>,
     ) -> crate::plan::SubmitPlan<'_, S> {
-        crate::plan::SubmitPlan::new(
-            &self.config,
-            request,
-            self.seeds.policy(&self.settings.retry),
-            self.settings.submit.clone(),
-        )
-        .lacking(|e| self.learned.lacks(e))
-        .until(deadline)
+        crate::plan::SubmitPlan::new(&self.config, request, self.policy(), self.settings.submit.clone())
+            .lacking(|e| self.learned.lacks(e))
+            .until(deadline)
     }
 
     /// A plan's notice: traced, learned from, told to the observer.
@@ -506,7 +583,7 @@ macro_rules! client_methods {
     ($($async:ident)?, $($await:tt)*) => {
         /// Calls `endpoint`, retrying only what is safe (see [`RetryPlan`](crate::plan::RetryPlan)).
         pub $($async)? fn execute<E: $crate::Endpoint>(&self, endpoint: &E) -> Result<E::Output, $crate::Error> {
-            let plan = $crate::plan::RetryPlan::new(&self.shared.config, endpoint, self.shared.seeds.policy(&self.shared.settings.retry))
+            let plan = $crate::plan::RetryPlan::new(&self.shared.config, endpoint, self.shared.policy())
                 .until(self.call_deadline());
             self.drive_as(endpoint.name(), plan, |_| {}) $($await)*
         }
@@ -517,7 +594,11 @@ macro_rules! client_methods {
         pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, request: S) -> Result<$crate::Submitted, $crate::Error> {
             let name = request.name();
             let plan = self.shared.submit_plan(request, self.call_deadline());
-            self.drive_as(name, plan, |_| {}) $($await)*
+            let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
+            if let Ok(submitted) = &submitted {
+                self.shared.submitted(submitted);
+            }
+            submitted
         }
 
         /// Completes a submit that an earlier run sent, or may have sent, with the token in
@@ -527,7 +608,11 @@ macro_rules! client_methods {
         pub $($async)? fn resume_submit<S: $crate::endpoint::Submit>(&self, request: S, lost_for: std::time::Duration) -> Result<$crate::Submitted, $crate::Error> {
             let name = request.name();
             let plan = self.shared.submit_plan(request, self.call_deadline()).resumed(lost_for, self.transport.now());
-            self.drive_as(name, plan, |_| {}) $($await)*
+            let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
+            if let Ok(submitted) = &submitted {
+                self.shared.submitted(submitted);
+            }
+            submitted
         }
 
         /// `/imagine` (exactly once).
@@ -606,7 +691,7 @@ macro_rules! client_methods {
         /// server without that endpoint, one `GET fetch` per id instead (announced as a
         /// [`Notice::Fallback`]($crate::plan::Notice::Fallback)).
         pub $($async)? fn tasks<I: Into<String>>(&self, ids: impl IntoIterator<Item = I>) -> Result<Vec<$crate::Task>, $crate::Error> {
-            let mut plan = $crate::plan::TasksPlan::new(&self.shared.config, ids, self.shared.seeds.policy(&self.shared.settings.retry))
+            let mut plan = $crate::plan::TasksPlan::new(&self.shared.config, ids, self.shared.policy())
                 .until(self.call_deadline());
             if self.shared.learned.lacks("list-by-condition") {
                 plan = plan.per_id();
@@ -662,8 +747,8 @@ macro_rules! client_methods {
             let plan = $crate::plan::WaitPlan::new(
                 &self.shared.config,
                 id,
-                self.shared.settings.wait.clone(),
-                self.shared.seeds.policy(&self.shared.settings.retry),
+                self.shared.wait_options(id),
+                self.shared.policy(),
             )
             .until(deadline);
             self.drive_as("wait", plan, |task| {
@@ -679,11 +764,13 @@ macro_rules! client_methods {
             ids: impl IntoIterator<Item = I>,
             mut on_update: impl FnMut(&$crate::Task),
         ) -> Result<$crate::plan::WatchReport, $crate::Error> {
+            let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+            let options = self.shared.watch_options(&ids);
             let plan = $crate::plan::WatchPlan::new(
                 &self.shared.config,
                 ids,
-                self.shared.settings.watch.clone(),
-                self.shared.seeds.policy(&self.shared.settings.retry),
+                options,
+                self.shared.policy(),
             )
             .until(self.call_deadline());
             let plan = if self.shared.learned.lacks("list-by-condition") { plan.per_id() } else { plan };
@@ -713,6 +800,7 @@ macro_rules! client_methods {
             let plan = self.shared.submit_plan(request, deadline);
             let token = plan.token().to_owned();
             let submitted = self.drive_as(name, plan, |_| {}) $($await)* ?;
+            self.shared.submitted(&submitted);
             on_progress(&$crate::client::first_sight(&submitted, &token));
             self.wait_until(&submitted.task_id, deadline, on_progress) $($await)*
         }

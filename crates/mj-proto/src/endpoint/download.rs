@@ -90,6 +90,12 @@ impl Endpoint for Download {
     }
     fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
         validate::url("url", &self.url)?;
+        let uri: http::Uri = self.url.parse().map_err(|_| BuildError::Url { field: "url" })?;
+        if let Some(why) = unsafe_host(&uri, config) {
+            return Err(
+                BuildError::Http(format!("refusing to download from {}: {why}", uri.host().unwrap_or("?"))).into()
+            );
+        }
         let ours = self.url.starts_with(&format!("{}/", config.base_url()));
         let mut request = if ours {
             // Through the usual builder, for the auth headers, then pointed at the URL.
@@ -130,7 +136,61 @@ impl Endpoint for Download {
             let message = format!("the body was cut short ({} of {} bytes)", bytes.len(), claimed.unwrap_or(0));
             return Err(TransportError::new(crate::TransportErrorKind::Interrupted, message).into());
         }
+        let content_type = match sniff_media(&bytes, &content_type) {
+            Some(sniffed) => sniffed.to_owned(),
+            None => {
+                let shown: String =
+                    bytes.iter().take(16).map(|&b| if b.is_ascii_graphic() { b as char } else { '.' }).collect();
+                let message = format!(
+                    "the body is not the {} it claims to be (content type `{content_type}`, it starts `{shown}`): only PNG, JPEG, GIF, WebP, MP4 and WebM files are saved",
+                    if content_type.starts_with("video/") { "video" } else { "image" }
+                );
+                return Err(Error::Unexpected(Box::new(Answer::new(status, Some(message), &[]))));
+            }
+        };
         Ok(Media { bytes, content_type })
+    }
+}
+
+/// What `bytes` really are, judged by their first bytes (the content type a server gives
+/// is only a claim: an HTML page, an SVG with scripts or junk can be labelled `image/png`).
+/// An image must be a PNG, JPEG, GIF or WebP; a video an MP4 (`ftyp` box) or WebM (EBML).
+/// The answer names the real type, so a JPEG sent as `image/png` is saved as `.jpg`.
+fn sniff_media(bytes: &[u8], claimed: &str) -> Option<&'static str> {
+    if claimed.starts_with("video/") {
+        if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+            return Some("video/mp4");
+        }
+        if bytes.starts_with(b"\x1A\x45\xDF\xA3") {
+            return Some("video/webm");
+        }
+        return None;
+    }
+    crate::data_url::sniff_image_type(bytes)
+}
+
+/// Why a URL a server gave is not fetched: cloud metadata and other link-local addresses
+/// never, and loopback or private addresses only when the configured server is itself on
+/// such an address (a simulator, a proxy on the LAN). Only IP literals can be judged here:
+/// the core does no DNS.
+fn unsafe_host(url: &http::Uri, config: &Config) -> Option<&'static str> {
+    let class = |host: &str| -> u8 {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        match host.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(ip)) if ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast() => 3,
+            Ok(std::net::IpAddr::V6(ip)) if (ip.segments()[0] & 0xffc0) == 0xfe80 || ip.is_unspecified() => 3,
+            Ok(std::net::IpAddr::V4(ip)) if ip.is_loopback() || ip.is_private() => 2,
+            Ok(std::net::IpAddr::V6(ip)) if ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00 => 2,
+            Err(_) if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") => 2,
+            _ => 1,
+        }
+    };
+    let base: Option<http::Uri> = config.base_url().parse().ok();
+    let ours = base.as_ref().and_then(http::Uri::host).map_or(1, class);
+    match class(url.host().unwrap_or_default()) {
+        3 => Some("a link-local or unspecified address (such as the cloud metadata service 169.254.169.254)"),
+        2 if ours < 2 => Some("a loopback or private address, while the configured server is not on one"),
+        _ => None,
     }
 }
 

@@ -39,7 +39,13 @@ impl Endpoint for Fetch {
         let path = format!("/task/{}/fetch", wire::segment(&self.id));
         wire::request::<()>(config, Method::GET, &path, None)
     }
+    /// A task with another id than the one asked for is [`Error::ForeignTask`].
     fn parse(&self, response: HttpResponse) -> Result<Option<Task>, Error> {
-        shapes::task_or_none(response)
+        match shapes::task_or_none(response)? {
+            Some(task) if task.id != self.id => {
+                Err(Error::ForeignTask { asked: self.id.as_str().into(), got: task.id.into() })
+            }
+            task => Ok(task),
+        }
     }
 }

@@ -42,7 +42,13 @@ impl Endpoint for ListByCondition {
         self.ids.iter().try_for_each(|id| validate::non_empty("ids", id))?;
         wire::request(config, Method::POST, "/task/list-by-condition", Some(self))
     }
+    /// Keeps only the tasks asked for, each once (the first the server listed): a server
+    /// is untrusted input, and a task nobody asked for, or one listed twice, must not be
+    /// shown, waited on or counted.
     fn parse(&self, response: HttpResponse) -> Result<Vec<Task>, Error> {
-        shapes::task_list(response, "task list")
+        let mut tasks = shapes::task_list(response, "task list")?;
+        let mut unseen: std::collections::HashSet<&str> = self.ids.iter().map(String::as_str).collect();
+        tasks.retain(|t| unseen.remove(t.id.as_str()));
+        Ok(tasks)
     }
 }

@@ -479,18 +479,16 @@ impl Task {
     /// description, properties, buttons, URLs, …) with `[redacted]`. Goes through the
     /// task's JSON form, so no field, present or future, is missed.
     pub(crate) fn scrub(&mut self, secret: &str) {
-        let Ok(json) = serde_json::to_string(&*self) else { return };
-        // The secret as it stands inside a JSON string (quotes and backslashes escaped).
-        let escaped = serde_json::to_string(secret).unwrap_or_default();
-        let escaped = escaped.get(1..escaped.len().saturating_sub(1)).unwrap_or(secret);
-        if secret.is_empty() || !json.contains(escaped) {
+        let Ok(json) = serde_json::to_vec(&*self) else { return };
+        if !crate::secret::contains(&json, secret) {
             return;
         }
-        let cleaned = json.replace(escaped, crate::secret::REDACTED);
-        *self = serde_json::from_str(&cleaned).unwrap_or_else(|_| Task {
-            id: self.id.replace(secret, crate::secret::REDACTED),
-            status: self.status.clone(),
-            ..Task::default()
+        let mut cleaned = json;
+        crate::secret::scrub_bytes(&mut cleaned, secret);
+        *self = serde_json::from_slice(&cleaned).unwrap_or_else(|_| {
+            let mut id = self.id.clone();
+            crate::secret::scrub_text(&mut id, secret);
+            Task { id, status: self.status.clone(), ..Task::default() }
         });
     }
 

@@ -96,7 +96,7 @@ impl<'de> Visitor<'de> for TextVisitor {
         Ok(Some(Text(Cow::Owned(v.to_string()))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(Text(Cow::Owned(v.to_string()))))
+        Ok(Some(Text(Cow::Owned(crate::lenient::zero_signless(v).to_string()))))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(Text(Cow::Borrowed(if v { "true" } else { "false" }))))

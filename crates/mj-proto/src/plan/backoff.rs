@@ -25,8 +25,21 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// The largest `Retry-After` honoured.
     pub max_retry_after: Duration,
+    /// How long a server that refuses connections (or cannot be resolved) is tried before
+    /// the call gives up, while it has never answered the client: a port that refuses from
+    /// the start is a server that is down or a wrong URL, which retrying for minutes does
+    /// not mend. (A server that answered before and then refuses is restarting: that is
+    /// ridden out within the other caps.)
+    pub connect_patience: Duration,
+    /// Exchanges in a row that may time out before the call gives up, while the server
+    /// has never answered the client: a server that let two requests go unanswered for the
+    /// whole request timeout from the start will not answer a third.
+    pub max_timeouts: u32,
     /// Seeds the jitter (clients derive it per call from [`Settings::seed`](crate::Settings::seed)).
     pub seed: u64,
+    /// Set by the clients when the server answered them before: then refusals and
+    /// timeouts are a passing fault, ridden out within the other caps, not a dead server.
+    pub(crate) server_known: bool,
 }
 
 impl Default for RetryPolicy {
@@ -37,7 +50,10 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(15),
             max_retry_after: Duration::from_secs(60),
+            connect_patience: Duration::from_secs(10),
+            max_timeouts: 2,
             seed: 0x6d6a_2d72_6574_7279,
+            server_known: false,
         }
     }
 }
@@ -70,6 +86,18 @@ impl RetryPolicy {
     /// Sets the largest `Retry-After` honoured.
     pub fn max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
+        self
+    }
+
+    /// Sets how long refused connections are tried before the call gives up.
+    pub fn connect_patience(mut self, patience: Duration) -> Self {
+        self.connect_patience = patience;
+        self
+    }
+
+    /// Sets how many exchanges in a row may time out before the call gives up (at least 1).
+    pub fn max_timeouts(mut self, timeouts: u32) -> Self {
+        self.max_timeouts = timeouts.max(1);
         self
     }
 
@@ -131,6 +159,9 @@ pub(crate) fn retry_or_give_up(
     error: Error,
 ) -> Result<(std::time::Instant, super::Notice), Error> {
     let Verdict::Retry(delay) = judge(&error, idempotent, profile) else { return Err(error) };
+    if budget.hopeless(now, &error) {
+        return Err(error);
+    }
     let Some(at) = budget.retry_at(now, delay) else { return Err(error) };
     let notice =
         super::Notice::Retry { endpoint, attempt: budget.attempts(), reason: error.to_string(), delay: at - now };
@@ -204,11 +235,71 @@ pub(crate) struct Budget {
     attempts: u32,
     started: Option<std::time::Instant>,
     deadline: Option<std::time::Instant>,
+    /// Since when every exchange failed to connect (the current streak).
+    refused_since: Option<std::time::Instant>,
+    /// Exchanges in a row that timed out.
+    timeouts: u32,
+    /// Whether the server answered at all during this call.
+    answered: bool,
 }
 
 impl Budget {
     pub(crate) fn new(policy: RetryPolicy) -> Self {
-        Self { backoff: Backoff::new(policy.seed), policy, attempts: 0, started: None, deadline: None }
+        Self {
+            backoff: Backoff::new(policy.seed),
+            policy,
+            attempts: 0,
+            started: None,
+            deadline: None,
+            refused_since: None,
+            timeouts: 0,
+            answered: false,
+        }
+    }
+
+    /// Counts `error` in the failure streaks and says whether they show a server that will
+    /// not heal within this call: one that never answered, and has refused connections for
+    /// [`RetryPolicy::connect_patience`] or let [`RetryPolicy::max_timeouts`] exchanges in a
+    /// row time out. Any answer from the server (an error status included) ends both
+    /// streaks for good.
+    pub(crate) fn hopeless(&mut self, now: std::time::Instant, error: &Error) -> bool {
+        if self.ever_answered() {
+            return false;
+        }
+        match error.kind() {
+            ErrorKind::Connect => {
+                self.timeouts = 0;
+                let since = *self.refused_since.get_or_insert(now);
+                now.saturating_duration_since(since) >= self.policy.connect_patience
+            }
+            ErrorKind::Timeout => {
+                self.refused_since = None;
+                self.timeouts += 1;
+                self.timeouts >= self.policy.max_timeouts
+            }
+            ErrorKind::Interrupted => false,
+            _ => {
+                self.heard();
+                false
+            }
+        }
+    }
+
+    /// Notes that the server answered: the failure streaks end.
+    pub(crate) fn heard(&mut self) {
+        self.refused_since = None;
+        self.timeouts = 0;
+        self.answered = true;
+    }
+
+    /// Whether the policy allows any retry at all (`RetryPolicy::none()` does not).
+    pub(crate) fn retries_allowed(&self) -> bool {
+        self.policy.max_attempts > 1
+    }
+
+    /// Whether the server answered at all, in this call or to this client before.
+    pub(crate) fn ever_answered(&self) -> bool {
+        self.answered || self.policy.server_known
     }
 
     /// Caps every retry at `deadline`.
@@ -272,9 +363,11 @@ impl Budget {
         self.started = Some(now);
     }
 
-    /// Forgets the backoff growth after a success (a wait's pacing starts over).
+    /// Forgets the backoff growth and the failure streaks after a success (a wait's pacing
+    /// starts over).
     pub(crate) fn calm(&mut self) {
         self.backoff.previous = Duration::ZERO;
+        self.heard();
     }
 
     /// Counts a try starting at `now`.

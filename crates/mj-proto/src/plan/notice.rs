@@ -43,12 +43,19 @@ pub enum Notice {
         /// no lookup left).
         using: &'static str,
     },
-    /// The lookups showed that a lost submit never reached the server: it is sent again.
+    /// Lookups made [`SubmitPolicy::absent_after`](crate::plan::SubmitPolicy::absent_after)
+    /// or longer after a lost answer found no task with the token, so the submit is sent
+    /// again. That is an observation, not a proof: a server whose lookup lags longer than
+    /// `absent_after` would show the first task later (raise `absent_after` for it).
     Resend {
         /// The submit endpoint.
         endpoint: &'static str,
         /// The correlation token in `state`.
         token: String,
+        /// How long after the loss the last lookup was made.
+        after: Duration,
+        /// The policy's `absent_after`.
+        absent_after: Duration,
     },
 }
 
@@ -68,9 +75,13 @@ impl fmt::Display for Notice {
             Self::Fallback { missing, using } => {
                 write!(f, "this server does not offer {missing}; using {using} instead")
             }
-            Self::Resend { endpoint, token } => {
-                write!(f, "{endpoint}: no task has state `{token}`, so the submit never landed; sending it again")
-            }
+            Self::Resend { endpoint, token, after, absent_after } => write!(
+                f,
+                "{endpoint}: no task with state `{token}` found by lookups {} after the answer was lost \
+                 (absent_after is {}); sending it again",
+                seconds(*after),
+                seconds(*absent_after)
+            ),
         }
     }
 }

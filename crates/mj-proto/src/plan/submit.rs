@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::endpoint::{Fetch, ListTasks, Query, Submit};
 use crate::error::{Error, ErrorKind, LookupFailure};
 use crate::model::{Properties, ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted, Task};
+use crate::profile::ServerProfile;
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
 
@@ -87,6 +88,13 @@ impl SubmitPolicy {
 const SETTLE: Duration = Duration::from_secs(1);
 /// The pace of lookups that find nothing yet.
 const LOOKUP_EVERY: Duration = Duration::from_secs(2);
+/// The longest exchange a lookup is given: a lookup is a small read, and a server that
+/// cannot answer one in this time is better asked again than waited on.
+const LOOKUP_EXCHANGE: Duration = Duration::from_secs(10);
+/// Lookups in a row that may time out before the outcome is called unknown, while the
+/// server has never answered: a server that answers none of them is down, and the call
+/// should say so in tens of seconds.
+const LOOKUP_TIMEOUTS: u32 = 3;
 
 /// Submits `request` exactly once.
 ///
@@ -116,6 +124,8 @@ pub struct SubmitPlan<'a, S: Submit> {
     /// Lookups since the loss, and the last one's failure.
     lookups: u32,
     lookup_error: Option<Error>,
+    /// Lookups in a row that timed out.
+    lookup_timeouts: u32,
     /// Since when the queue has been full.
     queued_since: Option<Instant>,
     notice: Option<Notice>,
@@ -164,6 +174,12 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             (Lookup::Auto, Some(profile)) => profile.lookup(),
             (lookup, _) => lookup,
         };
+        // A server whose lookup is known to lag behind its submits needs a longer wait
+        // before "no such task" can be believed.
+        let mut policy = policy;
+        if let Some(lag) = config.profile().map(ServerProfile::lookup_lag) {
+            policy.absent_after = policy.absent_after.max(lag);
+        }
         let method = match lookup {
             Lookup::Never => None,
             _ if request.continues_task().is_some() => Some(Method::Task),
@@ -181,6 +197,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             lost: None,
             lookups: 0,
             lookup_error: None,
+            lookup_timeouts: 0,
             queued_since: None,
             notice: None,
         }
@@ -276,6 +293,9 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     /// Sends again after `error`, if the budget allows, announcing it.
     fn retry(&mut self, now: Instant, error: Error, delay: Option<Duration>) -> Phase {
         self.budget.attempt(now);
+        if self.budget.hopeless(now, &error) {
+            return done(Err(error));
+        }
         match self.budget.retry_at(now, delay) {
             Some(at) => {
                 self.notice = Some(Notice::Retry {
@@ -337,7 +357,12 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             // Nothing yet. Trusted only late enough after the loss: then the request never
             // landed, and sending again is safe.
             Ok(None) if now.saturating_duration_since(lost_at) >= self.policy.absent_after => {
-                self.notice = Some(Notice::Resend { endpoint: self.request.name(), token: self.token.clone() });
+                self.notice = Some(Notice::Resend {
+                    endpoint: self.request.name(),
+                    token: self.token.clone(),
+                    after: now.saturating_duration_since(lost_at),
+                    absent_after: self.policy.absent_after,
+                });
                 let Some((lost, _)) = self.lost.take() else { return done(Err(Error::PlanMisuse)) };
                 self.budget.restart_clock(now);
                 match self.budget.retry_at(now, None) {
@@ -371,10 +396,18 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             Err(error) => {
                 let verdict = judge(&error, true, self.config.profile());
                 let reason = error.to_string();
+                // Lookups ride out the failures of a flaky server, but not a dead one:
+                // refused for the connect patience, or LOOKUP_TIMEOUTS lookups in a row
+                // unanswered. `RetryPolicy::none()` means one lookup and no more.
+                self.lookup_timeouts = if error.kind() == ErrorKind::Timeout { self.lookup_timeouts + 1 } else { 0 };
+                let silent = !self.budget.ever_answered();
+                let dead = (silent && self.lookup_timeouts >= LOOKUP_TIMEOUTS)
+                    || (error.kind() == ErrorKind::Connect && self.budget.hopeless(now, &error));
+                let more = !dead && self.budget.retries_allowed();
                 self.lookup_error = Some(error);
                 let patience_left = now.saturating_duration_since(lost_at) < self.policy.lookup_patience;
                 match verdict {
-                    Verdict::Retry(delay) if patience_left => match self.budget.pause_until(now, delay) {
+                    Verdict::Retry(delay) if patience_left && more => match self.budget.pause_until(now, delay) {
                         Some(at) => self.look_again(now, at, reason),
                         None => self.lookups_exhausted(),
                     },
@@ -408,6 +441,12 @@ fn backpressure(error: &Error) -> bool {
     error.kind() == ErrorKind::RateLimited
         || matches!(error.code(), Some(ReturnCode::QueueRejected | ReturnCode::RateLimited))
         || matches!(error, Error::Rejected(r) if r.code == ReturnCode::Failure && r.description.contains("队列已满"))
+}
+
+/// An answer whose body could not be read as a submit answer at all (as opposed to a
+/// refusal the server stated): for a 2xx, the submit's outcome is unknown.
+fn unreadable(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Decode | ErrorKind::Unexpected | ErrorKind::Interrupted)
 }
 
 /// A lookup endpoint this server does not offer (404, 405, 501, or gateway routing errors).
@@ -447,7 +486,13 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
         match request {
             Ok(request) => {
                 self.phase = Phase::Waiting(next);
-                Step::Send(bounded(request, now, self.budget.deadline()))
+                let deadline = match next {
+                    Next::Submit => self.budget.deadline(),
+                    Next::Lookup => {
+                        Some(self.budget.deadline().map_or(now + LOOKUP_EXCHANGE, |d| d.min(now + LOOKUP_EXCHANGE)))
+                    }
+                };
+                Step::Send(bounded(request, now, deadline))
             }
             Err(e) => {
                 self.phase = Phase::Finished(None);
@@ -458,10 +503,26 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
         let Phase::Waiting(next) = self.phase else { return };
+        if result.is_ok() {
+            // Whatever it said, the server is alive: its silences are passing faults now.
+            self.budget.heard();
+        }
         self.phase = match next {
             Next::Submit => {
                 let parsed = match result {
-                    Ok(response) => self.config.parse(&self.request, response),
+                    Ok(response) => {
+                        let success = response.status().is_success();
+                        match self.config.parse(&self.request, response) {
+                            // A 2xx whose body mj cannot read (trailing garbage, NaN, code 1
+                            // without an id) may well have created the task: that is a lost
+                            // answer, resolved by the token, never a refusal.
+                            Err(e) if success && unreadable(&e) => Err(Error::Transport(TransportError::new(
+                                crate::transport::TransportErrorKind::Interrupted,
+                                format!("the server accepted the submit but its answer could not be read ({e})"),
+                            ))),
+                            parsed => parsed,
+                        }
+                    }
                     Err(e) => Err(self.config.redact(e.into())),
                 };
                 self.handle_submit(parsed, now)

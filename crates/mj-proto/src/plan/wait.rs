@@ -6,7 +6,7 @@ use super::backoff::{Budget, Verdict, judge};
 use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
 use crate::endpoint::Fetch;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::model::{Task, TaskStatus};
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
@@ -22,6 +22,10 @@ pub struct WaitOptions {
     /// How long an unknown id is tolerated (gateways list a task only after their own
     /// first poll); after that the wait ends with [`Error::TaskNotFound`].
     pub not_found_grace: Duration,
+    /// The grace instead for ids this client did not just submit (`mj wait ID`, a task
+    /// from elsewhere): such a task already exists if it exists at all, so a mistyped id is
+    /// reported in seconds rather than after the full grace.
+    pub unknown_id_grace: Duration,
 }
 
 impl Default for WaitOptions {
@@ -30,6 +34,7 @@ impl Default for WaitOptions {
             interval: Duration::from_secs(4),
             timeout: Duration::from_secs(600),
             not_found_grace: Duration::from_secs(30),
+            unknown_id_grace: Duration::from_secs(8),
         }
     }
 }
@@ -44,6 +49,12 @@ impl WaitOptions {
     /// Sets how long "not found" is tolerated for a task just submitted.
     pub fn not_found_grace(mut self, grace: Duration) -> Self {
         self.not_found_grace = grace;
+        self
+    }
+
+    /// Sets the grace for ids this client did not just submit.
+    pub fn unknown_id_grace(mut self, grace: Duration) -> Self {
+        self.unknown_id_grace = grace;
         self
     }
 
@@ -198,12 +209,23 @@ impl Plan for WaitPlan<'_> {
                 self.observe(task, now)
             }
             Ok(None) => {
+                self.budget.heard();
                 let since = self.started.map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
                 if since >= self.options.not_found_grace {
                     finished(Err(Error::TaskNotFound { id: self.fetch.id.clone() }))
                 } else {
                     Phase::Sleeping(now + self.options.interval)
                 }
+            }
+            // A server that has not answered once in this wait and has refused connections
+            // for the connect patience is down (or the URL is wrong): say so now, not at the
+            // deadline. Anything else is ridden out until the deadline.
+            Err(error)
+                if !self.budget.ever_answered()
+                    && error.kind() == ErrorKind::Connect
+                    && self.budget.hopeless(now, &error) =>
+            {
+                finished(Err(error))
             }
             Err(error) => match judge(&error, true, self.config.profile()) {
                 Verdict::Retry(_) => {

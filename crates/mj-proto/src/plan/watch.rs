@@ -7,7 +7,7 @@ use super::backoff::{Budget, Verdict, judge};
 use super::{Notice, Plan, RetryPolicy, Step, bounded};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListByCondition};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::model::{Task, TaskStatus};
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
@@ -24,6 +24,10 @@ pub struct WatchOptions {
     pub batch_size: usize,
     /// How long an id the server does not list is tolerated before it counts as unknown.
     pub not_found_grace: Duration,
+    /// The grace instead for ids this client did not just submit (`mj wait ID`, a task
+    /// from elsewhere): such a task already exists if it exists at all, so a mistyped id is
+    /// reported in seconds rather than after the full grace.
+    pub unknown_id_grace: Duration,
 }
 
 impl Default for WatchOptions {
@@ -33,6 +37,7 @@ impl Default for WatchOptions {
             timeout: Duration::from_secs(600),
             batch_size: 100,
             not_found_grace: Duration::from_secs(30),
+            unknown_id_grace: Duration::from_secs(8),
         }
     }
 }
@@ -56,6 +61,12 @@ impl WatchOptions {
         self
     }
 
+    /// Sets the grace for ids this client did not just submit.
+    pub fn unknown_id_grace(mut self, grace: Duration) -> Self {
+        self.unknown_id_grace = grace;
+        self
+    }
+
     /// Sets the ids per request.
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
@@ -72,8 +83,12 @@ pub struct WatchReport {
     pub finished: Vec<Task>,
     /// Tasks still running at the deadline (last snapshot).
     pub unfinished: Vec<Task>,
-    /// Ids the server never listed.
+    /// Ids the server answered about without listing them, past the not-found grace: it
+    /// does not know them.
     pub unknown: Vec<String>,
+    /// Ids the watch learned nothing about before its deadline (no answer came in time to
+    /// say whether they exist): a timeout, not an unknown task.
+    pub unseen: Vec<String>,
     /// Requests made.
     pub requests: u64,
 }
@@ -88,6 +103,7 @@ impl WatchReport {
     pub fn all_succeeded(&self) -> bool {
         self.unfinished.is_empty()
             && self.unknown.is_empty()
+            && self.unseen.is_empty()
             && self.finished.iter().all(|t| t.status == TaskStatus::Success)
     }
 }
@@ -171,7 +187,8 @@ impl<'a> WatchPlan<'a> {
             match (self.resolved.get(id), self.latest.remove(id)) {
                 (Some(Resolution::Finished), Some(task)) => report.finished.push(task),
                 (_, Some(task)) => report.unfinished.push(task),
-                (_, None) => report.unknown.push(id.clone()),
+                (Some(Resolution::Unknown), None) => report.unknown.push(id.clone()),
+                (_, None) => report.unseen.push(id.clone()),
             }
         }
         report
@@ -275,6 +292,17 @@ impl Plan for WatchPlan<'_> {
                 let singles: Vec<Vec<String>> = ids.into_iter().map(|id| vec![id]).collect();
                 let rest: Vec<Vec<String>> = self.round.drain(..).flatten().map(|id| vec![id]).collect();
                 self.round = singles.into_iter().chain(rest).collect();
+                return;
+            }
+            // Nothing answered yet and connections refused for the connect patience: the
+            // server is down, no point waiting to the deadline.
+            Err(error)
+                if !self.budget.ever_answered()
+                    && error.kind() == ErrorKind::Connect
+                    && self.budget.hopeless(now, &error) =>
+            {
+                self.done = true;
+                self.finished = Some(Err(error));
                 return;
             }
             Err(error) => {

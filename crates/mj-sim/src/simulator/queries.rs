@@ -31,8 +31,21 @@ impl Simulator {
 
     pub(super) fn list(&self, now: u64) -> HttpResponse {
         let limit = if self.config.flavor == Flavor::Trueai { 100 } else { usize::MAX };
-        let tasks: Vec<Value> = self.order.iter().rev().take(limit).filter_map(|id| self.task_json(id, now)).collect();
+        let tasks: Vec<Value> = self
+            .order
+            .iter()
+            .rev()
+            .filter(|id| self.tasks.get(*id).is_some_and(|t| self.listed_yet(t, now)))
+            .take(limit)
+            .filter_map(|id| self.task_json(id, now))
+            .collect();
         reply::json(200, &Value::Array(tasks))
+    }
+
+    /// Whether the lookups by state list `task` yet (`lookup_lag_ms` after its submit).
+    fn listed_yet(&self, task: &SimTask, now: u64) -> bool {
+        let lag = u64::try_from(self.config.faults.lookup_lag.as_millis()).unwrap_or(u64::MAX);
+        task.submit_time.saturating_add(lag) <= now
     }
 
     pub(super) fn queue(&self, now: u64) -> HttpResponse {
@@ -91,6 +104,7 @@ impl Simulator {
             .order
             .iter()
             .filter_map(|id| self.tasks.get(id))
+            .filter(|t| self.listed_yet(t, ctx.now))
             .filter(|t| ids.is_empty() || ids.contains(&t.id))
             .filter(|t| statuses.is_empty() || statuses.iter().any(|s| s == t.at(ctx.now).status))
             .filter(|t| state.is_none() || t.state == state)
