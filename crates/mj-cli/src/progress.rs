@@ -44,7 +44,7 @@ impl Progress {
                 // Several bars at once must say which is which: the action and the prompt.
                 bar.set_prefix(render::label(task));
                 bar.set_position(u64::from(task.progress_percent().unwrap_or(0)));
-                bar.set_message(format!("{} {}", task.status, task.id));
+                bar.set_message(crate::terminal::clean(&format!("{} {}", task.status, task.id)));
                 if task.is_terminal() || task.needs_input() {
                     bar.finish();
                 }

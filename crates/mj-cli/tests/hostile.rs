@@ -185,6 +185,17 @@ fn a_foreign_task_is_never_acted_on() {
     assert!(!stdout.contains("9999"), "{stdout}");
 }
 
+/// A redirect is never followed (the key must not travel to another host), and the
+/// message says so instead of a bare "unexpected answer".
+#[test]
+fn a_redirect_is_named_as_one() {
+    let server = Hostile::start(|_: &Seen, _: &str| Answer::with(302, "text/plain", ""));
+    let (code, _, stderr, _) = run(&mut mj(&server.url, &["fetch", "1"]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("redirect, which mj never follows"), "{stderr}");
+    assert_eq!(server.count("/"), 1, "not followed, not retried");
+}
+
 /// The key echoed percent-encoded, `\/`-escaped or as it is, in a 401 message or a body
 /// that is not JSON, is never printed.
 #[test]
