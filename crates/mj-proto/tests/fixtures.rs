@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{classify, fixture, fixture_body, response};
+use common::{any_task, classify, fixture, fixture_body, response};
 use mj_proto::endpoint::{Fetch, ImageSeed, Imagine, ListByCondition, Query, UploadDiscordImages};
 use mj_proto::inspect;
 use mj_proto::model::{ComponentValue, Properties, SubmitValue};
@@ -104,17 +104,6 @@ fn mj_request_keys_of(request: &mj_proto::HttpRequest) -> BTreeSet<String> {
 
 fn task(name: &str) -> Task {
     any_task(fixture(name))
-}
-
-/// The task in a fetch answer, whatever its id: a fetch for another id is refused with the
-/// id the server sent, which the second parse then asks for.
-fn any_task(body: Vec<u8>) -> Task {
-    match Fetch::new("x").parse(response(200, body.clone())) {
-        Err(Error::ForeignTask { got, .. }) => Fetch::new(&*got).parse(response(200, body)),
-        other => other,
-    }
-    .expect("parses")
-    .expect("found")
 }
 
 fn submitted(name: &str) -> Result<Submitted, Error> {

@@ -39,3 +39,17 @@ pub fn response(status: u16, body: impl Into<Vec<u8>>) -> HttpResponse {
 pub fn response_with(status: u16, header: (&str, &str), body: impl Into<Vec<u8>>) -> HttpResponse {
     http::Response::builder().status(status).header(header.0, header.1).body(body.into()).expect("valid response")
 }
+
+/// The task in a fetch answer (HTTP 200), whatever its id: a fetch for another id is
+/// refused with the id the server sent ([`mj_proto::Error::ForeignTask`]), which the
+/// second parse then asks for. Panics when the body holds no task.
+pub fn any_task(body: Vec<u8>) -> mj_proto::Task {
+    use mj_proto::Endpoint;
+    use mj_proto::endpoint::Fetch;
+    match Fetch::new("x").parse(response(200, body.clone())) {
+        Err(mj_proto::Error::ForeignTask { got, .. }) => Fetch::new(&*got).parse(response(200, body)),
+        other => other,
+    }
+    .expect("decodes")
+    .expect("has an id")
+}
