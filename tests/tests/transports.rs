@@ -282,7 +282,9 @@ fn https_against_the_plain_http_simulator_fails_fast_and_names_the_scheme() {
     let e2 = runtime.block_on(asynchronous.fetch("1")).expect_err("no TLS here");
     assert!(started.elapsed() < Duration::from_secs(7), "{:?}", started.elapsed());
     for e in [e1, e2] {
-        assert_eq!(e.kind(), ErrorKind::Connect, "{e}");
+        // A failed handshake fails the same way every time: never retried.
+        assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+        assert!(!e.is_retryable(), "{e}");
         assert!(e.to_string().contains("use an http:// base URL"), "{e}");
     }
     // A refused https port is not a TLS problem and gets no such hint.

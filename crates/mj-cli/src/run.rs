@@ -337,7 +337,11 @@ fn parse(kind: &str, file: Option<&Path>, status: u16, json: bool) -> Result<u8,
         .status(status)
         .body(body)
         .map_err(|_| Failure::usage(format!("{status} is not an HTTP status")))?;
+    let quirks = inspect::quirks(kind, response.clone());
     let value = inspect::decode(kind, response)?;
+    for quirk in quirks {
+        eprintln!("mj: {}", crate::terminal::clean(&quirk.to_string()));
+    }
     if json {
         output::result(json!({"decoded": value}));
     } else {

@@ -287,7 +287,7 @@ pub enum Error {
     #[error("rate limited (HTTP 429: {}){}", .0.summary(), retry_hint(.0.retry_after))]
     RateLimited(Box<Answer>),
     /// The server refused the request with a `{code, description}` answer.
-    #[error("the server refused the request (code {}{}): {}", .0.code, code_name(.0.code), .0.description)]
+    #[error("the server refused the request (code {}{}): {}{}", .0.code, code_name(.0.code), .0.description, route_hint(.0.code))]
     Rejected(Box<Rejection>),
     /// HTTP 5xx.
     #[error("server error (HTTP {}: {})", .0.status.as_u16(), .0.summary())]
@@ -632,6 +632,17 @@ fn redact_in_place(error: &mut Error, secret: &str) {
 
 fn retry_hint(after: Option<Duration>) -> String {
     after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default()
+}
+
+/// An answer whose own code is 404 (an HTTP 200 `{"code": 404, "msg": "API 404 Not Found"}`
+/// from a server that serves other things at that path) says the route is missing there.
+fn route_hint(code: ReturnCode) -> &'static str {
+    match code {
+        ReturnCode::Other(404) => {
+            ": the server at this base URL has no such /mj route; check that the base URL ends before /mj and that the server offers the endpoint"
+        }
+        _ => "",
+    }
 }
 
 fn code_name(code: ReturnCode) -> &'static str {

@@ -27,23 +27,35 @@ fn round_trip(task: &Task) {
     assert_eq!(&again, task, "a task changed through render and decode");
 }
 
-/// `GET /mj/task/{id}/fetch` answers.
+/// `GET /mj/task/{id}/fetch` answers. The oracle of total decoding: any JSON object with
+/// an id decodes as a task with that id, whatever its other members hold.
 pub fn task(data: &[u8]) {
-    if let Ok(Some(task)) = crate::endpoint::shapes::task_or_none(response(200, data)) {
+    let decoded = crate::endpoint::shapes::task_or_none(response(200, data));
+    if let Ok(serde_json::Value::Object(members)) = serde_json::from_slice::<serde_json::Value>(data) {
+        let id = match members.get("id") {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+            _ => None,
+        };
+        if let Some(id) = id.filter(|id| !id.is_empty()) {
+            match &decoded {
+                Ok(Some(task)) => assert_eq!(task.id, id, "the id read differently"),
+                other => panic!("an object with an id did not decode as a task: {other:?}"),
+            }
+        }
+    }
+    if let Ok(Some(task)) = decoded {
         round_trip(&task);
     }
 }
 
 /// `list-by-condition` answers; the borrowed bulk decoder must agree with the owned one:
-/// whatever [`Task`] accepts, a [`TaskView`](crate::model::TaskView) accepts too (it may
-/// accept more: it skips the members `Task` keeps in `extra` without checking them), and
-/// every field the view types reads the same as in the task.
+/// when both accept a list, every field the [`TaskView`](crate::model::TaskView) types
+/// reads the same as in the task. (The owned decoder is total and accepts more: a view
+/// still refuses a member in a shape it does not read.)
 pub fn tasks(data: &[u8]) {
     let owned = crate::model::tasks_from_slice(data);
     let views = crate::model::task_views(data);
-    if owned.is_ok() {
-        assert!(views.is_ok(), "the borrowed decoder refuses what the owned one accepts: {:?}", views.err());
-    }
     if let (Ok(tasks), Ok(views)) = (&owned, &views) {
         assert_eq!(tasks.len(), views.len());
         for (task, view) in tasks.iter().zip(views) {

@@ -83,6 +83,30 @@ pub fn decode(kind: BodyKind, response: HttpResponse) -> Result<Value, Error> {
     }
 }
 
+/// The members of the tasks in `response` (parsed as for `kind`) that had a shape mj does
+/// not read, each kept as sent: what `mj parse` names on stderr. A list's and a page's
+/// paths start with the entry's index (`[3].buttons[0].emoji`).
+pub fn quirks(kind: BodyKind, response: HttpResponse) -> Vec<crate::model::Quirk> {
+    let indexed = |tasks: Vec<crate::Task>| -> Vec<crate::model::Quirk> {
+        let mut out = Vec::new();
+        for (i, task) in tasks.iter().enumerate() {
+            out.extend(task.quirks().iter().cloned().map(|q| q.within(&format!("[{i}]"))));
+        }
+        out
+    };
+    match kind {
+        BodyKind::Task => crate::endpoint::shapes::task_or_none(response)
+            .ok()
+            .flatten()
+            .map(|t| t.quirks().to_vec())
+            .unwrap_or_default(),
+        BodyKind::Tasks => crate::endpoint::shapes::task_list(response, "task list").map(indexed).unwrap_or_default(),
+        BodyKind::Page => Query::new().parse(response).map(|p| indexed(p.content)).unwrap_or_default(),
+        BodyKind::Notification => webhook::parse(response.body()).map(|t| t.quirks().to_vec()).unwrap_or_default(),
+        BodyKind::Submit | BodyKind::Seed | BodyKind::Upload => Vec::new(),
+    }
+}
+
 fn render<T: Serialize>(value: T) -> Result<Value, Error> {
     // The model's Serialize impls only write strings, numbers, bools and maps with string
     // keys, which cannot fail to become a `Value`; fall back to null rather than panic.

@@ -1,8 +1,9 @@
 //! Hand-written serde visitors for fields whose JSON type differs between servers.
 //!
-//! Each helper accepts every shape spec §8 lists for its field and nothing more, so a
-//! genuinely wrong value still fails with a path-named error. They go through
-//! `deserialize_any`, which serde_json answers without building a `Value`.
+//! Each helper reads every shape spec §8 lists for its field and nothing more; a value of
+//! another shape is an error here, which [`crate::tolerant::Tolerant`] turns into a kept,
+//! reported member where decoding must be total (tasks, buttons, submit answers). They go
+//! through `deserialize_any`, which serde_json answers without building a `Value`.
 
 use std::fmt;
 
@@ -87,11 +88,6 @@ pub(crate) fn opt_speed_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<S
 
 /// A task id: a string or a bare number (new-api), kept as text; null or absent is `""`.
 pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(opt_text(d)?.unwrap_or_default())
-}
-
-/// A string that is never null in practice but must not fail when it is.
-pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_text(d)?.unwrap_or_default())
 }
 

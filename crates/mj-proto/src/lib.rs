@@ -52,6 +52,7 @@ pub mod plan;
 mod profile;
 mod response;
 mod secret;
+mod tolerant;
 mod transport;
 mod validate;
 pub mod webhook;

@@ -57,7 +57,14 @@ fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
 /// A 2xx body that is an error envelope instead of the expected content.
 pub(crate) fn envelope_error(status: StatusCode, body: &[u8]) -> Option<Error> {
     match ErrorEnvelope::parse(body)? {
-        ErrorEnvelope::Mj { kind, .. } => rejection(status, body, kind),
+        ErrorEnvelope::Mj { kind, description, .. } => rejection(status, body, kind).map(|e| match e {
+            // The envelope reads the message wherever the server put it (`msg`, `message`).
+            Error::Rejected(mut r) if r.description.is_empty() => {
+                r.description = description;
+                Error::Rejected(r)
+            }
+            other => other,
+        }),
         other => Some(Error::Unexpected(Box::new(Answer::new(status, Some(other.message().to_owned()), body)))),
     }
 }

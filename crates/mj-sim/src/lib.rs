@@ -21,6 +21,7 @@
 mod buttons;
 mod clock;
 mod config;
+mod cors;
 pub mod fallback;
 mod faults;
 mod flavor;

@@ -195,10 +195,12 @@ impl SimTask {
             } else {
                 Vec::new()
             };
-            m.insert("imageUrls".into(), Value::Array(quads));
+            // trueai leaves its media lists null unless the task has such media (TaskInfo.cs
+            // L272, L578, L748-800): a browser app reads `[]` as "this task has videos".
+            m.insert("imageUrls".into(), if quads.is_empty() { Value::Null } else { Value::Array(quads) });
             m.insert("videoUrl".into(), nullable(videos.first().cloned().map(Value::String)));
             let video_list: Vec<Value> = videos.iter().map(|u| json!({"url": u, "thumbnail": null})).collect();
-            m.insert("videoUrls".into(), Value::Array(video_list));
+            m.insert("videoUrls".into(), if video_list.is_empty() { Value::Null } else { Value::Array(video_list) });
             let size = success.then_some(json!(crate::image::GRID_SIZE));
             m.insert("imageHeight".into(), nullable(size.clone()));
             m.insert("imageWidth".into(), nullable(size));

@@ -199,3 +199,84 @@ fn bad_options_exit_2_with_a_message() {
     let help = Command::new(env!("CARGO_BIN_EXE_mj-sim")).arg("--help").output().expect("runs");
     assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("--faults SPEC"));
 }
+
+/// One exchange with extra request headers: (status, lower-cased head, body).
+fn exchange(url: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, Vec<u8>) {
+    let authority = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("connects");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("writes");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("reads");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, head, raw[split..].to_vec())
+}
+
+/// What a browser app does against `mj sim --flavor trueai|newapi|reseller --api-key K`: a
+/// preflight without the key, then the submit, the polls and the image, each read only
+/// because it carries `Access-Control-Allow-Origin`. novicezk and PLUS answer no CORS.
+#[test]
+fn browser_apps_get_cors_where_the_real_servers_give_it() {
+    const ORIGIN: &str = "http://app.example.test:5173";
+    for (flavor, auth) in [("trueai", "K"), ("newapi", "Bearer K"), ("reseller", "Bearer K")] {
+        let (_server, url) = start(&["--flavor", flavor, "--api-key", "K", "--speed", "25", "--exit-after", "60"]);
+        let allowed = |head: &str| {
+            head.contains(&format!("access-control-allow-origin: {ORIGIN}"))
+                || head.contains("access-control-allow-origin: *")
+        };
+        let (status, head, _) = exchange(
+            &url,
+            "OPTIONS",
+            "/mj/submit/imagine",
+            &[
+                ("origin", ORIGIN),
+                ("access-control-request-method", "POST"),
+                ("access-control-request-headers", "authorization,content-type"),
+            ],
+            "",
+        );
+        assert!((200..300).contains(&status), "{flavor}: preflight {status}: {head}");
+        assert!(allowed(&head), "{flavor}: {head}");
+        assert!(head.contains("access-control-allow-headers: authorization,content-type"), "{flavor}: {head}");
+        let json_headers = [("origin", ORIGIN), ("authorization", auth), ("content-type", "application/json")];
+        let (status, head, body) =
+            exchange(&url, "POST", "/mj/submit/imagine", &json_headers, r#"{"prompt":"a fox in a browser"}"#);
+        assert_eq!(status, 200, "{flavor}: {}", String::from_utf8_lossy(&body));
+        assert!(allowed(&head), "{flavor}: submit: {head}");
+        let submit: Value = serde_json::from_slice(&body).expect("json");
+        let id = submit["result"].as_str().map_or_else(|| submit["result"].to_string(), str::to_owned);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let task = loop {
+            let (status, head, body) = exchange(&url, "GET", &format!("/mj/task/{id}/fetch"), &json_headers, "");
+            assert_eq!(status, 200, "{flavor}");
+            assert!(allowed(&head), "{flavor}: fetch: {head}");
+            let task: Value = serde_json::from_slice(&body).expect("json");
+            if task["status"] == "SUCCESS" {
+                break task;
+            }
+            assert!(Instant::now() < deadline, "{flavor}: {task}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if flavor == "trueai" {
+            assert_eq!(task["videoUrls"], Value::Null, "no video: null, not []");
+        }
+        let image = task["imageUrl"].as_str().expect("an image");
+        let path = image.trim_start_matches(&url);
+        let (status, head, _) = exchange(&url, "GET", path, &[("origin", ORIGIN), ("authorization", auth)], "");
+        assert_eq!(status, 200, "{flavor}: {path}");
+        assert!(allowed(&head), "{flavor}: image: {head}");
+    }
+    for flavor in ["novicezk", "plus"] {
+        let (_server, url) = start(&["--flavor", flavor, "--exit-after", "60"]);
+        let (_, head, _) = exchange(&url, "OPTIONS", "/mj/submit/imagine", &[("origin", ORIGIN)], "");
+        assert!(!head.contains("access-control-allow-origin"), "{flavor}: {head}");
+    }
+}

@@ -77,7 +77,17 @@ pub(crate) fn result_text(response: HttpResponse) -> Result<String, Error> {
     }
     match raw.result {
         Some(SubmitValue::Id(text)) => Ok(text),
-        _ => Err(missing_result(&raw, status, body, "a string")),
+        // The Node reimplementation answers `{"code": 1, "description": …, "seed": "…"}`.
+        _ => seed_member(body).ok_or_else(|| missing_result(&raw, status, body, "a string")),
+    }
+}
+
+/// A `seed` member beside `code`, as text (a string or a number).
+fn seed_member(body: &[u8]) -> Option<String> {
+    match serde_json::from_slice::<serde_json::Value>(body).ok()?.get("seed")? {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

@@ -2,31 +2,173 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::lenient;
+use super::quirk::Quirk;
+use crate::lenient::{self, CowStr};
+use crate::tolerant::{Member, Nested, Read, Tolerant};
 
 /// One button under a finished task; pressing it is `/mj/submit/action` with its `customId`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+///
+/// Decoding is total: a member in a shape mj does not read leaves its field unset and is
+/// reported by the task as a [`Quirk`](super::Quirk) (`buttons[2].emoji`), never costing
+/// the button, its task or its list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Button {
     /// The Discord component id, e.g. `MJ::JOB::upsample::1::<hash>`.
-    #[serde(default, deserialize_with = "lenient::text")]
     pub custom_id: String,
     /// An emoji (`🔄`), a token some servers put there (`upscale_1`, `U1`), or none.
-    #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
+    /// Discord's own component emoji, an object (`{"name": "🪄", "id": null}`, as the Node
+    /// server and gateways passing buttons through send it), gives its `name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
     /// The caption (`U1`, `Vary (Subtle)`); none on emoji-only buttons.
-    #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Discord component type (2 = button); an int on most servers, a string on some.
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind_code: Option<ComponentValue>,
     /// Discord button style (2 primary, 3 green in the PLUS docs); int or string.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub style: Option<ComponentValue>,
+}
+
+impl<'de> Deserialize<'de> for Button {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ReadButton::deserialize(d).map(|ReadButton(button, _)| button)
+    }
+}
+
+/// A button and the quirks of its members (paths relative to the button).
+pub(crate) struct ReadButton(pub(crate) Button, pub(crate) Vec<Quirk>);
+
+impl<'de> Deserialize<'de> for ReadButton {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ButtonVisitor)
+    }
+}
+
+impl<'de> Member<'de> for ReadButton {
+    const EXPECTED: &'static str = "a button object";
+    const MAPS: Nested = Nested::Direct;
+}
+
+struct ButtonVisitor;
+
+impl<'de> Visitor<'de> for ButtonVisitor {
+    type Value = ReadButton;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a button object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ReadButton, A::Error> {
+        let mut button = Button::default();
+        let mut quirks = Vec::new();
+        while let Some(CowStr(key)) = map.next_key()? {
+            let mut odd = |value, expected: String| quirks.push(Quirk::new(&*key, expected, value));
+            match &*key {
+                "customId" => match map.next_value::<Tolerant<Text>>()?.0 {
+                    Read::Typed(Text(v)) => button.custom_id = v.unwrap_or_default(),
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                "emoji" => match map.next_value::<Tolerant<Emoji>>()?.0 {
+                    Read::Typed(Emoji(v)) => button.emoji = v,
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                "label" => match map.next_value::<Tolerant<Text>>()?.0 {
+                    Read::Typed(Text(v)) => button.label = v,
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                "type" => match map.next_value::<Tolerant<Component>>()?.0 {
+                    Read::Typed(Component(v)) => button.kind_code = v,
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                "style" => match map.next_value::<Tolerant<Component>>()?.0 {
+                    Read::Typed(Component(v)) => button.style = v,
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                _ => lenient::skip_value(&mut map)?,
+            }
+        }
+        Ok(ReadButton(button, quirks))
+    }
+}
+
+/// A text member of a button.
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::opt_text(d).map(Text)
+    }
+}
+
+impl Member<'_> for Text {
+    const EXPECTED: &'static str = "a string, a number or null";
+}
+
+/// `emoji`: text, or Discord's emoji object, read as its `name`.
+struct Emoji(Option<String>);
+
+impl<'de> Deserialize<'de> for Emoji {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EmojiVisitor;
+        impl<'de> Visitor<'de> for EmojiVisitor {
+            type Value = Emoji;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an emoji as text, or an object with its `name`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Emoji, A::Error> {
+                let mut name = None;
+                while let Some(CowStr(key)) = map.next_key()? {
+                    if let ("name", Read::Typed(Text(text))) = (&*key, map.next_value::<Tolerant<Text>>()?.0) {
+                        name = text;
+                    }
+                }
+                Ok(Emoji(name))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Emoji, E> {
+                Ok(Emoji((!v.is_empty()).then(|| v.to_owned())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Emoji, E> {
+                Ok(Emoji(Some(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Emoji, E> {
+                Ok(Emoji(Some(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Emoji, E> {
+                Ok(Emoji(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Emoji, E> {
+                Ok(Emoji(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Emoji, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        d.deserialize_any(EmojiVisitor)
+    }
+}
+
+impl<'de> Member<'de> for Emoji {
+    const EXPECTED: &'static str = "an emoji as text, or an object with its `name`";
+    const MAPS: Nested = Nested::Direct;
+}
+
+/// `type` or `style`.
+struct Component(Option<ComponentValue>);
+
+impl<'de> Deserialize<'de> for Component {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ComponentVisitor).map(Component)
+    }
+}
+
+impl Member<'_> for Component {
+    const EXPECTED: &'static str = "an integer or a string";
 }
 
 impl Button {

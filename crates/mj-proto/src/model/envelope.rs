@@ -47,13 +47,17 @@ impl ErrorEnvelope {
         let text = |key: &str| obj.get(key).and_then(value_text);
         if let Some(error) = obj.get("error") {
             let (message, kind) = match error {
-                Value::Object(inner) => {
-                    (inner.get("message").and_then(value_text), inner.get("type").and_then(value_text))
-                }
+                // `{"error": {"message" | "description": …, "type": …}}`: OpenAI-style
+                // gateways, and one-hub's relay errors.
+                Value::Object(inner) => (
+                    inner.get("message").and_then(value_text).or_else(|| inner.get("description").and_then(value_text)),
+                    inner.get("type").and_then(value_text),
+                ),
                 other => (value_text(other), None),
             };
-            let message = message.or_else(|| text("message"))?;
-            return Some(Self::Gateway { message, kind });
+            if let Some(message) = message.or_else(|| text("message")).or_else(|| text("msg")) {
+                return Some(Self::Gateway { message, kind });
+            }
         }
         if obj.get("success") == Some(&Value::Bool(true)) {
             return None;
@@ -67,7 +71,7 @@ impl ErrorEnvelope {
         let code = obj.get("code").and_then(value_int)?;
         Some(Self::Mj {
             code: ReturnCode::from_i64(code),
-            description: text("description").or_else(|| text("message")).unwrap_or_default(),
+            description: text("description").or_else(|| text("message")).or_else(|| text("msg")).unwrap_or_default(),
             kind: text("type"),
         })
     }
@@ -121,6 +125,10 @@ mod tests {
         assert_eq!(plain.as_ref().map(ErrorEnvelope::message), Some("midjourney_task_not_found"));
         let ta = ErrorEnvelope::parse(r#"{"success":false,"code":-1,"message":"操作失败","timestamp":"1"}"#.as_bytes());
         assert_eq!(ta, Some(ErrorEnvelope::Failure { code: Some(-1), message: "操作失败".into() }));
+        let nested = ErrorEnvelope::parse(br#"{"error":{"code":500,"description":"upstream down","type":"x"}}"#);
+        assert_eq!(nested.as_ref().map(ErrorEnvelope::message), Some("upstream down"));
+        let msg = ErrorEnvelope::parse(br#"{"code":404,"msg":"API 404 Not Found","data":null}"#);
+        assert_eq!(msg.as_ref().map(ErrorEnvelope::message), Some("API 404 Not Found"));
         assert_eq!(ErrorEnvelope::parse(br#"{"id":"1"}"#), None);
         assert_eq!(ErrorEnvelope::parse(b"<html>"), None);
         assert_eq!(ErrorEnvelope::parse(b"[1]"), None);

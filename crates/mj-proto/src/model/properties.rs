@@ -243,6 +243,23 @@ impl<'de> Deserialize<'de> for Properties {
     }
 }
 
+impl Properties {
+    /// Properties from a member's raw text: an object (or null) is read; any other value
+    /// comes back as it is, for the caller to keep as an odd member.
+    pub(crate) fn from_raw(raw: Option<RawJson<'_>>) -> Result<Self, Value> {
+        match raw {
+            // A null that reached here as raw text (through a buffering deserializer).
+            Some(raw) if raw.get().trim() == "null" => Ok(Self::default()),
+            // Any other value is handed back to be kept; one a `Value` cannot hold (a number
+            // out of range, `1e400`) is kept as its text.
+            Some(raw) if !raw.get().starts_with('{') => {
+                Err(serde_json::from_str(raw.get()).unwrap_or_else(|_| Value::String(raw.get().to_owned())))
+            }
+            raw => Ok(Self { raw: raw.map(|raw| raw.into_cow().into_owned().into_boxed_str()), map: OnceLock::new() }),
+        }
+    }
+}
+
 /// What a non-object JSON value is, for the error message.
 fn raw_kind(text: &str) -> &'static str {
     match text.as_bytes().first() {

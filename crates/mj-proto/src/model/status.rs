@@ -88,6 +88,13 @@ impl TaskStatus {
     pub fn needs_input(&self) -> bool {
         matches!(self, Self::Modal)
     }
+
+    /// `Other("")`: the server sent a status in a shape mj cannot read (an object, an
+    /// array); the value itself is kept in the task's extra members, so serializing
+    /// leaves this out and writes that back instead.
+    pub(crate) fn is_unreadable(&self) -> bool {
+        matches!(self, Self::Other(s) if s.is_empty())
+    }
 }
 
 impl fmt::Display for TaskStatus {

@@ -2,12 +2,16 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::quirk::Quirk;
+use super::raw::RawJson;
+use super::task::Quirks;
 use super::{Properties, TaskStatus};
-use crate::lenient;
+use crate::lenient::{self, CowStr};
+use crate::tolerant::{Member, Nested, Read, Tolerant};
 
 /// The `code` of a submit answer or MJ error envelope (spec §4.2). Unknown codes are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -162,20 +166,121 @@ impl<'de> Visitor<'de> for SubmitValueVisitor {
 }
 
 /// A submit answer as sent (spec §4.1), before it is judged.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+///
+/// Decoding is total but for `code`, without which there is no answer: a `description`,
+/// `result` or `properties` in a shape mj does not read is left unset and reported by
+/// [`SubmitResult::quirks`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SubmitResult {
     /// What happened.
     pub code: ReturnCode,
     /// Human text, Chinese or English; do not match on it.
-    #[serde(default, deserialize_with = "lenient::text")]
     pub description: String,
     /// The task id, a seed, or upload URLs.
-    #[serde(default, deserialize_with = "opt_submit_value", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<SubmitValue>,
     /// Extra keys (`numberOfQueues`, `bannedWord`, `discordInstanceId`, …).
-    #[serde(default, skip_serializing_if = "Properties::is_empty")]
+    #[serde(skip_serializing_if = "Properties::is_empty")]
     pub properties: Properties,
+    /// The members in a shape mj does not read.
+    #[serde(skip)]
+    pub(crate) quirks: Quirks,
+}
+
+impl<'de> Deserialize<'de> for SubmitResult {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(SubmitVisitor)
+    }
+}
+
+struct SubmitVisitor;
+
+impl<'de> Visitor<'de> for SubmitVisitor {
+    type Value = SubmitResult;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a submit answer object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SubmitResult, A::Error> {
+        let mut code = None;
+        let mut out = SubmitResult {
+            code: ReturnCode::Success,
+            description: String::new(),
+            result: None,
+            properties: Properties::default(),
+            quirks: Quirks::default(),
+        };
+        while let Some(CowStr(key)) = map.next_key()? {
+            let mut odd = |value, expected: String| out.quirks.0.push(Quirk::new(&*key, expected, value));
+            match &*key {
+                "code" => match map.next_value::<Tolerant<Code>>()?.0 {
+                    Read::Typed(Code(c)) => code = c,
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                "description" => match map.next_value::<Tolerant<Text>>()?.0 {
+                    Read::Typed(Text(t)) => out.description = t.unwrap_or_default(),
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                "result" => match map.next_value::<Tolerant<Result_>>()?.0 {
+                    Read::Typed(Result_(r)) => out.result = r,
+                    Read::Odd(v, e) => odd(v, e),
+                },
+                "properties" => match Properties::from_raw(map.next_value::<Option<RawJson<'de>>>()?) {
+                    Ok(p) => out.properties = p,
+                    Err(v) => odd(v, "an object or null".to_owned()),
+                },
+                _ => lenient::skip_value(&mut map)?,
+            }
+        }
+        out.code = code.ok_or_else(|| de::Error::missing_field("code"))?;
+        Ok(out)
+    }
+}
+
+impl SubmitResult {
+    /// The members the server sent in a shape mj does not read, each with its value.
+    pub fn quirks(&self) -> &[Quirk] {
+        &self.quirks.0
+    }
+}
+
+struct Code(Option<ReturnCode>);
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::opt_int(d).map(|c| Code(c.map(ReturnCode::from_i64)))
+    }
+}
+
+impl Member<'_> for Code {
+    const EXPECTED: &'static str = "an integer code";
+}
+
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::opt_text(d).map(Text)
+    }
+}
+
+impl Member<'_> for Text {
+    const EXPECTED: &'static str = "a string, a number or null";
+}
+
+struct Result_(Option<SubmitValue>);
+
+impl<'de> Deserialize<'de> for Result_ {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        opt_submit_value(d).map(Result_)
+    }
+}
+
+impl Member<'_> for Result_ {
+    const EXPECTED: &'static str = "a task id (string or number), an array of URLs, or null";
+    const SEQS: Nested = Nested::Buffered;
 }
 
 impl SubmitResult {

@@ -3,17 +3,21 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 use super::action::opt_action;
-use super::button::{Button, ButtonKind};
+use super::button::{Button, ButtonKind, ReadButton};
 use super::extra::Extra;
 use super::media::{MediaUrl, media_list};
+use super::quirk::Quirk;
+use super::raw::RawJson;
 use super::timestamp::{Timestamp, opt_timestamp};
 use super::{Properties, TaskAction, TaskStatus};
 use crate::endpoint::Action;
 use crate::lenient::{self, CowStr};
+use crate::tolerant::{Member, Nested, Read, Tolerant};
 
 /// A Midjourney task as any server of the family reports it (spec §4.3).
 ///
@@ -34,8 +38,9 @@ pub struct Task {
     /// What kind of job this is.
     #[serde(default, deserialize_with = "opt_action", skip_serializing_if = "Option::is_none")]
     pub action: Option<TaskAction>,
-    /// Where the task is in its lifecycle.
-    #[serde(default)]
+    /// Where the task is in its lifecycle (a status in a shape mj cannot read is
+    /// `TaskStatus::Other("")`, the value kept in [`Task::extra`]).
+    #[serde(default, skip_serializing_if = "TaskStatus::is_unreadable")]
     pub status: TaskStatus,
     /// The prompt as submitted (for describe on trueai: the result).
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
@@ -109,44 +114,64 @@ pub struct Task {
     /// The admin-list display summary (PLUS `list-by-ids`, trueai); boxed, being rare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub displays: Option<Box<Displays>>,
-    /// Every other member the server sent, in its order.
+    /// Every other member the server sent, in its order, and every typed member whose
+    /// value had a shape mj does not read (see [`Task::quirks`]).
     #[serde(flatten)]
     pub extra: Extra,
+    /// The members that had a shape mj does not read.
+    #[serde(skip)]
+    pub(crate) quirks: Quirks,
 }
 
-/// A field decoder as a type, so that the task visitor can call it through
-/// `next_value` (serde's `deserialize_with` only exists for derived impls).
+/// A field decoder as a type, so that the task visitor can read it through
+/// [`Tolerant`]: what it expects, and how it takes objects and arrays.
 macro_rules! lenient_value {
-    ($($name:ident: $ty:ty = $f:path;)*) => {$(
+    ($($name:ident: $ty:ty = $f:path, $expected:literal, $nested:expr;)*) => {$(
         struct $name($ty);
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 $f(d).map($name)
             }
         }
+        impl<'de> Member<'de> for $name {
+            const EXPECTED: &'static str = $expected;
+            const MAPS: Nested = $nested;
+            const SEQS: Nested = $nested;
+        }
     )*};
 }
 
 lenient_value! {
-    Id: String = lenient::id;
-    OptText: Option<String> = lenient::opt_text;
-    OptAction: Option<TaskAction> = opt_action;
-    OptTime: Option<Timestamp> = opt_timestamp;
-    Media: Vec<MediaUrl> = media_list;
-    OptU32: Option<u32> = lenient::opt_u32;
-    Progress: Option<String> = progress;
-    Buttons: Vec<Button> = lenient::vec_or_null;
-    OptBot: Option<String> = lenient::opt_bot_type;
-    OptMode: Option<String> = lenient::opt_speed_mode;
+    Id: String = lenient::id, "a string or a number", Nested::Never;
+    OptText: Option<String> = lenient::opt_text, "a string, a number or null", Nested::Never;
+    OptAction: Option<TaskAction> = opt_action, "a task action name, its number, or null", Nested::Never;
+    OptTime: Option<Timestamp> = opt_timestamp, "milliseconds since the epoch, or null", Nested::Never;
+    Media: Vec<MediaUrl> = media_list, "an array of URLs or of objects with `url`, or null", Nested::Buffered;
+    OptU32: Option<u32> = lenient::opt_u32, "a non-negative 32-bit integer, or null", Nested::Never;
+    Progress: Option<String> = progress, "a progress text or number, or null", Nested::Never;
+    OptBot: Option<String> = lenient::opt_bot_type, "a bot type name or number, or null", Nested::Never;
+    OptMode: Option<String> = lenient::opt_speed_mode, "a speed mode name or number, or null", Nested::Never;
+    Status: TaskStatus = TaskStatus::deserialize, "a status name or number, or null", Nested::Never;
+    OptDisplays: Option<Box<Displays>> = Option::<Box<Displays>>::deserialize, "an object of display texts, or null", Nested::Buffered;
 }
 
 impl<'de> Deserialize<'de> for Task {
+    /// A task must be an object with an id; nothing else about it can fail (see
+    /// [`Task::quirks`]).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(TaskVisitor)
+        let task = d.deserialize_map(TaskVisitor)?;
+        // Every server sends one; without it nothing can be fetched, pressed or matched.
+        if task.id.is_empty() {
+            return Err(de::Error::missing_field("id"));
+        }
+        Ok(task)
     }
 }
 
-struct TaskVisitor;
+/// Reads a task's members; a member in a shape mj does not read is kept (see
+/// [`Task::quirks`]). The id is checked by the caller: in a list, a member without one
+/// costs only itself.
+pub(crate) struct TaskVisitor;
 
 impl<'de> Visitor<'de> for TaskVisitor {
     type Value = Task;
@@ -157,139 +182,180 @@ impl<'de> Visitor<'de> for TaskVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Task, A::Error> {
         let mut t = Task::default();
-        // Which typed members were seen: one twice is an error, as in a derived decoder.
+        // Which typed members were seen: a second one replaces the first, and says so.
         let mut seen = 0u32;
         while let Some(CowStr(key)) = map.next_key()? {
-            match &*key {
-                "id" => {
-                    once::<A::Error>(&mut seen, 0, "id")?;
-                    t.id = map.next_value::<Id>()?.0;
-                }
-                "action" => {
-                    once::<A::Error>(&mut seen, 1, "action")?;
-                    t.action = map.next_value::<OptAction>()?.0;
-                }
-                "status" => {
-                    once::<A::Error>(&mut seen, 2, "status")?;
-                    t.status = map.next_value()?;
-                }
-                "prompt" => {
-                    once::<A::Error>(&mut seen, 3, "prompt")?;
-                    t.prompt = map.next_value::<OptText>()?.0;
-                }
-                "promptEn" => {
-                    once::<A::Error>(&mut seen, 4, "promptEn")?;
-                    t.prompt_en = map.next_value::<OptText>()?.0;
-                }
-                "description" => {
-                    once::<A::Error>(&mut seen, 5, "description")?;
-                    t.description = map.next_value::<OptText>()?.0;
-                }
-                "state" => {
-                    once::<A::Error>(&mut seen, 6, "state")?;
-                    t.state = map.next_value::<OptText>()?.0;
-                }
-                "submitTime" => {
-                    once::<A::Error>(&mut seen, 7, "submitTime")?;
-                    t.submit_time = map.next_value::<OptTime>()?.0;
-                }
-                "startTime" => {
-                    once::<A::Error>(&mut seen, 8, "startTime")?;
-                    t.start_time = map.next_value::<OptTime>()?.0;
-                }
-                "finishTime" => {
-                    once::<A::Error>(&mut seen, 9, "finishTime")?;
-                    t.finish_time = map.next_value::<OptTime>()?.0;
-                }
-                "imageUrl" => {
-                    once::<A::Error>(&mut seen, 10, "imageUrl")?;
-                    t.image_url = map.next_value::<OptText>()?.0;
-                }
-                "imageUrls" => {
-                    once::<A::Error>(&mut seen, 11, "imageUrls")?;
-                    t.image_urls = map.next_value::<Media>()?.0;
-                }
-                "videoUrl" => {
-                    once::<A::Error>(&mut seen, 12, "videoUrl")?;
-                    t.video_url = map.next_value::<OptText>()?.0;
-                }
-                "videoUrls" => {
-                    once::<A::Error>(&mut seen, 13, "videoUrls")?;
-                    t.video_urls = map.next_value::<Media>()?.0;
-                }
-                "imageHeight" => {
-                    once::<A::Error>(&mut seen, 14, "imageHeight")?;
-                    t.image_height = map.next_value::<OptU32>()?.0;
-                }
-                "imageWidth" => {
-                    once::<A::Error>(&mut seen, 15, "imageWidth")?;
-                    t.image_width = map.next_value::<OptU32>()?.0;
-                }
-                "progress" => {
-                    once::<A::Error>(&mut seen, 16, "progress")?;
-                    t.progress = map.next_value::<Progress>()?.0;
-                }
-                "failReason" => {
-                    once::<A::Error>(&mut seen, 17, "failReason")?;
-                    t.fail_reason = map.next_value::<OptText>()?.0;
-                }
-                "properties" => {
-                    once::<A::Error>(&mut seen, 18, "properties")?;
-                    t.properties = map.next_value()?;
-                }
-                "buttons" => {
-                    once::<A::Error>(&mut seen, 19, "buttons")?;
-                    t.buttons = map.next_value::<Buttons>()?.0;
-                }
-                "customId" => {
-                    once::<A::Error>(&mut seen, 20, "customId")?;
-                    t.custom_id = map.next_value::<OptText>()?.0;
-                }
-                "botType" => {
-                    once::<A::Error>(&mut seen, 21, "botType")?;
-                    t.bot_type = map.next_value::<OptBot>()?.0;
-                }
-                "maskBase64" => {
-                    once::<A::Error>(&mut seen, 22, "maskBase64")?;
-                    t.mask_base64 = map.next_value::<OptText>()?.0;
-                }
-                "mode" => {
-                    once::<A::Error>(&mut seen, 23, "mode")?;
-                    t.mode = map.next_value::<OptMode>()?.0;
-                }
-                "parentId" => {
-                    once::<A::Error>(&mut seen, 24, "parentId")?;
-                    t.parent_id = map.next_value::<OptText>()?.0;
-                }
-                "seed" => {
-                    once::<A::Error>(&mut seen, 25, "seed")?;
-                    t.seed = map.next_value::<OptText>()?.0;
-                }
-                "displays" => {
-                    once::<A::Error>(&mut seen, 26, "displays")?;
-                    t.displays = map.next_value()?;
-                }
-                _ => {
+            let bit = match TYPED.iter().position(|k| *k == &*key) {
+                Some(bit) => bit as u32,
+                None => {
                     let value = map.next_value()?;
                     t.extra.put(key.into_owned(), value);
+                    continue;
                 }
+            };
+            if seen & (1 << bit) != 0 {
+                t.quirks.0.push(Quirk::new(&*key, "each member once (the last one is used)", Value::Null));
             }
-        }
-        // Every server sends one; without it nothing can be fetched, pressed or matched.
-        if t.id.is_empty() {
-            return Err(de::Error::missing_field("id"));
+            seen |= 1 << bit;
+            match &*key {
+                "id" => _ = set(&mut map, &key, &mut t, |t, Id(v)| t.id = v)?,
+                "action" => _ = set(&mut map, &key, &mut t, |t, OptAction(v)| t.action = v)?,
+                "status" => {
+                    if !set(&mut map, &key, &mut t, |t, Status(v)| t.status = v)? {
+                        // Unknown, not lost: a status mj cannot read is no status it knows.
+                        t.status = TaskStatus::Other(String::new());
+                    }
+                }
+                "prompt" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.prompt = v)?,
+                "promptEn" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.prompt_en = v)?,
+                "description" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.description = v)?,
+                "state" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.state = v)?,
+                "submitTime" => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.submit_time = v)?,
+                "startTime" => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.start_time = v)?,
+                "finishTime" => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.finish_time = v)?,
+                "imageUrl" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.image_url = v)?,
+                "imageUrls" => _ = set(&mut map, &key, &mut t, |t, Media(v)| t.image_urls = v)?,
+                "videoUrl" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.video_url = v)?,
+                "videoUrls" => _ = set(&mut map, &key, &mut t, |t, Media(v)| t.video_urls = v)?,
+                "imageHeight" => _ = set(&mut map, &key, &mut t, |t, OptU32(v)| t.image_height = v)?,
+                "imageWidth" => _ = set(&mut map, &key, &mut t, |t, OptU32(v)| t.image_width = v)?,
+                "progress" => _ = set(&mut map, &key, &mut t, |t, Progress(v)| t.progress = v)?,
+                "failReason" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.fail_reason = v)?,
+                "properties" => {
+                    let raw: Option<RawJson<'de>> = map.next_value()?;
+                    match Properties::from_raw(raw) {
+                        Ok(properties) => t.properties = properties,
+                        Err(value) => t.keep(&key, "an object or null", value),
+                    }
+                }
+                "buttons" => {
+                    set(&mut map, &key, &mut t, |t, ButtonList(buttons, quirks)| {
+                        t.buttons = buttons;
+                        t.quirks.0.extend(quirks);
+                    })?;
+                }
+                "customId" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.custom_id = v)?,
+                "botType" => _ = set(&mut map, &key, &mut t, |t, OptBot(v)| t.bot_type = v)?,
+                "maskBase64" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.mask_base64 = v)?,
+                "mode" => _ = set(&mut map, &key, &mut t, |t, OptMode(v)| t.mode = v)?,
+                "parentId" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.parent_id = v)?,
+                "seed" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.seed = v)?,
+                _ => _ = set(&mut map, &key, &mut t, |t, OptDisplays(v)| t.displays = v)?,
+            }
         }
         Ok(t)
     }
 }
 
-/// Marks typed member `bit` as seen; a second sighting is serde's "duplicate field".
-fn once<E: de::Error>(seen: &mut u32, bit: u32, name: &'static str) -> Result<(), E> {
-    if *seen & (1 << bit) != 0 {
-        return Err(E::duplicate_field(name));
+/// How a task was read: a report beside the task, not part of its data, so two tasks
+/// with the same members are equal however they were read.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Quirks(pub(crate) Vec<Quirk>);
+
+impl PartialEq for Quirks {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
-    *seen |= 1 << bit;
-    Ok(())
+}
+
+/// The members the task visitor types, by the bit that marks each as seen.
+const TYPED: [&str; 27] = [
+    "id",
+    "action",
+    "status",
+    "prompt",
+    "promptEn",
+    "description",
+    "state",
+    "submitTime",
+    "startTime",
+    "finishTime",
+    "imageUrl",
+    "imageUrls",
+    "videoUrl",
+    "videoUrls",
+    "imageHeight",
+    "imageWidth",
+    "progress",
+    "failReason",
+    "properties",
+    "buttons",
+    "customId",
+    "botType",
+    "maskBase64",
+    "mode",
+    "parentId",
+    "seed",
+    "displays",
+];
+
+/// Reads the value of member `key` as `T` and stores it with `store`; a value of another
+/// shape is kept as sent (see [`Task::keep`]). True when it was read.
+fn set<'de, A: MapAccess<'de>, T: Member<'de>>(
+    map: &mut A,
+    key: &str,
+    t: &mut Task,
+    store: impl FnOnce(&mut Task, T),
+) -> Result<bool, A::Error> {
+    Ok(match map.next_value::<Tolerant<T>>()?.0 {
+        Read::Typed(v) => {
+            store(t, v);
+            true
+        }
+        Read::Odd(value, expected) => {
+            t.keep(key, expected, value);
+            false
+        }
+    })
+}
+
+/// `buttons`: an array (or null) whose odd entries, and odd members of entries, cost only
+/// themselves, each reported as a [`Quirk`] under its path.
+struct ButtonList(Vec<Button>, Vec<Quirk>);
+
+impl<'de> Deserialize<'de> for ButtonList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = ButtonList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of buttons, or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ButtonList, E> {
+                Ok(ButtonList(Vec::new(), Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<ButtonList, E> {
+                self.visit_unit()
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<ButtonList, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<ButtonList, S::Error> {
+                let mut buttons = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(32));
+                let mut quirks = Vec::new();
+                let mut at = 0;
+                while let Some(Tolerant(read)) = seq.next_element::<Tolerant<ReadButton>>()? {
+                    let path = format!("buttons[{at}]");
+                    match read {
+                        Read::Typed(ReadButton(button, inner)) => {
+                            buttons.push(button);
+                            quirks.extend(inner.into_iter().map(|q| q.within(&path)));
+                        }
+                        Read::Odd(value, expected) => quirks.push(Quirk::new(path, expected, value)),
+                    }
+                    at += 1;
+                }
+                buttons.shrink_to_fit();
+                Ok(ButtonList(buttons, quirks))
+            }
+        }
+        d.deserialize_any(ListVisitor)
+    }
+}
+
+impl<'de> Member<'de> for ButtonList {
+    const EXPECTED: &'static str = "an array of buttons, or null";
+    const SEQS: Nested = Nested::Direct;
 }
 
 /// What trueai says about a video task (all from members mj keeps in [`Task::extra`]).
@@ -406,10 +472,62 @@ pub(crate) struct TaskList(pub(crate) Vec<Task>);
 
 impl<'de> Deserialize<'de> for TaskList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut tasks: Vec<Task> = lenient::vec_or_null(d)?;
+        let listed: Vec<Listed> = lenient::vec_or_null(d)?;
+        let mut tasks: Vec<Task> = listed.into_iter().filter_map(|Listed(task)| task).collect();
         tasks.shrink_to_fit();
         Ok(TaskList(tasks))
     }
+}
+
+/// One entry of a task list: a task, or `None` for an entry that is not one (not an
+/// object, or without an id), which costs only itself and is reported.
+pub(crate) struct Listed(pub(crate) Option<Task>);
+
+impl<'de> Deserialize<'de> for Listed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ListedVisitor;
+        impl<'de> Visitor<'de> for ListedVisitor {
+            type Value = Listed;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a task object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Listed, A::Error> {
+                let task = TaskVisitor.visit_map(map)?;
+                Ok(Listed(if task.id.is_empty() { skipped("an object without an id") } else { Some(task) }))
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Listed, S::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Listed(skipped("an array")))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Listed, E> {
+                Ok(Listed(skipped("a boolean")))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Listed, E> {
+                Ok(Listed(skipped("a number")))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Listed, E> {
+                Ok(Listed(skipped("a number")))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Listed, E> {
+                Ok(Listed(skipped("a number")))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Listed, E> {
+                Ok(Listed(skipped("a string")))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Listed, E> {
+                Ok(Listed(skipped("null")))
+            }
+        }
+        d.deserialize_any(ListedVisitor)
+    }
+}
+
+/// Reports a list entry that is not a task.
+fn skipped(what: &str) -> Option<Task> {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(target: "mj", entry = what, "a task list entry that is not a task was left out");
+    let _ = what;
+    None
 }
 
 impl Task {
@@ -473,6 +591,21 @@ impl Task {
             origin_image_url: self.extra.text("videoGenOriginImageUrl").map(str::to_owned),
         };
         (info != VideoInfo::default()).then_some(info)
+    }
+
+    /// The members the server sent in a shape mj does not read (an object where text was
+    /// expected, a word where a number was), nested ones included (`buttons[2].emoji`).
+    /// Each is kept: a task's own members in [`Task::extra`] under their name (serializing
+    /// writes them back as sent), and every one here with its value, so that an odd
+    /// member never costs the task and is never dropped in silence.
+    pub fn quirks(&self) -> &[Quirk] {
+        &self.quirks.0
+    }
+
+    /// Keeps member `key`'s `value`, which had a shape mj does not read.
+    fn keep(&mut self, key: &str, expected: impl Into<String>, value: Value) {
+        self.quirks.0.push(Quirk::new(key, expected, value.clone()));
+        self.extra.put(key.to_owned(), value);
     }
 
     /// Replaces every occurrence of `secret` in every field (prompt, failReason,

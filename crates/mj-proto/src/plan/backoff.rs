@@ -162,7 +162,7 @@ pub(crate) fn retry_or_give_up(
     if budget.hopeless(now, &error) {
         return Err(error);
     }
-    let Some(at) = budget.retry_at(now, delay) else { return Err(error) };
+    let Some(at) = budget.retry_at(now, delay).map(|at| budget.within_patience(at)) else { return Err(error) };
     let notice =
         super::Notice::Retry { endpoint, attempt: budget.attempts(), reason: error.to_string(), delay: at - now };
     Ok((at, notice))
@@ -282,6 +282,15 @@ impl Budget {
                 self.heard();
                 false
             }
+        }
+    }
+
+    /// `at`, or the end of the connect patience when that comes first: a server that
+    /// refuses from the start gets its last try when its patience ends, not a backoff later.
+    pub(crate) fn within_patience(&self, at: std::time::Instant) -> std::time::Instant {
+        match self.refused_since {
+            Some(since) if !self.ever_answered() => at.min(since + self.policy.connect_patience),
+            _ => at,
         }
     }
 

@@ -144,7 +144,8 @@ enum Phase {
     Ready(Next),
     Waiting(Next),
     Sleeping(Instant, Next),
-    Finished(Option<Result<Submitted, Error>>),
+    /// Boxed: a submit's result is much larger than the other phases.
+    Finished(Option<Box<Result<Submitted, Error>>>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +155,7 @@ enum Next {
 }
 
 fn done(result: Result<Submitted, Error>) -> Phase {
-    Phase::Finished(Some(result))
+    Phase::Finished(Some(Box::new(result)))
 }
 
 impl<'a, S: Submit> SubmitPlan<'a, S> {
@@ -286,6 +287,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 description: "recovered by its state token after the answer was lost".to_owned(),
                 result: Some(SubmitValue::Id(task.id.clone())),
                 properties: Properties::default(),
+                quirks: Default::default(),
             },
         }
     }
@@ -296,7 +298,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         if self.budget.hopeless(now, &error) {
             return done(Err(error));
         }
-        match self.budget.retry_at(now, delay) {
+        match self.budget.retry_at(now, delay).map(|at| self.budget.within_patience(at)) {
             Some(at) => {
                 self.notice = Some(Notice::Retry {
                     endpoint: self.request.name(),
@@ -472,7 +474,7 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
             Phase::Sleeping(until, _) if now < *until => return Step::Sleep(*until),
             Phase::Ready(next) | Phase::Sleeping(_, next) => *next,
             Phase::Waiting(_) => return Step::Done(Err(Error::PlanMisuse)),
-            Phase::Finished(result) => return Step::Done(result.take().unwrap_or(Err(Error::PlanMisuse))),
+            Phase::Finished(result) => return Step::Done(result.take().map_or(Err(Error::PlanMisuse), |r| *r)),
         };
         let request = match next {
             Next::Submit => self.config.build(&self.request),

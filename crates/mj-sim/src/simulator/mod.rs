@@ -139,6 +139,20 @@ impl Simulator {
     }
 
     pub(crate) fn handle(&mut self, request: &HttpRequest, now: u64) -> Reply {
+        let Some(cors) = crate::cors::Cors::of(self.config.flavor) else {
+            return self.handle_same_origin(request, now);
+        };
+        // Preflights are answered before routing and auth, as the real servers do.
+        if let Some(preflight) = cors.preflight(request) {
+            return Reply::normal(preflight);
+        }
+        let mut reply = self.handle_same_origin(request, now);
+        cors.decorate(request, &mut reply.response);
+        reply
+    }
+
+    /// [`Simulator::handle`] without the cross-origin headers.
+    fn handle_same_origin(&mut self, request: &HttpRequest, now: u64) -> Reply {
         self.land_late(now);
         let path = request.uri().path().to_owned();
         if let Some(rest) = path.strip_prefix("/sim/") {
