@@ -367,6 +367,16 @@ fn parse_shows_what_mj_makes_of_a_body() {
     let (code, _, stderr) = run(&mut mj(&["parse", "nonsense"]));
     assert_eq!(code, 2);
     assert!(stderr.contains("use one of task, tasks, submit"), "{stderr}");
+    // Decoding is total: a member replaced by an object, an array, a number or `true`
+    // leaves the task printed (exit 0) and the member named on stderr.
+    for (member, odd) in [("status", r#"{"s":1}"#), ("prompt", "[1,2]"), ("submitTime", "true"), ("buttons", "7")] {
+        std::fs::write(&body, format!(r#"{{"id":"77","status":"SUCCESS","{member}":{odd}}}"#)).expect("write");
+        let (code, stdout, stderr) = run(mj(&["parse", "task"]).arg(&body));
+        assert_eq!(code, 0, "{member}: {stderr}");
+        let value: Value = serde_json::from_str(&stdout).expect("json");
+        assert_eq!(value["id"], "77", "{member}");
+        assert!(stderr.contains(&format!("`{member}` kept as sent")), "{member}: {stderr}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -51,8 +51,8 @@ pub fn task(data: &[u8]) {
 
 /// `list-by-condition` answers; the borrowed bulk decoder must agree with the owned one:
 /// when both accept a list, every field the [`TaskView`](crate::model::TaskView) types
-/// reads the same as in the task. (The owned decoder is total and accepts more: a view
-/// still refuses a member in a shape it does not read.)
+/// reads the same as in the task. (A view refuses a task that repeats a typed member,
+/// which the owned decoder reads with the last one used and reports.)
 pub fn tasks(data: &[u8]) {
     let owned = crate::model::tasks_from_slice(data);
     let views = crate::model::task_views(data);

@@ -231,6 +231,11 @@ impl<'de, T: de::Deserialize<'de>> Visitor<'de> for OptionVisitor<T> {
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
         d.deserialize_seq(ExactVec(std::marker::PhantomData))
     }
+    // A deserializer that has no options of its own (an array handed over as it streams)
+    // answers `deserialize_option` with the array itself.
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Vec<T>, A::Error> {
+        ExactVec(std::marker::PhantomData).visit_seq(seq)
+    }
 }
 
 struct ExactVec<T>(std::marker::PhantomData<T>);

@@ -46,6 +46,22 @@ pub(crate) trait Member<'de>: Deserialize<'de> {
     const SEQS: Nested = Nested::Never;
 }
 
+/// Text that may arrive as a string, a number or a bool, or null ([`lenient::opt_text`]):
+/// the member type shared by every visitor that reads text tolerantly.
+///
+/// [`lenient::opt_text`]: crate::lenient::opt_text
+pub(crate) struct OptText(pub(crate) Option<String>);
+
+impl<'de> Deserialize<'de> for OptText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::lenient::opt_text(d).map(OptText)
+    }
+}
+
+impl Member<'_> for OptText {
+    const EXPECTED: &'static str = "a string, a number or null";
+}
+
 /// A member read with [`Member`] `T`, or kept as it came.
 pub(crate) struct Tolerant<T>(pub(crate) Read<T>);
 
@@ -136,25 +152,15 @@ impl<'de, T: Member<'de>> Visitor<'de> for TolerantVisitor<T> {
 mod tests {
     use super::*;
 
-    struct Text(Option<String>);
-    impl<'de> Deserialize<'de> for Text {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            crate::lenient::opt_text(d).map(Text)
-        }
-    }
-    impl Member<'_> for Text {
-        const EXPECTED: &'static str = "a string, a number or null";
-    }
-
-    fn read(json: &str) -> Read<Text> {
-        serde_json::from_str::<Tolerant<Text>>(json).expect("never fails on a shape").0
+    fn read(json: &str) -> Read<OptText> {
+        serde_json::from_str::<Tolerant<OptText>>(json).expect("never fails on a shape").0
     }
 
     #[test]
     fn known_shapes_are_typed_and_others_kept() {
         for (json, typed) in [(r#""a""#, Some("a")), ("7", Some("7")), ("null", None), ("true", Some("true"))] {
             match read(json) {
-                Read::Typed(Text(t)) => assert_eq!(t.as_deref(), typed, "{json}"),
+                Read::Typed(OptText(t)) => assert_eq!(t.as_deref(), typed, "{json}"),
                 Read::Odd(v, _) => panic!("{json} came back odd: {v}"),
             }
         }

@@ -413,9 +413,18 @@ fn task_view_and_task_agree_on_every_fixture() {
             };
             assert_eq!(owned.len(), views.len(), "{name}");
             for (task, view) in owned.into_iter().zip(views) {
+                // The view types what the task types; members the task keeps in `extra`
+                // (and raw values it could not read) are not the view's to compare.
                 let mut typed = task.clone();
                 typed.extra = Default::default();
-                assert_eq!(view.to_task().expect("renders"), typed, "{name}: the view reads a field differently");
+                // A status mj cannot read is written back as sent (from `extra`), not as a
+                // status, so it reads as none after the view's round trip.
+                if typed.status == TaskStatus::Other(String::new()) {
+                    typed.status = TaskStatus::Empty;
+                }
+                let mut viewed = view.to_task().expect("renders");
+                viewed.extra = Default::default();
+                assert_eq!(viewed, typed, "{name}: the view reads a field differently");
                 compared += 1;
             }
         }
@@ -539,13 +548,17 @@ fn results_by_kind_images_videos_or_prompts() {
 }
 
 /// One webhook parser, taking the bytes as frameworks hand them over, and agreeing with
-/// serde on what a task is: a body without an id is not one, in every decoder.
+/// serde on what a task is: a body without an id is not one, in every decoder (in a list,
+/// such an entry is left out).
 #[test]
 fn webhook_parse_and_serde_agree_on_what_a_task_is() {
     for body in [r#"{"status":"SUCCESS"}"#, r#"{"id":"","status":"SUCCESS"}"#, r#"{"id":null}"#] {
         assert!(webhook::parse(body).is_err(), "{body}");
         assert!(serde_json::from_str::<Task>(body).is_err(), "{body}");
-        assert!(mj_proto::model::task_views(format!("[{body}]").as_bytes()).is_err(), "{body}");
+        // In a list, an entry that is not a task costs only itself.
+        let list = format!("[{body}]");
+        assert!(mj_proto::model::task_views(list.as_bytes()).expect("the list decodes").is_empty(), "{body}");
+        assert!(mj_proto::model::tasks_from_slice(format!("[{body}]").as_bytes()).expect("the list").is_empty());
     }
     let body = r#"{"id":7,"status":"SUCCESS"}"#;
     let owned: Vec<u8> = body.into();

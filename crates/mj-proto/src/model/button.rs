@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::quirk::Quirk;
 use crate::lenient::{self, CowStr};
-use crate::tolerant::{Member, Nested, Read, Tolerant};
+use crate::tolerant::{Member, Nested, OptText, Read, Tolerant};
 
 /// One button under a finished task; pressing it is `/mj/submit/action` with its `customId`.
 ///
@@ -70,16 +70,16 @@ impl<'de> Visitor<'de> for ButtonVisitor {
         while let Some(CowStr(key)) = map.next_key()? {
             let mut odd = |value, expected: String| quirks.push(Quirk::new(&*key, expected, value));
             match &*key {
-                "customId" => match map.next_value::<Tolerant<Text>>()?.0 {
-                    Read::Typed(Text(v)) => button.custom_id = v.unwrap_or_default(),
+                "customId" => match map.next_value::<Tolerant<OptText>>()?.0 {
+                    Read::Typed(OptText(v)) => button.custom_id = v.unwrap_or_default(),
                     Read::Odd(v, e) => odd(v, e),
                 },
                 "emoji" => match map.next_value::<Tolerant<Emoji>>()?.0 {
                     Read::Typed(Emoji(v)) => button.emoji = v,
                     Read::Odd(v, e) => odd(v, e),
                 },
-                "label" => match map.next_value::<Tolerant<Text>>()?.0 {
-                    Read::Typed(Text(v)) => button.label = v,
+                "label" => match map.next_value::<Tolerant<OptText>>()?.0 {
+                    Read::Typed(OptText(v)) => button.label = v,
                     Read::Odd(v, e) => odd(v, e),
                 },
                 "type" => match map.next_value::<Tolerant<Component>>()?.0 {
@@ -97,19 +97,6 @@ impl<'de> Visitor<'de> for ButtonVisitor {
     }
 }
 
-/// A text member of a button.
-struct Text(Option<String>);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        lenient::opt_text(d).map(Text)
-    }
-}
-
-impl Member<'_> for Text {
-    const EXPECTED: &'static str = "a string, a number or null";
-}
-
 /// `emoji`: text, or Discord's emoji object, read as its `name`.
 struct Emoji(Option<String>);
 
@@ -124,7 +111,7 @@ impl<'de> Deserialize<'de> for Emoji {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Emoji, A::Error> {
                 let mut name = None;
                 while let Some(CowStr(key)) = map.next_key()? {
-                    if let ("name", Read::Typed(Text(text))) = (&*key, map.next_value::<Tolerant<Text>>()?.0) {
+                    if let ("name", Read::Typed(OptText(text))) = (&*key, map.next_value::<Tolerant<OptText>>()?.0) {
                         name = text;
                     }
                 }
@@ -163,8 +150,13 @@ struct Component(Option<ComponentValue>);
 
 impl<'de> Deserialize<'de> for Component {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ComponentVisitor).map(Component)
+        opt_component(d).map(Component)
     }
+}
+
+/// A `type` or `style` value, or null.
+pub(crate) fn opt_component<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ComponentValue>, D::Error> {
+    d.deserialize_any(ComponentVisitor)
 }
 
 impl Member<'_> for Component {

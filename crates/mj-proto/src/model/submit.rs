@@ -11,7 +11,7 @@ use super::raw::RawJson;
 use super::task::Quirks;
 use super::{Properties, TaskStatus};
 use crate::lenient::{self, CowStr};
-use crate::tolerant::{Member, Nested, Read, Tolerant};
+use crate::tolerant::{Member, Nested, OptText, Read, Tolerant};
 
 /// The `code` of a submit answer or MJ error envelope (spec §4.2). Unknown codes are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -219,12 +219,12 @@ impl<'de> Visitor<'de> for SubmitVisitor {
                     Read::Typed(Code(c)) => code = c,
                     Read::Odd(v, e) => odd(v, e),
                 },
-                "description" => match map.next_value::<Tolerant<Text>>()?.0 {
-                    Read::Typed(Text(t)) => out.description = t.unwrap_or_default(),
+                "description" => match map.next_value::<Tolerant<OptText>>()?.0 {
+                    Read::Typed(OptText(t)) => out.description = t.unwrap_or_default(),
                     Read::Odd(v, e) => odd(v, e),
                 },
-                "result" => match map.next_value::<Tolerant<Result_>>()?.0 {
-                    Read::Typed(Result_(r)) => out.result = r,
+                "result" => match map.next_value::<Tolerant<ResultMember>>()?.0 {
+                    Read::Typed(ResultMember(r)) => out.result = r,
                     Read::Odd(v, e) => odd(v, e),
                 },
                 "properties" => match Properties::from_raw(map.next_value::<Option<RawJson<'de>>>()?) {
@@ -246,6 +246,7 @@ impl SubmitResult {
     }
 }
 
+/// `code`, read tolerantly (odd: as if absent).
 struct Code(Option<ReturnCode>);
 
 impl<'de> Deserialize<'de> for Code {
@@ -258,27 +259,16 @@ impl Member<'_> for Code {
     const EXPECTED: &'static str = "an integer code";
 }
 
-struct Text(Option<String>);
+/// `result`, read tolerantly.
+struct ResultMember(Option<SubmitValue>);
 
-impl<'de> Deserialize<'de> for Text {
+impl<'de> Deserialize<'de> for ResultMember {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        lenient::opt_text(d).map(Text)
+        opt_submit_value(d).map(ResultMember)
     }
 }
 
-impl Member<'_> for Text {
-    const EXPECTED: &'static str = "a string, a number or null";
-}
-
-struct Result_(Option<SubmitValue>);
-
-impl<'de> Deserialize<'de> for Result_ {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        opt_submit_value(d).map(Result_)
-    }
-}
-
-impl Member<'_> for Result_ {
+impl Member<'_> for ResultMember {
     const EXPECTED: &'static str = "a task id (string or number), an array of URLs, or null";
     const SEQS: Nested = Nested::Buffered;
 }

@@ -17,7 +17,7 @@ use super::timestamp::{Timestamp, opt_timestamp};
 use super::{Properties, TaskAction, TaskStatus};
 use crate::endpoint::Action;
 use crate::lenient::{self, CowStr};
-use crate::tolerant::{Member, Nested, Read, Tolerant};
+use crate::tolerant::{Member, Nested, OptText, Read, Tolerant};
 
 /// A Midjourney task as any server of the family reports it (spec §4.3).
 ///
@@ -143,7 +143,6 @@ macro_rules! lenient_value {
 
 lenient_value! {
     Id: String = lenient::id, "a string or a number", Nested::Never;
-    OptText: Option<String> = lenient::opt_text, "a string, a number or null", Nested::Never;
     OptAction: Option<TaskAction> = opt_action, "a task action name, its number, or null", Nested::Never;
     OptTime: Option<Timestamp> = opt_timestamp, "milliseconds since the epoch, or null", Nested::Never;
     Media: Vec<MediaUrl> = media_list, "an array of URLs or of objects with `url`, or null", Nested::Buffered;

@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::RawJson;
 use super::action::opt_action;
-use super::button::ComponentValue;
+use super::button::{ComponentValue, opt_component};
 use super::timestamp::{Timestamp, opt_timestamp};
 use super::{TaskAction, TaskStatus};
 use crate::lenient;
+use crate::tolerant::{Member, Nested, Read, Tolerant};
 
 /// Text borrowed from the body when it holds no escapes, owned otherwise.
 ///
@@ -60,14 +61,6 @@ fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Err
     d.deserialize_any(TextVisitor)
 }
 
-/// A task id: text as for [`text`], but never empty.
-fn id<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
-    match opt_text(d)? {
-        Some(id) if !id.is_empty() => Ok(id),
-        _ => Err(de::Error::missing_field("id")),
-    }
-}
-
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
     Ok(opt_text(d)?.unwrap_or(Text(Cow::Borrowed(""))))
 }
@@ -112,25 +105,179 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
+/// Tolerant forms of the view's field readers: a value of a shape the field does not read
+/// leaves the field unset (a view is a summary; the owned [`Task`](super::Task) keeps such
+/// values and names them in [`Task::quirks`](super::Task::quirks)).
+macro_rules! lax {
+    ($($fun:ident -> $ty:ty = $reader:path, $expected:literal;)*) => {$(
+        fn $fun<'de, D: Deserializer<'de>>(d: D) -> Result<$ty, D::Error> {
+            struct Field<'de>($ty, std::marker::PhantomData<&'de ()>);
+            impl<'de> Deserialize<'de> for Field<'de> {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    $reader(d).map(|v| Field(v, std::marker::PhantomData))
+                }
+            }
+            impl<'de> Member<'de> for Field<'de> {
+                const EXPECTED: &'static str = $expected;
+            }
+            Ok(match Tolerant::<Field<'de>>::deserialize(d)?.0 {
+                Read::Typed(Field(v, _)) => v,
+                Read::Odd(..) => Default::default(),
+            })
+        }
+    )*};
+}
+
+lax! {
+    lax_text -> Option<Text<'de>> = opt_text, "a string, a number or null";
+    lax_id -> Text<'de> = text, "a string or a number";
+    lax_action -> Option<TaskAction> = opt_action, "a task action name, its number, or null";
+    lax_time -> Option<Timestamp> = opt_timestamp, "milliseconds since the epoch, or null";
+    lax_u32 -> Option<u32> = lenient::opt_u32, "a non-negative 32-bit integer, or null";
+    lax_bot -> Option<String> = lenient::opt_bot_type, "a bot type name or number, or null";
+    lax_mode -> Option<String> = lenient::opt_speed_mode, "a speed mode name or number, or null";
+    lax_component -> Option<ComponentValue> = opt_component, "an integer or a string";
+}
+
+/// A button's `emoji`: text, or Discord's emoji object read as its `name` (as
+/// [`Button`](super::Button) reads it).
+fn lax_emoji<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Error> {
+    struct Emoji<'de>(Option<Text<'de>>);
+    impl<'de> Deserialize<'de> for Emoji<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct EmojiVisitor;
+            impl<'de> Visitor<'de> for EmojiVisitor {
+                type Value = Emoji<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an emoji as text, or an object with its `name`")
+                }
+                fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Emoji<'de>, A::Error> {
+                    struct Name<'de>(Option<Text<'de>>);
+                    impl<'de> Deserialize<'de> for Name<'de> {
+                        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                            lax_text(d).map(Name)
+                        }
+                    }
+                    let mut name = None;
+                    while let Some(lenient::CowStr(key)) = map.next_key()? {
+                        if &*key == "name" {
+                            name = map.next_value::<Name<'de>>()?.0;
+                        } else {
+                            lenient::skip_value(&mut map)?;
+                        }
+                    }
+                    Ok(Emoji(name))
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Emoji<'de>, E> {
+                    TextVisitor.visit_borrowed_str(v).map(Emoji)
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Emoji<'de>, E> {
+                    TextVisitor.visit_str(v).map(Emoji)
+                }
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Emoji<'de>, E> {
+                    TextVisitor.visit_u64(v).map(Emoji)
+                }
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Emoji<'de>, E> {
+                    TextVisitor.visit_i64(v).map(Emoji)
+                }
+                fn visit_unit<E: de::Error>(self) -> Result<Emoji<'de>, E> {
+                    Ok(Emoji(None))
+                }
+                fn visit_none<E: de::Error>(self) -> Result<Emoji<'de>, E> {
+                    Ok(Emoji(None))
+                }
+                fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Emoji<'de>, D::Error> {
+                    d.deserialize_any(self)
+                }
+            }
+            d.deserialize_any(EmojiVisitor)
+        }
+    }
+    impl<'de> Member<'de> for Emoji<'de> {
+        const EXPECTED: &'static str = "an emoji as text, or an object with its `name`";
+        const MAPS: Nested = Nested::Direct;
+    }
+    Ok(match Tolerant::<Emoji<'de>>::deserialize(d)?.0 {
+        Read::Typed(Emoji(v)) => v,
+        Read::Odd(..) => None,
+    })
+}
+
+/// `status`; one mj cannot read is an unknown status (`Other("")`), as for
+/// [`Task`](super::Task).
+fn lax_status<'de, D: Deserializer<'de>>(d: D) -> Result<TaskStatus, D::Error> {
+    struct Status(TaskStatus);
+    impl<'de> Deserialize<'de> for Status {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            TaskStatus::deserialize(d).map(Status)
+        }
+    }
+    impl Member<'_> for Status {
+        const EXPECTED: &'static str = "a status name or number, or null";
+    }
+    Ok(match Tolerant::<Status>::deserialize(d)?.0 {
+        Read::Typed(Status(status)) => status,
+        Read::Odd(..) => TaskStatus::Other(String::new()),
+    })
+}
+
+/// `buttons`: an array (or null) whose entries that are not buttons are left out.
+fn lax_buttons<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ButtonView<'de>>, D::Error> {
+    struct Entry<'a>(Option<ButtonView<'a>>);
+    impl<'de> Deserialize<'de> for Entry<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(Entry(match Tolerant::<ButtonView<'de>>::deserialize(d)?.0 {
+                Read::Typed(b) => Some(b),
+                Read::Odd(..) => None,
+            }))
+        }
+    }
+    struct List<'a>(Vec<ButtonView<'a>>);
+    impl<'de> Deserialize<'de> for List<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let entries: Vec<Entry<'de>> = lenient::vec_or_null(d)?;
+            Ok(List(entries.into_iter().filter_map(|e| e.0).collect()))
+        }
+    }
+    impl<'de> Member<'de> for List<'de> {
+        const EXPECTED: &'static str = "an array of buttons, or null";
+        const SEQS: Nested = Nested::Direct;
+    }
+    Ok(match Tolerant::<List<'de>>::deserialize(d)?.0 {
+        Read::Typed(List(buttons)) => buttons,
+        Read::Odd(..) => Vec::new(),
+    })
+}
+
+impl<'de> Member<'de> for ButtonView<'de> {
+    const EXPECTED: &'static str = "a button object";
+    const MAPS: Nested = Nested::Direct;
+}
+
+impl<'de> Member<'de> for TaskView<'de> {
+    const EXPECTED: &'static str = "a task object";
+    const MAPS: Nested = Nested::Direct;
+}
+
 /// A button, borrowed.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ButtonView<'a> {
     /// The Discord component id.
-    #[serde(borrow, default, deserialize_with = "text")]
+    #[serde(borrow, default, deserialize_with = "lax_id")]
     pub custom_id: Text<'a>,
-    /// The emoji.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    /// The emoji (Discord's emoji object gives its `name`).
+    #[serde(borrow, default, deserialize_with = "lax_emoji")]
     pub emoji: Option<Text<'a>>,
     /// The caption.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub label: Option<Text<'a>>,
     /// The component type (int or string).
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "lax_component")]
     pub kind_code: Option<ComponentValue>,
     /// The button style (int or string).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lax_component")]
     pub style: Option<ComponentValue>,
 }
 
@@ -138,61 +285,65 @@ pub struct ButtonView<'a> {
 /// [`Task`](super::Task) at a fraction of the allocations. `properties`, `displays` and
 /// the media lists stay raw JSON; members `Task` keeps in [`Task::extra`](super::Task::extra)
 /// are skipped, unchecked (so a body `Task` refuses for invalid UTF-8 inside such a member
-/// still decodes here). [`TaskView::to_task`] gives the owned task when one is needed.
+/// still decodes here). A typed member in a shape mj does not read leaves its field unset
+/// (a view is a summary: the owned task keeps such values and names them in
+/// [`Task::quirks`](super::Task::quirks)). [`TaskView::to_task`] gives the owned task when
+/// one is needed.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskView<'a> {
-    /// The task id (required, as for [`Task`](super::Task)).
-    #[serde(borrow, deserialize_with = "id")]
+    /// The task id (required, as for [`Task`](super::Task): in [`task_views`], an entry
+    /// without one is left out).
+    #[serde(borrow, default, deserialize_with = "lax_id")]
     pub id: Text<'a>,
     /// What kind of job this is.
-    #[serde(default, deserialize_with = "opt_action")]
+    #[serde(default, deserialize_with = "lax_action")]
     pub action: Option<TaskAction>,
     /// Where the task is in its lifecycle.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lax_status")]
     pub status: TaskStatus,
     /// The prompt.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub prompt: Option<Text<'a>>,
     /// The prompt in English.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub prompt_en: Option<Text<'a>>,
     /// The Discord command or submit message.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub description: Option<Text<'a>>,
     /// The caller's `state`.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub state: Option<Text<'a>>,
     /// When the task was submitted.
-    #[serde(default, deserialize_with = "opt_timestamp")]
+    #[serde(default, deserialize_with = "lax_time")]
     pub submit_time: Option<Timestamp>,
     /// When it started.
-    #[serde(default, deserialize_with = "opt_timestamp")]
+    #[serde(default, deserialize_with = "lax_time")]
     pub start_time: Option<Timestamp>,
     /// When it finished.
-    #[serde(default, deserialize_with = "opt_timestamp")]
+    #[serde(default, deserialize_with = "lax_time")]
     pub finish_time: Option<Timestamp>,
     /// The result (or preview) image.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub image_url: Option<Text<'a>>,
     /// The result video.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub video_url: Option<Text<'a>>,
     /// Progress as written (`"65%"`).
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub progress: Option<Text<'a>>,
     /// Why it failed.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub fail_reason: Option<Text<'a>>,
     /// Result image height.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    #[serde(default, deserialize_with = "lax_u32")]
     pub image_height: Option<u32>,
     /// Result image width.
-    #[serde(default, deserialize_with = "lenient::opt_u32")]
+    #[serde(default, deserialize_with = "lax_u32")]
     pub image_width: Option<u32>,
     /// The buttons.
-    #[serde(borrow, default, deserialize_with = "lenient::vec_or_null")]
+    #[serde(borrow, default, deserialize_with = "lax_buttons")]
     pub buttons: Vec<ButtonView<'a>>,
     /// `properties`, unparsed.
     #[serde(borrow, default)]
@@ -204,22 +355,22 @@ pub struct TaskView<'a> {
     #[serde(borrow, default)]
     pub video_urls: Option<RawJson<'a>>,
     /// new-api's `customId`.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub custom_id: Option<Text<'a>>,
     /// `MID_JOURNEY`, `NIJI_JOURNEY` or `INSIGHT_FACE` (old trueai integers mapped).
-    #[serde(default, deserialize_with = "lenient::opt_bot_type")]
+    #[serde(default, deserialize_with = "lax_bot")]
     pub bot_type: Option<String>,
     /// The Vary (Region) mask.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub mask_base64: Option<Text<'a>>,
     /// The speed mode it ran in (old trueai integers mapped).
-    #[serde(default, deserialize_with = "lenient::opt_speed_mode")]
+    #[serde(default, deserialize_with = "lax_mode")]
     pub mode: Option<String>,
     /// The task this one was made from.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub parent_id: Option<Text<'a>>,
     /// The Midjourney seed.
-    #[serde(borrow, default, deserialize_with = "opt_text")]
+    #[serde(borrow, default, deserialize_with = "lax_text")]
     pub seed: Option<Text<'a>>,
     /// The admin-list display summary, unparsed.
     #[serde(borrow, default)]
@@ -245,9 +396,19 @@ impl TaskView<'_> {
 
 /// Decodes a JSON array of tasks as views into `body` (one `list-by-condition` answer).
 pub fn task_views(body: &[u8]) -> Result<Vec<TaskView<'_>>, crate::Error> {
-    // `null` is an empty list, as for the owned decoder.
-    let views = crate::response::decode::<Option<Vec<TaskView<'_>>>>(body, "task list", http::StatusCode::OK)?;
-    let mut views = views.unwrap_or_default();
+    // `null` is an empty list, as for the owned decoder; an entry that is not a task (not an
+    // object, or without an id) costs only itself.
+    struct Entry<'a>(Option<TaskView<'a>>);
+    impl<'de> Deserialize<'de> for Entry<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(Entry(match Tolerant::<TaskView<'de>>::deserialize(d)?.0 {
+                Read::Typed(view) if !view.id.is_empty() => Some(view),
+                _ => None,
+            }))
+        }
+    }
+    let entries = crate::response::decode::<Option<Vec<Entry<'_>>>>(body, "task list", http::StatusCode::OK)?;
+    let mut views: Vec<TaskView<'_>> = entries.unwrap_or_default().into_iter().filter_map(|e| e.0).collect();
     views.shrink_to_fit();
     Ok(views)
 }
