@@ -348,6 +348,20 @@ fn batch_timeout_bounds_the_whole_run() {
     assert!(took < Duration::from_secs(9), "{took:?}");
     assert!(stderr.contains("--timeout"), "{stderr}");
     assert!(stderr.contains("no answer from the server yet"), "never silent: {stderr}");
+    // The watchdog names the limit that applies: --timeout (5 s), not the 30 s exchange.
+    assert!(stderr.contains("when --timeout runs out") && !stderr.contains("after 30 s"), "{stderr}");
+}
+
+/// A key file whose content is not a key is blamed on the file, not on MJ_API_KEY.
+#[test]
+fn a_bad_key_file_is_named_as_such() {
+    let dir = temp_dir("key-file");
+    let file = dir.join("key.txt");
+    std::fs::write(&file, "sk-a b\n").expect("key file");
+    let (code, _, stderr, _) = run(mj("http://127.0.0.1:9", &["fetch", "1", "--api-key-file"]).arg(&file));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("the API key file") && stderr.contains("key.txt"), "{stderr}");
+    assert!(!stderr.contains("MJ_API_KEY"), "{stderr}");
 }
 
 /// Two runners on one journal at once: the second is refused at once, naming the first;
