@@ -184,61 +184,58 @@ impl<'de> Visitor<'de> for TaskVisitor {
         // Which typed members were seen: a second one replaces the first, and says so.
         let mut seen = 0u32;
         while let Some(CowStr(key)) = map.next_key()? {
-            let bit = match TYPED.iter().position(|k| *k == &*key) {
-                Some(bit) => bit as u32,
-                None => {
-                    let value = map.next_value()?;
-                    t.extra.put(key.into_owned(), value);
-                    continue;
-                }
+            let Some(bit) = typed_bit(&key) else {
+                let value = map.next_value()?;
+                t.extra.put(key.into_owned(), value);
+                continue;
             };
             if seen & (1 << bit) != 0 {
                 t.quirks.0.push(Quirk::new(&*key, "each member once (the last one is used)", Value::Null));
             }
             seen |= 1 << bit;
-            match &*key {
-                "id" => _ = set(&mut map, &key, &mut t, |t, Id(v)| t.id = v)?,
-                "action" => _ = set(&mut map, &key, &mut t, |t, OptAction(v)| t.action = v)?,
-                "status" => {
+            match bit {
+                0 => _ = set(&mut map, &key, &mut t, |t, Id(v)| t.id = v)?,
+                1 => _ = set(&mut map, &key, &mut t, |t, OptAction(v)| t.action = v)?,
+                2 => {
                     if !set(&mut map, &key, &mut t, |t, Status(v)| t.status = v)? {
                         // Unknown, not lost: a status mj cannot read is no status it knows.
                         t.status = TaskStatus::Other(String::new());
                     }
                 }
-                "prompt" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.prompt = v)?,
-                "promptEn" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.prompt_en = v)?,
-                "description" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.description = v)?,
-                "state" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.state = v)?,
-                "submitTime" => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.submit_time = v)?,
-                "startTime" => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.start_time = v)?,
-                "finishTime" => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.finish_time = v)?,
-                "imageUrl" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.image_url = v)?,
-                "imageUrls" => _ = set(&mut map, &key, &mut t, |t, Media(v)| t.image_urls = v)?,
-                "videoUrl" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.video_url = v)?,
-                "videoUrls" => _ = set(&mut map, &key, &mut t, |t, Media(v)| t.video_urls = v)?,
-                "imageHeight" => _ = set(&mut map, &key, &mut t, |t, OptU32(v)| t.image_height = v)?,
-                "imageWidth" => _ = set(&mut map, &key, &mut t, |t, OptU32(v)| t.image_width = v)?,
-                "progress" => _ = set(&mut map, &key, &mut t, |t, Progress(v)| t.progress = v)?,
-                "failReason" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.fail_reason = v)?,
-                "properties" => {
+                3 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.prompt = v)?,
+                4 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.prompt_en = v)?,
+                5 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.description = v)?,
+                6 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.state = v)?,
+                7 => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.submit_time = v)?,
+                8 => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.start_time = v)?,
+                9 => _ = set(&mut map, &key, &mut t, |t, OptTime(v)| t.finish_time = v)?,
+                10 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.image_url = v)?,
+                11 => _ = set(&mut map, &key, &mut t, |t, Media(v)| t.image_urls = v)?,
+                12 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.video_url = v)?,
+                13 => _ = set(&mut map, &key, &mut t, |t, Media(v)| t.video_urls = v)?,
+                14 => _ = set(&mut map, &key, &mut t, |t, OptU32(v)| t.image_height = v)?,
+                15 => _ = set(&mut map, &key, &mut t, |t, OptU32(v)| t.image_width = v)?,
+                16 => _ = set(&mut map, &key, &mut t, |t, Progress(v)| t.progress = v)?,
+                17 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.fail_reason = v)?,
+                18 => {
                     let raw: Option<RawJson<'de>> = map.next_value()?;
                     match Properties::from_raw(raw) {
                         Ok(properties) => t.properties = properties,
                         Err(value) => t.keep(&key, "an object or null", value),
                     }
                 }
-                "buttons" => {
+                19 => {
                     set(&mut map, &key, &mut t, |t, ButtonList(buttons, quirks)| {
                         t.buttons = buttons;
                         t.quirks.0.extend(quirks);
                     })?;
                 }
-                "customId" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.custom_id = v)?,
-                "botType" => _ = set(&mut map, &key, &mut t, |t, OptBot(v)| t.bot_type = v)?,
-                "maskBase64" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.mask_base64 = v)?,
-                "mode" => _ = set(&mut map, &key, &mut t, |t, OptMode(v)| t.mode = v)?,
-                "parentId" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.parent_id = v)?,
-                "seed" => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.seed = v)?,
+                20 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.custom_id = v)?,
+                21 => _ = set(&mut map, &key, &mut t, |t, OptBot(v)| t.bot_type = v)?,
+                22 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.mask_base64 = v)?,
+                23 => _ = set(&mut map, &key, &mut t, |t, OptMode(v)| t.mode = v)?,
+                24 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.parent_id = v)?,
+                25 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.seed = v)?,
                 _ => _ = set(&mut map, &key, &mut t, |t, OptDisplays(v)| t.displays = v)?,
             }
         }
@@ -257,36 +254,41 @@ impl PartialEq for Quirks {
     }
 }
 
-/// The members the task visitor types, by the bit that marks each as seen.
-const TYPED: [&str; 27] = [
-    "id",
-    "action",
-    "status",
-    "prompt",
-    "promptEn",
-    "description",
-    "state",
-    "submitTime",
-    "startTime",
-    "finishTime",
-    "imageUrl",
-    "imageUrls",
-    "videoUrl",
-    "videoUrls",
-    "imageHeight",
-    "imageWidth",
-    "progress",
-    "failReason",
-    "properties",
-    "buttons",
-    "customId",
-    "botType",
-    "maskBase64",
-    "mode",
-    "parentId",
-    "seed",
-    "displays",
-];
+/// The bit that marks typed member `key` as seen, or `None` for a member kept in
+/// [`Task::extra`]. One `match`, which the compiler turns into a dispatch on the length and
+/// bytes of `key`: this runs for every member of every task.
+fn typed_bit(key: &str) -> Option<u32> {
+    Some(match key {
+        "id" => 0,
+        "action" => 1,
+        "status" => 2,
+        "prompt" => 3,
+        "promptEn" => 4,
+        "description" => 5,
+        "state" => 6,
+        "submitTime" => 7,
+        "startTime" => 8,
+        "finishTime" => 9,
+        "imageUrl" => 10,
+        "imageUrls" => 11,
+        "videoUrl" => 12,
+        "videoUrls" => 13,
+        "imageHeight" => 14,
+        "imageWidth" => 15,
+        "progress" => 16,
+        "failReason" => 17,
+        "properties" => 18,
+        "buttons" => 19,
+        "customId" => 20,
+        "botType" => 21,
+        "maskBase64" => 22,
+        "mode" => 23,
+        "parentId" => 24,
+        "seed" => 25,
+        "displays" => 26,
+        _ => return None,
+    })
+}
 
 /// Reads the value of member `key` as `T` and stores it with `store`; a value of another
 /// shape is kept as sent (see [`Task::keep`]). True when it was read.
@@ -330,21 +332,33 @@ impl<'de> Deserialize<'de> for ButtonList {
                 d.deserialize_any(self)
             }
             fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<ButtonList, S::Error> {
-                let mut buttons = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(32));
+                // Tasks are kept by the thousand: the first buttons wait on the stack, so the
+                // vector is allocated once at its length (a grid has 0 to 13 buttons).
+                const BUFFERED: usize = 16;
+                let mut buffer: [Option<Button>; BUFFERED] = [const { None }; BUFFERED];
+                let mut kept = 0;
+                let mut spill = Vec::new();
                 let mut quirks = Vec::new();
                 let mut at = 0;
                 while let Some(Tolerant(read)) = seq.next_element::<Tolerant<ReadButton>>()? {
-                    let path = format!("buttons[{at}]");
+                    let path = || format!("buttons[{at}]");
                     match read {
                         Read::Typed(ReadButton(button, inner)) => {
-                            buttons.push(button);
-                            quirks.extend(inner.into_iter().map(|q| q.within(&path)));
+                            quirks.extend(inner.into_iter().map(|q| q.within(&path())));
+                            if kept < BUFFERED {
+                                buffer[kept] = Some(button);
+                                kept += 1;
+                            } else {
+                                spill.push(button);
+                            }
                         }
-                        Read::Odd(value, expected) => quirks.push(Quirk::new(path, expected, value)),
+                        Read::Odd(value, expected) => quirks.push(Quirk::new(path(), expected, value)),
                     }
                     at += 1;
                 }
-                buttons.shrink_to_fit();
+                let mut buttons = Vec::with_capacity(kept + spill.len());
+                buttons.extend(buffer.into_iter().flatten());
+                buttons.extend(spill);
                 Ok(ButtonList(buttons, quirks))
             }
         }
