@@ -181,16 +181,17 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
     /// or altered goes back to `running` (its task id is known), so this run downloads it
     /// again instead of claiming a file that is not there.
     fn repair_files(&mut self, run: &mut Run) -> Result<(), BatchError> {
-        let broken: Vec<JobKey> = run
+        // Each file is read and hashed once.
+        let broken: Vec<(JobKey, usize)> = run
             .jobs
             .values()
             .filter(|j| j.state == JobState::Done && j.task_id.is_some())
-            .filter(|j| !j.files.iter().all(files::intact))
-            .map(|j| j.key)
+            .map(|j| (j.key, j.files.iter().filter(|f| !files::intact(f)).count()))
+            .filter(|(_, missing)| *missing > 0)
             .collect();
-        for key in broken {
+        for (key, missing) in broken {
             let Some(mut job) = run.jobs.get(&key).cloned() else { continue };
-            run.summary.files_repaired += job.files.iter().filter(|f| !files::intact(f)).count();
+            run.summary.files_repaired += missing;
             job.files.clear();
             job.state = JobState::Running;
             self.journal.save(&job)?;
