@@ -34,24 +34,10 @@ fn start(args: &[&str]) -> (Running, String) {
     (Running(child), url)
 }
 
-/// One HTTP/1.1 exchange with `Connection: close`: (status, headers, body).
+/// One HTTP/1.1 exchange with `Connection: close`: (status, lower-cased head, body).
 fn http(url: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, String, Vec<u8>) {
-    let authority = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(authority).expect("connects");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let payload = body.map(Value::to_string).unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{payload}",
-        payload.len()
-    )
-    .expect("writes");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("reads");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
-    (status, head, raw[split..].to_vec())
+    exchange(url, method, path, &[("content-type", "application/json")], &payload)
 }
 
 fn json_call(url: &str, method: &str, path: &str, body: Option<Value>) -> Value {
