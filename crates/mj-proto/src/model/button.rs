@@ -5,7 +5,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::quirk::Quirk;
+use super::quirk::{Quirk, read};
 use crate::lenient::{self, CowStr};
 use crate::tolerant::{Member, Nested, OptText, Read, Tolerant};
 
@@ -68,28 +68,33 @@ impl<'de> Visitor<'de> for ButtonVisitor {
         let mut button = Button::default();
         let mut quirks = Vec::new();
         while let Some(CowStr(key)) = map.next_key()? {
-            let mut odd = |value, expected: String| quirks.push(Quirk::new(&*key, expected, value));
+            let q = &mut quirks;
             match &*key {
-                "customId" => match map.next_value::<Tolerant<OptText>>()?.0 {
-                    Read::Typed(OptText(v)) => button.custom_id = v.unwrap_or_default(),
-                    Read::Odd(v, e) => odd(v, e),
-                },
-                "emoji" => match map.next_value::<Tolerant<Emoji>>()?.0 {
-                    Read::Typed(Emoji(v)) => button.emoji = v,
-                    Read::Odd(v, e) => odd(v, e),
-                },
-                "label" => match map.next_value::<Tolerant<OptText>>()?.0 {
-                    Read::Typed(OptText(v)) => button.label = v,
-                    Read::Odd(v, e) => odd(v, e),
-                },
-                "type" => match map.next_value::<Tolerant<Component>>()?.0 {
-                    Read::Typed(Component(v)) => button.kind_code = v,
-                    Read::Odd(v, e) => odd(v, e),
-                },
-                "style" => match map.next_value::<Tolerant<Component>>()?.0 {
-                    Read::Typed(Component(v)) => button.style = v,
-                    Read::Odd(v, e) => odd(v, e),
-                },
+                "customId" => {
+                    if let Some(OptText(v)) = read(&mut map, &key, q)? {
+                        button.custom_id = v.unwrap_or_default();
+                    }
+                }
+                "emoji" => {
+                    if let Some(Emoji(v)) = read(&mut map, &key, q)? {
+                        button.emoji = v;
+                    }
+                }
+                "label" => {
+                    if let Some(OptText(v)) = read(&mut map, &key, q)? {
+                        button.label = v;
+                    }
+                }
+                "type" => {
+                    if let Some(Component(v)) = read(&mut map, &key, q)? {
+                        button.kind_code = v;
+                    }
+                }
+                "style" => {
+                    if let Some(Component(v)) = read(&mut map, &key, q)? {
+                        button.style = v;
+                    }
+                }
                 _ => lenient::skip_value(&mut map)?,
             }
         }

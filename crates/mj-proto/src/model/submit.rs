@@ -6,12 +6,12 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::quirk::Quirk;
+use super::quirk::{Quirk, read};
 use super::raw::RawJson;
 use super::task::Quirks;
 use super::{Properties, TaskStatus};
 use crate::lenient::{self, CowStr};
-use crate::tolerant::{Member, Nested, OptText, Read, Tolerant};
+use crate::tolerant::{Member, Nested, OptText};
 
 /// The `code` of a submit answer or MJ error envelope (spec §4.2). Unknown codes are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -213,23 +213,26 @@ impl<'de> Visitor<'de> for SubmitVisitor {
             quirks: Quirks::default(),
         };
         while let Some(CowStr(key)) = map.next_key()? {
-            let mut odd = |value, expected: String| out.quirks.0.push(Quirk::new(&*key, expected, value));
+            let q = &mut out.quirks.0;
             match &*key {
-                "code" => match map.next_value::<Tolerant<Code>>()?.0 {
-                    Read::Typed(Code(c)) => code = c,
-                    Read::Odd(v, e) => odd(v, e),
-                },
-                "description" => match map.next_value::<Tolerant<OptText>>()?.0 {
-                    Read::Typed(OptText(t)) => out.description = t.unwrap_or_default(),
-                    Read::Odd(v, e) => odd(v, e),
-                },
-                "result" => match map.next_value::<Tolerant<ResultMember>>()?.0 {
-                    Read::Typed(ResultMember(r)) => out.result = r,
-                    Read::Odd(v, e) => odd(v, e),
-                },
+                "code" => {
+                    if let Some(Code(c)) = read(&mut map, &key, q)? {
+                        code = c;
+                    }
+                }
+                "description" => {
+                    if let Some(OptText(t)) = read(&mut map, &key, q)? {
+                        out.description = t.unwrap_or_default();
+                    }
+                }
+                "result" => {
+                    if let Some(ResultMember(r)) = read(&mut map, &key, q)? {
+                        out.result = r;
+                    }
+                }
                 "properties" => match Properties::from_raw(map.next_value::<Option<RawJson<'de>>>()?) {
                     Ok(p) => out.properties = p,
-                    Err(v) => odd(v, "an object or null".to_owned()),
+                    Err(v) => q.push(Quirk::new(&*key, "an object or null", v)),
                 },
                 _ => lenient::skip_value(&mut map)?,
             }
