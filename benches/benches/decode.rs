@@ -8,9 +8,7 @@
 //! `floor` (serde_json into `IgnoredAny`: validation only), `value` (`serde_json::Value`,
 //! what a user would do without mj), `untagged` (derived structs with
 //! `#[serde(untagged)]` int-or-string), `owned` (mj's `Task`, through the same list decode
-//! the client uses) and `borrowed` (mj's `TaskView` over the body), each on serde_json, and
-//! `sonic_owned` / `sonic_borrowed`: the same decoders on sonic-rs (the `sonic` feature). It
-//! then counts allocations and retained heap per task with a counting allocator, prints
+//! the client uses) and `borrowed` (mj's `TaskView` over the body). It then counts allocations and retained heap per task with a counting allocator, prints
 //! the tables with the goals and writes `target/criterion/decode-summary.json`.
 #![allow(missing_docs)] // criterion macros generate undocumented items
 
@@ -22,7 +20,6 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use mj_benches::naive::NaiveTask;
 use mj_benches::summary::{self, DECODERS, Measure, Row};
 use mj_benches::task_array;
-use mj_proto::fuzzing::{Backend, tasks_with, views_with};
 use serde::de::IgnoredAny;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -46,21 +43,18 @@ fn decode_with(name: &str, body: &[u8], inspect: &mut dyn FnMut()) -> usize {
             inspect();
             black_box(&v).len()
         }),
-        "owned" | "borrowed" | "sonic_owned" | "sonic_borrowed" => {
-            let backend = if name.starts_with("sonic") { Backend::Sonic } else { Backend::SerdeJson };
-            let decoded = if name.ends_with("owned") {
-                tasks_with(backend, body).map(|v| {
-                    inspect();
-                    black_box(&v).len()
-                })
-            } else {
-                views_with(backend, body).map(|v| {
-                    inspect();
-                    black_box(&v).len()
-                })
-            };
-            decoded.map_err(serde::de::Error::custom)
-        }
+        "owned" => mj_proto::tasks_from_slice(body)
+            .map(|v| {
+                inspect();
+                black_box(&v).len()
+            })
+            .map_err(serde::de::Error::custom),
+        "borrowed" => mj_proto::task_views(body)
+            .map(|v| {
+                inspect();
+                black_box(&v).len()
+            })
+            .map_err(serde::de::Error::custom),
         other => panic!("no decoder {other}"),
     }
     .unwrap_or_else(|e: serde_json::Error| panic!("{name} cannot decode the corpus: {e}"))

@@ -3,12 +3,11 @@
 //!
 //! ```text
 //! cargo build --release -p mj-benches --example decode_once
-//! valgrind --tool=callgrind target/release/examples/decode_once <none|floor|value|untagged|owned|borrowed|sonic_owned|sonic_borrowed>
+//! valgrind --tool=callgrind target/release/examples/decode_once <none|floor|value|untagged|owned|borrowed>
 //! ```
 //! Subtract the `none` run (corpus generation) from the others.
 
 use mj_benches::naive::NaiveTask;
-use mj_proto::fuzzing::{Backend, tasks_with, views_with};
 use serde::de::IgnoredAny;
 use std::hint::black_box;
 
@@ -22,10 +21,8 @@ fn main() {
             .map(|v| black_box(v).as_array().map_or(0, Vec::len))
             .unwrap_or(0),
         "untagged" => serde_json::from_slice::<Vec<NaiveTask>>(&body).map(|v| black_box(v).len()).unwrap_or(0),
-        "borrowed" => views_with(Backend::SerdeJson, &body).map(|v| black_box(v).len()).unwrap_or(0),
-        "sonic_owned" => tasks_with(Backend::Sonic, &body).map(|v| black_box(v).len()).unwrap_or(0),
-        "sonic_borrowed" => views_with(Backend::Sonic, &body).map(|v| black_box(v).len()).unwrap_or(0),
-        _ => tasks_with(Backend::SerdeJson, &body).map(|v| black_box(v).len()).unwrap_or(0),
+        "borrowed" => mj_proto::task_views(&body).map(|v| black_box(v).len()).unwrap_or(0),
+        _ => mj_proto::tasks_from_slice(&body).map(|v| black_box(v).len()).unwrap_or(0),
     };
     println!("{decoder}: {count}");
 }

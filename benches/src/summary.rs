@@ -50,11 +50,10 @@ pub fn mean_ns(group: &str, function: &str, parameter: &str) -> Option<f64> {
 }
 
 /// The decoders in table order.
-pub const DECODERS: [&str; 7] = ["floor", "value", "untagged", "owned", "borrowed", "sonic_owned", "sonic_borrowed"];
+pub const DECODERS: [&str; 5] = ["floor", "value", "untagged", "owned", "borrowed"];
 
 /// mj's decoders and their goals at 10 000 tasks: (name, of the floor, times Value).
-pub const GOALS: [(&str, f64, f64); 4] =
-    [("owned", 0.25, 3.0), ("borrowed", 0.35, 4.0), ("sonic_owned", 0.35, 4.0), ("sonic_borrowed", 0.5, 6.0)];
+pub const GOALS: [(&str, f64, f64); 2] = [("owned", 0.25, 3.0), ("borrowed", 0.35, 4.0)];
 
 /// Prints the throughput, ratio and allocation tables and writes `decode-summary.json`
 /// beside criterion's reports.

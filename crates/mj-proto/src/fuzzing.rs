@@ -1,6 +1,7 @@
-//! Entry points shared by the cargo-fuzz targets (`fuzz/`) and the stable test that replays
-//! their corpora. Each takes arbitrary bytes, runs a parser, and checks what must hold on
-//! success (a decoded value survives mj's own rendering unchanged). Not a stable API.
+//! Entry points of the cargo-fuzz targets (`fuzz/`), compiled only under `cfg(fuzzing)`
+//! (which cargo-fuzz sets, and no dependent can) and in this crate's own tests, which replay
+//! the corpora on stable Rust. Each takes arbitrary bytes, runs a parser, and checks what
+//! must hold on success (a decoded value survives mj's own rendering unchanged).
 
 use serde::de::DeserializeOwned;
 
@@ -54,8 +55,8 @@ pub fn task(data: &[u8]) {
 /// reads the same as in the task. (A view refuses a task that repeats a typed member,
 /// which the owned decoder reads with the last one used and reports.)
 pub fn tasks(data: &[u8]) {
-    let owned = crate::model::tasks_from_slice(data);
-    let views = crate::model::task_views(data);
+    let owned = crate::tasks_from_slice(data);
+    let views = crate::task_views(data);
     if let (Ok(tasks), Ok(views)) = (&owned, &views) {
         assert_eq!(tasks.len(), views.len());
         for (task, view) in tasks.iter().zip(views) {
@@ -208,99 +209,45 @@ fn exchange_once(data: &[u8]) {
     let _: Option<Page> = None;
 }
 
-/// A JSON backend under mj's decoders, for the benches and the differential checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    /// serde_json (the default).
-    SerdeJson,
-    /// sonic-rs (the `sonic` feature).
-    #[cfg(feature = "sonic")]
-    Sonic,
-}
+#[cfg(test)]
+mod replay {
+    use std::path::Path;
 
-impl Backend {
-    /// Every backend this build has.
-    pub const ALL: &[Backend] = &[
-        Backend::SerdeJson,
-        #[cfg(feature = "sonic")]
-        Backend::Sonic,
+    type Target = fn(&[u8]);
+
+    const TARGETS: [(&str, Target); 8] = [
+        ("task", super::task),
+        ("tasks", super::tasks),
+        ("submit", super::submit),
+        ("page", super::page),
+        ("notification", super::notification),
+        ("envelope", super::envelope),
+        ("fields", super::fields),
+        ("exchange", super::exchange),
     ];
 
-    fn decode<'a, T: serde::Deserialize<'a>>(self, body: &'a [u8]) -> Result<T, String> {
-        match self {
-            Backend::SerdeJson => crate::json::serde_json(body).map_err(|e| e.to_string()),
-            #[cfg(feature = "sonic")]
-            Backend::Sonic => crate::json::sonic(body).map_err(|e| e.to_string()),
+    /// Every input of the cargo-fuzz corpora, and every crash kept as a regression, goes
+    /// through the entry point its target uses, on stable Rust.
+    #[test]
+    fn every_corpus_input_replays_cleanly() {
+        let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let mut replayed = 0;
+        for (name, target) in TARGETS {
+            let mut inputs = 0;
+            for folder in [format!("corpus/{name}"), format!("regressions/{name}")] {
+                let Ok(entries) = std::fs::read_dir(fuzz.join(folder)) else { continue };
+                for entry in entries {
+                    let path = entry.expect("a corpus entry").path();
+                    let data = std::fs::read(&path).expect("a corpus file");
+                    if std::panic::catch_unwind(|| target(&data)).is_err() {
+                        panic!("the {name} target fails on {}", path.display());
+                    }
+                    inputs += 1;
+                }
+            }
+            assert!(inputs > 0, "the {name} corpus is empty");
+            replayed += inputs;
         }
+        eprintln!("replayed {replayed} fuzz inputs");
     }
-}
-
-/// True when sonic-rs is given `body` (valid UTF-8, nested at most 16 levels, every
-/// string as serde_json reads it); false in builds without the `sonic` feature.
-pub fn sonic_takes(body: &[u8]) -> bool {
-    #[cfg(feature = "sonic")]
-    return crate::json::sonic_input(body).is_ok();
-    #[cfg(not(feature = "sonic"))]
-    {
-        let _ = body;
-        false
-    }
-}
-
-/// A list of owned tasks (`null` is empty) on `backend` alone, as
-/// [`tasks_from_slice`](crate::model::tasks_from_slice) decodes it.
-pub fn tasks_with(backend: Backend, body: &[u8]) -> Result<Vec<Task>, String> {
-    let mut tasks = backend.decode::<crate::model::task::TaskList>(body)?.0;
-    tasks.shrink_to_fit();
-    Ok(tasks)
-}
-
-/// A list of task views (`null` is empty) on `backend` alone, as
-/// [`task_views`](crate::model::task_views) decodes it.
-pub fn views_with(backend: Backend, body: &[u8]) -> Result<Vec<crate::model::TaskView<'_>>, String> {
-    let mut views = backend.decode::<Option<Vec<crate::model::TaskView<'_>>>>(body)?.unwrap_or_default();
-    views.shrink_to_fit();
-    Ok(views)
-}
-
-/// Every backend gives the same outcome (decoded or refused) and the same values, for a
-/// task list, its views, one task and a submit answer; and the public decoders agree with
-/// serde_json alone. (A body sonic-rs is not given, being not UTF-8 or nested too deep, is
-/// serde_json's alone.)
-pub fn backends(data: &[u8]) {
-    let reference = tasks_with(Backend::SerdeJson, data);
-    let views = views_with(Backend::SerdeJson, data);
-    let task = Backend::SerdeJson.decode::<Task>(data);
-    let submit = Backend::SerdeJson.decode::<SubmitResult>(data);
-    let render = |views: &[crate::model::TaskView<'_>]| -> Vec<serde_json::Value> {
-        views.iter().map(|v| serde_json::to_value(v).unwrap_or(serde_json::Value::Null)).collect()
-    };
-    for &backend in Backend::ALL {
-        #[cfg(feature = "sonic")]
-        if backend == Backend::Sonic && crate::json::sonic_input(data).is_err() {
-            continue;
-        }
-        let other = tasks_with(backend, data);
-        assert_eq!(other.is_ok(), reference.is_ok(), "{backend:?} decides a task list differently: {other:?}");
-        if let (Ok(a), Ok(b)) = (&reference, &other) {
-            assert_eq!(a, b, "{backend:?} decodes a task list to other values");
-        }
-        let other_views = views_with(backend, data);
-        assert_eq!(other_views.is_ok(), views.is_ok(), "{backend:?} decides views differently: {other_views:?}");
-        if let (Ok(a), Ok(b)) = (&views, &other_views) {
-            assert_eq!(render(a), render(b), "{backend:?} decodes views to other values");
-        }
-        let other_task = backend.decode::<Task>(data);
-        assert_eq!(other_task.is_ok(), task.is_ok(), "{backend:?} decides a task differently: {other_task:?}");
-        if let (Ok(a), Ok(b)) = (&task, &other_task) {
-            assert_eq!(a, b, "{backend:?} decodes a task to other values");
-        }
-        let other_submit = backend.decode::<SubmitResult>(data);
-        assert_eq!(other_submit.is_ok(), submit.is_ok(), "{backend:?} decides a submit differently: {other_submit:?}");
-        if let (Ok(a), Ok(b)) = (&submit, &other_submit) {
-            assert_eq!(a, b, "{backend:?} decodes a submit answer to other values");
-        }
-    }
-    let public = crate::model::tasks_from_slice(data);
-    assert_eq!(public.as_ref().ok(), reference.as_ref().ok(), "the public list decoder and serde_json disagree");
 }

@@ -39,7 +39,7 @@ pub mod data_url;
 pub mod endpoint;
 mod error;
 pub mod file_name;
-#[cfg(feature = "fuzzing")]
+#[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
 #[doc(hidden)]
@@ -73,6 +73,7 @@ pub use model::{
     Button, ButtonKind, Page, Properties, ReturnCode, SpeedMode, SubmitOutcome, Submitted, Task, TaskAction, TaskStatus,
 };
 pub use profile::ServerProfile;
+pub use response::{task_views, tasks_from_slice};
 pub use secret::ApiKey;
 pub use transport::{
     AsyncTransport, DEFAULT_MAX_BODY, FromOptions, Transport, TransportBuilder, TransportError, TransportErrorKind,

@@ -10,7 +10,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use crate::error::{Answer, DecodeError, Error, Rejection};
-use crate::model::{ErrorEnvelope, SubmitResult};
+use crate::model::{ErrorEnvelope, ListedView, SubmitResult, Task, TaskList, TaskView};
 use crate::wire::HttpResponse;
 
 /// A successful answer's body.
@@ -152,4 +152,22 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let secs: f64 = value.parse().ok()?;
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+}
+/// Decodes a JSON array of tasks (`null` is empty) exactly as the list endpoints do, with
+/// the vector trimmed to its length: for task lists a program holds as bytes (an archive,
+/// a log, a body fetched by other means).
+pub fn tasks_from_slice(body: &[u8]) -> Result<Vec<Task>, Error> {
+    let mut tasks = decode::<TaskList>(body, "task list", StatusCode::OK)?.0;
+    tasks.shrink_to_fit();
+    Ok(tasks)
+}
+
+/// Decodes a JSON array of tasks as [`TaskView`]s borrowing from `body`: the cheapest read
+/// of a large list when only some members are looked at.
+pub fn task_views(body: &[u8]) -> Result<Vec<TaskView<'_>>, Error> {
+    // `null` is an empty list, as for the owned decoder.
+    let entries = decode::<Option<Vec<ListedView<'_>>>>(body, "task list", StatusCode::OK)?;
+    let mut views: Vec<TaskView<'_>> = entries.unwrap_or_default().into_iter().filter_map(|e| e.0).collect();
+    views.shrink_to_fit();
+    Ok(views)
 }

@@ -407,8 +407,7 @@ fn task_view_and_task_agree_on_every_fixture() {
                 Some(BodyKind::Tasks) if status == 200 => body,
                 _ => continue,
             };
-            let (Ok(owned), Ok(views)) = (mj_proto::model::tasks_from_slice(&list), mj_proto::model::task_views(&list))
-            else {
+            let (Ok(owned), Ok(views)) = (mj_proto::tasks_from_slice(&list), mj_proto::task_views(&list)) else {
                 continue;
             };
             assert_eq!(owned.len(), views.len(), "{name}");
@@ -557,8 +556,8 @@ fn webhook_parse_and_serde_agree_on_what_a_task_is() {
         assert!(serde_json::from_str::<Task>(body).is_err(), "{body}");
         // In a list, an entry that is not a task costs only itself.
         let list = format!("[{body}]");
-        assert!(mj_proto::model::task_views(list.as_bytes()).expect("the list decodes").is_empty(), "{body}");
-        assert!(mj_proto::model::tasks_from_slice(format!("[{body}]").as_bytes()).expect("the list").is_empty());
+        assert!(mj_proto::task_views(list.as_bytes()).expect("the list decodes").is_empty(), "{body}");
+        assert!(mj_proto::tasks_from_slice(format!("[{body}]").as_bytes()).expect("the list").is_empty());
     }
     let body = r#"{"id":7,"status":"SUCCESS"}"#;
     let owned: Vec<u8> = body.into();

@@ -1,10 +1,9 @@
-//! Raw JSON text captured while decoding, whichever JSON backend runs.
+//! Raw JSON text captured while decoding.
 //!
-//! serde_json and sonic-rs each hand out a value's raw text only through their own private
-//! newtype token. [`RawJson`] asks for serde_json's first; a deserializer that does not
-//! know it answers with `visit_newtype_struct`, and is then asked with sonic-rs's token;
-//! any other deserializer gets its value written out as compact JSON. So the same model
-//! types decode under both backends (and from a `serde_json::Value`) with the same result.
+//! serde_json hands out a value's raw text only through its private newtype token.
+//! [`RawJson`] asks for it; any other deserializer (a `serde_json::Value`, say) answers
+//! with `visit_newtype_struct` or a plain map and gets its value written out as compact
+//! JSON. So the same model types decode from a body and from a `Value` with the same result.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
@@ -17,8 +16,6 @@ use crate::lenient::CowStr;
 
 /// serde_json's `RawValue` token (`serde_json::raw::TOKEN`).
 const SERDE_JSON_RAW: &str = "$serde_json::private::RawValue";
-/// sonic-rs's `LazyValue` token (`sonic_rs::lazyvalue::TOKEN`).
-const SONIC_LAZY: &str = "$sonic_rs::LazyValue";
 
 /// One JSON value's text, as it stood in the body (borrowed from it when the backend
 /// allows). Serializing with serde_json writes the text back verbatim.
@@ -111,30 +108,7 @@ impl<'de> Visitor<'de> for SerdeJsonRaw {
         }
     }
 
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_newtype_struct(SONIC_LAZY, SonicRaw)
-    }
-}
-
-/// Asked with sonic-rs's token: sonic-rs answers with the raw text as a string.
-struct SonicRaw;
-
-impl<'de> Visitor<'de> for SonicRaw {
-    type Value = RawJson<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(RawJson(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(RawJson(Cow::Owned(v.to_owned())))
-    }
-
-    /// Neither backend: write the value out.
+    /// Not serde_json: write the value out.
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let mut out = String::new();
         Transcode(&mut out).deserialize(d)?;

@@ -472,14 +472,6 @@ pub(crate) fn percent(progress: Option<&str>) -> Option<u8> {
     Some(n.min(100) as u8)
 }
 
-/// Decodes a JSON array of tasks (`null` is empty) exactly as the list endpoints do, with
-/// the vector trimmed to its length: what bulk callers and the benchmarks use.
-pub fn tasks_from_slice(body: &[u8]) -> Result<Vec<Task>, crate::Error> {
-    let mut tasks = crate::response::decode::<TaskList>(body, "task list", http::StatusCode::OK)?.0;
-    tasks.shrink_to_fit();
-    Ok(tasks)
-}
-
 /// `Vec<Task>` where `null` is empty.
 pub(crate) struct TaskList(pub(crate) Vec<Task>);
 

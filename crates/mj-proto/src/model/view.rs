@@ -293,7 +293,7 @@ pub struct ButtonView<'a> {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskView<'a> {
-    /// The task id (required, as for [`Task`](super::Task): in [`task_views`], an entry
+    /// The task id (required, as for [`Task`](super::Task): in [`task_views`](crate::task_views), an entry
     /// without one is left out).
     #[serde(borrow, default, deserialize_with = "lax_id")]
     pub id: Text<'a>,
@@ -394,23 +394,17 @@ impl TaskView<'_> {
     }
 }
 
-/// Decodes a JSON array of tasks as views into `body` (one `list-by-condition` answer).
-pub fn task_views(body: &[u8]) -> Result<Vec<TaskView<'_>>, crate::Error> {
-    // `null` is an empty list, as for the owned decoder; an entry that is not a task (not an
-    // object, or without an id) costs only itself.
-    struct Entry<'a>(Option<TaskView<'a>>);
-    impl<'de> Deserialize<'de> for Entry<'de> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            Ok(Entry(match Tolerant::<TaskView<'de>>::deserialize(d)?.0 {
-                Read::Typed(view) if !view.id.is_empty() => Some(view),
-                _ => None,
-            }))
-        }
+/// One entry of a list of views: a view, or `None` for an entry that is not a task (not an
+/// object, or without an id), which costs only itself.
+pub(crate) struct ListedView<'a>(pub(crate) Option<TaskView<'a>>);
+
+impl<'de> Deserialize<'de> for ListedView<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(ListedView(match Tolerant::<TaskView<'de>>::deserialize(d)?.0 {
+            Read::Typed(view) if !view.id.is_empty() => Some(view),
+            _ => None,
+        }))
     }
-    let entries = crate::response::decode::<Option<Vec<Entry<'_>>>>(body, "task list", http::StatusCode::OK)?;
-    let mut views: Vec<TaskView<'_>> = entries.unwrap_or_default().into_iter().filter_map(|e| e.0).collect();
-    views.shrink_to_fit();
-    Ok(views)
 }
 
 #[cfg(test)]
@@ -423,7 +417,7 @@ mod tests {
             br#"[{"id":"1","prompt":"a fox","promptEn":"a \"quoted\" fox","progress":"45%","status":"IN_PROGRESS",
             "buttons":[{"customId":"MJ::JOB::upsample::1::a","label":"U1","type":"2","style":2}],
             "properties":{"finalPrompt":"x"},"submitTime":"1700000000000","finishTime":0}]"#;
-        let views = task_views(body).expect("views");
+        let views = crate::task_views(body).expect("views");
         let v = &views[0];
         assert!(v.id.is_borrowed() && v.prompt.as_ref().is_some_and(Text::is_borrowed));
         assert!(v.prompt_en.as_ref().is_some_and(|t| !t.is_borrowed() && t.as_str() == "a \"quoted\" fox"));
