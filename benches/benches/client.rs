@@ -3,8 +3,8 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use mj_proto::Transport;
 use mj_proto::prelude::*;
-use mj_proto::{Endpoint, Transport};
 use mj_sim::{SimConfig, SimTransport};
 
 fn overhead(c: &mut Criterion) {
@@ -18,7 +18,7 @@ fn overhead(c: &mut Criterion) {
     group.bench_function("bare transport", |b| {
         b.iter(|| {
             let response = transport.send(config.build(&fetch).expect("request")).expect("answer");
-            fetch.parse(response).expect("task")
+            config.parse(&fetch, response).expect("task")
         })
     });
     group.bench_function("client", |b| b.iter(|| client.fetch(&id).expect("task")));
@@ -34,7 +34,7 @@ fn overhead(c: &mut Criterion) {
     group.bench_function("bare transport", |b| {
         b.iter(|| {
             let response = canned.send(config.build(&fetch).expect("request")).expect("answer");
-            fetch.parse(response).expect("task")
+            config.parse(&fetch, response).expect("task")
         })
     });
     group.finish();

@@ -8,8 +8,8 @@
 //! valgrind --tool=callgrind target/release/examples/overhead client 1000
 //! ```
 
+use mj_proto::Transport;
 use mj_proto::prelude::*;
-use mj_proto::{Endpoint, Transport};
 use mj_sim::{SimConfig, SimTransport};
 
 fn main() {
@@ -25,7 +25,7 @@ fn main() {
     let mut found = 0;
     for _ in 0..n {
         let task = match mode.as_str() {
-            "bare" => fetch.parse(transport.send(config.build(&fetch).expect("request")).expect("answer")),
+            "bare" => config.parse(&fetch, transport.send(config.build(&fetch).expect("request")).expect("answer")),
             _ => client.fetch(&id),
         };
         found += usize::from(task.expect("task").is_some());

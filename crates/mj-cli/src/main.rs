@@ -9,6 +9,7 @@ mod exit;
 mod interrupt;
 mod listen;
 mod output;
+mod parse;
 mod progress;
 mod render;
 mod run;

@@ -1,9 +1,7 @@
 //! One function per command.
 
-use std::io::Read;
 use std::path::Path;
 
-use mj_proto::inspect::{self, BodyKind};
 use mj_proto::model::VideoMotion;
 use mj_proto::prelude::*;
 use serde_json::json;
@@ -20,7 +18,7 @@ use crate::session::Session;
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     let json = cli.global.json;
     match cli.command {
-        Command::Parse { kind, file, status } => parse(&kind, file.as_deref(), status, json),
+        Command::Parse { kind, file, status } => crate::parse::run(&kind, file.as_deref(), status, json),
         Command::Sim { port, flavor, api_key, speed, faults, seed } => sim(port, flavor, api_key, speed, faults, seed),
         Command::Listen { port } => crate::listen::run(port, json).map(|()| exit::OK),
         Command::Batch { prompts, out, journal, concurrency, status } => {
@@ -319,35 +317,6 @@ fn wait_all(s: &Session, ids: &[String]) -> Result<u8, Failure> {
     } else {
         exit::TASK_FAILED
     })
-}
-
-fn parse(kind: &str, file: Option<&Path>, status: u16, json: bool) -> Result<u8, Failure> {
-    let kind: BodyKind = kind.parse().map_err(Failure::usage)?;
-    let body = match file {
-        Some(path) => {
-            std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?
-        }
-        None => {
-            let mut body = Vec::new();
-            std::io::stdin().read_to_end(&mut body).map_err(|e| Failure::usage(format!("cannot read stdin: {e}")))?;
-            body
-        }
-    };
-    let response = mj_proto::http::Response::builder()
-        .status(status)
-        .body(body)
-        .map_err(|_| Failure::usage(format!("{status} is not an HTTP status")))?;
-    let quirks = inspect::quirks(kind, response.clone());
-    let value = inspect::decode(kind, response)?;
-    for quirk in quirks {
-        eprintln!("mj: {}", crate::terminal::clean(&quirk.to_string()));
-    }
-    if json {
-        output::result(json!({"decoded": value}));
-    } else {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-    }
-    Ok(exit::OK)
 }
 
 fn sim(

@@ -1,5 +1,5 @@
 //! A tour of the core without a network: build a request for every endpoint, then decode
-//! every recorded server answer in `tests/fixtures` the way a client would.
+//! the recorded submit and fetch answers in `tests/fixtures/upstream` the way a client would.
 //!
 //! ```text
 //! cargo run -q -p mj-proto --example tour
@@ -8,12 +8,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use mj_proto::inspect;
 use mj_proto::prelude::*;
-
-#[path = "../tests/common/classify.rs"]
-mod fixture_names;
-use fixture_names::classify;
 
 fn main() -> ExitCode {
     let config = match Config::new("http://127.0.0.1:8080").and_then(|c| c.with_api_key("sk-example")) {
@@ -43,52 +38,35 @@ fn main() -> ExitCode {
         }
     }
 
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut files: Vec<_> = ["upstream", "mj"]
-        .iter()
-        .filter_map(|sub| std::fs::read_dir(dir.join(sub)).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
+    // Recorded answers from real servers, decoded as a client decodes them: submit answers
+    // through the submit's own parse, fetch answers and callbacks as tasks.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upstream");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();
-    println!("\nanswers decoded from {} fixtures:", files.len());
+    println!("\nrecorded answers from {}:", dir.display());
     for path in files {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let (Some(kind), status) = classify(name) else { continue };
         let body = std::fs::read(&path).unwrap_or_default();
-        let response = http::Response::builder().status(status).body(body);
-        let Ok(response) = response else { continue };
-        let summary = match inspect::decode(kind, response) {
-            Ok(value) => summarize(&value),
-            Err(e) => format!("error: {e}"),
+        let summary = if name.contains("-submit-code") {
+            let Ok(response) = http::Response::builder().status(200).body(body) else { continue };
+            match config.parse(&Imagine::new("-"), response) {
+                Ok(submitted) => format!("task {} {:?}", submitted.task_id, submitted.outcome),
+                Err(e) => format!("error: {e}"),
+            }
+        } else if name.contains("-fetch-") || name.contains("-notify-") {
+            // A fetch answer is a task, as a callback is.
+            match mj_proto::webhook::parse(&body) {
+                Ok(task) => format!("task {} {} {}", task.id, task.status, task.progress.unwrap_or_default()),
+                Err(e) => format!("error: {e}"),
+            }
+        } else {
+            continue;
         };
-        let summary: String = summary.chars().take(110).collect();
-        println!("  {name:<60} {kind:<12} {summary}");
+        let summary: String = summary.chars().take(100).collect();
+        println!("  {name:<60} {summary}");
     }
     ExitCode::SUCCESS
-}
-
-fn summarize(value: &serde_json::Value) -> String {
-    let task = |t: &serde_json::Value| {
-        format!(
-            "{} {} {}",
-            t["id"].as_str().unwrap_or("?"),
-            t["status"].as_str().filter(|s| !s.is_empty()).unwrap_or("(empty)"),
-            t["progress"].as_str().unwrap_or("")
-        )
-    };
-    match value {
-        serde_json::Value::Array(items) => format!("{} item(s)", items.len()),
-        serde_json::Value::Object(o) if o.contains_key("code") => {
-            format!("code {} -> task {}", o["code"], o["result"].as_str().unwrap_or("?"))
-        }
-        serde_json::Value::Object(o) if o.contains_key("content") => {
-            format!("page of {}", o["content"].as_array().map_or(0, Vec::len))
-        }
-        serde_json::Value::Object(_) => task(value),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }

@@ -1,42 +1,16 @@
 //! Where the server is and how to authenticate: everything a request needs besides its input.
 
-use http::HeaderValue;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::{HeaderName, HeaderValue, Method};
+use serde::Serialize;
 
-use crate::endpoint::Endpoint;
-use crate::error::{BuildError, ConfigError, Error};
+use crate::auth::AuthStyle;
+use crate::config_error::ConfigError;
+use crate::error::{BuildError, Error};
 use crate::model::SpeedMode;
 use crate::profile::ServerProfile;
 use crate::secret::ApiKey;
-use crate::wire::{HttpRequest, HttpResponse};
-
-/// How the API key travels (spec §3). No single header works on every server.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AuthStyle {
-    /// `Authorization: Bearer KEY`: new-api and most hosted resellers.
-    #[default]
-    Bearer,
-    /// `mj-api-secret: KEY`: novicezk, PLUS, one-hub.
-    MjApiSecret,
-    /// `Authorization: KEY` without `Bearer`: trueai user tokens, some resellers.
-    RawAuthorization,
-    /// Both `Authorization: Bearer KEY` and `mj-api-secret: KEY` (not for trueai).
-    Both,
-}
-
-impl std::str::FromStr for AuthStyle {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "bearer" => Ok(Self::Bearer),
-            "mj-api-secret" | "secret" => Ok(Self::MjApiSecret),
-            "raw" | "authorization" => Ok(Self::RawAuthorization),
-            "both" => Ok(Self::Both),
-            _ => Err(format!("unknown auth style `{s}`: use bearer, mj-api-secret, raw or both")),
-        }
-    }
-}
+use crate::wire::{HttpRequest, MJ_API_SECRET};
 
 /// A server: base URL, speed mode, credentials and user agent.
 ///
@@ -156,7 +130,7 @@ impl Config {
             .map_err(|_| ConfigError::InvalidHeader { reason: "the name is not a valid header name" })?;
         if [http::header::AUTHORIZATION, http::header::CONTENT_TYPE, http::header::ACCEPT, http::header::USER_AGENT]
             .contains(&name)
-            || name == crate::wire::MJ_API_SECRET
+            || name == MJ_API_SECRET
         {
             return Err(ConfigError::InvalidHeader { reason: "mj sets this header itself" });
         }
@@ -231,24 +205,6 @@ impl Config {
         url
     }
 
-    /// Builds the request for `endpoint` (validating its input first).
-    pub fn build<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<HttpRequest, Error> {
-        if let Some(profile) = self.profile {
-            if !profile.offers(endpoint.name()) {
-                return Err(BuildError::NotOffered { endpoint: endpoint.name(), server: profile.name() }.into());
-            }
-            if self.mode.is_some() && !profile.accepts_mode_prefix() {
-                return Err(BuildError::ModePrefix { server: profile.name() }.into());
-            }
-        }
-        endpoint.build(self)
-    }
-
-    /// Parses the answer to `endpoint`, with the API key scrubbed from any error.
-    pub fn parse<E: Endpoint + ?Sized>(&self, endpoint: &E, response: HttpResponse) -> Result<E::Output, Error> {
-        endpoint.parse(response).map_err(|e| self.redact(e).for_endpoint(endpoint.name()))
-    }
-
     /// Removes the API key from an error's messages, quoted body and the tasks it carries.
     pub fn redact(&self, error: Error) -> Error {
         match &self.key {
@@ -290,6 +246,70 @@ impl Config {
         task
     }
 }
+
+impl Config {
+    /// Builds a request to `path` (after `/mj`) with this config's headers and a JSON body.
+    pub(crate) fn request<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<HttpRequest, Error> {
+        let body = match body {
+            Some(body) => Some((JSON, serde_json::to_vec(body).map_err(|e| BuildError::Http(e.to_string()))?)),
+            None => None,
+        };
+        self.request_with_body(method, path, body)
+    }
+
+    /// Builds a request to `path` (after `/mj`) with this config's headers and `body`, given
+    /// with its content type.
+    pub(crate) fn request_with_body(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(HeaderValue, Vec<u8>)>,
+    ) -> Result<HttpRequest, Error> {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(self.url(path))
+            .header(ACCEPT, JSON)
+            .header(USER_AGENT, self.user_agent().clone());
+        let bytes = match body {
+            Some((content_type, bytes)) => {
+                builder = builder.header(CONTENT_TYPE, content_type);
+                bytes
+            }
+            None => Vec::new(),
+        };
+        for (name, value) in self.headers() {
+            builder = builder.header(name, value);
+        }
+        let mut request = builder.body(bytes).map_err(|e| BuildError::Http(e.to_string()))?;
+        if let Some(key) = self.api_key() {
+            let secret = key.expose_secret();
+            let headers = request.headers_mut();
+            let mut put = |name: HeaderName, value: String| -> Result<(), Error> {
+                let mut value = HeaderValue::try_from(value).map_err(|_| ConfigError::InvalidApiKey)?;
+                value.set_sensitive(true);
+                headers.insert(name, value);
+                Ok(())
+            };
+            match self.auth_style() {
+                AuthStyle::Bearer => put(AUTHORIZATION, format!("Bearer {secret}"))?,
+                AuthStyle::MjApiSecret => put(MJ_API_SECRET, secret.to_owned())?,
+                AuthStyle::RawAuthorization => put(AUTHORIZATION, secret.to_owned())?,
+                AuthStyle::Both => {
+                    put(AUTHORIZATION, format!("Bearer {secret}"))?;
+                    put(MJ_API_SECRET, secret.to_owned())?;
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 fn normalize_base(input: &str) -> Result<String, ConfigError> {
     let bad = |reason: &'static str| ConfigError::InvalidBaseUrl { reason };

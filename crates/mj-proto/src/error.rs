@@ -5,45 +5,10 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+use crate::config_error::ConfigError;
 use crate::model::{Properties, ReturnCode, SubmitValue, Task};
 use crate::secret::{scrub_bytes, scrub_text};
 use crate::transport::{TransportError, TransportErrorKind};
-
-/// A setup mistake found before anything was sent.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The base URL cannot be used.
-    #[error("invalid base URL: {reason}")]
-    InvalidBaseUrl {
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// The API key is empty.
-    #[error("the API key is empty: set MJ_API_KEY or leave the key out for servers without auth")]
-    EmptyApiKey,
-    /// The API key holds characters a header cannot carry.
-    #[error("the API key holds spaces or non-ASCII characters; check that it was copied whole")]
-    InvalidApiKey,
-    /// The user agent holds characters a header cannot carry.
-    #[error("the user agent holds characters a header cannot carry")]
-    InvalidUserAgent,
-    /// An environment variable read by [`Config::from_env`](crate::Config::from_env) holds
-    /// something unusable.
-    #[error("{name}: {reason}")]
-    InvalidVar {
-        /// The variable (`MJ_BASE_URL`, …).
-        name: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// An extra header cannot be sent.
-    #[error("the extra header cannot be sent: {reason}")]
-    InvalidHeader {
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-}
 
 /// Input that a request builder refused, so nothing was sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -503,7 +468,7 @@ impl Error {
             | ErrorKind::RateLimited
             | ErrorKind::Server => true,
             ErrorKind::Rejected => matches!(self, Self::Rejected(r) if r.code.is_transient()
-                && (r.code != ReturnCode::Failure || crate::ServerProfile::failure_is_transient(None, &r.description))),
+                && (r.code != ReturnCode::Failure || ReturnCode::failure_may_pass(&r.description))),
             _ => false,
         }
     }

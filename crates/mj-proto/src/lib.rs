@@ -33,8 +33,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod auth;
 pub mod client;
 mod config;
+mod config_error;
 pub mod data_url;
 pub mod endpoint;
 mod error;
@@ -42,17 +44,13 @@ pub mod file_name;
 #[cfg(any(fuzzing, test))]
 #[doc(hidden)]
 pub mod fuzzing;
-#[doc(hidden)]
-pub mod inspect;
 mod json;
-mod lenient;
 pub mod model;
 mod multipart;
 pub mod plan;
 mod profile;
 mod response;
 mod secret;
-mod tolerant;
 mod transport;
 mod validate;
 pub mod webhook;
@@ -64,9 +62,11 @@ pub use futures_core::Stream;
 
 /// `Result` with mj's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-pub use config::{AuthStyle, Config, DEFAULT_USER_AGENT};
+pub use auth::AuthStyle;
+pub use config::{Config, DEFAULT_USER_AGENT};
+pub use config_error::ConfigError;
 pub use endpoint::Endpoint;
-pub use error::{Answer, BuildError, ConfigError, DecodeError, Error, ErrorKind, LookupFailure, Rejection};
+pub use error::{Answer, BuildError, DecodeError, Error, ErrorKind, LookupFailure, Rejection};
 /// The `http` crate mj speaks, re-exported so transports and users match its version.
 pub use http;
 pub use model::{

@@ -3,9 +3,24 @@
 
 use std::fmt;
 
-use crate::config::AuthStyle;
-use crate::model::ButtonKind;
-use crate::plan::Lookup;
+use crate::auth::AuthStyle;
+use crate::model::{ButtonKind, ReturnCode};
+
+/// How a lost submit answer is resolved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Lookup {
+    /// The paged query filtered by `state` (PLUS, resellers), else the task list (novicezk,
+    /// trueai), else give up with [`Error::OutcomeUnknown`].
+    #[default]
+    Auto,
+    /// Only `POST /mj/task/query`.
+    Query,
+    /// Only `GET /mj/task/list`.
+    List,
+    /// No lookup: a lost answer is [`Error::OutcomeUnknown`] at once.
+    Never,
+}
 
 /// A server family. Set one with [`Config::with_profile`](crate::Config::with_profile) and
 /// mj refuses locally, with a clear error, what that server would refuse (an endpoint it
@@ -180,13 +195,9 @@ impl ServerProfile {
     /// the texts that say "try later" are retried; undeclared servers retry everything but
     /// those known permanent texts.
     pub fn failure_is_transient(profile: Option<Self>, description: &str) -> bool {
-        const TRANSIENT: &[&str] = &["队列已满", "稍后重试", "系统异常", "未知错误"];
-        const PERMANENT: &[&str] =
-            &["请配置", "不支持", "未开启", "未启用", "禁止", "参数错误", "不能为空", "演示模式"];
-        let says = |texts: &[&str]| texts.iter().any(|t| description.contains(t));
         match profile {
-            Some(Self::Trueai) => says(TRANSIENT),
-            None => says(TRANSIENT) || !says(PERMANENT),
+            Some(Self::Trueai) => ReturnCode::failure_says_try_later(description),
+            None => ReturnCode::failure_may_pass(description),
             Some(_) => true,
         }
     }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::ConfigError;
+use crate::config_error::ConfigError;
 
 /// An API key. Its `Debug` prints `ApiKey([redacted])`; it has no `Display`; the headers
 /// that carry it are marked sensitive. Read it only with [`ApiKey::expose_secret`].

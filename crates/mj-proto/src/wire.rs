@@ -1,11 +1,6 @@
 //! The one wire vocabulary between core and transports: `http` types with byte bodies.
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http::{HeaderName, HeaderValue, Method};
-use serde::Serialize;
-
-use crate::config::{AuthStyle, Config};
-use crate::error::{BuildError, Error};
+use http::HeaderName;
 
 /// A request as the core builds it.
 pub type HttpRequest = http::Request<Vec<u8>>;
@@ -27,68 +22,6 @@ impl RequestTimeout {
 
 /// The header novicezk, PLUS and one-hub read the key from.
 pub const MJ_API_SECRET: HeaderName = HeaderName::from_static("mj-api-secret");
-
-const JSON: HeaderValue = HeaderValue::from_static("application/json");
-
-/// Builds a request to `path` (after `/mj`) with the config's headers and a JSON body.
-pub(crate) fn request<B: Serialize + ?Sized>(
-    config: &Config,
-    method: Method,
-    path: &str,
-    body: Option<&B>,
-) -> Result<HttpRequest, Error> {
-    let body = match body {
-        Some(body) => Some((JSON, serde_json::to_vec(body).map_err(|e| BuildError::Http(e.to_string()))?)),
-        None => None,
-    };
-    request_with_body(config, method, path, body)
-}
-
-/// Builds a request to `path` (after `/mj`) with the config's headers and `body`, given
-/// with its content type.
-pub(crate) fn request_with_body(
-    config: &Config,
-    method: Method,
-    path: &str,
-    body: Option<(HeaderValue, Vec<u8>)>,
-) -> Result<HttpRequest, Error> {
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(config.url(path))
-        .header(ACCEPT, JSON)
-        .header(USER_AGENT, config.user_agent().clone());
-    let bytes = match body {
-        Some((content_type, bytes)) => {
-            builder = builder.header(CONTENT_TYPE, content_type);
-            bytes
-        }
-        None => Vec::new(),
-    };
-    for (name, value) in config.headers() {
-        builder = builder.header(name, value);
-    }
-    let mut request = builder.body(bytes).map_err(|e| BuildError::Http(e.to_string()))?;
-    if let Some(key) = config.api_key() {
-        let secret = key.expose_secret();
-        let headers = request.headers_mut();
-        let mut put = |name: HeaderName, value: String| -> Result<(), Error> {
-            let mut value = HeaderValue::try_from(value).map_err(|_| crate::ConfigError::InvalidApiKey)?;
-            value.set_sensitive(true);
-            headers.insert(name, value);
-            Ok(())
-        };
-        match config.auth_style() {
-            AuthStyle::Bearer => put(AUTHORIZATION, format!("Bearer {secret}"))?,
-            AuthStyle::MjApiSecret => put(MJ_API_SECRET, secret.to_owned())?,
-            AuthStyle::RawAuthorization => put(AUTHORIZATION, secret.to_owned())?,
-            AuthStyle::Both => {
-                put(AUTHORIZATION, format!("Bearer {secret}"))?;
-                put(MJ_API_SECRET, secret.to_owned())?;
-            }
-        }
-    }
-    Ok(request)
-}
 
 /// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
 pub(crate) fn segment(raw: &str) -> String {

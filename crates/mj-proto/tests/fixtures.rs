@@ -5,9 +5,10 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use common::Answer;
+use common::kind as inspect;
 use common::{any_task, classify, fixture, fixture_body, response};
 use mj_proto::endpoint::{Fetch, ImageSeed, Imagine, ListByCondition, Query, UploadDiscordImages};
-use mj_proto::inspect;
 use mj_proto::model::{ComponentValue, Properties, SubmitValue};
 use mj_proto::prelude::*;
 use mj_proto::{ReturnCode, webhook};
@@ -111,7 +112,7 @@ fn task(name: &str) -> Task {
 }
 
 fn submitted(name: &str) -> Result<Submitted, Error> {
-    Imagine::new("x").parse(response(200, fixture(name)))
+    Imagine::new("x").answer(response(200, fixture(name)))
 }
 
 #[test]
@@ -181,7 +182,7 @@ fn accepted_without_an_id_is_a_decode_error_naming_result() {
 fn gateway_and_auth_envelopes_map_to_typed_errors() {
     let parse = |name: &str| {
         let (_, status) = classify(name);
-        Imagine::new("x").parse(response(status, fixture(name))).expect_err(name)
+        Imagine::new("x").answer(response(status, fixture(name))).expect_err(name)
     };
     let e = parse("upstream/workstage-http401-envelope.json");
     assert_eq!(e.kind(), ErrorKind::Unauthorized);
@@ -231,7 +232,7 @@ fn buttons_type_and_style_accept_ints_strings_and_absence() {
 #[test]
 fn wrong_types_are_kept_and_named_by_their_json_path() {
     let t = Fetch::new("1")
-        .parse(response(200, fixture("mj/fetch-wrong-type-button-style.json")))
+        .answer(response(200, fixture("mj/fetch-wrong-type-button-style.json")))
         .expect("a bool style costs nothing")
         .expect("found");
     assert_eq!(t.buttons.len(), 2, "both buttons kept");
@@ -243,7 +244,7 @@ fn wrong_types_are_kept_and_named_by_their_json_path() {
 
 #[test]
 fn a_truncated_body_is_interrupted_not_garbage() {
-    let e = Fetch::new("1").parse(response(200, fixture("mj/fetch-truncated.json"))).expect_err("cut");
+    let e = Fetch::new("1").answer(response(200, fixture("mj/fetch-truncated.json"))).expect_err("cut");
     assert_eq!(e.kind(), ErrorKind::Interrupted);
     assert!(e.is_retryable());
     assert!(e.outcome_unknown());
@@ -309,39 +310,39 @@ fn grid_buttons_become_ready_actions() {
 #[test]
 fn fetch_not_found_in_every_dialect() {
     let fetch = Fetch::new("1");
-    assert_eq!(fetch.parse(response(200, "")).expect("nz"), None);
-    assert_eq!(fetch.parse(response(204, "")).expect("ta"), None);
-    assert_eq!(fetch.parse(response(200, "null")).expect("null"), None);
-    assert_eq!(fetch.parse(response(200, "{}")).expect("no id"), None);
-    assert_eq!(fetch.parse(response(400, fixture("mj/fetch-not-found-newapi-http400.json"))).expect("na"), None);
-    assert_eq!(fetch.parse(response(404, fixture("mj/fetch-missing-parent-trueai-http404.json"))).expect("ta"), None);
+    assert_eq!(fetch.answer(response(200, "")).expect("nz"), None);
+    assert_eq!(fetch.answer(response(204, "")).expect("ta"), None);
+    assert_eq!(fetch.answer(response(200, "null")).expect("null"), None);
+    assert_eq!(fetch.answer(response(200, "{}")).expect("no id"), None);
+    assert_eq!(fetch.answer(response(400, fixture("mj/fetch-not-found-newapi-http400.json"))).expect("na"), None);
+    assert_eq!(fetch.answer(response(404, fixture("mj/fetch-missing-parent-trueai-http404.json"))).expect("ta"), None);
     // A different refusal on fetch stays an error.
-    let e = fetch.parse(response(400, r#"{"code":4,"description":"quota_not_enough","type":"upstream_error"}"#));
+    let e = fetch.answer(response(400, r#"{"code":4,"description":"quota_not_enough","type":"upstream_error"}"#));
     assert_eq!(e.expect_err("refused").code(), Some(ReturnCode::ValidationError));
 }
 
 #[test]
 fn lists_pages_seeds_uploads_and_notifications() {
     let list = ListByCondition::new(["1", "2", "3"]);
-    let tasks = list.parse(response(200, fixture("mj/list-by-condition-mixed-shapes.json"))).expect("list");
+    let tasks = list.answer(response(200, fixture("mj/list-by-condition-mixed-shapes.json"))).expect("list");
     assert_eq!(tasks.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["1", "2", "3"]);
     assert_eq!(tasks[0].result_video_urls(), ["https://example.test/v.mp4"]);
-    assert_eq!(list.parse(response(200, "[]")).expect("empty"), []);
-    assert_eq!(list.parse(response(200, "")).expect("no body"), []);
-    let e = list.parse(response(200, fixture("mj/list-by-condition-http200-envelope.json"))).expect_err("env");
+    assert_eq!(list.answer(response(200, "[]")).expect("empty"), []);
+    assert_eq!(list.answer(response(200, "")).expect("no body"), []);
+    let e = list.answer(response(200, fixture("mj/list-by-condition-http200-envelope.json"))).expect_err("env");
     assert_eq!(e.code(), Some(ReturnCode::ValidationError));
 
-    let page = Query::new().parse(response(200, fixture("mj/page-spring-query.json"))).expect("page");
+    let page = Query::new().answer(response(200, fixture("mj/page-spring-query.json"))).expect("page");
     assert_eq!((page.content.len(), page.total_elements, page.next_number()), (2, 5, Some(1)));
     assert_eq!(page.content[0].state.as_deref(), Some("order-17"));
 
-    let seed = ImageSeed::new("1").parse(response(200, fixture("upstream/plus-image-seed-success.json")));
+    let seed = ImageSeed::new("1").answer(response(200, fixture("upstream/plus-image-seed-success.json")));
     assert_eq!(seed.expect("seed"), "636646138");
-    let seed = ImageSeed::new("1").parse(response(200, fixture("mj/image-seed-numeric.json")));
+    let seed = ImageSeed::new("1").answer(response(200, fixture("mj/image-seed-numeric.json")));
     assert_eq!(seed.expect("seed"), "636646138");
 
     let urls = UploadDiscordImages::new(["x"])
-        .parse(response(200, fixture("upstream/idx7922537579-upload-discord-images-result-single.json")))
+        .answer(response(200, fixture("upstream/idx7922537579-upload-discord-images-result-single.json")))
         .expect("urls");
     assert_eq!(urls.len(), 1);
     assert!(urls[0].starts_with("https://"));
@@ -385,7 +386,7 @@ fn properties_getters_are_lenient() {
 /// agree on all of them; only `Task::extra` is the owned decoder's alone.
 #[test]
 fn task_view_and_task_agree_on_every_fixture() {
-    use mj_proto::inspect::BodyKind;
+    use common::kind::BodyKind;
     let mut compared = 0;
     for dir in ["upstream", "mj"] {
         let mut paths: Vec<_> = std::fs::read_dir(common::fixtures_dir().join(dir))

@@ -3,8 +3,9 @@
 
 mod common;
 
+use common::Answer;
+use common::kind::{self as inspect, BodyKind};
 use common::response;
-use mj_proto::inspect::{self, BodyKind};
 use mj_proto::model::{ComponentValue, Timestamp};
 use mj_proto::prelude::*;
 use proptest::prelude::*;
@@ -366,7 +367,7 @@ proptest! {
 
     #[test]
     fn submit_code_result_and_queue_read_n_and_quoted_n_alike(id in 1u64..=u64::MAX / 2, ahead in 0u32..10_000) {
-        let parse = |body: Value| Imagine::new("x").parse(response(200, body.to_string())).expect("accepted");
+        let parse = |body: Value| Imagine::new("x").answer(response(200, body.to_string())).expect("accepted");
         let a = parse(json!({"code": 22, "result": id, "properties": {"numberOfQueues": ahead}}));
         let b = parse(json!({"code": "22", "result": id.to_string(), "properties": {"numberOfQueues": ahead.to_string()}}));
         prop_assert_eq!(&a.task_id, &b.task_id);
@@ -401,14 +402,14 @@ proptest! {
         }
         let wrapped = json!({"id": "1", "status": value.clone(), "buttons": [value.clone()], "properties": value.clone(),
                              "submitTime": value.clone(), "imageUrls": value.clone(), "progress": value});
-        let _ = Fetch::new("1").parse(response(status, wrapped.to_string()));
+        let _ = Fetch::new("1").answer(response(status, wrapped.to_string()));
     }
 
     #[test]
     fn truncated_task_bodies_are_errors_never_panics(case in task_case(), cut in 0.0f64..1.0) {
         let body = case.wire().to_string().into_bytes();
         let end = ((body.len() as f64) * cut) as usize;
-        let result = Fetch::new("x").parse(response(200, body[..end].to_vec()));
+        let result = Fetch::new("x").answer(response(200, body[..end].to_vec()));
         if end > 0 && end < body.len() {
             prop_assert!(result.is_err());
         }
@@ -418,16 +419,16 @@ proptest! {
 #[test]
 fn hostile_nesting_and_numbers_are_typed_errors() {
     let deep = "[".repeat(100_000);
-    let e = Fetch::new("1").parse(response(200, deep)).expect_err("deep");
+    let e = Fetch::new("1").answer(response(200, deep)).expect_err("deep");
     assert_eq!(e.kind(), ErrorKind::Decode, "the recursion limit strikes before the end: {e}");
     let deep_closed = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    assert!(Fetch::new("1").parse(response(200, deep_closed)).is_err());
+    assert!(Fetch::new("1").answer(response(200, deep_closed)).is_err());
     // Properties are kept raw and parsed on first use; a map too deep to build reads as empty.
     let nested_props = format!(r#"{{"id":"1","properties":{}1{}}}"#, "{\"a\":".repeat(100_000), "}".repeat(100_000));
-    let task = Fetch::new("1").parse(response(200, nested_props)).expect("decodes").expect("task");
+    let task = Fetch::new("1").answer(response(200, nested_props)).expect("decodes").expect("task");
     assert!(task.properties.is_empty() && task.properties.final_prompt().is_none());
     let huge = r#"{"id":"1","submitTime":1e400}"#;
-    assert_eq!(Fetch::new("1").parse(response(200, huge)).expect_err("huge").kind(), ErrorKind::Decode);
+    assert_eq!(Fetch::new("1").answer(response(200, huge)).expect_err("huge").kind(), ErrorKind::Decode);
     // Too big for its field: decoding is total, so the value is kept and named, not fatal.
     let big = r#"{"id":123456789012345678901234567890,"imageHeight":99999999999}"#;
     let task = fetch(big.as_bytes().to_vec());
@@ -435,6 +436,6 @@ fn hostile_nesting_and_numbers_are_typed_errors() {
     assert_eq!(task.quirks().iter().map(|q| q.path.as_str()).collect::<Vec<_>>(), ["imageHeight"]);
     assert_eq!(task.extra.get("imageHeight"), Some(&json!(99_999_999_999u64)));
     let ok = r#"{"id":"1","submitTime":18446744073709551615,"progress":"999%"}"#;
-    let task = Fetch::new("1").parse(response(200, ok)).expect("ok").expect("task");
+    let task = Fetch::new("1").answer(response(200, ok)).expect("ok").expect("task");
     assert_eq!(task.progress_percent(), Some(100));
 }

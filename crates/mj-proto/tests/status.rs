@@ -4,12 +4,13 @@ mod common;
 
 use std::time::Duration;
 
+use common::Answer;
 use common::{response, response_with};
 use mj_proto::endpoint::{Cancel, Fetch, Imagine, ListTasks};
 use mj_proto::prelude::*;
 
 fn imagine(status: u16, body: &str) -> Result<Submitted, Error> {
-    Imagine::new("x").parse(response(status, body))
+    Imagine::new("x").answer(response(status, body))
 }
 
 #[test]
@@ -53,7 +54,7 @@ fn html_pages_point_at_the_base_url() {
     let text = e.to_string();
     assert!(text.contains("check the base URL, it must end before /mj"), "{text}");
     let e = Fetch::new("1")
-        .parse(response_with(200, ("content-type", "text/html; charset=utf-8"), "  Not found"))
+        .answer(response_with(200, ("content-type", "text/html; charset=utf-8"), "  Not found"))
         .expect_err("declared html");
     assert_eq!(e.kind(), ErrorKind::WrongBaseUrl);
 }
@@ -61,7 +62,7 @@ fn html_pages_point_at_the_base_url() {
 #[test]
 fn retry_after_is_read_and_clamped() {
     let e = Imagine::new("x")
-        .parse(response_with(
+        .answer(response_with(
             429,
             ("retry-after", "2"),
             r#"{"description":"too many concurrent requests, retry shortly","type":"new_api_error","code":429}"#,
@@ -70,10 +71,10 @@ fn retry_after_is_read_and_clamped() {
     assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
     assert!(e.is_retryable());
     assert!(e.to_string().contains("too many concurrent requests"), "{e}");
-    let e = Imagine::new("x").parse(response_with(503, ("retry-after", "999999"), "")).expect_err("503");
+    let e = Imagine::new("x").answer(response_with(503, ("retry-after", "999999"), "")).expect_err("503");
     assert_eq!(e.retry_after(), Some(Duration::from_secs(86_400)));
     let e = Imagine::new("x")
-        .parse(response_with(429, ("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"), ""))
+        .answer(response_with(429, ("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"), ""))
         .expect_err("date");
     assert_eq!(e.retry_after(), None);
 }
@@ -97,17 +98,17 @@ fn a_utf8_bom_and_whitespace_are_tolerated() {
 #[test]
 fn acknowledgements() {
     let cancel = Cancel::new("1");
-    assert!(cancel.parse(response(200, "")).is_ok());
-    assert!(cancel.parse(response(200, r#"{"code":1,"description":"成功"}"#)).is_ok());
-    assert!(cancel.parse(response(200, r#"{"success":true,"message":"ok"}"#)).is_ok());
-    let e = cancel.parse(response(200, r#"{"code":4,"description":"任务状态错误"}"#)).expect_err("refused");
+    assert!(cancel.answer(response(200, "")).is_ok());
+    assert!(cancel.answer(response(200, r#"{"code":1,"description":"成功"}"#)).is_ok());
+    assert!(cancel.answer(response(200, r#"{"success":true,"message":"ok"}"#)).is_ok());
+    let e = cancel.answer(response(200, r#"{"code":4,"description":"任务状态错误"}"#)).expect_err("refused");
     assert_eq!(e.kind(), ErrorKind::Rejected);
-    assert_eq!(cancel.parse(response(400, "演示模式，禁止操作")).expect_err("ta").kind(), ErrorKind::Unexpected);
+    assert_eq!(cancel.answer(response(400, "演示模式，禁止操作")).expect_err("ta").kind(), ErrorKind::Unexpected);
 }
 
 #[test]
 fn list_refuses_an_object_that_is_not_an_envelope() {
-    let e = ListTasks::new().parse(response(200, r#"{"content":[]}"#)).expect_err("object");
+    let e = ListTasks::new().answer(response(200, r#"{"content":[]}"#)).expect_err("object");
     let Error::Decode(d) = &e else { panic!("{e:?}") };
     assert_eq!(d.path, ".");
 }

@@ -6,8 +6,8 @@ mod common;
 
 use std::path::Path;
 
+use common::Answer;
 use common::{any_task, fixture_body, fixtures_dir, response};
-use mj_proto::Endpoint;
 use mj_proto::endpoint::ListByCondition;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -132,7 +132,7 @@ proptest! {
         }
         // In a list beside an untouched copy, the odd task costs nothing either.
         let list = serde_json::to_vec(&Value::Array(vec![Value::Object(changed), Value::Object(original)])).expect("json");
-        let ids = ListByCondition::new([before.id.clone()]).parse(response(200, list)).expect("a list decodes");
+        let ids = ListByCondition::new([before.id.clone()]).answer(response(200, list)).expect("a list decodes");
         prop_assert_eq!(ids.len(), 1);
     }
 }
@@ -167,7 +167,7 @@ fn an_odd_member_of_each_shape_is_named() {
 fn a_submit_answer_with_odd_members_still_gives_its_task() {
     use mj_proto::endpoint::Imagine;
     let body = r#"{"code":1,"description":{"en":"ok"},"result":"1750","properties":[1]}"#;
-    let submitted = Imagine::new("x").parse(response(200, body)).expect("the id is readable");
+    let submitted = Imagine::new("x").answer(response(200, body)).expect("the id is readable");
     assert_eq!(submitted.task_id, "1750");
     let paths: Vec<&str> = submitted.raw.quirks().iter().map(|q| q.path.as_str()).collect();
     assert_eq!(paths, ["description", "properties"]);

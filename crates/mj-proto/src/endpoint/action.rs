@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::submit::{SubmitOptions, submit_endpoint};
 use crate::error::BuildError;
+use crate::model::{Button, ButtonKind, Task};
 use crate::profile::ServerProfile;
 use crate::validate;
 
@@ -72,3 +73,32 @@ impl Action {
 }
 
 submit_endpoint!(Action, "action", "/submit/action");
+
+/// The requests that press a task's buttons: built here, beside the endpoint they use, so
+/// that the model stays below the endpoints.
+impl Task {
+    /// The request that presses `button` on this task.
+    pub fn press(&self, button: &Button) -> Action {
+        Action::new(self.id.clone(), button.custom_id.clone())
+    }
+
+    /// The request that presses the first button of `kind`, if the task has one.
+    pub fn action(&self, kind: &ButtonKind) -> Option<Action> {
+        self.button(kind).map(|b| self.press(b))
+    }
+
+    /// U`n`: upscale image `n` (1-4) of the grid.
+    pub fn upscale(&self, n: u8) -> Option<Action> {
+        self.action(&ButtonKind::Upscale(n))
+    }
+
+    /// V`n`: variations of image `n` (1-4) of the grid.
+    pub fn variation(&self, n: u8) -> Option<Action> {
+        self.action(&ButtonKind::Variation(n))
+    }
+
+    /// 🔄: run the prompt again.
+    pub fn reroll(&self) -> Option<Action> {
+        self.action(&ButtonKind::Reroll)
+    }
+}

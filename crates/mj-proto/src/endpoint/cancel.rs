@@ -33,12 +33,12 @@ impl Endpoint for Cancel {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         validate::non_empty("id", &self.id)?;
         let path = format!("/task/{}/cancel", wire::segment(&self.id));
-        wire::request::<()>(config, Method::POST, &path, None)
+        config.request::<()>(Method::POST, &path, None)
     }
-    fn parse(&self, response: HttpResponse) -> Result<(), Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<(), Error> {
         shapes::ack(response)
     }
 }

@@ -88,7 +88,7 @@ impl Endpoint for Download {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         validate::url("url", &self.url)?;
         let uri: http::Uri = self.url.parse().map_err(|_| BuildError::Url { field: "url" })?;
         if let Some(why) = unsafe_host(&uri, config) {
@@ -99,7 +99,7 @@ impl Endpoint for Download {
         let ours = self.url.starts_with(&format!("{}/", config.base_url()));
         let mut request = if ours {
             // Through the usual builder, for the auth headers, then pointed at the URL.
-            let mut request = crate::wire::request::<()>(config, Method::GET, "", None)?;
+            let mut request = config.request::<()>(Method::GET, "", None)?;
             *request.uri_mut() = self.url.parse().map_err(|_| BuildError::Url { field: "url" })?;
             request
         } else {
@@ -113,7 +113,7 @@ impl Endpoint for Download {
         request.headers_mut().remove(http::header::ACCEPT);
         Ok(request)
     }
-    fn parse(&self, response: HttpResponse) -> Result<Media, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Media, Error> {
         let status = response.status();
         let content_type =
             response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();

@@ -34,13 +34,13 @@ impl Endpoint for Fetch {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         validate::non_empty("id", &self.id)?;
         let path = format!("/task/{}/fetch", wire::segment(&self.id));
-        wire::request::<()>(config, Method::GET, &path, None)
+        config.request::<()>(Method::GET, &path, None)
     }
     /// A task with another id than the one asked for is [`Error::ForeignTask`].
-    fn parse(&self, response: HttpResponse) -> Result<Option<Task>, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Option<Task>, Error> {
         match shapes::task_or_none(response)? {
             Some(task) if task.id != self.id => {
                 Err(Error::ForeignTask { asked: self.id.as_str().into(), got: task.id.into() })

@@ -32,12 +32,12 @@ impl Endpoint for ImageSeed {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         validate::non_empty("id", &self.id)?;
         let path = format!("/task/{}/image-seed", wire::segment(&self.id));
-        wire::request::<()>(config, Method::GET, &path, None)
+        config.request::<()>(Method::GET, &path, None)
     }
-    fn parse(&self, response: HttpResponse) -> Result<String, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<String, Error> {
         shapes::result_text(response)
     }
 }

@@ -6,7 +6,7 @@ use super::{Endpoint, shapes};
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::Task;
-use crate::wire::{self, HttpRequest, HttpResponse};
+use crate::wire::{HttpRequest, HttpResponse};
 
 /// Every stored task, newest first (novicezk), or the latest 100 (trueai) (spec §5.16).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -41,10 +41,10 @@ impl Endpoint for ListTasks {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
-        wire::request::<()>(config, Method::GET, "/task/list", None)
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
+        config.request::<()>(Method::GET, "/task/list", None)
     }
-    fn parse(&self, response: HttpResponse) -> Result<Vec<Task>, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Vec<Task>, Error> {
         shapes::task_list(response, "task list")
     }
 }
@@ -58,10 +58,10 @@ impl Endpoint for Queue {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
-        wire::request::<()>(config, Method::GET, "/task/queue", None)
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
+        config.request::<()>(Method::GET, "/task/queue", None)
     }
-    fn parse(&self, response: HttpResponse) -> Result<Vec<Task>, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Vec<Task>, Error> {
         shapes::task_list(response, "task queue")
     }
 }

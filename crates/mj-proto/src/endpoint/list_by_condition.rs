@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::{BuildError, Error};
 use crate::model::Task;
 use crate::validate;
-use crate::wire::{self, HttpRequest, HttpResponse};
+use crate::wire::{HttpRequest, HttpResponse};
 
 /// The batch lookup (spec §5.15). Servers leave out ids they do not know and promise no
 /// order: match the answer by `id`.
@@ -35,17 +35,17 @@ impl Endpoint for ListByCondition {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         if self.ids.is_empty() {
             return Err(BuildError::Count { field: "ids", min: 1, max: usize::MAX, got: 0 }.into());
         }
         self.ids.iter().try_for_each(|id| validate::non_empty("ids", id))?;
-        wire::request(config, Method::POST, "/task/list-by-condition", Some(self))
+        config.request(Method::POST, "/task/list-by-condition", Some(self))
     }
     /// Keeps only the tasks asked for, each once (the first the server listed): a server
     /// is untrusted input, and a task nobody asked for, or one listed twice, must not be
     /// shown, waited on or counted.
-    fn parse(&self, response: HttpResponse) -> Result<Vec<Task>, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Vec<Task>, Error> {
         let mut tasks = shapes::task_list(response, "task list")?;
         let mut unseen: std::collections::HashSet<&str> = self.ids.iter().map(String::as_str).collect();
         tasks.retain(|t| unseen.remove(t.id.as_str()));

@@ -65,7 +65,7 @@ pub use video::Video;
 pub use video_swap::{VideoSwap, VideoTarget};
 
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{BuildError, Error};
 use crate::wire::{HttpRequest, HttpResponse};
 
 /// One endpoint: a typed request that builds its HTTP request and parses the answer.
@@ -83,9 +83,38 @@ pub trait Endpoint {
     /// second task.
     fn is_idempotent(&self) -> bool;
 
-    /// Validates the input and builds the request.
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error>;
+    /// Validates the input and builds the request. Called through [`Config::build`], the
+    /// one door, which first refuses what the server's profile would refuse.
+    fn build(&self, config: &Config, door: Door) -> Result<HttpRequest, Error>;
 
-    /// Interprets the server's answer, whatever its status.
-    fn parse(&self, response: HttpResponse) -> Result<Self::Output, Error>;
+    /// Interprets the server's answer, whatever its status. Called through
+    /// [`Config::parse`], the one door, which scrubs the key and adds the route hint.
+    fn parse(&self, response: HttpResponse, door: Door) -> Result<Self::Output, Error>;
+}
+
+/// Proof that an endpoint is called through [`Config::build`] or [`Config::parse`]: only
+/// they can make one, so no caller skips the profile's refusals, the redaction of the key
+/// or the hints. An endpoint of your own implements [`Endpoint`] as mj's do, and is
+/// called through the same door.
+pub struct Door(());
+
+/// The one door to every endpoint.
+impl Config {
+    /// Builds the request for `endpoint` (validating its input first).
+    pub fn build<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<HttpRequest, Error> {
+        if let Some(profile) = self.profile() {
+            if !profile.offers(endpoint.name()) {
+                return Err(BuildError::NotOffered { endpoint: endpoint.name(), server: profile.name() }.into());
+            }
+            if self.mode().is_some() && !profile.accepts_mode_prefix() {
+                return Err(BuildError::ModePrefix { server: profile.name() }.into());
+            }
+        }
+        endpoint.build(self, Door(()))
+    }
+
+    /// Parses the answer to `endpoint`, with the API key scrubbed from any error.
+    pub fn parse<E: Endpoint + ?Sized>(&self, endpoint: &E, response: HttpResponse) -> Result<E::Output, Error> {
+        endpoint.parse(response, Door(())).map_err(|e| self.redact(e).for_endpoint(endpoint.name()))
+    }
 }

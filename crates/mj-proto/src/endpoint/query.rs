@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::{Page, Task, TaskAction, TaskStatus};
 use crate::validate;
-use crate::wire::{self, HttpRequest, HttpResponse};
+use crate::wire::{HttpRequest, HttpResponse};
 
 /// One page of a task search (spec §5.19). Pages count from 0.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -99,11 +99,11 @@ impl Endpoint for Query {
     fn is_idempotent(&self) -> bool {
         true
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         validate::range("pageSize", i64::from(self.page_size), 1, 100)?;
-        wire::request(config, Method::POST, "/task/query", Some(self))
+        config.request(Method::POST, "/task/query", Some(self))
     }
-    fn parse(&self, response: HttpResponse) -> Result<Page<Task>, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Page<Task>, Error> {
         shapes::page(response)
     }
 }

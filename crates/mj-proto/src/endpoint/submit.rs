@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::{AccountFilter, BotType, Submitted};
 use crate::validate;
-use crate::wire::{self, HttpRequest};
+use crate::wire::HttpRequest;
 
 /// Optional fields every submit takes; unset ones are left out of the body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -119,12 +119,20 @@ macro_rules! submit_endpoint {
             fn is_idempotent(&self) -> bool {
                 false
             }
-            fn build(&self, config: &$crate::Config) -> Result<$crate::HttpRequest, $crate::Error> {
+            fn build(
+                &self,
+                config: &$crate::Config,
+                _: $crate::endpoint::Door,
+            ) -> Result<$crate::HttpRequest, $crate::Error> {
                 self.check(config.profile())?;
                 let $p = self;
                 $crate::endpoint::submit::post(config, $path, &self.options, self)
             }
-            fn parse(&self, response: $crate::HttpResponse) -> Result<Self::Output, $crate::Error> {
+            fn parse(
+                &self,
+                response: $crate::HttpResponse,
+                _: $crate::endpoint::Door,
+            ) -> Result<Self::Output, $crate::Error> {
                 $crate::endpoint::shapes::submitted(response)
             }
         }
@@ -153,5 +161,5 @@ pub(crate) fn post<B: Serialize>(
     body: &B,
 ) -> Result<HttpRequest, Error> {
     options.validate()?;
-    wire::request(config, Method::POST, path, Some(body))
+    config.request(Method::POST, path, Some(body))
 }

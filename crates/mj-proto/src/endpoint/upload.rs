@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::AccountFilter;
 use crate::validate;
-use crate::wire::{self, HttpRequest, HttpResponse};
+use crate::wire::{HttpRequest, HttpResponse};
 
 /// Uploads images and answers their CDN URLs (spec §5.12). Creates no task.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -38,11 +38,11 @@ impl Endpoint for UploadDiscordImages {
     fn is_idempotent(&self) -> bool {
         false
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         validate::images(config.profile(), "base64Array", &self.base64_array, 1, usize::MAX)?;
-        wire::request(config, Method::POST, "/submit/upload-discord-images", Some(self))
+        config.request(Method::POST, "/submit/upload-discord-images", Some(self))
     }
-    fn parse(&self, response: HttpResponse) -> Result<Vec<String>, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Vec<String>, Error> {
         shapes::result_urls(response)
     }
 }

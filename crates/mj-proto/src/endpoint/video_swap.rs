@@ -12,7 +12,7 @@ use crate::error::{BuildError, Error};
 use crate::model::Submitted;
 use crate::multipart::{self, Part};
 use crate::validate;
-use crate::wire::{self, HttpRequest, HttpResponse};
+use crate::wire::{HttpRequest, HttpResponse};
 
 /// The video that receives the face.
 #[derive(Clone, PartialEq, Eq)]
@@ -147,13 +147,13 @@ impl Endpoint for VideoSwap {
     fn is_idempotent(&self) -> bool {
         false
     }
-    fn build(&self, config: &Config) -> Result<HttpRequest, Error> {
+    fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         self.check(config)?;
         let (content_type, body) = self.form()?;
         let content_type = HeaderValue::try_from(content_type).map_err(|e| BuildError::Http(e.to_string()))?;
-        wire::request_with_body(config, Method::POST, "/insight-face/video-swap", Some((content_type, body)))
+        config.request_with_body(Method::POST, "/insight-face/video-swap", Some((content_type, body)))
     }
-    fn parse(&self, response: HttpResponse) -> Result<Submitted, Error> {
+    fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Submitted, Error> {
         super::shapes::submitted(response)
     }
 }

@@ -6,8 +6,8 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::quirk::{Quirk, read};
-use crate::lenient::{self, CowStr};
-use crate::tolerant::{Member, Nested, OptText, Read, Tolerant};
+use crate::model::lenient::{self, CowStr};
+use crate::model::tolerant::{Member, Nested, OptText, Read, Tolerant};
 
 /// One button under a finished task; pressing it is `/mj/submit/action` with its `customId`.
 ///

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::lenient;
+use crate::model::lenient;
 
 /// One result image or video, with its thumbnail when the server gives one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

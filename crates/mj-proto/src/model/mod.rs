@@ -4,6 +4,7 @@ mod action;
 mod button;
 mod envelope;
 mod extra;
+pub(crate) mod lenient;
 mod media;
 mod options;
 mod page;
@@ -14,6 +15,7 @@ mod status;
 mod submit;
 pub(crate) mod task;
 mod timestamp;
+pub(crate) mod tolerant;
 mod view;
 
 pub use action::TaskAction;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Task;
-use crate::lenient::{self, CowStr};
+use crate::model::lenient::{self, CowStr};
 
 /// A page of results (spec §5.19). Page numbers are 0-based, as the servers count.
 ///

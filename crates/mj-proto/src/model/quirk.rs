@@ -3,7 +3,7 @@
 use serde::de::MapAccess;
 use serde_json::Value;
 
-use crate::tolerant::{Member, Read, Tolerant};
+use crate::model::tolerant::{Member, Read, Tolerant};
 
 /// One member whose value had a shape mj did not expect (an object where a string was
 /// expected, text where a number was). Decoding is total: such a member never costs the
@@ -33,7 +33,7 @@ impl Quirk {
 
     /// The same quirk one level down: `emoji` inside `buttons[2]`, or `status` inside the
     /// list entry `[3]`.
-    pub(crate) fn within(mut self, parent: &str) -> Self {
+    pub fn within(mut self, parent: &str) -> Self {
         self.path = if self.path.starts_with('[') {
             format!("{parent}{}", self.path)
         } else {

@@ -12,7 +12,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::lenient::CowStr;
+use crate::model::lenient::CowStr;
 
 /// serde_json's `RawValue` token (`serde_json::raw::TOKEN`).
 const SERDE_JSON_RAW: &str = "$serde_json::private::RawValue";

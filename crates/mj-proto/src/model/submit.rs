@@ -10,8 +10,8 @@ use super::quirk::{Quirk, read};
 use super::raw::RawJson;
 use super::task::Quirks;
 use super::{Properties, TaskStatus};
-use crate::lenient::{self, CowStr};
-use crate::tolerant::{Member, Nested, OptText};
+use crate::model::lenient::{self, CowStr};
+use crate::model::tolerant::{Member, Nested, OptText};
 
 /// The `code` of a submit answer or MJ error envelope (spec §4.2). Unknown codes are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +42,22 @@ pub enum ReturnCode {
 }
 
 impl ReturnCode {
+    /// True when a code 9 (`FAILURE`) description says to try again later (trueai's texts
+    /// for a full queue and passing system errors).
+    pub(crate) fn failure_says_try_later(description: &str) -> bool {
+        const TRANSIENT: &[&str] = &["队列已满", "稍后重试", "系统异常", "未知错误"];
+        TRANSIENT.iter().any(|t| description.contains(t))
+    }
+
+    /// True when a code 9 description from a server of unknown family may pass: it says to
+    /// try later, or it is none of the texts known to be permanent (a missing private
+    /// channel, a feature not enabled, a bad parameter, demo mode).
+    pub(crate) fn failure_may_pass(description: &str) -> bool {
+        const PERMANENT: &[&str] =
+            &["请配置", "不支持", "未开启", "未启用", "禁止", "参数错误", "不能为空", "演示模式"];
+        Self::failure_says_try_later(description) || !PERMANENT.iter().any(|t| description.contains(t))
+    }
+
     /// The numeric code.
     pub fn as_i64(self) -> i64 {
         match self {

@@ -13,8 +13,8 @@ use super::action::opt_action;
 use super::button::{ComponentValue, opt_component};
 use super::timestamp::{Timestamp, opt_timestamp};
 use super::{TaskAction, TaskStatus};
-use crate::lenient;
-use crate::tolerant::{Member, Nested, Read, Tolerant};
+use crate::model::lenient;
+use crate::model::tolerant::{Member, Nested, Read, Tolerant};
 
 /// Text borrowed from the body when it holds no escapes, owned otherwise.
 ///
@@ -89,7 +89,7 @@ impl<'de> Visitor<'de> for TextVisitor {
         Ok(Some(Text(Cow::Owned(v.to_string()))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(Text(Cow::Owned(crate::lenient::zero_signless(v).to_string()))))
+        Ok(Some(Text(Cow::Owned(crate::model::lenient::zero_signless(v).to_string()))))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Some(Text(Cow::Borrowed(if v { "true" } else { "false" }))))
@@ -417,7 +417,7 @@ mod tests {
             br#"[{"id":"1","prompt":"a fox","promptEn":"a \"quoted\" fox","progress":"45%","status":"IN_PROGRESS",
             "buttons":[{"customId":"MJ::JOB::upsample::1::a","label":"U1","type":"2","style":2}],
             "properties":{"finalPrompt":"x"},"submitTime":"1700000000000","finishTime":0}]"#;
-        let views = crate::task_views(body).expect("views");
+        let views: Vec<TaskView<'_>> = serde_json::from_slice(body).expect("views");
         let v = &views[0];
         assert!(v.id.is_borrowed() && v.prompt.as_ref().is_some_and(Text::is_borrowed));
         assert!(v.prompt_en.as_ref().is_some_and(|t| !t.is_borrowed() && t.as_str() == "a \"quoted\" fox"));

@@ -33,10 +33,11 @@ mod watch;
 
 use std::time::{Duration, Instant};
 
+pub use crate::profile::Lookup;
 pub use backoff::RetryPolicy;
 pub use notice::Notice;
 pub use retry::RetryPlan;
-pub use submit::{Lookup, SubmitPlan, SubmitPolicy};
+pub use submit::{SubmitPlan, SubmitPolicy};
 pub use tasks::TasksPlan;
 pub use wait::{WaitOptions, WaitPlan};
 pub use watch::{WatchOptions, WatchPlan, WatchReport};

@@ -9,25 +9,9 @@ use crate::config::Config;
 use crate::endpoint::{Fetch, ListTasks, Query, Submit};
 use crate::error::{Error, ErrorKind, LookupFailure};
 use crate::model::{Properties, ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted, Task};
-use crate::profile::ServerProfile;
+use crate::profile::{Lookup, ServerProfile};
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
-
-/// How a lost submit answer is resolved.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Lookup {
-    /// The paged query filtered by `state` (PLUS, resellers), else the task list (novicezk,
-    /// trueai), else give up with [`Error::OutcomeUnknown`].
-    #[default]
-    Auto,
-    /// Only `POST /mj/task/query`.
-    Query,
-    /// Only `GET /mj/task/list`.
-    List,
-    /// No lookup: a lost answer is [`Error::OutcomeUnknown`] at once.
-    Never,
-}
 
 /// How a submit waits out a full queue and resolves a lost answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
-//! The fixture naming convention, shared by the tests and the `tour` example.
+//! The fixture naming convention.
 
-use mj_proto::inspect::BodyKind;
+use super::kind::BodyKind;
 
 /// What a fixture is, from its file name: the parse to run (`None` for request bodies) and
 /// the HTTP status it came with (`http401` in the name; 200 otherwise).

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use mj_proto::HttpResponse;
 
 mod classify;
+pub mod kind;
 #[allow(unused_imports)]
 pub use classify::classify;
 
@@ -30,6 +31,18 @@ pub fn fixture(name: &str) -> Vec<u8> {
     fixture_body(&fixtures_dir().join(name))
 }
 
+/// Every endpoint's parse through the one door ([`mj_proto::Config::parse`]), for a
+/// server without a key.
+pub trait Answer: mj_proto::Endpoint {
+    /// What the client makes of `response` to this endpoint.
+    fn answer(&self, response: HttpResponse) -> mj_proto::Result<Self::Output> {
+        let config = mj_proto::Config::new("http://127.0.0.1:8080").expect("a valid base URL");
+        config.parse(self, response)
+    }
+}
+
+impl<E: mj_proto::Endpoint> Answer for E {}
+
 /// A response with `status` and `body`.
 pub fn response(status: u16, body: impl Into<Vec<u8>>) -> HttpResponse {
     http::Response::builder().status(status).body(body.into()).expect("valid status")
@@ -44,10 +57,9 @@ pub fn response_with(status: u16, header: (&str, &str), body: impl Into<Vec<u8>>
 /// refused with the id the server sent ([`mj_proto::Error::ForeignTask`]), which the
 /// second parse then asks for. Panics when the body holds no task.
 pub fn any_task(body: Vec<u8>) -> mj_proto::Task {
-    use mj_proto::Endpoint;
     use mj_proto::endpoint::Fetch;
-    match Fetch::new("x").parse(response(200, body.clone())) {
-        Err(mj_proto::Error::ForeignTask { got, .. }) => Fetch::new(&*got).parse(response(200, body)),
+    match Fetch::new("x").answer(response(200, body.clone())) {
+        Err(mj_proto::Error::ForeignTask { got, .. }) => Fetch::new(&*got).answer(response(200, body)),
         other => other,
     }
     .expect("decodes")

@@ -1,7 +1,7 @@
 //! Hand-written serde visitors for fields whose JSON type differs between servers.
 //!
 //! Each helper reads every shape spec §8 lists for its field and nothing more; a value of
-//! another shape is an error here, which [`crate::tolerant::Tolerant`] turns into a kept,
+//! another shape is an error here, which [`crate::model::tolerant::Tolerant`] turns into a kept,
 //! reported member where decoding must be total (tasks, buttons, submit answers). They go
 //! through `deserialize_any`, which serde_json answers without building a `Value`.
 

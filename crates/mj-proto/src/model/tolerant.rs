@@ -1,6 +1,6 @@
 //! Decoding a member without ever failing on its shape.
 //!
-//! The lenient helpers in [`crate::lenient`] read every shape a field is known to take.
+//! The lenient helpers in [`crate::model::lenient`] read every shape a field is known to take.
 //! [`Tolerant`] wraps one of them so that any other shape is not an error but the value
 //! itself, kept as [`Read::Odd`]: the caller stores it verbatim and reports a
 //! [`Quirk`](crate::model::Quirk). Scalars cost nothing extra (the primitive is handed
@@ -49,12 +49,12 @@ pub(crate) trait Member<'de>: Deserialize<'de> {
 /// Text that may arrive as a string, a number or a bool, or null ([`lenient::opt_text`]):
 /// the member type shared by every visitor that reads text tolerantly.
 ///
-/// [`lenient::opt_text`]: crate::lenient::opt_text
+/// [`lenient::opt_text`]: crate::model::lenient::opt_text
 pub(crate) struct OptText(pub(crate) Option<String>);
 
 impl<'de> Deserialize<'de> for OptText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::lenient::opt_text(d).map(OptText)
+        crate::model::lenient::opt_text(d).map(OptText)
     }
 }
 

@@ -1,0 +1,38 @@
+//! What can be wrong with a configuration before anything is sent: the lowest error, so
+//! that the key and the wire types below the error layer can report it.
+
+/// A setup mistake found before anything was sent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL cannot be used.
+    #[error("invalid base URL: {reason}")]
+    InvalidBaseUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The API key is empty.
+    #[error("the API key is empty: set MJ_API_KEY or leave the key out for servers without auth")]
+    EmptyApiKey,
+    /// The API key holds characters a header cannot carry.
+    #[error("the API key holds spaces or non-ASCII characters; check that it was copied whole")]
+    InvalidApiKey,
+    /// The user agent holds characters a header cannot carry.
+    #[error("the user agent holds characters a header cannot carry")]
+    InvalidUserAgent,
+    /// An environment variable read by [`Config::from_env`](crate::Config::from_env) holds
+    /// something unusable.
+    #[error("{name}: {reason}")]
+    InvalidVar {
+        /// The variable (`MJ_BASE_URL`, …).
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An extra header cannot be sent.
+    #[error("the extra header cannot be sent: {reason}")]
+    InvalidHeader {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
