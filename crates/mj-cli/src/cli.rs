@@ -36,9 +36,12 @@ pub struct Global {
     /// Read the API key from this file (otherwise MJ_API_KEY is used)
     #[arg(long, global = true, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
-    /// How the key is sent
-    #[arg(long, env = "MJ_AUTH", global = true, value_enum, default_value_t = AuthArg::Bearer)]
-    pub auth: AuthArg,
+    /// The server family: what it offers, which buttons it has, how it takes the key
+    #[arg(long, env = "MJ_PROFILE", global = true, value_enum)]
+    pub profile: Option<ProfileArg>,
+    /// How the key is sent [default: the profile's way, else bearer]
+    #[arg(long, env = "MJ_AUTH", global = true, value_enum)]
+    pub auth: Option<AuthArg>,
     /// Speed mode path prefix (/mj-fast, /mj-relax, /mj-turbo)
     #[arg(long, env = "MJ_MODE", global = true, value_enum)]
     pub mode: Option<ModeArg>,
@@ -61,6 +64,35 @@ pub struct Global {
     pub verbose: u8,
 }
 
+/// The server families mj knows (`ServerProfile`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    /// novicezk/midjourney-proxy
+    Novicezk,
+    /// midjourney-proxy-plus
+    Plus,
+    /// trueai-org/midjourney-proxy
+    Trueai,
+    /// new-api and one-hub gateways
+    Gateway,
+    /// hosted resellers
+    Reseller,
+}
+
+impl ProfileArg {
+    /// The profile it names.
+    pub fn profile(self) -> mj_proto::ServerProfile {
+        use mj_proto::ServerProfile;
+        match self {
+            Self::Novicezk => ServerProfile::Novicezk,
+            Self::Plus => ServerProfile::Plus,
+            Self::Trueai => ServerProfile::Trueai,
+            Self::Gateway => ServerProfile::Gateway,
+            Self::Reseller => ServerProfile::Reseller,
+        }
+    }
+}
+
 /// The auth styles of spec §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum AuthArg {
@@ -72,6 +104,19 @@ pub enum AuthArg {
     Raw,
     /// Both Bearer and mj-api-secret
     Both,
+}
+
+impl AuthArg {
+    /// The style it names.
+    pub fn style(self) -> mj_proto::AuthStyle {
+        use mj_proto::AuthStyle;
+        match self {
+            Self::Bearer => AuthStyle::Bearer,
+            Self::MjApiSecret => AuthStyle::MjApiSecret,
+            Self::Raw => AuthStyle::RawAuthorization,
+            Self::Both => AuthStyle::Both,
+        }
+    }
 }
 
 /// Speed modes.

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use mj_proto::endpoint::Press;
 use mj_proto::model::VideoMotion;
 use mj_proto::prelude::*;
 use serde_json::json;
@@ -48,12 +49,8 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
                 .client
                 .fetch(&task_id)?
                 .ok_or_else(|| Failure::usage(format!("the server does not know task {task_id}")))?;
-            let Some(found) = task.find_button(&button) else {
-                let names: Vec<&str> = task.buttons.iter().map(mj_proto::Button::display_name).collect();
-                let has = if names.is_empty() { "no buttons (is it finished?)".to_owned() } else { names.join("  ") };
-                return Err(Failure::usage(format!("task {task_id} has no button `{button}`; it has: {has}")));
-            };
-            let submitted = s.client.action(hooked(task.press(found), &hook))?;
+            let press = press(&task, &button, s.client.config().profile())?;
+            let submitted = s.client.submit(hooked(press, &hook))?;
             complete(s, submitted, &finish)
         }
         Command::Modal { task_id, prompt, mask, finish, hook } => {
@@ -173,6 +170,30 @@ fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Result<u8, Fa
 }
 
 /// `request` with `--notify-hook`, when given.
+/// The request that presses `button` (a label, emoji or customId on the task; or U1-U4,
+/// V1-V4 or reroll, which a server without buttons takes through `/submit/change`), built
+/// by the SDK's [`Press`].
+fn press(task: &Task, button: &str, profile: Option<ServerProfile>) -> Result<Press, Failure> {
+    let named = match button.trim().to_ascii_lowercase().as_str() {
+        "reroll" | "🔄" => Some(ButtonKind::Reroll),
+        text => match (text.get(..1), text.get(1..).and_then(|n| n.parse::<u8>().ok())) {
+            (Some("u"), Some(n @ 1..=4)) => Some(ButtonKind::Upscale(n)),
+            (Some("v"), Some(n @ 1..=4)) => Some(ButtonKind::Variation(n)),
+            _ => None,
+        },
+    };
+    match (task.find_button(button), named) {
+        (Some(found), _) if found.kind() == ButtonKind::Other => Ok(Press::Button(task.press(found))),
+        (Some(found), _) => Ok(Press::new(task, &found.kind(), profile)?),
+        (None, Some(kind)) => Ok(Press::new(task, &kind, profile)?),
+        (None, None) => {
+            let names: Vec<&str> = task.buttons.iter().map(mj_proto::Button::display_name).collect();
+            let has = if names.is_empty() { "no buttons (is it finished?)".to_owned() } else { names.join("  ") };
+            Err(Failure::usage(format!("task {} has no button `{button}`; it has: {has}", task.id)))
+        }
+    }
+}
+
 fn hooked<S: Submit>(request: S, hook: &Hook) -> S {
     match &hook.notify_hook {
         Some(url) => request.notify_hook(url.clone()),

@@ -3,11 +3,10 @@
 use std::time::{Duration, Instant};
 
 use mj_proto::prelude::*;
-use mj_sim::fallback::{Target, from_env_or_simulator};
-use mj_sim::{Flavor, SimConfig};
+use mj_sim::{Flavor, Server, SimConfig};
 use mj_ureq::UreqTransport;
 
-use crate::cli::{AuthArg, Global, ModeArg};
+use crate::cli::{Global, ModeArg};
 use crate::exit::Failure;
 use crate::progress::Progress;
 use crate::watchdog::{Watched, say};
@@ -37,29 +36,19 @@ impl Session {
             }
             None => std::env::var("MJ_API_KEY").ok(),
         };
-        let auth = match global.auth {
-            AuthArg::Bearer => "bearer",
-            AuthArg::MjApiSecret => "mj-api-secret",
-            AuthArg::Raw => "raw",
-            AuthArg::Both => "both",
-        };
-        let mode = global.mode.map(|m| match m {
-            ModeArg::Fast => "fast",
-            ModeArg::Relax => "relax",
-            ModeArg::Turbo => "turbo",
-        });
-        let var = |name: &str| match name {
-            "MJ_BASE_URL" => global.base_url.clone(),
-            "MJ_API_KEY" => key.clone(),
-            "MJ_AUTH" => Some(auth.to_owned()),
-            "MJ_MODE" => mode.map(str::to_owned),
-            _ => None,
-        };
         // trueai's answers carry both the grid and its four images. MJ_SIM_SPEED speeds
         // the built-in simulator up (tests and demos).
         let speed = std::env::var("MJ_SIM_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
-        let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
-        let target = from_env_or_simulator(var, sim).map_err(Failure::usage)?;
+        let target = match global.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(base) => Target::Configured(configure(base, key, global)?),
+            None => {
+                let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
+                let server =
+                    Server::start(sim, 0).map_err(|e| Failure::usage(format!("cannot start the simulator: {e}")))?;
+                let config = Config::new(&server.url()).map_err(|e| Failure::usage(e.to_string()))?;
+                Target::Simulator(config, server)
+            }
+        };
         if let Some(server) = target.server() {
             eprintln!(
                 "mj: no --base-url or MJ_BASE_URL set: using the built-in simulator at {} (its tasks end with this command; run `mj sim` and set MJ_BASE_URL to keep them)",
@@ -121,5 +110,48 @@ impl Session {
     /// `task` with the API key scrubbed wherever the server echoed it.
     pub fn redacted(&self, task: &Task) -> Task {
         self.client.config().redact_task(task.clone())
+    }
+}
+
+/// The config for the server at `base`, built from the typed options: the profile (and its
+/// auth header) unless `--auth` says otherwise, the key, the speed mode.
+fn configure(base: &str, key: Option<String>, global: &Global) -> Result<Config, Failure> {
+    let mut config = Config::new(base).map_err(|e| Failure::usage(format!("MJ_BASE_URL: {e}")))?;
+    if let Some(profile) = global.profile {
+        config = config.with_profile(profile.profile());
+    }
+    if let Some(auth) = global.auth {
+        config = config.with_auth_style(auth.style());
+    }
+    if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
+        config = config.with_api_key(key.trim()).map_err(|e| Failure::usage(format!("the API key: {e}")))?;
+    }
+    let mode = global.mode.map(|m| match m {
+        ModeArg::Fast => SpeedMode::Fast,
+        ModeArg::Relax => SpeedMode::Relax,
+        ModeArg::Turbo => SpeedMode::Turbo,
+    });
+    Ok(config.with_mode(mode))
+}
+
+/// Where requests go: a configured server, or the built-in simulator, which stops when
+/// this is dropped.
+enum Target {
+    Configured(Config),
+    Simulator(Config, Server),
+}
+
+impl Target {
+    fn config(&self) -> &Config {
+        match self {
+            Self::Configured(config) | Self::Simulator(config, _) => config,
+        }
+    }
+
+    fn server(&self) -> Option<&Server> {
+        match self {
+            Self::Configured(_) => None,
+            Self::Simulator(_, server) => Some(server),
+        }
     }
 }

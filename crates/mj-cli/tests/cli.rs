@@ -14,7 +14,7 @@ use serde_json::Value;
 /// `mj` with a clean environment, a fast built-in simulator and quick polling.
 fn mj(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
-    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE"] {
+    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_PROFILE"] {
         cmd.env_remove(var);
     }
     cmd.env("MJ_SIM_SPEED", "25").args(["--interval", "0.05"]).args(args);
@@ -268,6 +268,35 @@ fn action_and_batch_wait_against_a_running_simulator() {
     assert_eq!((stats.tasks_created.get("IMAGINE"), stats.tasks_created.get("UPSCALE")), (Some(&3), Some(&1)));
 }
 
+/// A new user's novicezk flow: the profile picks the key's header, and U1 on a task that
+/// carries no buttons goes through `/submit/change` (the SDK's `Press`).
+#[test]
+fn a_profile_picks_the_auth_and_presses_buttons_novicezk_has_not() {
+    let sim = server(SimConfig::new("").flavor(Flavor::Novicezk).api_key("K"));
+    let novicezk = |args: &[&str]| {
+        let mut cmd = mj(args);
+        cmd.env("MJ_BASE_URL", sim.url()).env("MJ_API_KEY", "K").env("MJ_PROFILE", "novicezk");
+        cmd
+    };
+    let (code, stdout, stderr) = run(&mut novicezk(&["--json", "imagine", "a red fox", "--wait"]));
+    assert_eq!(code, 0, "{stderr}");
+    let id = json_lines(&stdout).last().and_then(|l| l["task"]["id"].as_str().map(str::to_owned)).expect("an id");
+    let (code, stdout, stderr) = run(&mut novicezk(&["action", &id, "U1", "--wait"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("UPSCALE  SUCCESS"), "{stdout}");
+    let stats = sim.stats();
+    assert_eq!((stats.tasks_created.get("IMAGINE"), stats.tasks_created.get("UPSCALE")), (Some(&1), Some(&1)));
+
+    let mut bogus = novicezk(&["fetch", &id]);
+    bogus.env("MJ_PROFILE", "bogus");
+    let (code, _, stderr) = run(&mut bogus);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("novicezk, plus, trueai, gateway, reseller"), "{stderr}");
+    // --auth still wins over the profile's choice.
+    let (code, _, stderr) = run(&mut novicezk(&["--auth", "bearer", "fetch", &id]));
+    assert_eq!(code, 3, "{stderr}");
+}
+
 #[test]
 fn every_exit_code() {
     // 1: the task failed.
@@ -384,7 +413,7 @@ fn parse_shows_what_mj_makes_of_a_body() {
 fn help_texts() {
     let help = |args: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
-        for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE"] {
+        for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_PROFILE"] {
             cmd.env_remove(var);
         }
         let (code, stdout, _) = run(cmd.args(args));

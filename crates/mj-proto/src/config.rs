@@ -54,25 +54,30 @@ impl Config {
         })
     }
 
-    /// The server named by environment variables, read through `var` (pass
-    /// `|name| std::env::var(name).ok()`; a test passes its own table): `MJ_BASE_URL`,
-    /// and optionally `MJ_API_KEY`, `MJ_PROFILE` (novicezk, plus, trueai, gateway,
+    /// The server named by the process environment: `MJ_BASE_URL`, and optionally `MJ_API_KEY`, `MJ_PROFILE` (novicezk, plus, trueai, gateway,
     /// reseller), `MJ_AUTH` (bearer, mj-api-secret, raw, both; after the profile's
     /// choice) and `MJ_MODE` (fast, relax, turbo). Blank values count as unset.
     ///
-    /// `Ok(None)` when `MJ_BASE_URL` is unset; an error names the variable at fault.
+    /// `Ok(None)` when `MJ_BASE_URL` is unset; an error names the variable at fault. This is
+    /// the only place mj reads the environment.
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] with the variables read through `var` instead of the process
+    /// environment: for tests, and for programs that keep settings elsewhere.
     ///
     /// ```
     /// use mj_proto::{AuthStyle, Config};
     ///
     /// let vars = [("MJ_BASE_URL", "https://api.example.com"), ("MJ_API_KEY", "sk-1"), ("MJ_AUTH", "both")];
     /// let var = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
-    /// let config = Config::from_env(var)?.expect("MJ_BASE_URL is set");
+    /// let config = Config::from_lookup(var)?.expect("MJ_BASE_URL is set");
     /// assert_eq!(config.auth_style(), AuthStyle::Both);
-    /// assert!(Config::from_env(|_| None)?.is_none());
+    /// assert!(Config::from_lookup(|_| None)?.is_none());
     /// # Ok::<(), mj_proto::ConfigError>(())
     /// ```
-    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
         let value = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let bad = |name: &'static str| move |reason: String| ConfigError::InvalidVar { name, reason };
         let Some(base) = value("MJ_BASE_URL") else { return Ok(None) };

@@ -17,7 +17,7 @@ use mj_reqwest::prelude::*;
 async fn main() -> ExitCode {
     let prompt = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let prompt = if prompt.trim().is_empty() { "a red fox in the snow".to_owned() } else { prompt };
-    let (config, _simulator) = match Config::from_env(|name| std::env::var(name).ok()) {
+    let (config, _simulator) = match Config::from_env() {
         Ok(Some(config)) => (config, None),
         Ok(None) => match simulator() {
             Ok((config, server)) => (config, Some(server)),

@@ -56,7 +56,7 @@ async fn main() -> ExitCode {
 
     // The server from MJ_BASE_URL & co.; with nothing set, the built-in simulator (the
     // only use of mj-sim here).
-    let (config, _simulator) = match Config::from_env(|name| std::env::var(name).ok()) {
+    let (config, _simulator) = match Config::from_env() {
         Ok(Some(config)) => (config, None),
         Ok(None) => match mj_sim::Server::start(mj_sim::SimConfig::new(""), 0) {
             Ok(server) => match Config::new(&server.url()) {

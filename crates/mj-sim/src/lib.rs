@@ -22,7 +22,6 @@ mod buttons;
 mod clock;
 mod config;
 mod cors;
-pub mod fallback;
 mod faults;
 mod flavor;
 mod image;
@@ -44,6 +43,6 @@ pub use mj_proto;
 /// The `http` crate the simulator's requests and answers are made of.
 pub use mj_proto::http;
 pub use server::Server;
-pub use simulator::{Notification, Simulator, is_loopback_url};
+pub use simulator::{Notification, Simulator};
 pub use stats::{Created, Stats};
 pub use transport::SimTransport;

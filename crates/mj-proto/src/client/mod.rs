@@ -808,10 +808,8 @@ macro_rules! client_methods {
         /// Presses the first button of `kind` on `task` (exactly once). On a task with no
         /// buttons at all (novicezk), U1-U4, V1-V4 and reroll go through `/submit/change`.
         pub $($async)? fn press(&self, task: &$crate::Task, kind: &$crate::ButtonKind) -> Result<$crate::Submitted, $crate::Error> {
-            match $crate::client::press_request(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))? {
-                $crate::client::Press::Button(action) => self.submit(action) $($await)*,
-                $crate::client::Press::Change(change) => self.submit(change) $($await)*,
-            }
+            let press = $crate::endpoint::Press::new(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))?;
+            self.submit(press) $($await)*
         }
 
         /// Presses the first button of `kind` on `task` and waits for the new task.
@@ -821,47 +819,9 @@ macro_rules! client_methods {
             kind: &$crate::ButtonKind,
             on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
-            match $crate::client::press_request(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))? {
-                $crate::client::Press::Button(action) => self.submit_and_wait(action, on_progress) $($await)*,
-                $crate::client::Press::Change(change) => self.submit_and_wait(change, on_progress) $($await)*,
-            }
+            let press = $crate::endpoint::Press::new(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))?;
+            self.submit_and_wait(press, on_progress) $($await)*
         }
     };
 }
 pub(crate) use client_methods;
-
-/// What pressing a button sends: the button's own action, or, on a server whose tasks
-/// carry no buttons, the equivalent `/submit/change`.
-pub(crate) enum Press {
-    Button(crate::endpoint::Action),
-    Change(crate::endpoint::Change),
-}
-
-/// The request that presses `kind` on `task`, or a build error listing the buttons it has
-/// (or saying that the declared server refuses such buttons).
-pub(crate) fn press_request(
-    task: &crate::Task,
-    kind: &crate::ButtonKind,
-    profile: Option<crate::ServerProfile>,
-) -> Result<Press, crate::Error> {
-    use crate::ButtonKind as K;
-    use crate::endpoint::Change;
-    if let Some(profile) = profile.filter(|p| !p.accepts_button(kind)) {
-        return Err(crate::BuildError::ButtonRefused { wanted: format!("{kind:?}"), server: profile.name() }.into());
-    }
-    let buttonless = task.buttons.is_empty() || profile.is_some_and(|p| !p.sends_buttons());
-    if let Some(action) = task.action(kind).filter(|_| !buttonless) {
-        return Ok(Press::Button(action));
-    }
-    if buttonless {
-        match kind {
-            K::Upscale(n) => return Ok(Press::Change(Change::upscale(task.id.clone(), *n))),
-            K::Variation(n) => return Ok(Press::Change(Change::variation(task.id.clone(), *n))),
-            K::Reroll => return Ok(Press::Change(Change::reroll(task.id.clone()))),
-            _ => {}
-        }
-    }
-    let available: Vec<&str> = task.buttons.iter().map(crate::Button::display_name).collect();
-    let available = if available.is_empty() { "no buttons".to_owned() } else { available.join(", ") };
-    Err(crate::BuildError::NoSuchButton { wanted: format!("{kind:?}"), available }.into())
-}

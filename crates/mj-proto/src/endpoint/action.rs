@@ -2,11 +2,16 @@
 
 use serde::Serialize;
 
-use super::submit::{SubmitOptions, submit_endpoint};
+use super::submit::{Submit, SubmitOptions, submit_endpoint};
+use super::{Change, Door, Endpoint};
+use crate::config::Config;
 use crate::error::BuildError;
+use crate::error::Error;
+use crate::model::Submitted;
 use crate::model::{Button, ButtonKind, Task};
 use crate::profile::ServerProfile;
 use crate::validate;
+use crate::wire::{HttpRequest, HttpResponse};
 
 /// Presses the button `custom_id` of task `task_id` (spec §5.8). Get one ready-made from
 /// [`Task::upscale`](crate::Task::upscale), [`Task::press`](crate::Task::press) and friends.
@@ -100,5 +105,99 @@ impl Task {
     /// 🔄: run the prompt again.
     pub fn reroll(&self) -> Option<Action> {
         self.action(&ButtonKind::Reroll)
+    }
+}
+
+/// Pressing a button: the button's own [`Action`], or, on a server whose tasks carry no
+/// buttons (novicezk), the equivalent [`Change`] for U1-U4, V1-V4 and reroll. It is a
+/// [`Submit`] like any other, so a notify hook or a state can be set on it:
+///
+/// ```
+/// use mj_proto::endpoint::{Press, Submit};
+/// use mj_proto::{ButtonKind, ServerProfile, Task};
+///
+/// // A finished task from a server without buttons (novicezk).
+/// let task = mj_proto::webhook::parse(br#"{"id":"1","status":"SUCCESS"}"#)?;
+/// let press = Press::new(&task, &ButtonKind::Upscale(1), Some(ServerProfile::Novicezk))?;
+/// assert!(matches!(press, Press::Change(_)));
+/// let press = press.notify_hook("https://example.com/hook");
+/// assert_eq!(press.options().notify_hook.as_deref(), Some("https://example.com/hook"));
+/// # Ok::<(), mj_proto::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Press {
+    /// `/submit/action` with the button's customId.
+    Button(Action),
+    /// `/submit/change` (U, V and reroll on a server without buttons).
+    Change(Change),
+}
+
+impl Press {
+    /// The request that presses the first button of `kind` on `task`, on a server of
+    /// `profile`; an error lists the buttons the task has, or says that the declared
+    /// server refuses such buttons.
+    pub fn new(task: &Task, kind: &ButtonKind, profile: Option<ServerProfile>) -> Result<Self, Error> {
+        use crate::ButtonKind as K;
+        use crate::endpoint::Change;
+        if let Some(profile) = profile.filter(|p| !p.accepts_button(kind)) {
+            return Err(crate::BuildError::ButtonRefused { wanted: format!("{kind:?}"), server: profile.name() }.into());
+        }
+        let buttonless = task.buttons.is_empty() || profile.is_some_and(|p| !p.sends_buttons());
+        if let Some(action) = task.action(kind).filter(|_| !buttonless) {
+            return Ok(Self::Button(action));
+        }
+        if buttonless {
+            match kind {
+                K::Upscale(n) => return Ok(Self::Change(Change::upscale(task.id.clone(), *n))),
+                K::Variation(n) => return Ok(Self::Change(Change::variation(task.id.clone(), *n))),
+                K::Reroll => return Ok(Self::Change(Change::reroll(task.id.clone()))),
+                _ => {}
+            }
+        }
+        let available: Vec<&str> = task.buttons.iter().map(Button::display_name).collect();
+        let available = if available.is_empty() { "no buttons".to_owned() } else { available.join(", ") };
+        Err(crate::BuildError::NoSuchButton { wanted: format!("{kind:?}"), available }.into())
+    }
+}
+
+impl Endpoint for Press {
+    type Output = Submitted;
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Button(action) => action.name(),
+            Self::Change(change) => change.name(),
+        }
+    }
+    fn is_idempotent(&self) -> bool {
+        false
+    }
+    fn build(&self, config: &Config, door: Door) -> Result<HttpRequest, Error> {
+        match self {
+            Self::Button(action) => action.build(config, door),
+            Self::Change(change) => change.build(config, door),
+        }
+    }
+    fn parse(&self, response: HttpResponse, door: Door) -> Result<Submitted, Error> {
+        match self {
+            Self::Button(action) => action.parse(response, door),
+            Self::Change(change) => change.parse(response, door),
+        }
+    }
+}
+
+impl Submit for Press {
+    fn options(&self) -> &SubmitOptions {
+        match self {
+            Self::Button(action) => action.options(),
+            Self::Change(change) => change.options(),
+        }
+    }
+    fn options_mut(&mut self) -> &mut SubmitOptions {
+        match self {
+            Self::Button(action) => action.options_mut(),
+            Self::Change(change) => change.options_mut(),
+        }
     }
 }

@@ -41,7 +41,7 @@ mod upload;
 mod video;
 mod video_swap;
 
-pub use action::Action;
+pub use action::{Action, Press};
 pub use blend::Blend;
 pub use cancel::Cancel;
 pub use change::{Change, ChangeAction, SimpleChange};

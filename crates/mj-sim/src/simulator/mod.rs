@@ -514,7 +514,7 @@ fn percent_decode(segment: &str) -> String {
 
 /// True for `http://` URLs on 127.0.0.0/8, `localhost` or `[::1]`: the only places the
 /// simulator delivers webhooks to.
-pub fn is_loopback_url(url: &str) -> bool {
+pub(crate) fn is_loopback_url(url: &str) -> bool {
     let Some(rest) = url.strip_prefix("http://") else { return false };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = match authority.strip_prefix('[') {
