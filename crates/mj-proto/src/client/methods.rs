@@ -1,0 +1,328 @@
+//! The methods both clients have, stamped out once for the blocking driver and once for
+//! the async one (the same names, types and documentation; only `.await` differs).
+
+/// The struct, constructors and accessors both clients share.
+macro_rules! client_struct {
+    ($(#[$doc:meta])* $name:ident, $transport:ident) => {
+        $(#[$doc])*
+        ///
+        /// Cloning is cheap (two reference counts): clones share the transport, the
+        /// settings and what the client learned of its server, so hand one to each task.
+        #[derive(Debug)]
+        pub struct $name<T> {
+            transport: std::sync::Arc<T>,
+            shared: std::sync::Arc<$crate::client::Shared>,
+        }
+
+        impl<T> Clone for $name<T> {
+            fn clone(&self) -> Self {
+                Self { transport: self.transport.clone(), shared: self.shared.clone() }
+            }
+        }
+
+        impl<T: $transport + Default> $name<T> {
+            /// A client for the server in `config` over a default-configured transport
+            /// (`mj_ureq::Client::new(config)`, `mj_reqwest::Client::new(config)`).
+            pub fn new(config: $crate::Config) -> Self {
+                Self::with_transport(T::default(), config)
+            }
+
+            /// Builds a client over a default-configured transport step by step:
+            /// `Client::builder().base_url(url).api_key(key).build()?`.
+            pub fn builder() -> $crate::client::ClientBuilder<Self> {
+                $crate::client::ClientBuilder::new(|config, settings| Self::new(config).with_settings(settings))
+            }
+        }
+
+        impl<T: $transport> $name<T> {
+            /// A client for the server in `config`, over `transport`, with default
+            /// [`Settings`]($crate::client::Settings).
+            pub fn with_transport(transport: T, config: $crate::Config) -> Self {
+                Self {
+                    transport: std::sync::Arc::new(transport),
+                    shared: $crate::client::Shared::new(config, $crate::client::Settings::default(), Default::default()),
+                }
+            }
+
+            /// The same client with other settings (what it learned of the server is kept).
+            pub fn with_settings(self, settings: $crate::client::Settings) -> Self {
+                let shared = $crate::client::Shared::new(self.shared.config.clone(), settings, self.shared.learned.clone());
+                Self { transport: self.transport, shared }
+            }
+
+            /// The instant a call starting now must end by, from [`Settings::deadline`]($crate::client::Settings::deadline)
+            /// and [`Settings::ends_at`]($crate::client::Settings::ends_at).
+            fn call_deadline(&self) -> Option<std::time::Instant> {
+                let own = self.shared.settings.deadline.map(|d| self.transport.now() + d);
+                match (own, self.shared.settings.ends_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
+
+            /// The settings.
+            pub fn settings(&self) -> &$crate::client::Settings {
+                &self.shared.settings
+            }
+
+            /// The server configuration.
+            pub fn config(&self) -> &$crate::Config {
+                &self.shared.config
+            }
+
+            /// The transport.
+            pub fn transport(&self) -> &T {
+                &self.transport
+            }
+        }
+    };
+}
+pub(crate) use client_struct;
+
+/// The methods both clients share; `$async`/`$await` make them blocking or async.
+macro_rules! client_methods {
+    ($($async:ident)?, $($await:tt)*) => {
+        /// Calls `endpoint`, retrying only what is safe (see [`RetryPlan`](crate::plan::RetryPlan)).
+        pub $($async)? fn execute<E: $crate::Endpoint>(&self, endpoint: &E) -> Result<E::Output, $crate::Error> {
+            let plan = $crate::plan::RetryPlan::new(&self.shared.config, endpoint, self.shared.policy())
+                .until(self.call_deadline());
+            self.drive_as(endpoint.name(), plan, |_| {}) $($await)*
+        }
+
+        /// Submits a task exactly once (see [`SubmitPlan`](crate::plan::SubmitPlan)): a lost
+        /// answer is resolved by looking the task up by its `state` token, never by a
+        /// blind re-send.
+        pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, request: S) -> Result<$crate::Submitted, $crate::Error> {
+            let name = request.name();
+            let plan = self.shared.submit_plan(request, self.call_deadline());
+            let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
+            if let Ok(submitted) = &submitted {
+                self.shared.submitted(submitted);
+            }
+            submitted
+        }
+
+        /// Completes a submit that an earlier run sent, or may have sent, with the token in
+        /// `request`'s `state`, and whose answer it never recorded, `lost_for` ago (see
+        /// [`SubmitPlan::resumed`](crate::plan::SubmitPlan::resumed)): the task is found by
+        /// the token, and the request goes out again only when the server provably has none.
+        pub $($async)? fn resume_submit<S: $crate::endpoint::Submit>(&self, request: S, lost_for: std::time::Duration) -> Result<$crate::Submitted, $crate::Error> {
+            let name = request.name();
+            let plan = self.shared.submit_plan(request, self.call_deadline()).resumed(lost_for, self.transport.now());
+            let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
+            if let Ok(submitted) = &submitted {
+                self.shared.submitted(submitted);
+            }
+            submitted
+        }
+
+        /// `/imagine` (exactly once).
+        pub $($async)? fn imagine(&self, request: $crate::endpoint::Imagine) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// Presses a button (exactly once); see [`Task::press`]($crate::Task::press).
+        pub $($async)? fn action(&self, request: $crate::endpoint::Action) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// Confirms a task waiting in MODAL (exactly once).
+        pub $($async)? fn modal(&self, request: $crate::endpoint::Modal) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// `/describe` (exactly once).
+        pub $($async)? fn describe(&self, request: $crate::endpoint::Describe) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// `/blend` (exactly once).
+        pub $($async)? fn blend(&self, request: $crate::endpoint::Blend) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// `/shorten` (exactly once).
+        pub $($async)? fn shorten(&self, request: $crate::endpoint::Shorten) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// `/submit/change` (exactly once).
+        pub $($async)? fn change(&self, request: $crate::endpoint::Change) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// `/submit/video` (exactly once).
+        pub $($async)? fn video(&self, request: $crate::endpoint::Video) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// `/submit/edits`, or `/submit/retexture` for [`Edits::retexture`]($crate::endpoint::Edits::retexture) (exactly once).
+        pub $($async)? fn edits(&self, request: $crate::endpoint::Edits) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// InsightFace swap (exactly once).
+        pub $($async)? fn swap_face(&self, request: $crate::endpoint::SwapFace) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// Video face swap, with the video as a link or an upload (exactly once).
+        pub $($async)? fn video_swap(&self, request: $crate::endpoint::VideoSwap) -> Result<$crate::Submitted, $crate::Error> {
+            self.submit(request) $($await)*
+        }
+
+        /// Downloads a result image or video (retried within the call's deadline; see
+        /// [`Download`]($crate::endpoint::Download) for the checks). Save it with
+        /// `mj_ureq::save` or `mj_reqwest::save`, which write whole files or none.
+        pub $($async)? fn download(&self, url: &str) -> Result<$crate::endpoint::Media, $crate::Error> {
+            self.execute(&$crate::endpoint::Download::new(url)) $($await)*
+        }
+
+        /// Uploads images and returns their CDN URLs.
+        pub $($async)? fn upload(&self, request: $crate::endpoint::UploadDiscordImages) -> Result<Vec<String>, $crate::Error> {
+            self.execute(&request) $($await)*
+        }
+
+        /// One task, or `None` when the server does not know it.
+        pub $($async)? fn fetch(&self, id: &str) -> Result<Option<$crate::Task>, $crate::Error> {
+            self.execute(&$crate::endpoint::Fetch::new(id)) $($await)*
+        }
+
+        /// Many tasks in one request (`list-by-condition`); unknown ids are left out. On a
+        /// server without that endpoint, one `GET fetch` per id instead (announced as a
+        /// [`Notice::Fallback`]($crate::plan::Notice::Fallback)).
+        pub $($async)? fn tasks<I: Into<String>>(&self, ids: impl IntoIterator<Item = I>) -> Result<Vec<$crate::Task>, $crate::Error> {
+            let mut plan = $crate::plan::TasksPlan::new(&self.shared.config, ids, self.shared.policy())
+                .until(self.call_deadline());
+            if self.shared.learned.lacks("list-by-condition") {
+                plan = plan.per_id();
+            }
+            self.drive_as("tasks", plan, |_| {}) $($await)*
+        }
+
+        /// The server's task list (`GET /mj/task/list`).
+        pub $($async)? fn list(&self) -> Result<Vec<$crate::Task>, $crate::Error> {
+            self.execute(&$crate::endpoint::ListTasks::new()) $($await)*
+        }
+
+        /// Queued and running tasks (`GET /mj/task/queue`).
+        pub $($async)? fn queue(&self) -> Result<Vec<$crate::Task>, $crate::Error> {
+            self.execute(&$crate::endpoint::Queue::new()) $($await)*
+        }
+
+        /// Cancels a task.
+        pub $($async)? fn cancel(&self, id: &str) -> Result<(), $crate::Error> {
+            self.execute(&$crate::endpoint::Cancel::new(id)) $($await)*
+        }
+
+        /// The Midjourney seed of a finished task.
+        pub $($async)? fn image_seed(&self, id: &str) -> Result<String, $crate::Error> {
+            self.execute(&$crate::endpoint::ImageSeed::new(id)) $($await)*
+        }
+
+        /// One page of the task search.
+        pub $($async)? fn query(&self, query: &$crate::endpoint::Query) -> Result<$crate::Page<$crate::Task>, $crate::Error> {
+            self.execute(query) $($await)*
+        }
+
+        /// Waits for task `id` with the client's [`WaitOptions`](crate::plan::WaitOptions).
+        pub $($async)? fn wait(&self, id: &str) -> Result<$crate::Task, $crate::Error> {
+            self.wait_with(id, |_| {}) $($await)*
+        }
+
+        /// Waits for task `id`, calling `on_progress` with every change (status, progress,
+        /// preview image). SUCCESS gives the task; FAILURE/CANCEL are
+        /// [`Error::TaskFailed`]($crate::Error::TaskFailed), MODAL is
+        /// [`Error::NeedsInput`]($crate::Error::NeedsInput), the deadline is
+        /// [`Error::WaitTimeout`]($crate::Error::WaitTimeout).
+        pub $($async)? fn wait_with(&self, id: &str, on_progress: impl FnMut(&$crate::Task)) -> Result<$crate::Task, $crate::Error> {
+            self.wait_until(id, self.call_deadline(), on_progress) $($await)*
+        }
+
+        $($async)? fn wait_until(
+            &self,
+            id: &str,
+            deadline: Option<std::time::Instant>,
+            mut on_progress: impl FnMut(&$crate::Task),
+        ) -> Result<$crate::Task, $crate::Error> {
+            let plan = $crate::plan::WaitPlan::new(
+                &self.shared.config,
+                id,
+                self.shared.wait_options(id),
+                self.shared.policy(),
+            )
+            .until(deadline);
+            self.drive_as("wait", plan, |task| {
+                $crate::client::trace::task(&task);
+                on_progress(&task)
+            }) $($await)*
+        }
+
+        /// Follows many tasks with one `list-by-condition` request per batch per round,
+        /// calling `on_update` with every change.
+        pub $($async)? fn watch<I: Into<String>>(
+            &self,
+            ids: impl IntoIterator<Item = I>,
+            mut on_update: impl FnMut(&$crate::Task),
+        ) -> Result<$crate::plan::WatchReport, $crate::Error> {
+            let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+            let options = self.shared.watch_options(&ids);
+            let plan = $crate::plan::WatchPlan::new(
+                &self.shared.config,
+                ids,
+                options,
+                self.shared.policy(),
+            )
+            .until(self.call_deadline());
+            let plan = if self.shared.learned.lacks("list-by-condition") { plan.per_id() } else { plan };
+            self.drive_as("watch", plan, |task| {
+                $crate::client::trace::task(&task);
+                on_update(&task)
+            }) $($await)*
+        }
+
+        /// Submits exactly once and waits for the result, within one deadline.
+        ///
+        /// `on_progress` is first called as soon as the submit is answered, with the new
+        /// task's id and correlation token (status `SUBMITTED`, or `NOT_START` when
+        /// queued), before waiting starts: a caller that gives up during the wait can
+        /// resume with `wait(id)`. Then it is called with every change.
+        ///
+        /// The common flow in three lines:
+        /// `let grid = client.submit_and_wait(Imagine::new("a fox"), |_| {})?;`
+        /// `let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {})?;`
+        pub $($async)? fn submit_and_wait<S: $crate::endpoint::Submit>(
+            &self,
+            request: S,
+            mut on_progress: impl FnMut(&$crate::Task),
+        ) -> Result<$crate::Task, $crate::Error> {
+            let deadline = self.call_deadline();
+            let name = request.name();
+            let plan = self.shared.submit_plan(request, deadline);
+            let token = plan.token().to_owned();
+            let submitted = self.drive_as(name, plan, |_| {}) $($await)* ?;
+            self.shared.submitted(&submitted);
+            on_progress(&$crate::client::first_sight(&submitted, &token));
+            self.wait_until(&submitted.task_id, deadline, on_progress) $($await)*
+        }
+
+        /// Presses the first button of `kind` on `task` (exactly once). On a task with no
+        /// buttons at all (novicezk), U1-U4, V1-V4 and reroll go through `/submit/change`.
+        pub $($async)? fn press(&self, task: &$crate::Task, kind: &$crate::ButtonKind) -> Result<$crate::Submitted, $crate::Error> {
+            let press = $crate::endpoint::Press::new(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))?;
+            self.submit(press) $($await)*
+        }
+
+        /// Presses the first button of `kind` on `task` and waits for the new task.
+        pub $($async)? fn press_and_wait(
+            &self,
+            task: &$crate::Task,
+            kind: &$crate::ButtonKind,
+            on_progress: impl FnMut(&$crate::Task),
+        ) -> Result<$crate::Task, $crate::Error> {
+            let press = $crate::endpoint::Press::new(task, kind, self.shared.config.profile()).map_err(|e| self.shared.config.redact(e))?;
+            self.submit_and_wait(press, on_progress) $($await)*
+        }
+    };
+}
+pub(crate) use client_methods;

@@ -1,0 +1,138 @@
+//! What a client is told: how it retries, resolves lost submits, waits, watches and
+//! reports, and its time limit.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
+
+/// How a client retries, resolves lost submits, waits, watches and reports.
+///
+/// Every field has a setter, so settings are built by chaining (the structs are
+/// `#[non_exhaustive]`, so `..Default::default()` does not compile outside mj):
+///
+/// ```
+/// use std::time::Duration;
+/// use mj_proto::Settings;
+/// use mj_proto::plan::{Lookup, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
+///
+/// let settings = Settings::default()
+///     .retry(RetryPolicy::default().attempts(5).backoff(Duration::from_millis(200), Duration::from_secs(5)))
+///     .submit(SubmitPolicy::default().lookup(Lookup::List).queue_patience(Duration::from_secs(60)))
+///     .wait(WaitOptions::default().interval(Duration::from_secs(3)).not_found_grace(Duration::from_secs(60)))
+///     .watch(WatchOptions::default().batch_size(50).not_found_grace(Duration::from_secs(60)))
+///     .deadline(Duration::from_secs(300))
+///     .seed(7)
+///     .observer(|notice| eprintln!("mj: {notice}"));
+/// assert_eq!(settings.wait.not_found_grace, Duration::from_secs(60));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Retry limits and pacing of one request.
+    pub retry: RetryPolicy,
+    /// How a submit waits out a full queue and resolves a lost answer.
+    pub submit: SubmitPolicy,
+    /// Polling pace and deadline of `wait`.
+    pub wait: WaitOptions,
+    /// Round pace, batch size and deadline of `watch`.
+    pub watch: WatchOptions,
+    /// Bounds every call as a whole (retries, lookups, waits, each exchange); `None`
+    /// leaves each part to its own limit.
+    pub deadline: Option<Duration>,
+    /// Every call ends by this instant (on the transport's clock), whatever
+    /// [`deadline`](Self::deadline) says: one limit for a run of several calls, such as
+    /// a command-line tool's whole command.
+    pub ends_at: Option<Instant>,
+    /// Seeds the backoff jitter and correlation tokens, so that a run can be replayed;
+    /// `None` seeds from the clock, so that clients never back off in lockstep.
+    pub seed: Option<u64>,
+    /// Told of every retry, lookup and re-send.
+    pub observer: Observer,
+}
+
+impl Settings {
+    /// Sets the retry limits and pacing.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets how submits wait out a full queue and resolve a lost answer.
+    pub fn submit(mut self, submit: SubmitPolicy) -> Self {
+        self.submit = submit;
+        self
+    }
+
+    /// Sets the pace and deadline of `wait`.
+    pub fn wait(mut self, wait: WaitOptions) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// Sets the pace, batch size and deadline of `watch`.
+    pub fn watch(mut self, watch: WatchOptions) -> Self {
+        self.watch = watch;
+        self
+    }
+
+    /// Sets the per-call deadline.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Ends every call by `at` (see [`Settings::ends_at`]).
+    pub fn ends_at(mut self, at: Instant) -> Self {
+        self.ends_at = Some(at);
+        self
+    }
+
+    /// Seeds jitter and tokens (for reproducible runs).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Calls `observe` with every [`Notice`].
+    pub fn observer(mut self, observe: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
+        self.observer = Observer(Some(Arc::new(observe)));
+        self
+    }
+}
+
+/// The function told of retries, lookups and re-sends (none by default).
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<ObserveFn>>);
+
+/// What an [`Observer`] calls.
+type ObserveFn = dyn Fn(&Notice) + Send + Sync;
+
+impl Observer {
+    /// Tells the observer, if there is one.
+    pub fn notify(&self, notice: &Notice) {
+        if let Some(observe) = &self.0 {
+            observe(notice);
+        }
+    }
+}
+
+impl fmt::Debug for Observer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Observer(set)" } else { "Observer(none)" })
+    }
+}
+
+/// Two observers are equal when they are the same function (or both absent).
+impl PartialEq for Observer {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Observer {}

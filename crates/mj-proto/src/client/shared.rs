@@ -1,0 +1,193 @@
+//! What clones of a client share and learn while they run: the configuration and
+//! settings, jitter seeds, the server's missing endpoints, the ids just submitted.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use super::{Settings, trace};
+use crate::model::{SubmitOutcome, Submitted, Task, TaskStatus};
+use crate::plan::{Notice, RetryPolicy};
+
+/// Per-plan jitter seeds: the settings' seed (or the clock), then a counter, so two
+/// plans never back off in lockstep and a seeded client replays exactly.
+#[derive(Debug)]
+pub(crate) struct Seeds(AtomicU64);
+
+impl Seeds {
+    pub(crate) fn new(seed: Option<u64>) -> Self {
+        let seed = seed.unwrap_or_else(|| {
+            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+            nanos ^ u64::from(std::process::id()).rotate_left(32)
+        });
+        Self(AtomicU64::new(seed))
+    }
+
+    pub(crate) fn policy(&self, base: &RetryPolicy) -> RetryPolicy {
+        let n = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+        base.clone().seeded(base.seed ^ n)
+    }
+}
+
+/// What a client learned of its server while running: the endpoints it answered 404 (or
+/// 405/501) for, announced as [`Notice::Fallback`]. Later calls go straight to what works
+/// instead of asking again, so an undeclared reseller without `list-by-condition` costs
+/// one failed request per client, not one per call.
+///
+/// It also remembers whether the server ever answered this client: until it has, a port
+/// that refuses or a server that lets exchanges time out is taken for a server that is
+/// down (or a wrong URL) and a call fails fast; once it has, the same failures are ridden
+/// out as a passing fault (see [`RetryPolicy::connect_patience`](crate::plan::RetryPolicy::connect_patience)).
+#[derive(Debug, Default)]
+pub(crate) struct Learned {
+    missing: std::sync::Mutex<Vec<&'static str>>,
+    heard: std::sync::atomic::AtomicBool,
+}
+
+impl Learned {
+    /// Notes that the server answered (any status).
+    pub(crate) fn heard(&self) {
+        self.heard.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the server ever answered this client.
+    pub(crate) fn has_heard(&self) -> bool {
+        self.heard.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn note(&self, notice: &Notice) {
+        if let Notice::Fallback { missing, .. } = notice {
+            let mut missing_ones = self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !missing_ones.contains(missing) {
+                missing_ones.push(missing);
+            }
+        }
+    }
+
+    /// True when the server answered that it lacks `endpoint`.
+    pub(crate) fn lacks(&self, endpoint: &str) -> bool {
+        self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&endpoint)
+    }
+}
+
+/// The host (and port) `request` goes to: the configured server's, or another one's (a
+/// download from a CDN), so that an error names the host that failed.
+pub(crate) fn host_of(request: &crate::HttpRequest, configured: &str) -> String {
+    match request.uri().authority() {
+        Some(a) => match a.port_u16() {
+            Some(port) => format!("{}:{port}", a.host()),
+            None => a.host().to_owned(),
+        },
+        None => configured.to_owned(),
+    }
+}
+
+/// `error` naming `host`, unless the transport already named one.
+pub(crate) fn named(error: crate::TransportError, host: &str) -> crate::TransportError {
+    if error.host().is_some() || host.is_empty() { error } else { error.with_host(host) }
+}
+
+/// What is known of a task the moment its submit is answered: its id and token, told to
+/// `on_progress` before waiting starts so that a cancelled wait can be resumed.
+pub(crate) fn first_sight(submitted: &Submitted, token: &str) -> Task {
+    let status = match submitted.outcome {
+        SubmitOutcome::Queued { .. } => TaskStatus::NotStart,
+        _ => TaskStatus::Submitted,
+    };
+    Task { id: submitted.task_id.clone(), status, state: Some(token.to_owned()), ..Task::default() }
+}
+
+/// What clones of a client share: the configuration, settings, jitter seeds and what
+/// was learned of the server.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: crate::Config,
+    pub(crate) settings: Settings,
+    pub(crate) seeds: Seeds,
+    pub(crate) learned: Arc<Learned>,
+    /// Ids of the tasks this client submitted lately (the last [`RECENT`]): a wait on one
+    /// of them gets the full not-found grace, since a server may list a new task late; a
+    /// wait on any other id gets the short one.
+    recent: std::sync::Mutex<std::collections::VecDeque<String>>,
+}
+
+/// How many submitted task ids a client remembers for the not-found grace.
+const RECENT: usize = 256;
+
+impl Shared {
+    pub(crate) fn new(config: crate::Config, settings: Settings, learned: Arc<Learned>) -> Arc<Self> {
+        Arc::new(Self { seeds: Seeds::new(settings.seed), config, settings, learned, recent: Default::default() })
+    }
+
+    /// The retry policy for one call: its own jitter seed, and whether the server is
+    /// known to be alive (it answered this client before).
+    pub(crate) fn policy(&self) -> RetryPolicy {
+        let mut policy = self.seeds.policy(&self.settings.retry);
+        policy.server_known = self.learned.has_heard();
+        policy
+    }
+
+    /// Notes the tasks a submit created.
+    pub(crate) fn submitted(&self, submitted: &Submitted) {
+        let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for id in std::iter::once(&submitted.task_id).chain(&submitted.task_ids) {
+            if !recent.contains(id) {
+                if recent.len() == RECENT {
+                    recent.pop_front();
+                }
+                recent.push_back(id.clone());
+            }
+        }
+    }
+
+    /// The wait options for `id`: the short not-found grace unless this client just
+    /// submitted it.
+    pub(crate) fn wait_options(&self, id: &str) -> crate::plan::WaitOptions {
+        let mut options = self.settings.wait.clone();
+        if !self.just_submitted(id) {
+            options.not_found_grace = options.not_found_grace.min(options.unknown_id_grace);
+        }
+        options
+    }
+
+    /// The watch options for `ids`: the short not-found grace unless this client just
+    /// submitted one of them.
+    pub(crate) fn watch_options(&self, ids: &[String]) -> crate::plan::WatchOptions {
+        let mut options = self.settings.watch.clone();
+        if !ids.iter().any(|id| self.just_submitted(id)) {
+            options.not_found_grace = options.not_found_grace.min(options.unknown_id_grace);
+        }
+        options
+    }
+
+    fn just_submitted(&self, id: &str) -> bool {
+        self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().any(|r| r == id)
+    }
+
+    /// The exactly-once plan for `request`, skipping the lookups the server lacks, ending
+    /// at `deadline`.
+    pub(crate) fn submit_plan<S: crate::endpoint::Submit>(
+        &self,
+        request: S,
+        deadline: Option<Instant>,
+    ) -> crate::plan::SubmitPlan<'_, S> {
+        crate::plan::SubmitPlan::new(&self.config, request, self.policy(), self.settings.submit.clone())
+            .lacking(|e| self.learned.lacks(e))
+            .until(deadline)
+    }
+
+    /// A plan's notice: traced, learned from, told to the observer.
+    pub(crate) fn notice(&self, notice: &Notice) {
+        trace::notice(notice);
+        self.learned.note(notice);
+        self.settings.observer.notify(notice);
+    }
+
+    /// A plan's result. Errors the plan built itself (a failed task, a timed-out wait)
+    /// carry what the server sent: the key is scrubbed here, once, for every plan.
+    pub(crate) fn finish<T>(&self, result: Result<T, crate::Error>) -> Result<T, crate::Error> {
+        let result = result.map_err(|e| self.config.redact(e));
+        trace::done(&result);
+        result
+    }
+}

@@ -1,0 +1,159 @@
+//! The broad cause of an error, and what it says about trying again.
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+use super::Error;
+use crate::model::ReturnCode;
+use crate::transport::TransportErrorKind;
+
+/// The broad cause of an [`Error`], for retry decisions and exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bad configuration.
+    Config,
+    /// Bad request input.
+    Build,
+    /// Could not connect.
+    Connect,
+    /// No answer in time.
+    Timeout,
+    /// The connection dropped or the body was cut short: the request may have been handled.
+    Interrupted,
+    /// The body exceeded the size cap.
+    BodyTooLarge,
+    /// Another transport failure.
+    Transport,
+    /// Wrong key or auth style.
+    Unauthorized,
+    /// Rate limited.
+    RateLimited,
+    /// Refused with a return code.
+    Rejected,
+    /// A 5xx.
+    Server,
+    /// An HTML page: wrong base URL.
+    WrongBaseUrl,
+    /// Another status or error body.
+    Unexpected,
+    /// A body that did not decode, or was missing.
+    Decode,
+    /// A submit whose answer was lost, with no way to look it up.
+    OutcomeUnknown,
+    /// The task failed or was cancelled.
+    TaskFailed,
+    /// The task waits for modal input.
+    NeedsInput,
+    /// A wait's deadline passed.
+    WaitTimeout,
+    /// The server does not know the task.
+    TaskNotFound,
+    /// A plan was misused.
+    Usage,
+}
+
+impl Error {
+    /// The broad cause.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Config(_) => ErrorKind::Config,
+            Self::Build(_) => ErrorKind::Build,
+            Self::Transport(t) => match t.kind() {
+                TransportErrorKind::Connect => ErrorKind::Connect,
+                TransportErrorKind::Timeout => ErrorKind::Timeout,
+                TransportErrorKind::Interrupted => ErrorKind::Interrupted,
+                TransportErrorKind::BodyTooLarge => ErrorKind::BodyTooLarge,
+                _ => ErrorKind::Transport,
+            },
+            Self::Unauthorized(_) => ErrorKind::Unauthorized,
+            Self::RateLimited(_) => ErrorKind::RateLimited,
+            Self::Rejected(_) => ErrorKind::Rejected,
+            Self::Server(_) => ErrorKind::Server,
+            Self::Html(_) => ErrorKind::WrongBaseUrl,
+            Self::Unexpected(_) | Self::ForeignTask { .. } => ErrorKind::Unexpected,
+            Self::Decode(d) if d.truncated => ErrorKind::Interrupted,
+            Self::EmptyBody { .. } | Self::Decode(_) => ErrorKind::Decode,
+            Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Self::TaskFailed(_) => ErrorKind::TaskFailed,
+            Self::NeedsInput(_) => ErrorKind::NeedsInput,
+            Self::WaitTimeout { .. } => ErrorKind::WaitTimeout,
+            Self::TaskNotFound { .. } => ErrorKind::TaskNotFound,
+            Self::PlanMisuse => ErrorKind::Usage,
+        }
+    }
+
+    /// True when time ran out: an exchange the server did not answer in time, or a wait
+    /// whose task had not finished by its deadline (as reqwest's `Error::is_timeout`).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Timeout | ErrorKind::WaitTimeout)
+    }
+
+    /// True when no connection could be made (refused, unreachable, no such host), as
+    /// reqwest's `Error::is_connect`.
+    pub fn is_connect(&self) -> bool {
+        self.kind() == ErrorKind::Connect
+    }
+
+    /// True when the same request may succeed later: connect failures, timeouts, dropped
+    /// connections, rate limits, 5xx and transient return codes (full queue, gateway
+    /// errors). Whether a retry is *safe* also depends on the endpoint's idempotency.
+    pub fn is_retryable(&self) -> bool {
+        match self.kind() {
+            ErrorKind::Connect
+            | ErrorKind::Timeout
+            | ErrorKind::Interrupted
+            | ErrorKind::RateLimited
+            | ErrorKind::Server => true,
+            ErrorKind::Rejected => matches!(self, Self::Rejected(r) if r.code.is_transient()
+                && (r.code != ReturnCode::Failure || ReturnCode::failure_may_pass(&r.description))),
+            _ => false,
+        }
+    }
+
+    /// True when the request may have reached the server and been handled although no
+    /// usable answer came back (timeouts, dropped connections, truncated bodies, 5xx).
+    /// A submit in this state must be looked up, not blindly re-sent.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Timeout | ErrorKind::Interrupted | ErrorKind::Server)
+    }
+
+    /// The HTTP status, when an answer arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Unauthorized(a) | Self::RateLimited(a) | Self::Server(a) | Self::Html(a) | Self::Unexpected(a) => {
+                Some(a.status)
+            }
+            Self::Rejected(r) => Some(r.status),
+            Self::EmptyBody { status, .. } => Some(*status),
+            Self::Decode(d) => Some(d.status),
+            Self::OutcomeUnknown { cause, .. } => cause.status(),
+            Self::Config(_)
+            | Self::Build(_)
+            | Self::Transport(_)
+            | Self::TaskFailed(_)
+            | Self::NeedsInput(_)
+            | Self::WaitTimeout { .. }
+            | Self::TaskNotFound { .. }
+            | Self::ForeignTask { .. }
+            | Self::PlanMisuse => None,
+        }
+    }
+
+    /// The delay the server asked for (`Retry-After`), when it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited(a) | Self::Server(a) | Self::Unexpected(a) => a.retry_after,
+            _ => None,
+        }
+    }
+
+    /// The return code, for [`Error::Rejected`].
+    pub fn code(&self) -> Option<ReturnCode> {
+        match self {
+            Self::Rejected(r) => Some(r.code),
+            _ => None,
+        }
+    }
+}
