@@ -31,13 +31,15 @@ mod files;
 mod journal;
 pub mod plan;
 pub mod prompts;
+mod report;
 mod runner;
 mod sqlite;
 
 pub use counted::Counted;
 pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
-pub use runner::{Batch, Progress, Summary};
+pub use report::{Progress, Summary};
+pub use runner::Batch;
 pub use sqlite::SqliteJournal;
 
 /// Whether a file a job recorded is still on disk as it was saved (same SHA-256): what
