@@ -126,8 +126,7 @@ fn simulated_faults_become_transport_errors() {
     assert_eq!(e.kind(), ErrorKind::Server, "a proxy's 502 page is a server error: {e}");
 }
 
-#[path = "../../crates/mj-proto/tests/common/every_request.rs"]
-mod every;
+use mj_test_support::every_request as every;
 
 /// What a server made of a request, in one line: the status and the envelope's code and
 /// text, or the shape of the answer.

@@ -1,8 +1,7 @@
 //! mj-ureq and mj-reqwest against mj-sim over loopback: whole flows, every flavor, faults
 //! without duplicate submits, hanging servers, oversized bodies, and no leaked key.
 
-#[path = "../support/refused.rs"]
-mod refused;
+use mj_test_support::refused;
 
 use std::io::Read;
 use std::net::TcpListener;

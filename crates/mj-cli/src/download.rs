@@ -78,8 +78,7 @@ pub fn file_name(task_id: &str, suffix: &str, url: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "../../../tests/support/raw_server.rs"]
-mod raw_server;
+use mj_test_support::raw_server;
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,7 @@
 //! The `mj` binary end to end: the README flow on the built-in simulator, commands against
 //! a loopback simulator, every exit code, configuration errors, and the help text.
 
-#[path = "../../../tests/support/refused.rs"]
-mod refused;
+use mj_test_support::refused;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

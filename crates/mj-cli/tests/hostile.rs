@@ -2,10 +2,8 @@
 //! echoed keys, answers that are not what they claim, and servers that are down. Each
 //! test runs the binary over real HTTP and counts on the server's side.
 
-#[path = "../../../tests/support/hostile.rs"]
-mod hostile;
-#[path = "../../../tests/support/refused.rs"]
-mod refused;
+use mj_test_support::hostile;
+use mj_test_support::refused;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,7 +1,6 @@
 //! Every endpoint's request, snapshotted in a normalised rendering, and every builder check.
 
-#[path = "common/every_request.rs"]
-mod every;
+use mj_test_support::every_request as every;
 
 use every::{PNG, every_request};
 use mj_proto::data_url;

@@ -1,8 +1,7 @@
 //! The `imagine_async` example over real HTTP against every simulator flavor, run as a user
 //! runs it: a grid, then U1 (through `/submit/change` on novicezk, which has no buttons).
 
-#[path = "../../../tests/support/run_example.rs"]
-mod run_example;
+use mj_test_support::run_example;
 
 use mj_sim::Flavor;
 

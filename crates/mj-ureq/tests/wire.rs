@@ -1,10 +1,7 @@
 //! The blocking transport's own rules on a real socket: no redirects followed, the body
 //! cap enforced on a streamed (chunked) body, the default cap at 32 MiB.
 
-#[path = "../../../tests/support/raw_server.rs"]
-mod raw_server;
-#[path = "../../../tests/support/wire_checks.rs"]
-mod wire_checks;
+use mj_test_support::wire_checks;
 
 use mj_proto::Transport;
 use mj_ureq::UreqTransport;

@@ -1,7 +1,6 @@
 //! A loopback server that answers every connection with the same raw bytes, for the
-//! transports' own tests (redirects, chunked bodies). Shared by `#[path]`; bound once, on
+//! transports' own tests (redirects, chunked bodies).; bound once, on
 //! port 0, and stopped when dropped. Not every user needs every helper.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -1,8 +1,7 @@
 //! A loopback HTTP server whose every answer a test writes: a lying or hostile server
 //! (foreign task ids, escape sequences, echoed keys, bodies that are not what they claim).
-//! Shared by `#[path]`; bound on port 0 and stopped when dropped. It records every
+//!; bound on port 0 and stopped when dropped. It records every
 //! request, so a test can count on the server's side.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

@@ -1,8 +1,7 @@
 //! A loopback port that refuses connections and stays reserved while the test runs: a
 //! socket bound without listening. (Picking a free port and closing it would let another
-//! process take it before the test connects.) Shared by `#[path]`; not every user needs
+//! process take it before the test connects.); not every user needs
 //! every helper.
-#![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddr};
 

@@ -1,8 +1,8 @@
 //! The wire rules every transport must keep, as checks over a `send` function, so that the
-//! blocking and async transports' own tests run the very same ones. Shared by `#[path]`
+//! blocking and async transports' own tests run the very same ones.
 //! together with `raw_server.rs`.
 
-use super::raw_server::{RawServer, chunked, redirect};
+use crate::raw_server::{RawServer, chunked, redirect};
 use mj_proto::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 
 fn get(url: &str) -> HttpRequest {
