@@ -29,7 +29,10 @@
 //! assert_eq!(submitted.outcome, SubmitOutcome::Queued { ahead: Some(2) });
 //! # Ok::<(), mj_proto::Error>(())
 //! ```
-
+//!
+//! # Cargo features
+//!
+#![doc = document_features::document_features!()]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

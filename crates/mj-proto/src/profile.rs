@@ -11,14 +11,14 @@ use crate::model::{ButtonKind, ReturnCode};
 #[non_exhaustive]
 pub enum Lookup {
     /// The paged query filtered by `state` (PLUS, resellers), else the task list (novicezk,
-    /// trueai), else give up with [`Error::OutcomeUnknown`].
+    /// trueai), else give up with [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown).
     #[default]
     Auto,
     /// Only `POST /mj/task/query`.
     Query,
     /// Only `GET /mj/task/list`.
     List,
-    /// No lookup: a lost answer is [`Error::OutcomeUnknown`] at once.
+    /// No lookup: a lost answer is [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) at once.
     Never,
 }
 

@@ -20,7 +20,10 @@
 //! println!("{:?}", upscale.result_image_urls());
 //! # Ok(()) }
 //! ```
-
+//!
+//! # Cargo features
+//!
+#![doc = document_features::document_features!()]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -24,7 +24,10 @@
 //! let client = Client::builder().base_url("https://api.example.com").api_key("sk-...").build()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
-
+//!
+//! # Cargo features
+//!
+#![doc = document_features::document_features!()]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
