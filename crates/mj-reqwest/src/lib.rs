@@ -248,47 +248,15 @@ pub async fn read_image(path: impl AsRef<std::path::Path>) -> std::io::Result<St
 /// so a crash or a full disk never leaves a half-written file under the final name. The
 /// temporary name is unpredictable and created exclusively (a planted symlink is never
 /// followed), and the folder is synced after the rename.
+///
+/// The write runs on tokio's blocking pool ([`mj_files::save`], the one every mj crate uses),
+/// so the temporary names and the folder sync are the same as the blocking transport's.
 pub async fn save(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> std::io::Result<()> {
-    use tokio::io::AsyncWriteExt;
-    let path = path.as_ref();
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"))?
-        .to_string_lossy();
-    let (partial, mut file) = create_partial(path, &name).await?;
-    let written = async {
-        file.write_all(bytes).await?;
-        file.sync_all().await?;
-        tokio::fs::rename(&partial, path).await
-    };
-    if let Err(e) = written.await {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(e);
+    let (path, bytes) = (path.as_ref().to_owned(), bytes.to_vec());
+    match tokio::task::spawn_blocking(move || mj_files::save(path, &bytes)).await {
+        Ok(saved) => saved,
+        Err(e) => Err(std::io::Error::other(format!("the save did not finish: {e}"))),
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    if let Ok(folder) = tokio::fs::File::open(dir).await {
-        let _ = folder.sync_all().await;
-    }
-    Ok(())
-}
-
-/// A new, empty temporary file beside `path`, named by [`mj_proto::file_name::temporary`]
-/// with a random part and created exclusively (a planted file or symlink is never opened).
-async fn create_partial(path: &std::path::Path, name: &str) -> std::io::Result<(std::path::PathBuf, tokio::fs::File)> {
-    use std::hash::{BuildHasher, Hasher};
-    let mut last = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free temporary name");
-    for attempt in 0u32..16 {
-        // Keys drawn from the OS's randomness: the name cannot be guessed in advance.
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u32(attempt);
-        let partial = path.with_file_name(mj_proto::file_name::temporary(name, std::process::id(), hasher.finish()));
-        match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&partial).await {
-            Ok(file) => return Ok((partial, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = e,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last)
 }
 
 #[cfg(test)]

@@ -254,72 +254,7 @@ pub fn read_image(path: impl AsRef<std::path::Path>) -> io::Result<String> {
 /// can neither receive the bytes nor redirect them elsewhere. The folder is synced after
 /// the rename, so the new name survives a power cut too.
 pub fn save(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    let path = path.as_ref();
-    let (partial, mut file) = create_partial(path)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| std::fs::rename(&partial, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&partial);
-        return Err(e);
-    }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    if let Ok(folder) = std::fs::File::open(dir) {
-        let _ = folder.sync_all();
-    }
-    Ok(())
-}
-
-/// A new, empty temporary file beside `path` (`dir/.name.PID-RANDOM.part`), created
-/// exclusively; a name that is taken is skipped for another.
-fn create_partial(path: &std::path::Path) -> io::Result<(std::path::PathBuf, std::fs::File)> {
-    use std::hash::{BuildHasher, Hasher};
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?
-        .to_string_lossy();
-    let mut last = io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary name");
-    for attempt in 0u32..16 {
-        // std's hasher keys are drawn from the OS's randomness once per process and then
-        // varied per instance: enough that a planted name cannot be guessed.
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u32(attempt);
-        let partial = path.with_file_name(mj_proto::file_name::temporary(&name, std::process::id(), hasher.finish()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&partial) {
-            Ok(file) => return Ok((partial, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = e,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last)
-}
-
-#[cfg(test)]
-mod saving {
-    /// A symlink planted where a predictable temporary name would be never receives the
-    /// bytes: the name is random and opened with O_EXCL.
-    #[cfg(unix)]
-    #[test]
-    fn a_planted_symlink_is_never_followed() {
-        let dir = std::env::temp_dir().join(format!("mj-ureq-save-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let victim = dir.join("victim.txt");
-        std::fs::write(&victim, b"precious").expect("victim");
-        // Every name the old scheme would have used.
-        let target = dir.join("1.png");
-        std::os::unix::fs::symlink(&victim, dir.join(format!(".1.png.{}.part", std::process::id()))).expect("link");
-        super::save(&target, b"image bytes").expect("saves");
-        assert_eq!(std::fs::read(&victim).expect("victim"), b"precious");
-        assert_eq!(std::fs::read(&target).expect("target"), b"image bytes");
-        let left: Vec<_> = std::fs::read_dir(&dir)
-            .expect("dir")
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".part") && !n.ends_with(&format!("{}.part", std::process::id())))
-            .collect();
-        assert!(left.is_empty(), "no temporary file left: {left:?}");
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    mj_files::save(path, bytes)
 }
 
 #[cfg(test)]
