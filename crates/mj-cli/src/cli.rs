@@ -196,186 +196,250 @@ pub struct Hook {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a 2x2 grid from a prompt
-    Imagine {
-        /// The prompt, with any --ar/--v parameters
-        prompt: String,
-        /// A reference image: a file or an http(s) URL (repeatable)
-        #[arg(long = "image", value_name = "FILE|URL")]
-        images: Vec<String>,
-        #[command(flatten)]
-        finish: Finish,
-        #[command(flatten)]
-        hook: Hook,
-    },
+    Imagine(ImagineArgs),
     /// Press a button of a finished task: a label (U1, V3, "Vary (Strong)"), an emoji (🔄) or a customId
-    Action {
-        /// The finished task
-        task_id: String,
-        /// Which button; an unknown one lists the task's buttons
-        button: String,
-        #[command(flatten)]
-        finish: Finish,
-        #[command(flatten)]
-        hook: Hook,
-    },
+    Action(ActionArgs),
     /// Complete a task waiting in MODAL (Custom Zoom, Vary (Region), remix)
-    Modal {
-        /// The task in MODAL
-        task_id: String,
-        /// The prompt (Custom Zoom needs --zoom 1..2 in it)
-        #[arg(long)]
-        prompt: Option<String>,
-        /// The Vary (Region) mask: a PNG, black background with the area white
-        #[arg(long, value_name = "FILE")]
-        mask: Option<PathBuf>,
-        #[command(flatten)]
-        finish: Finish,
-        #[command(flatten)]
-        hook: Hook,
-    },
+    Modal(ModalArgs),
     /// Get four prompts for an image
-    Describe {
-        /// The image: a file or an http(s) URL
-        image: String,
-        /// Wait and print the prompts
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        hook: Hook,
-    },
+    Describe(DescribeArgs),
     /// Blend 2 to 5 images into a grid
-    Blend {
-        /// The images (files or http(s) URLs)
-        #[arg(num_args = 2..=5, required = true, value_name = "FILE|URL")]
-        images: Vec<String>,
-        /// The aspect of the result
-        #[arg(long, value_enum, default_value_t = DimensionsArg::Square)]
-        dimensions: DimensionsArg,
-        #[command(flatten)]
-        finish: Finish,
-        #[command(flatten)]
-        hook: Hook,
-    },
+    Blend(BlendArgs),
     /// Analyse a prompt and suggest shorter ones
-    Shorten {
-        /// The prompt
-        prompt: String,
-        /// Wait and print the analysis
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        hook: Hook,
-    },
+    Shorten(ShortenArgs),
     /// Animate an image, or extend a video task
-    Video {
-        /// The motion prompt
-        prompt: String,
-        /// The first frame: a file or an http(s) URL
-        #[arg(long, value_name = "FILE|URL", required_unless_present = "extend")]
-        image: Option<String>,
-        /// Extend the video of this task instead
-        #[arg(long, value_name = "TASK_ID", conflicts_with = "image")]
-        extend: Option<String>,
-        /// Which video of the task to extend (0-3)
-        #[arg(long, default_value_t = 0)]
-        index: u8,
-        /// How much it moves
-        #[arg(long, value_enum, default_value_t = MotionArg::Low)]
-        motion: MotionArg,
-        /// Wait for the videos
-        #[arg(long)]
-        wait: bool,
-        #[command(flatten)]
-        hook: Hook,
-    },
+    Video(VideoArgs),
     /// Show the Midjourney seed of a finished task
-    Seed {
-        /// The task
-        task_id: String,
-    },
+    Seed(SeedArgs),
     /// Cancel a task
-    Cancel {
-        /// The task
-        task_id: String,
-    },
+    Cancel(CancelArgs),
     /// Show tasks by id (one request for all of them)
-    Fetch {
-        /// The task ids
-        #[arg(required = true)]
-        ids: Vec<String>,
-    },
+    Fetch(FetchArgs),
     /// List tasks, newest first
-    List {
-        /// Only tasks in this status
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
-        /// Page number, from 0
-        #[arg(long, default_value_t = 0)]
-        page: u32,
-        /// Tasks per page
-        #[arg(long, default_value_t = 10)]
-        size: u32,
-    },
+    List(ListArgs),
     /// Wait for tasks to finish, one progress line (or bar) each
-    Wait {
-        /// The task ids
-        #[arg(required = true)]
-        ids: Vec<String>,
-    },
+    Wait(WaitArgs),
     /// Run a file of prompts durably: kill it at any point and run it again to resume
-    Batch {
-        /// One prompt per line (blank lines skipped); a .jsonl file gives
-        /// {"prompt": "...", "images": [...], "upscale": [1, 3]} per line
-        #[arg(required_unless_present = "status", value_name = "PROMPTS")]
-        prompts: Option<PathBuf>,
-        /// Where the images go
-        #[arg(long, value_name = "DIR", required_unless_present = "journal")]
-        out: Option<PathBuf>,
-        /// The journal (default: DIR/mj-batch.journal)
-        #[arg(long, value_name = "PATH")]
-        journal: Option<PathBuf>,
-        /// Tasks in flight at most
-        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-        concurrency: u16,
-        /// Print what the journal says is done, running, failed and left, and exit
-        #[arg(long)]
-        status: bool,
-    },
+    Batch(BatchArgs),
     /// Show what mj makes of a response body (stdin when FILE is absent)
-    Parse {
-        /// task, tasks, submit, page, notification, seed or upload
-        kind: String,
-        /// The body
-        file: Option<PathBuf>,
-        /// The HTTP status it came with
-        #[arg(long, default_value_t = 200)]
-        status: u16,
-    },
+    Parse(ParseArgs),
     /// Run the simulator as a server on 127.0.0.1 until Ctrl-C
-    Sim {
-        /// Port (0 picks a free one)
-        #[arg(long, default_value_t = 8080)]
-        port: u16,
-        /// Imitate this server family (and its auth header)
-        #[arg(long, value_enum)]
-        flavor: Option<FlavorArg>,
-        /// Require this key
-        #[arg(long, value_name = "KEY")]
-        api_key: Option<String>,
-        /// Run tasks this many times faster
-        #[arg(long, default_value_t = 1.0)]
-        speed: f64,
-        /// Faults to inject, e.g. 500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01
-        #[arg(long)]
-        faults: Option<String>,
-        /// Seed for ids and faults
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    Sim(SimArgs),
     /// Receive notifyHook callbacks and print each task update
-    Listen {
-        /// Port on 127.0.0.1
-        #[arg(long, default_value_t = 9000)]
-        port: u16,
-    },
+    Listen(ListenArgs),
+}
+
+/// The `imagine` command's arguments.
+#[derive(Debug, Args)]
+pub struct ImagineArgs {
+    /// The prompt, with any --ar/--v parameters
+    pub prompt: String,
+    /// A reference image: a file or an http(s) URL (repeatable)
+    #[arg(long = "image", value_name = "FILE|URL")]
+    pub images: Vec<String>,
+    #[command(flatten)]
+    pub finish: Finish,
+    #[command(flatten)]
+    pub hook: Hook,
+}
+
+/// The `action` command's arguments.
+#[derive(Debug, Args)]
+pub struct ActionArgs {
+    /// The finished task
+    pub task_id: String,
+    /// Which button; an unknown one lists the task's buttons
+    pub button: String,
+    #[command(flatten)]
+    pub finish: Finish,
+    #[command(flatten)]
+    pub hook: Hook,
+}
+
+/// The `modal` command's arguments.
+#[derive(Debug, Args)]
+pub struct ModalArgs {
+    /// The task in MODAL
+    pub task_id: String,
+    /// The prompt (Custom Zoom needs --zoom 1..2 in it)
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// The Vary (Region) mask: a PNG, black background with the area white
+    #[arg(long, value_name = "FILE")]
+    pub mask: Option<PathBuf>,
+    #[command(flatten)]
+    pub finish: Finish,
+    #[command(flatten)]
+    pub hook: Hook,
+}
+
+/// The `describe` command's arguments.
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// The image: a file or an http(s) URL
+    pub image: String,
+    /// Wait and print the prompts
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub hook: Hook,
+}
+
+/// The `blend` command's arguments.
+#[derive(Debug, Args)]
+pub struct BlendArgs {
+    /// The images (files or http(s) URLs)
+    #[arg(num_args = 2..=5, required = true, value_name = "FILE|URL")]
+    pub images: Vec<String>,
+    /// The aspect of the result
+    #[arg(long, value_enum, default_value_t = DimensionsArg::Square)]
+    pub dimensions: DimensionsArg,
+    #[command(flatten)]
+    pub finish: Finish,
+    #[command(flatten)]
+    pub hook: Hook,
+}
+
+/// The `shorten` command's arguments.
+#[derive(Debug, Args)]
+pub struct ShortenArgs {
+    /// The prompt
+    pub prompt: String,
+    /// Wait and print the analysis
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub hook: Hook,
+}
+
+/// The `video` command's arguments.
+#[derive(Debug, Args)]
+pub struct VideoArgs {
+    /// The motion prompt
+    pub prompt: String,
+    /// The first frame: a file or an http(s) URL
+    #[arg(long, value_name = "FILE|URL", required_unless_present = "extend")]
+    pub image: Option<String>,
+    /// Extend the video of this task instead
+    #[arg(long, value_name = "TASK_ID", conflicts_with = "image")]
+    pub extend: Option<String>,
+    /// Which video of the task to extend (0-3)
+    #[arg(long, default_value_t = 0)]
+    pub index: u8,
+    /// How much it moves
+    #[arg(long, value_enum, default_value_t = MotionArg::Low)]
+    pub motion: MotionArg,
+    /// Wait for the videos
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub hook: Hook,
+}
+
+/// The `seed` command's arguments.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// The task
+    pub task_id: String,
+}
+
+/// The `cancel` command's arguments.
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// The task
+    pub task_id: String,
+}
+
+/// The `fetch` command's arguments.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// The task ids
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+}
+
+/// The `list` command's arguments.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only tasks in this status
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    /// Page number, from 0
+    #[arg(long, default_value_t = 0)]
+    pub page: u32,
+    /// Tasks per page
+    #[arg(long, default_value_t = 10)]
+    pub size: u32,
+}
+
+/// The `wait` command's arguments.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The task ids
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+}
+
+/// The `batch` command's arguments.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// One prompt per line (blank lines skipped); a .jsonl file gives
+    /// {"prompt": "...", "images": [...], "upscale": [1, 3]} per line
+    #[arg(required_unless_present = "status", value_name = "PROMPTS")]
+    pub prompts: Option<PathBuf>,
+    /// Where the images go
+    #[arg(long, value_name = "DIR", required_unless_present = "journal")]
+    pub out: Option<PathBuf>,
+    /// The journal (default: DIR/mj-batch.journal)
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Tasks in flight at most
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Print what the journal says is done, running, failed and left, and exit
+    #[arg(long)]
+    pub status: bool,
+}
+
+/// The `parse` command's arguments.
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// task, tasks, submit, page, notification, seed or upload
+    pub kind: String,
+    /// The body
+    pub file: Option<PathBuf>,
+    /// The HTTP status it came with
+    #[arg(long, default_value_t = 200)]
+    pub status: u16,
+}
+
+/// The `sim` command's arguments.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port (0 picks a free one)
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Imitate this server family (and its auth header)
+    #[arg(long, value_enum)]
+    pub flavor: Option<FlavorArg>,
+    /// Require this key
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Run tasks this many times faster
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Faults to inject, e.g. 500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01
+    #[arg(long)]
+    pub faults: Option<String>,
+    /// Seed for ids and faults
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// The `listen` command's arguments.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Port on 127.0.0.1
+    #[arg(long, default_value_t = 9000)]
+    pub port: u16,
 }

@@ -2,17 +2,14 @@
 
 #![forbid(unsafe_code)]
 
-mod batch;
 mod cli;
+mod commands;
 mod download;
 mod exit;
 mod interrupt;
-mod listen;
 mod output;
-mod parse;
 mod progress;
 mod render;
-mod run;
 mod session;
 mod terminal;
 mod watchdog;
@@ -49,7 +46,7 @@ fn main() -> ExitCode {
             .with_target(false)
             .init();
     }
-    match run::run(cli) {
+    match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => failure.report(json),
     }

@@ -1,6 +1,6 @@
 //! `mj batch`: a prompt file through mj-batch's durable engine, with one progress bar.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,7 +10,7 @@ use mj_proto::Settings;
 use mj_ureq::UreqTransport;
 use serde_json::json;
 
-use crate::cli::Global;
+use crate::cli::{BatchArgs, Global};
 use crate::exit::{self, Failure};
 use crate::output;
 use crate::session::Session;
@@ -20,16 +20,8 @@ use crate::watchdog::{Watched, say};
 /// The journal's name inside the output folder.
 const JOURNAL: &str = "mj-batch.journal";
 
-/// The options of `mj batch`.
-pub struct Options {
-    pub prompts: Option<PathBuf>,
-    pub out: Option<PathBuf>,
-    pub journal: Option<PathBuf>,
-    pub concurrency: u16,
-    pub status: bool,
-}
-
-pub fn run(global: &Global, options: Options) -> Result<u8, Failure> {
+/// Runs `mj batch` (or, with `--status`, reads its journal).
+pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     let journal_path = match (&options.journal, &options.out) {
         (Some(path), _) => path.clone(),
         (None, Some(out)) => out.join(JOURNAL),
@@ -48,7 +40,7 @@ pub fn run(global: &Global, options: Options) -> Result<u8, Failure> {
         prompts::parse(&bytes, jsonl).map_err(|e| Failure::usage(format!("{}: {e}", prompts_path.display())))?;
     for line in &mut lines {
         for image in &mut line.images {
-            *image = crate::run::image_ref(image)?;
+            *image = super::finish::image_ref(image)?;
         }
     }
     std::fs::create_dir_all(out)

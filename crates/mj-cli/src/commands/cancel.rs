@@ -1,0 +1,20 @@
+//! `mj cancel TASK`: cancel a queued or running task.
+
+use serde_json::json;
+
+use crate::cli::CancelArgs;
+use crate::exit::{self, Failure};
+use crate::output;
+use crate::session::Session;
+
+/// Runs `mj cancel`.
+pub(crate) fn run(s: &Session, args: CancelArgs) -> Result<u8, Failure> {
+    let CancelArgs { task_id } = args;
+    s.client.cancel(&task_id)?;
+    if s.json {
+        output::result(json!({"taskId": task_id, "cancelled": true}));
+    } else {
+        println!("cancelled task {task_id}");
+    }
+    Ok(exit::OK)
+}

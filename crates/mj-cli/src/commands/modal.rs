@@ -1,0 +1,23 @@
+//! `mj modal TASK`: confirm a modal (Vary Region, Custom Zoom) with a prompt or a mask.
+
+use mj_proto::prelude::*;
+
+use super::finish::{check_finish, complete, file_data_url, hooked};
+use crate::cli::ModalArgs;
+use crate::exit::Failure;
+use crate::session::Session;
+
+/// Runs `mj modal`.
+pub(crate) fn run(s: &Session, args: ModalArgs) -> Result<u8, Failure> {
+    let ModalArgs { task_id, prompt, mask, finish, hook } = args;
+    check_finish(&finish)?;
+    let mut modal = Modal::new(task_id);
+    if let Some(prompt) = prompt {
+        modal = modal.prompt(prompt);
+    }
+    if let Some(mask) = mask {
+        modal = modal.mask(file_data_url(&mask)?);
+    }
+    let submitted = s.client.modal(hooked(modal, &hook))?;
+    complete(s, submitted, &finish)
+}

@@ -1,0 +1,15 @@
+//! `mj shorten PROMPT`: shorter versions of a prompt.
+
+use mj_proto::prelude::*;
+
+use super::finish::{complete, hooked};
+use crate::cli::{Finish, ShortenArgs};
+use crate::exit::Failure;
+use crate::session::Session;
+
+/// Runs `mj shorten`.
+pub(crate) fn run(s: &Session, args: ShortenArgs) -> Result<u8, Failure> {
+    let ShortenArgs { prompt, wait, hook } = args;
+    let submitted = s.client.shorten(hooked(Shorten::new(prompt), &hook))?;
+    complete(s, submitted, &Finish { wait, out: None, split: false })
+}

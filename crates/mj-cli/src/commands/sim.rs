@@ -1,0 +1,31 @@
+//! `mj sim`: the simulator as a server on 127.0.0.1 until Ctrl-C.
+
+use crate::cli::{FlavorArg, SimArgs};
+use crate::exit::Failure;
+
+pub(crate) fn run(args: SimArgs) -> Result<u8, Failure> {
+    let SimArgs { port, flavor, api_key, speed, faults, seed } = args;
+    let mut config = mj_sim::SimConfig::new("").speed(speed).seed(seed);
+    if let Some(flavor) = flavor {
+        config = config.flavor(match flavor {
+            FlavorArg::Plus => mj_sim::Flavor::Plus,
+            FlavorArg::Novicezk => mj_sim::Flavor::Novicezk,
+            FlavorArg::Trueai => mj_sim::Flavor::Trueai,
+            FlavorArg::Newapi => mj_sim::Flavor::Newapi,
+            FlavorArg::Reseller => mj_sim::Flavor::Reseller,
+        });
+    }
+    if let Some(key) = api_key {
+        config = config.api_key(key);
+    }
+    if let Some(faults) = faults {
+        config = config.faults(faults.parse().map_err(|e| Failure::usage(format!("--faults: {e}")))?);
+    }
+    let server = mj_sim::Server::start(config, port)
+        .map_err(|e| Failure::usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+    println!("listening on {}", server.url());
+    eprintln!("mj: simulator running; Ctrl-C stops it");
+    loop {
+        std::thread::park();
+    }
+}
