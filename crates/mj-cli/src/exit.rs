@@ -31,11 +31,6 @@ impl Failure {
         Self { code: USAGE, message: message.into() }
     }
 
-    /// A task that did not succeed.
-    pub fn task(message: impl Into<String>) -> Self {
-        Self { code: TASK_FAILED, message: message.into() }
-    }
-
     /// Gave up on something remote (a download) or ran out of time.
     pub fn gave_up(message: impl Into<String>) -> Self {
         Self { code: GAVE_UP, message: message.into() }

@@ -84,12 +84,8 @@ impl Session {
                 } else {
                     self.show(&task);
                 }
-                Err(Failure::task(format!(
-                    "task {} ended in {}: {}",
-                    task.id,
-                    task.status,
-                    task.fail_reason.as_deref().unwrap_or("no reason given")
-                )))
+                // The core's own message ("task … ended in …: reason"), with the key scrubbed.
+                Err(self.client.config().redact(Error::TaskFailed(task)).into())
             }
             Err(e) => Err(e.into()),
         }
