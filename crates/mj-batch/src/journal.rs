@@ -52,7 +52,7 @@ impl JobState {
 /// A file a job saved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SavedFile {
-    /// Its path.
+    /// Where it was written.
     pub path: String,
     /// The SHA-256 of its bytes, in hex.
     pub sha256: String,

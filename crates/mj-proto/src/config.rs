@@ -191,7 +191,7 @@ impl Config {
         self.key.as_ref()
     }
 
-    /// The user agent.
+    /// The `User-Agent` header sent with every request.
     pub fn user_agent(&self) -> &HeaderValue {
         &self.user_agent
     }

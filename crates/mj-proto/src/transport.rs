@@ -143,12 +143,12 @@ impl TransportError {
         self
     }
 
-    /// The kind.
+    /// What failed, for retry decisions ([`TransportErrorKind`]).
     pub fn kind(&self) -> TransportErrorKind {
         self.0.kind
     }
 
-    /// The message.
+    /// A short, key-free description of the failure.
     pub fn message(&self) -> &str {
         &self.0.message
     }
@@ -287,7 +287,7 @@ impl<T: FromOptions> TransportBuilder<T> {
         self
     }
 
-    /// The options so far.
+    /// The options set so far, for a transport crate's own `build`.
     pub fn options(&self) -> &TransportOptions {
         &self.options
     }

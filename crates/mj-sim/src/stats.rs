@@ -30,7 +30,7 @@ pub struct Stats {
 /// One task the simulator created.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Created {
-    /// Its id.
+    /// The task id the simulator gave it.
     pub id: String,
     /// Its action (`IMAGINE`, …).
     pub action: String,

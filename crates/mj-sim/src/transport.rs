@@ -62,7 +62,7 @@ impl SimTransport {
         self
     }
 
-    /// The clock.
+    /// The clock the simulator runs on: advance it to make simulated time pass.
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

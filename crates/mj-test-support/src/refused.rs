@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 /// The reserved port; connecting to it is refused until `self` is dropped.
 pub struct Refused {
     _socket: socket2::Socket,
-    /// The port.
+    /// A port on 127.0.0.1 where nothing accepts connections.
     pub port: u16,
 }
 
@@ -32,7 +32,7 @@ impl Refused {
 pub struct Unreachable {
     _listener: socket2::Socket,
     _held: Vec<std::net::TcpStream>,
-    /// The port.
+    /// The port on 127.0.0.1: connecting to it hangs.
     pub port: u16,
 }
 

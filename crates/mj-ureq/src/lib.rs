@@ -102,7 +102,7 @@ impl UreqTransport {
         self
     }
 
-    /// The agent.
+    /// The ureq agent underneath, for settings mj does not wrap.
     pub fn agent(&self) -> &ureq::Agent {
         &self.agent
     }

@@ -66,7 +66,7 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// The API key.
+    /// Sends `key` with every request, in the profile's (or the chosen) header.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self

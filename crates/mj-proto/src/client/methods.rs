@@ -60,7 +60,7 @@ macro_rules! client_struct {
                 }
             }
 
-            /// The settings.
+            /// How this client retries, waits and reports.
             pub fn settings(&self) -> &$crate::client::Settings {
                 &self.shared.settings
             }
@@ -70,7 +70,7 @@ macro_rules! client_struct {
                 &self.shared.config
             }
 
-            /// The transport.
+            /// The transport this client sends through (its own settings, or its simulator).
             pub fn transport(&self) -> &T {
                 &self.transport
             }

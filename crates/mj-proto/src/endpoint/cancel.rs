@@ -12,7 +12,7 @@ use crate::wire::{self, HttpRequest, HttpResponse};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Cancel {
-    /// The task id.
+    /// The queued or running task to cancel.
     pub id: String,
 }
 

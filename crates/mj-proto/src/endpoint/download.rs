@@ -46,7 +46,7 @@ impl Download {
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Media {
-    /// The bytes.
+    /// The file's bytes, checked to be the image or video its type says.
     pub bytes: Vec<u8>,
     /// The content type the server gave (`image/png`, `video/mp4`).
     pub content_type: String,

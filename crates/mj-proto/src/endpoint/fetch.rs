@@ -14,7 +14,7 @@ use crate::wire::{self, HttpRequest, HttpResponse};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Fetch {
-    /// The task id.
+    /// The id asked for; an answer for another id is refused.
     pub id: String,
 }
 

@@ -12,7 +12,7 @@ use crate::wire::{self, HttpRequest, HttpResponse};
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ImageSeed {
-    /// The task id.
+    /// The finished task whose seed is asked for.
     pub id: String,
 }
 

@@ -15,7 +15,7 @@ use crate::wire::{HttpRequest, HttpResponse};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ListByCondition {
-    /// The task ids.
+    /// The ids asked for; the answer holds only these, each once.
     pub ids: Vec<String>,
 }
 

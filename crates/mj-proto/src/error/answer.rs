@@ -13,7 +13,7 @@ use crate::secret::{scrub_bytes, scrub_text};
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Answer {
-    /// The HTTP status.
+    /// The HTTP status the server answered with.
     pub status: StatusCode,
     /// The message from a recognised error body.
     pub message: Option<String>,
@@ -80,7 +80,7 @@ impl fmt::Debug for Answer {
 pub struct Rejection {
     /// The HTTP status it came with (200 on most servers, 400/404 on gateways and trueai).
     pub status: StatusCode,
-    /// The code.
+    /// The servers' own code (22 queued, 23 queue full, 24 banned prompt, …).
     pub code: ReturnCode,
     /// The server's text (trimmed).
     pub description: String,
@@ -104,7 +104,7 @@ pub struct DecodeError {
     pub message: String,
     /// True when the body ended early (a truncated answer).
     pub truncated: bool,
-    /// The HTTP status.
+    /// The HTTP status the body came with.
     pub status: StatusCode,
     /// The body as received (with the API key scrubbed).
     pub body: Vec<u8>,

@@ -7,13 +7,13 @@ pub enum BuildError {
     /// A required text field is empty.
     #[error("`{field}` must not be empty")]
     Empty {
-        /// The JSON field.
+        /// The JSON member at fault, as the server names it (`prompt`, `base64Array`).
         field: &'static str,
     },
     /// A list has too few or too many items.
     #[error("`{field}` needs {min} to {max} items, got {got}")]
     Count {
-        /// The JSON field.
+        /// The JSON member at fault, as the server names it.
         field: &'static str,
         /// Fewest allowed.
         min: usize,
@@ -25,7 +25,7 @@ pub enum BuildError {
     /// A number is out of range.
     #[error("`{field}` must be {min} to {max}, got {got}")]
     Range {
-        /// The JSON field.
+        /// The JSON member at fault, as the server names it.
         field: &'static str,
         /// Smallest allowed.
         min: i64,
@@ -37,7 +37,7 @@ pub enum BuildError {
     /// A text field is too long for the servers.
     #[error("`{field}` is {len} UTF-16 units long; servers take at most {max} (an emoji counts as 2)")]
     TooLong {
-        /// The JSON field.
+        /// The JSON member at fault, as the server names it.
         field: &'static str,
         /// Its length in UTF-16 code units, as trueai counts (C# `string.Length`).
         len: usize,
@@ -47,7 +47,7 @@ pub enum BuildError {
     /// An image is neither a `data:<type>;base64,<data>` URL nor an http(s) URL.
     #[error("`{field}` item {index} is not a valid image: {reason}")]
     Image {
-        /// The JSON field.
+        /// The JSON member at fault, as the server names it.
         field: &'static str,
         /// Which item (0 for single-image fields).
         index: usize,
@@ -57,7 +57,7 @@ pub enum BuildError {
     /// A URL field does not hold an http(s) URL.
     #[error("`{field}` must be an http:// or https:// URL")]
     Url {
-        /// The JSON field.
+        /// The JSON member at fault, as the server names it.
         field: &'static str,
     },
     /// The task has no button of the kind asked for.
@@ -71,7 +71,7 @@ pub enum BuildError {
     /// The declared server profile lacks this endpoint.
     #[error("{server} servers do not offer `{endpoint}`")]
     NotOffered {
-        /// The endpoint.
+        /// The endpoint's short name (`video`, `edits`).
         endpoint: &'static str,
         /// The profile's name.
         server: &'static str,

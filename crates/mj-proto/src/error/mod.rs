@@ -60,7 +60,7 @@ pub enum Error {
     /// A 2xx with an empty body where content was required.
     #[error("the server answered HTTP {} with an empty body where {expected} was expected", status.as_u16())]
     EmptyBody {
-        /// The status.
+        /// The 2xx status the empty answer came with.
         status: StatusCode,
         /// What the endpoint expected.
         expected: &'static str,
@@ -119,7 +119,7 @@ pub enum Error {
     /// The server does not know the task (after the grace period a new task gets).
     #[error("the server does not know task {id}")]
     TaskNotFound {
-        /// The id.
+        /// The task id the server does not know.
         id: String,
     },
     /// A plan was polled after it returned [`Step::Done`](crate::plan::Step::Done), or

@@ -11,7 +11,7 @@ pub enum ErrorEnvelope {
     /// `{"code": n, "description": …}`: a submit answer or a gateway's MJ-style error
     /// (`type` is `upstream_error`, `new_api_error`, `one_hub_error`, …).
     Mj {
-        /// The code.
+        /// The `code` member: why the server refused.
         code: ReturnCode,
         /// The description, trimmed (new-api appends a space).
         description: String,
@@ -21,7 +21,7 @@ pub enum ErrorEnvelope {
     /// `{"error": {"message": …, "type": …}}` (OpenAI-style gateway auth errors) or
     /// `{"error": "…"}` (new-api's image proxy, Spring's default error page).
     Gateway {
-        /// The message.
+        /// The `message` (or `msg`) member.
         message: String,
         /// The error type, when present.
         kind: Option<String>,
@@ -30,7 +30,7 @@ pub enum ErrorEnvelope {
     Failure {
         /// The code, when numeric.
         code: Option<i64>,
-        /// The message.
+        /// The text of the `error` member, or of its `message`/`description`.
         message: String,
     },
 }
@@ -76,7 +76,7 @@ impl ErrorEnvelope {
         })
     }
 
-    /// The human message.
+    /// The message a person should read, whichever member carried it.
     pub fn message(&self) -> &str {
         match self {
             Self::Mj { description, .. } => description,

@@ -303,7 +303,7 @@ pub struct TaskView<'a> {
     /// Where the task is in its lifecycle.
     #[serde(default, deserialize_with = "lax_status")]
     pub status: TaskStatus,
-    /// The prompt.
+    /// The prompt as submitted (`prompt`).
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub prompt: Option<Text<'a>>,
     /// The prompt in English.
@@ -342,7 +342,7 @@ pub struct TaskView<'a> {
     /// Result image width.
     #[serde(default, deserialize_with = "lax_u32")]
     pub image_width: Option<u32>,
-    /// The buttons.
+    /// The buttons that can be pressed next, borrowed like the rest.
     #[serde(borrow, default, deserialize_with = "lax_buttons")]
     pub buttons: Vec<ButtonView<'a>>,
     /// `properties`, unparsed.

@@ -23,7 +23,7 @@ pub enum Notice {
     /// A submit's answer was lost (or a lookup failed): its task is looked up by its
     /// correlation token after `delay`.
     Lookup {
-        /// The submit endpoint.
+        /// The submit whose answer was lost (`imagine`, `action`, …).
         endpoint: &'static str,
         /// The correlation token in `state`.
         token: String,
@@ -48,7 +48,7 @@ pub enum Notice {
     /// again. That is an observation, not a proof: a server whose lookup lags longer than
     /// `absent_after` would show the first task later (raise `absent_after` for it).
     Resend {
-        /// The submit endpoint.
+        /// The submit whose answer was lost.
         endpoint: &'static str,
         /// The correlation token in `state`.
         token: String,
