@@ -25,7 +25,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod counted;
 mod error;
 mod files;
 mod journal;
@@ -35,7 +34,6 @@ mod report;
 mod runner;
 mod sqlite;
 
-pub use counted::Counted;
 pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
 pub use report::{Progress, Summary};

@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod counted;
 mod download;
 mod exit;
 mod interrupt;

@@ -103,12 +103,6 @@ impl Config {
         Ok(self)
     }
 
-    /// Uses an already checked key (or none).
-    pub fn with_secret(mut self, key: Option<ApiKey>) -> Self {
-        self.key = key;
-        self
-    }
-
     /// Chooses how the key travels.
     pub fn with_auth_style(mut self, auth: AuthStyle) -> Self {
         self.auth = auth;

@@ -21,6 +21,40 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Receiving webhooks
+//!
+//! A server POSTs the task to a submit's `notifyHook` on every change. The receiver is one
+//! route in your web app: parse the body with [`webhook::parse`], hand the task on, and
+//! answer at once. The handler needs nothing of any framework:
+//!
+//! ```
+//! use mj_reqwest::mj_proto::http::StatusCode;
+//! use mj_reqwest::prelude::*;
+//!
+//! /// The callback route: 204 for a task, 400 for a body that is not one.
+//! fn on_callback(body: &[u8], updates: &std::sync::mpsc::Sender<Task>) -> StatusCode {
+//!     match mj_reqwest::webhook::parse(body) {
+//!         // Unsigned and possibly repeated or out of order: confirm with `fetch` before
+//!         // acting on a terminal status.
+//!         Ok(task) => {
+//!             let _ = updates.send(task);
+//!             StatusCode::NO_CONTENT
+//!         }
+//!         Err(_) => StatusCode::BAD_REQUEST,
+//!     }
+//! }
+//!
+//! let (tx, rx) = std::sync::mpsc::channel();
+//! let body = br#"{"id":"1","status":"SUCCESS","progress":"100%"}"#;
+//! assert_eq!(on_callback(body, &tx), StatusCode::NO_CONTENT);
+//! assert_eq!(rx.recv().map(|t| t.id), Ok("1".to_owned()));
+//! assert_eq!(on_callback(b"<html>", &tx), StatusCode::BAD_REQUEST);
+//! ```
+//!
+//! In axum it is `.route("/hook", post(|body: Bytes| async move { on_callback(&body, &tx) }))`;
+//! `examples/webhook.rs` runs one against the simulator. Submit with
+//! `Imagine::new(prompt).notify_hook(url)`.
+//!
 //! # Cargo features
 //!
 #![doc = document_features::document_features!()]

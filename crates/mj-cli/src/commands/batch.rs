@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mj_batch::plan::{self, Counts};
-use mj_batch::{Batch, BatchError, Counted, Journal, JournalError, SqliteJournal, prompts};
+use mj_batch::{Batch, BatchError, Journal, JournalError, SqliteJournal, prompts};
+
+use crate::counted::Counted;
 use mj_proto::Settings;
 use mj_ureq::UreqTransport;
 use serde_json::json;

@@ -23,11 +23,6 @@ impl<T> Counted<T> {
     pub fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
     }
-
-    /// The wrapped transport.
-    pub fn inner(&self) -> &T {
-        &self.inner
-    }
 }
 
 impl<T: Transport> Transport for Counted<T> {
