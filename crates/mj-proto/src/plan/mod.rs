@@ -24,6 +24,7 @@
 //! ```
 
 mod backoff;
+mod exchange;
 mod notice;
 mod retry;
 mod submit;

@@ -1,12 +1,13 @@
 //! One endpoint call with retries: what `Client::execute` runs.
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use super::backoff::{Budget, retry_or_give_up};
-use super::{Notice, Plan, RetryPolicy, Step, bounded};
+use super::exchange::Phase;
+use super::{Notice, Plan, RetryPolicy, Step};
 use crate::config::Config;
 use crate::endpoint::Endpoint;
-use crate::error::Error;
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
 
@@ -23,18 +24,10 @@ pub struct RetryPlan<'a, E: Endpoint> {
     phase: Phase<E::Output>,
 }
 
-#[derive(Debug)]
-enum Phase<T> {
-    Ready,
-    Waiting,
-    Sleeping(Instant),
-    Finished(Option<Result<T, Error>>),
-}
-
 impl<'a, E: Endpoint> RetryPlan<'a, E> {
     /// A plan for one call of `endpoint`.
     pub fn new(config: &'a Config, endpoint: &'a E, policy: RetryPolicy) -> Self {
-        Self { config, endpoint, budget: Budget::new(policy), notice: None, phase: Phase::Ready }
+        Self { config, endpoint, budget: Budget::new(policy), notice: None, phase: Phase::Ready(()) }
     }
 
     /// Ends the call at `deadline` (no retry starts after it; an exchange is cut at it).
@@ -52,26 +45,15 @@ impl<E: Endpoint> Plan for RetryPlan<'_, E> {
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);
         }
-        match &mut self.phase {
-            Phase::Sleeping(until) if now < *until => Step::Sleep(*until),
-            Phase::Ready | Phase::Sleeping(_) => match self.config.build(self.endpoint) {
-                Ok(request) => {
-                    self.budget.attempt(now);
-                    self.phase = Phase::Waiting;
-                    Step::Send(bounded(request, now, self.budget.deadline()))
-                }
-                Err(e) => {
-                    self.phase = Phase::Finished(None);
-                    Step::Done(Err(e))
-                }
-            },
-            Phase::Waiting | Phase::Finished(None) => Step::Done(Err(Error::PlanMisuse)),
-            Phase::Finished(result) => Step::Done(result.take().unwrap_or(Err(Error::PlanMisuse))),
+        if let ControlFlow::Break(step) = self.phase.due(now) {
+            return step;
         }
+        self.budget.attempt(now);
+        self.phase.send((), self.config.build(self.endpoint), now, self.budget.deadline())
     }
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
-        if !matches!(self.phase, Phase::Waiting) {
+        if self.phase.awaited().is_none() {
             return;
         }
         let parsed = match result {
@@ -79,15 +61,15 @@ impl<E: Endpoint> Plan for RetryPlan<'_, E> {
             Err(e) => Err(self.config.redact(e.into())),
         };
         self.phase = match parsed {
-            Ok(output) => Phase::Finished(Some(Ok(output))),
+            Ok(output) => Phase::done(Ok(output)),
             Err(error) => {
                 let (name, idempotent) = (self.endpoint.name(), self.endpoint.is_idempotent());
                 match retry_or_give_up(&mut self.budget, now, name, idempotent, self.config.profile(), error) {
                     Ok((at, notice)) => {
                         self.notice = Some(notice);
-                        Phase::Sleeping(at)
+                        Phase::Sleeping(at, ())
                     }
-                    Err(error) => Phase::Finished(Some(Err(error))),
+                    Err(error) => Phase::done(Err(error)),
                 }
             }
         };

@@ -1,10 +1,11 @@
 //! Submitting exactly once: a correlation token in `state`, and a lookup instead of a
 //! blind re-send when an answer is lost.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Notice, Plan, RetryPolicy, Step, SubmitPolicy, bounded};
+use super::{Notice, Plan, RetryPolicy, Step, SubmitPolicy, exchange};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListTasks, Query, Submit};
 use crate::error::{Error, ErrorKind, LookupFailure};
@@ -68,14 +69,8 @@ enum Method {
     Task,
 }
 
-#[derive(Debug)]
-enum Phase {
-    Ready(Next),
-    Waiting(Next),
-    Sleeping(Instant, Next),
-    /// Boxed: a submit's result is much larger than the other phases.
-    Finished(Option<Box<Result<Submitted, Error>>>),
-}
+/// Where the plan stands, and which exchange comes next.
+type Phase = exchange::Phase<Submitted, Next>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Next {
@@ -84,7 +79,7 @@ enum Next {
 }
 
 fn done(result: Result<Submitted, Error>) -> Phase {
-    Phase::Finished(Some(Box::new(result)))
+    Phase::done(result)
 }
 
 impl<'a, S: Submit> SubmitPlan<'a, S> {
@@ -399,11 +394,9 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);
         }
-        let next = match &mut self.phase {
-            Phase::Sleeping(until, _) if now < *until => return Step::Sleep(*until),
-            Phase::Ready(next) | Phase::Sleeping(_, next) => *next,
-            Phase::Waiting(_) => return Step::Done(Err(Error::PlanMisuse)),
-            Phase::Finished(result) => return Step::Done(result.take().map_or(Err(Error::PlanMisuse), |r| *r)),
+        let next = match self.phase.due(now) {
+            ControlFlow::Continue(next) => next,
+            ControlFlow::Break(step) => return step,
         };
         let request = match next {
             Next::Submit => self.config.build(&self.request),
@@ -414,26 +407,18 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
             }
             Next::Lookup => self.lookup_request(),
         };
-        match request {
-            Ok(request) => {
-                self.phase = Phase::Waiting(next);
-                let deadline = match next {
-                    Next::Submit => self.budget.deadline(),
-                    Next::Lookup => {
-                        Some(self.budget.deadline().map_or(now + LOOKUP_EXCHANGE, |d| d.min(now + LOOKUP_EXCHANGE)))
-                    }
-                };
-                Step::Send(bounded(request, now, deadline))
+        // A lookup's exchange is cut sooner: a silent server must not eat the patience.
+        let deadline = match next {
+            Next::Submit => self.budget.deadline(),
+            Next::Lookup => {
+                Some(self.budget.deadline().map_or(now + LOOKUP_EXCHANGE, |d| d.min(now + LOOKUP_EXCHANGE)))
             }
-            Err(e) => {
-                self.phase = Phase::Finished(None);
-                Step::Done(Err(e))
-            }
-        }
+        };
+        self.phase.send(next, request, now, deadline)
     }
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
-        let Phase::Waiting(next) = self.phase else { return };
+        let Some(next) = self.phase.awaited() else { return };
         if result.is_ok() {
             // Whatever it said, the server is alive: its silences are passing faults now.
             self.budget.heard();

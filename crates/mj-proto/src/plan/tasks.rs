@@ -1,13 +1,14 @@
 //! Many tasks at once: one `list-by-condition`, or one `GET fetch` per id where the
 //! server lacks it. What `Client::tasks` runs.
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use super::backoff::{Budget, retry_or_give_up};
-use super::{Notice, Plan, RetryPolicy, Step, bounded, endpoint_missing};
+use super::exchange::Phase;
+use super::{Notice, Plan, RetryPolicy, Step, endpoint_missing};
 use crate::config::Config;
 use crate::endpoint::{Endpoint, Fetch, ListByCondition};
-use crate::error::Error;
 use crate::model::Task;
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
@@ -28,15 +29,7 @@ pub struct TasksPlan<'a> {
     next_id: Option<usize>,
     found: Vec<Task>,
     notice: Option<Notice>,
-    phase: Phase,
-}
-
-#[derive(Debug)]
-enum Phase {
-    Ready,
-    Waiting,
-    Sleeping(Instant),
-    Finished(Option<Result<Vec<Task>, Error>>),
+    phase: Phase<Vec<Task>>,
 }
 
 impl<'a> TasksPlan<'a> {
@@ -44,7 +37,7 @@ impl<'a> TasksPlan<'a> {
     pub fn new<I: Into<String>>(config: &'a Config, ids: impl IntoIterator<Item = I>, policy: RetryPolicy) -> Self {
         let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
         let next_id = (!config.offers("list-by-condition")).then_some(0);
-        let phase = if ids.is_empty() { Phase::Finished(Some(Ok(Vec::new()))) } else { Phase::Ready };
+        let phase = if ids.is_empty() { Phase::done(Ok(Vec::new())) } else { Phase::Ready(()) };
         Self {
             config,
             ids,
@@ -91,31 +84,19 @@ impl Plan for TasksPlan<'_> {
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);
         }
-        match &mut self.phase {
-            Phase::Sleeping(until) if now < *until => return Step::Sleep(*until),
-            Phase::Waiting => return Step::Done(Err(Error::PlanMisuse)),
-            Phase::Finished(result) => return Step::Done(result.take().unwrap_or(Err(Error::PlanMisuse))),
-            Phase::Ready | Phase::Sleeping(_) => {}
+        if let ControlFlow::Break(step) = self.phase.due(now) {
+            return step;
         }
         let request = match self.next_id {
             None => self.config.build(&self.batch()),
             Some(i) => self.config.build(&Fetch::new(self.ids[i].clone())),
         };
-        match request {
-            Ok(request) => {
-                self.budget.attempt(now);
-                self.phase = Phase::Waiting;
-                Step::Send(bounded(request, now, self.budget.deadline()))
-            }
-            Err(e) => {
-                self.phase = Phase::Finished(None);
-                Step::Done(Err(e))
-            }
-        }
+        self.budget.attempt(now);
+        self.phase.send((), request, now, self.budget.deadline())
     }
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
-        if !matches!(self.phase, Phase::Waiting) {
+        if self.phase.awaited().is_none() {
             return;
         }
         let (endpoint, parsed) = match (self.next_id, result) {
@@ -134,23 +115,23 @@ impl Plan for TasksPlan<'_> {
                     Some(next) if next < self.ids.len() => {
                         self.next_id = Some(next);
                         self.next_request();
-                        Phase::Ready
+                        Phase::Ready(())
                     }
-                    _ => Phase::Finished(Some(Ok(std::mem::take(&mut self.found)))),
+                    _ => Phase::done(Ok(std::mem::take(&mut self.found))),
                 }
             }
             Err(error) if self.next_id.is_none() && endpoint_missing(&error) => {
                 self.notice = Some(Notice::Fallback { missing: "list-by-condition", using: "fetch" });
                 self.next_id = Some(0);
                 self.next_request();
-                Phase::Ready
+                Phase::Ready(())
             }
             Err(error) => match retry_or_give_up(&mut self.budget, now, endpoint, true, self.config.profile(), error) {
                 Ok((at, notice)) => {
                     self.notice = Some(notice);
-                    Phase::Sleeping(at)
+                    Phase::Sleeping(at, ())
                 }
-                Err(error) => Phase::Finished(Some(Err(error))),
+                Err(error) => Phase::done(Err(error)),
             },
         };
     }
