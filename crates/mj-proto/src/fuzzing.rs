@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::endpoint::{Cancel, Fetch, ImageSeed, Imagine, ListByCondition, Query, UploadDiscordImages};
 use crate::model::{
-    AccountFilter, Button, ComponentValue, ErrorEnvelope, MediaUrl, Page, Properties, ReturnCode, SubmitResult, Task,
+    AccountFilter, Button, ComponentValue, ErrorEnvelope, MediaUrl, Page, Properties, ReturnCode, SubmitAnswer, Task,
     TaskAction, TaskStatus,
 };
 use crate::wire::HttpResponse;
@@ -143,7 +143,7 @@ pub fn fields(data: &[u8]) {
         4 => field::<Properties>(rest),
         5 => field::<ReturnCode>(rest),
         6 => field::<Button>(rest),
-        7 => field::<SubmitResult>(rest),
+        7 => field::<SubmitAnswer>(rest),
         _ => {
             if let Ok(task) = serde_json::from_slice::<Task>(rest) {
                 let _ = (task.progress_percent(), task.result_image_urls(), task.upscale(1));

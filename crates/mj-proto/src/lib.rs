@@ -69,7 +69,7 @@ pub use auth::AuthStyle;
 pub use config::{Config, DEFAULT_USER_AGENT};
 pub use config_error::ConfigError;
 pub use endpoint::Endpoint;
-pub use error::{Answer, BuildError, DecodeError, Error, ErrorKind, LookupFailure, Rejection};
+pub use error::{BuildError, DecodeError, Error, ErrorKind, LookupFailure, Rejection, ServerAnswer};
 /// The `http` crate mj speaks, re-exported so transports and users match its version.
 pub use http;
 pub use model::{

@@ -9,8 +9,8 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use crate::error::{Answer, DecodeError, Error, Rejection};
-use crate::model::{ErrorEnvelope, ListedView, SubmitResult, Task, TaskList, TaskView};
+use crate::error::{DecodeError, Error, Rejection, ServerAnswer};
+use crate::model::{ErrorEnvelope, ListedView, SubmitAnswer, Task, TaskList, TaskView};
 use crate::wire::HttpResponse;
 
 /// A successful answer's body.
@@ -26,7 +26,7 @@ pub(crate) fn payload(response: &HttpResponse) -> Result<Payload<'_>, Error> {
     let status = response.status();
     let body = trim(response.body());
     if is_html(response.headers(), body) {
-        let answer = Box::new(Answer::new(status, None, body));
+        let answer = Box::new(ServerAnswer::new(status, None, body));
         // A 5xx page comes from a proxy in trouble; other pages mean the URL is wrong.
         return Err(if status.is_server_error() { Error::Server(answer) } else { Error::Html(answer) });
     }
@@ -40,7 +40,7 @@ pub(crate) fn payload(response: &HttpResponse) -> Result<Payload<'_>, Error> {
 fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
     let envelope = ErrorEnvelope::parse(body);
     let message = envelope.as_ref().map(|e| e.message().to_owned()).filter(|m| !m.is_empty());
-    let mut answer = Answer::new(status, message, body);
+    let mut answer = ServerAnswer::new(status, message, body);
     answer.retry_after = retry_after(headers);
     let answer = Box::new(answer);
     match status.as_u16() {
@@ -65,18 +65,18 @@ pub(crate) fn envelope_error(status: StatusCode, body: &[u8]) -> Option<Error> {
             }
             other => other,
         }),
-        other => Some(Error::Unexpected(Box::new(Answer::new(status, Some(other.message().to_owned()), body)))),
+        other => Some(Error::Unexpected(Box::new(ServerAnswer::new(status, Some(other.message().to_owned()), body)))),
     }
 }
 
 /// A `{code, description, …}` body as a [`Error::Rejected`], with its properties kept.
 fn rejection(status: StatusCode, body: &[u8], kind: Option<String>) -> Option<Error> {
-    let raw: SubmitResult = serde_json::from_slice(body).ok()?;
+    let raw: SubmitAnswer = serde_json::from_slice(body).ok()?;
     Some(reject(status, raw, kind))
 }
 
 /// Turns a submit answer with a refusing code into an error.
-pub(crate) fn reject(status: StatusCode, raw: SubmitResult, kind: Option<String>) -> Error {
+pub(crate) fn reject(status: StatusCode, raw: SubmitAnswer, kind: Option<String>) -> Error {
     let description = raw.description.trim().to_owned();
     Error::Rejected(Box::new(Rejection {
         status,

@@ -9,7 +9,7 @@ use common::Answer;
 use common::kind as inspect;
 use common::{any_task, classify, fixture, fixture_body, response};
 use mj_proto::endpoint::{Fetch, ImageSeed, Imagine, ListByCondition, Query, UploadDiscordImages};
-use mj_proto::model::{ComponentValue, Properties, SubmitValue};
+use mj_proto::model::{ComponentValue, Properties, ResultMember};
 use mj_proto::prelude::*;
 use mj_proto::{ReturnCode, webhook};
 
@@ -377,7 +377,7 @@ fn properties_getters_are_lenient() {
     assert_eq!(props.text("finalPrompt").as_deref(), Some("7"));
     let none: Properties = serde_json::from_str("null").expect("null");
     assert!(none.is_empty());
-    let v = SubmitValue::Id("1".into());
+    let v = ResultMember::Id("1".into());
     assert_eq!(serde_json::to_string(&v).expect("prints"), "\"1\"");
 }
 

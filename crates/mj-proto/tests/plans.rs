@@ -31,7 +31,7 @@ struct Run<T, E> {
 fn run<P: Plan>(
     mut plan: P,
     mut answer: impl FnMut(&HttpRequest, Duration) -> Result<HttpResponse, TransportError>,
-) -> Run<P::Output, P::Event> {
+) -> Run<P::Output, P::Progress> {
     let t0 = Instant::now();
     let mut now = t0;
     let (mut requests, mut sent_at, mut sleeps, mut events, mut notices) =
@@ -49,7 +49,7 @@ fn run<P: Plan>(
                 sleeps.push(until - now);
                 now = until;
             }
-            Step::Event(e) => events.push(e),
+            Step::Progress(e) => events.push(e),
             Step::Notice(n) => notices.push(n),
             Step::Done(result) => return Run { result, requests, sent_at, sleeps, events, notices, elapsed: now - t0 },
         }
@@ -276,7 +276,7 @@ fn a_deadline_caps_retries_and_each_exchange() {
                 plan.handle(Err(TransportError::new(TransportErrorKind::Connect, "refused")), now);
             }
             Step::Sleep(until) => now = until,
-            Step::Notice(_) | Step::Event(_) => {}
+            Step::Notice(_) | Step::Progress(_) => {}
             Step::Done(result) => break result,
         }
     };

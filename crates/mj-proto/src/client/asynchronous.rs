@@ -18,8 +18,8 @@ client_struct!(
 
 impl<T: AsyncTransport> AsyncClient<T> {
     /// Runs `plan` to completion: the whole async driver.
-    pub async fn drive<P: Plan>(&self, plan: P, on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
-        self.drive_as("plan", plan, on_event).await
+    pub async fn drive<P: Plan>(&self, plan: P, on_progress: impl FnMut(P::Progress)) -> Result<P::Output, Error> {
+        self.drive_as("plan", plan, on_progress).await
     }
 
     /// [`drive`](Self::drive) inside the tracing span of call `name`.
@@ -27,7 +27,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         &self,
         name: &'static str,
         mut plan: P,
-        mut on_event: impl FnMut(P::Event),
+        mut on_progress: impl FnMut(P::Progress),
     ) -> Result<P::Output, Error> {
         let host = self.shared.config.host();
         let span = trace::call(name, &host);
@@ -46,7 +46,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                         plan.handle(result, self.transport.now());
                     }
                     Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)).await,
-                    Step::Event(event) => on_event(event),
+                    Step::Progress(task) => on_progress(task),
                     Step::Notice(notice) => self.shared.notice(&notice),
                     Step::Done(result) => return self.shared.finish(result),
                 }

@@ -35,8 +35,8 @@ client_struct!(
 
 impl<T: Transport> Client<T> {
     /// Runs `plan` to completion: the whole blocking driver.
-    pub fn drive<P: Plan>(&self, plan: P, on_event: impl FnMut(P::Event)) -> Result<P::Output, Error> {
-        self.drive_as("plan", plan, on_event)
+    pub fn drive<P: Plan>(&self, plan: P, on_progress: impl FnMut(P::Progress)) -> Result<P::Output, Error> {
+        self.drive_as("plan", plan, on_progress)
     }
 
     /// [`drive`](Self::drive) inside the tracing span of call `name`.
@@ -44,7 +44,7 @@ impl<T: Transport> Client<T> {
         &self,
         name: &'static str,
         mut plan: P,
-        mut on_event: impl FnMut(P::Event),
+        mut on_progress: impl FnMut(P::Progress),
     ) -> Result<P::Output, Error> {
         let host = self.shared.config.host();
         let span = trace::call(name, &host);
@@ -66,7 +66,7 @@ impl<T: Transport> Client<T> {
                     plan.handle(result, self.transport.now());
                 }
                 Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)),
-                Step::Event(event) => on_event(event),
+                Step::Progress(task) => on_progress(task),
                 Step::Notice(notice) => self.shared.notice(&notice),
                 Step::Done(result) => return self.shared.finish(result),
             }

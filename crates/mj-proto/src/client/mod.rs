@@ -49,5 +49,5 @@ pub use stream::{PageStream, TaskUpdates};
 
 pub use builder::ClientBuilder;
 pub(crate) use methods::{client_methods, client_struct};
-pub use settings::{Observer, Settings};
+pub use settings::{NoticeObserver, Settings};
 pub(crate) use shared::{Shared, first_sight, host_of, named};

@@ -49,7 +49,7 @@ pub struct Settings {
     /// `None` seeds from the clock, so that clients never back off in lockstep.
     pub seed: Option<u64>,
     /// Told of every retry, lookup and re-send.
-    pub observer: Observer,
+    pub observer: NoticeObserver,
 }
 
 impl Settings {
@@ -97,19 +97,19 @@ impl Settings {
 
     /// Calls `observe` with every [`Notice`].
     pub fn observer(mut self, observe: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
-        self.observer = Observer(Some(Arc::new(observe)));
+        self.observer = NoticeObserver(Some(Arc::new(observe)));
         self
     }
 }
 
 /// The function told of retries, lookups and re-sends (none by default).
 #[derive(Clone, Default)]
-pub struct Observer(Option<Arc<ObserveFn>>);
+pub struct NoticeObserver(Option<Arc<ObserveFn>>);
 
-/// What an [`Observer`] calls.
+/// What an [`NoticeObserver`] calls.
 type ObserveFn = dyn Fn(&Notice) + Send + Sync;
 
-impl Observer {
+impl NoticeObserver {
     /// Tells the observer, if there is one.
     pub fn notify(&self, notice: &Notice) {
         if let Some(observe) = &self.0 {
@@ -118,14 +118,14 @@ impl Observer {
     }
 }
 
-impl fmt::Debug for Observer {
+impl fmt::Debug for NoticeObserver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "Observer(set)" } else { "Observer(none)" })
+        f.write_str(if self.0.is_some() { "NoticeObserver(set)" } else { "NoticeObserver(none)" })
     }
 }
 
 /// Two observers are equal when they are the same function (or both absent).
-impl PartialEq for Observer {
+impl PartialEq for NoticeObserver {
     fn eq(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
@@ -135,4 +135,4 @@ impl PartialEq for Observer {
     }
 }
 
-impl Eq for Observer {}
+impl Eq for NoticeObserver {}

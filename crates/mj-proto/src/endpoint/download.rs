@@ -5,7 +5,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 
 use super::Endpoint;
 use crate::config::Config;
-use crate::error::{Answer, BuildError, Error};
+use crate::error::{BuildError, Error, ServerAnswer};
 use crate::response;
 use crate::transport::TransportError;
 use crate::validate;
@@ -125,7 +125,7 @@ impl Endpoint for Download {
                 return Err(e.for_endpoint("download"));
             }
             let message = format!("not an image or a video (content type `{content_type}`)");
-            return Err(Error::Unexpected(Box::new(Answer::new(status, Some(message), response.body()))));
+            return Err(Error::Unexpected(Box::new(ServerAnswer::new(status, Some(message), response.body()))));
         }
         let claimed = response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         let bytes = response.into_body();
@@ -145,7 +145,7 @@ impl Endpoint for Download {
                     "the body is not the {} it claims to be (content type `{content_type}`, it starts `{shown}`): only PNG, JPEG, GIF, WebP, MP4 and WebM files are saved",
                     if content_type.starts_with("video/") { "video" } else { "image" }
                 );
-                return Err(Error::Unexpected(Box::new(Answer::new(status, Some(message), &[]))));
+                return Err(Error::Unexpected(Box::new(ServerAnswer::new(status, Some(message), &[]))));
             }
         };
         Ok(Media { bytes, content_type })

@@ -7,7 +7,7 @@ use crate::model::task::TaskList;
 
 use crate::error::Error;
 use crate::model::{
-    ErrorEnvelope, Page, ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted, Task, TaskStatus,
+    ErrorEnvelope, Page, ResultMember, ReturnCode, SubmitAnswer, SubmitOutcome, Submitted, Task, TaskStatus,
 };
 use crate::response::{self, Payload, decode, decode_failure, envelope_error, reject};
 use crate::wire::HttpResponse;
@@ -15,11 +15,11 @@ use crate::wire::HttpResponse;
 const SUBMIT: &str = "submit result";
 
 /// A submit answer, before judging its code. `Ok(None)` for a 2xx with no body.
-fn submit_result(response: &HttpResponse) -> Result<(SubmitResult, &[u8]), Error> {
+fn submit_result(response: &HttpResponse) -> Result<(SubmitAnswer, &[u8]), Error> {
     let status = response.status();
     match response::payload(response)? {
         Payload::Empty => Err(Error::EmptyBody { status, expected: "a submit result" }),
-        Payload::Json(body) => match decode::<SubmitResult>(body, SUBMIT, status) {
+        Payload::Json(body) => match decode::<SubmitAnswer>(body, SUBMIT, status) {
             Ok(raw) => Ok((raw, body)),
             Err(e) => Err(envelope_error(status, body).unwrap_or(e)),
         },
@@ -61,7 +61,7 @@ pub(crate) fn submitted(response: HttpResponse) -> Result<Submitted, Error> {
 /// A code-1 answer that is really a modal waiting for `/submit/modal`: trueai's
 /// `properties.remix: true`, or the upstream's "waiting for window confirm" text, which
 /// new-api passes through after rewriting code 21 to 1.
-fn hides_a_modal(raw: &SubmitResult) -> bool {
+fn hides_a_modal(raw: &SubmitAnswer) -> bool {
     let text = raw.description.to_ascii_lowercase();
     raw.properties.flag("remix") == Some(true)
         || text.contains("waiting for window confirm")
@@ -76,7 +76,7 @@ pub(crate) fn result_text(response: HttpResponse) -> Result<String, Error> {
         return Err(refusal(status, raw, body));
     }
     match raw.result {
-        Some(SubmitValue::Id(text)) => Ok(text),
+        Some(ResultMember::Id(text)) => Ok(text),
         // The Node reimplementation answers `{"code": 1, "description": …, "seed": "…"}`.
         _ => seed_member(body).ok_or_else(|| missing_result(&raw, status, body, "a string")),
     }
@@ -99,19 +99,19 @@ pub(crate) fn result_urls(response: HttpResponse) -> Result<Vec<String>, Error> 
         return Err(refusal(status, raw, body));
     }
     match raw.result {
-        Some(SubmitValue::Urls(urls)) => Ok(urls),
-        Some(SubmitValue::Id(url)) => Ok(vec![url]),
+        Some(ResultMember::Urls(urls)) => Ok(urls),
+        Some(ResultMember::Id(url)) => Ok(vec![url]),
         None => Err(missing_result(&raw, status, body, "a list of URLs")),
     }
 }
 
 /// The error for a submit answer whose code refuses: trueai's `{success: false}` and the
 /// gateways' typed envelopes take precedence over the bare code.
-fn refusal(status: StatusCode, raw: SubmitResult, body: &[u8]) -> Error {
+fn refusal(status: StatusCode, raw: SubmitAnswer, body: &[u8]) -> Error {
     envelope_error(status, body).unwrap_or_else(|| reject(status, raw, None))
 }
 
-fn missing_result(raw: &SubmitResult, status: StatusCode, body: &[u8], want: &str) -> Error {
+fn missing_result(raw: &SubmitAnswer, status: StatusCode, body: &[u8], want: &str) -> Error {
     let message = format!("code {} needs {want} in `result`, found none", raw.code);
     decode_failure(SUBMIT, "result".to_owned(), message, false, status, body)
 }

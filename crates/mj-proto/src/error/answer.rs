@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::model::{Properties, ReturnCode, SubmitValue};
+use crate::model::{Properties, ResultMember, ReturnCode};
 use crate::secret::{scrub_bytes, scrub_text};
 
 /// The server's answer, kept for diagnosis when it was not what the endpoint expects.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Answer {
+pub struct ServerAnswer {
     /// The HTTP status the server answered with.
     pub status: StatusCode,
     /// The message from a recognised error body.
@@ -25,7 +25,7 @@ pub struct Answer {
     pub endpoint: Option<&'static str>,
 }
 
-impl Answer {
+impl ServerAnswer {
     pub(crate) fn new(status: StatusCode, message: Option<String>, body: &[u8]) -> Self {
         Self { status, message, retry_after: None, body: body.to_vec(), endpoint: None }
     }
@@ -62,9 +62,9 @@ impl Answer {
     }
 }
 
-impl fmt::Debug for Answer {
+impl fmt::Debug for ServerAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Answer")
+        f.debug_struct("ServerAnswer")
             .field("status", &self.status)
             .field("message", &self.message)
             .field("retry_after", &self.retry_after)
@@ -89,7 +89,7 @@ pub struct Rejection {
     /// `properties` (`bannedWord`, `promptEn`, …).
     pub properties: Properties,
     /// `result`, when present.
-    pub result: Option<SubmitValue>,
+    pub result: Option<ResultMember>,
 }
 
 /// A body that did not decode as the expected type.

@@ -15,7 +15,7 @@ mod kind;
 mod redact;
 
 pub(crate) use answer::excerpt;
-pub use answer::{Answer, DecodeError, Rejection};
+pub use answer::{DecodeError, Rejection, ServerAnswer};
 pub use build::BuildError;
 pub use kind::ErrorKind;
 
@@ -38,25 +38,25 @@ pub enum Error {
         "the server refused the credentials (HTTP {}: {}): check the API key and the auth style (bearer, mj-api-secret, raw or both)",
         .0.status.as_u16(), .0.summary()
     )]
-    Unauthorized(Box<Answer>),
+    Unauthorized(Box<ServerAnswer>),
     /// HTTP 429.
     #[error("rate limited (HTTP 429: {}){}", .0.summary(), retry_hint(.0.retry_after))]
-    RateLimited(Box<Answer>),
+    RateLimited(Box<ServerAnswer>),
     /// The server refused the request with a `{code, description}` answer.
     #[error("the server refused the request (code {}{}): {}{}", .0.code, code_name(.0.code), .0.description, route_hint(.0.code))]
     Rejected(Box<Rejection>),
     /// HTTP 5xx.
     #[error("server error (HTTP {}: {})", .0.status.as_u16(), .0.summary())]
-    Server(Box<Answer>),
+    Server(Box<ServerAnswer>),
     /// An HTML page instead of JSON: almost always a wrong base URL.
     #[error(
         "the server answered with an HTML page (HTTP {}): check the base URL, it must end before /mj ({})",
         .0.status.as_u16(), .0.summary()
     )]
-    Html(Box<Answer>),
+    Html(Box<ServerAnswer>),
     /// Any other status, or a 2xx that is an error body of another shape.
     #[error("unexpected answer (HTTP {}: {}){}", .0.status.as_u16(), .0.summary(), .0.hint())]
-    Unexpected(Box<Answer>),
+    Unexpected(Box<ServerAnswer>),
     /// A 2xx with an empty body where content was required.
     #[error("the server answered HTTP {} with an empty body where {expected} was expected", status.as_u16())]
     EmptyBody {

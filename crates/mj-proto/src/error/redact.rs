@@ -1,7 +1,7 @@
 //! Errors without the key: every message, body and task they carry, scrubbed.
 
 use super::{BuildError, Error, LookupFailure};
-use crate::model::SubmitValue;
+use crate::model::ResultMember;
 use crate::secret::{scrub_bytes, scrub_text};
 
 impl Error {
@@ -27,8 +27,8 @@ impl Error {
                 scrub_text(&mut r.description, secret);
                 r.properties.scrub(secret);
                 match &mut r.result {
-                    Some(SubmitValue::Id(id)) => scrub_text(id, secret),
-                    Some(SubmitValue::Urls(urls)) => urls.iter_mut().for_each(|u| scrub_text(u, secret)),
+                    Some(ResultMember::Id(id)) => scrub_text(id, secret),
+                    Some(ResultMember::Urls(urls)) => urls.iter_mut().for_each(|u| scrub_text(u, secret)),
                     None => {}
                 }
                 if let Some(kind) = &mut r.kind {

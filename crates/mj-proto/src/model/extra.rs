@@ -8,9 +8,9 @@ use serde_json::Value;
 /// in the server's order. Serializing a task writes them back under their own names, so
 /// nothing a server sent is lost.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Extra(Vec<(String, Value)>);
+pub struct ExtraMembers(Vec<(String, Value)>);
 
-impl Extra {
+impl ExtraMembers {
     /// The value under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
@@ -65,7 +65,7 @@ impl Extra {
 }
 
 /// As a JSON object's members (the task's `#[serde(flatten)]` writes them inline).
-impl Serialize for Extra {
+impl Serialize for ExtraMembers {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (key, value) in &self.0 {

@@ -126,14 +126,14 @@ impl<'de> Deserialize<'de> for ReturnCode {
 
 /// The `result` of a submit answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SubmitValue {
+pub enum ResultMember {
     /// A task id (or a seed), from a string or a bare number.
     Id(String),
     /// Image URLs (upload-discord-images).
     Urls(Vec<String>),
 }
 
-impl Serialize for SubmitValue {
+impl Serialize for ResultMember {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Self::Id(id) => s.serialize_str(id),
@@ -142,33 +142,33 @@ impl Serialize for SubmitValue {
     }
 }
 
-fn opt_submit_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SubmitValue>, D::Error> {
+fn opt_submit_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ResultMember>, D::Error> {
     d.deserialize_any(SubmitValueVisitor)
 }
 
 struct SubmitValueVisitor;
 
 impl<'de> Visitor<'de> for SubmitValueVisitor {
-    type Value = Option<SubmitValue>;
+    type Value = Option<ResultMember>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a task id (string or number), an array of URLs, or null")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((!v.is_empty()).then(|| SubmitValue::Id(v.to_owned())))
+        Ok((!v.is_empty()).then(|| ResultMember::Id(v.to_owned())))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(SubmitValue::Id(v.to_string())))
+        Ok(Some(ResultMember::Id(v.to_string())))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(SubmitValue::Id(v.to_string())))
+        Ok(Some(ResultMember::Id(v.to_string())))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut urls = Vec::new();
         while let Some(url) = seq.next_element::<Option<String>>()? {
             urls.extend(url.filter(|u| !u.is_empty()));
         }
-        Ok(Some(SubmitValue::Urls(urls)))
+        Ok(Some(ResultMember::Urls(urls)))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(None)
@@ -185,17 +185,17 @@ impl<'de> Visitor<'de> for SubmitValueVisitor {
 ///
 /// Decoding is total but for `code`, without which there is no answer: a `description`,
 /// `result` or `properties` in a shape mj does not read is left unset and reported by
-/// [`SubmitResult::quirks`].
+/// [`SubmitAnswer::quirks`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
-pub struct SubmitResult {
+pub struct SubmitAnswer {
     /// What happened.
     pub code: ReturnCode,
     /// Human text, Chinese or English; do not match on it.
     pub description: String,
     /// The task id, a seed, or upload URLs.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<SubmitValue>,
+    pub result: Option<ResultMember>,
     /// Extra keys (`numberOfQueues`, `bannedWord`, `discordInstanceId`, …).
     #[serde(skip_serializing_if = "Properties::is_empty")]
     pub properties: Properties,
@@ -204,7 +204,7 @@ pub struct SubmitResult {
     pub(crate) quirks: Quirks,
 }
 
-impl<'de> Deserialize<'de> for SubmitResult {
+impl<'de> Deserialize<'de> for SubmitAnswer {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(SubmitVisitor)
     }
@@ -213,15 +213,15 @@ impl<'de> Deserialize<'de> for SubmitResult {
 struct SubmitVisitor;
 
 impl<'de> Visitor<'de> for SubmitVisitor {
-    type Value = SubmitResult;
+    type Value = SubmitAnswer;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a submit answer object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SubmitResult, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SubmitAnswer, A::Error> {
         let mut code = None;
-        let mut out = SubmitResult {
+        let mut out = SubmitAnswer {
             code: ReturnCode::Success,
             description: String::new(),
             result: None,
@@ -242,7 +242,7 @@ impl<'de> Visitor<'de> for SubmitVisitor {
                     }
                 }
                 "result" => {
-                    if let Some(ResultMember(r)) = read(&mut map, &key, q)? {
+                    if let Some(ReadResult(r)) = read(&mut map, &key, q)? {
                         out.result = r;
                     }
                 }
@@ -258,7 +258,7 @@ impl<'de> Visitor<'de> for SubmitVisitor {
     }
 }
 
-impl SubmitResult {
+impl SubmitAnswer {
     /// The members the server sent in a shape mj does not read, each with its value.
     pub fn quirks(&self) -> &[Quirk] {
         &self.quirks.0
@@ -279,24 +279,24 @@ impl Member<'_> for Code {
 }
 
 /// `result`, read tolerantly.
-struct ResultMember(Option<SubmitValue>);
+struct ReadResult(Option<ResultMember>);
 
-impl<'de> Deserialize<'de> for ResultMember {
+impl<'de> Deserialize<'de> for ReadResult {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        opt_submit_value(d).map(ResultMember)
+        opt_submit_value(d).map(ReadResult)
     }
 }
 
-impl Member<'_> for ResultMember {
+impl Member<'_> for ReadResult {
     const EXPECTED: &'static str = "a task id (string or number), an array of URLs, or null";
     const SEQS: Nested = Nested::Buffered;
 }
 
-impl SubmitResult {
+impl SubmitAnswer {
     /// The id in `result`, when it is one.
     pub fn id(&self) -> Option<&str> {
         match &self.result {
-            Some(SubmitValue::Id(id)) => Some(id),
+            Some(ResultMember::Id(id)) => Some(id),
             _ => None,
         }
     }
@@ -340,7 +340,7 @@ pub struct Submitted {
     /// Accepted, queued, or existing.
     pub outcome: SubmitOutcome,
     /// The answer as sent.
-    pub raw: SubmitResult,
+    pub raw: SubmitAnswer,
 }
 
 impl Submitted {
@@ -381,7 +381,7 @@ impl Serialize for SubmitOutcome {
 /// decided beside it (`"outcome": {"kind": "queued", "ahead": 2}`).
 impl Serialize for Submitted {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("SubmitResult", 5)?;
+        let mut st = s.serialize_struct("SubmitAnswer", 5)?;
         st.serialize_field("code", &self.raw.code)?;
         st.serialize_field("description", &self.raw.description)?;
         if self.task_ids.len() > 1 {

@@ -74,8 +74,8 @@ pub enum Step<T, E = std::convert::Infallible> {
     Send(HttpRequest),
     /// Wait until this instant, then poll again.
     Sleep(Instant),
-    /// Something the caller may want to see (a progress update), then poll again.
-    Event(E),
+    /// A progress update (the task as it stands) for the caller to show, then poll again.
+    Progress(E),
     /// A retry, lookup or re-send worth logging, then poll again.
     Notice(Notice),
     /// Finished.
@@ -87,10 +87,10 @@ pub trait Plan {
     /// What the plan produces.
     type Output;
     /// What it reports on the way.
-    type Event;
+    type Progress;
 
     /// The next step at `now`.
-    fn poll(&mut self, now: Instant) -> Step<Self::Output, Self::Event>;
+    fn poll(&mut self, now: Instant) -> Step<Self::Output, Self::Progress>;
 
     /// The result of the exchange the last [`Step::Send`] asked for.
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant);

@@ -39,9 +39,9 @@ impl<'a, E: Endpoint> RetryPlan<'a, E> {
 
 impl<E: Endpoint> Plan for RetryPlan<'_, E> {
     type Output = E::Output;
-    type Event = std::convert::Infallible;
+    type Progress = std::convert::Infallible;
 
-    fn poll(&mut self, now: Instant) -> Step<E::Output, Self::Event> {
+    fn poll(&mut self, now: Instant) -> Step<E::Output, Self::Progress> {
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);
         }

@@ -9,7 +9,7 @@ use super::{Notice, Plan, RetryPolicy, Step, SubmitPolicy, exchange};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListTasks, Query, Submit};
 use crate::error::{Error, ErrorKind, LookupFailure};
-use crate::model::{Properties, ReturnCode, SubmitOutcome, SubmitResult, SubmitValue, Submitted, Task};
+use crate::model::{Properties, ResultMember, ReturnCode, SubmitAnswer, SubmitOutcome, Submitted, Task};
 use crate::profile::{Lookup, ServerProfile};
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
@@ -206,10 +206,10 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             task_id: task.id.clone(),
             task_ids: vec![task.id.clone()],
             outcome: SubmitOutcome::Recovered,
-            raw: SubmitResult {
+            raw: SubmitAnswer {
                 code: ReturnCode::Success,
                 description: "recovered by its state token after the answer was lost".to_owned(),
-                result: Some(SubmitValue::Id(task.id.clone())),
+                result: Some(ResultMember::Id(task.id.clone())),
                 properties: Properties::default(),
                 quirks: Default::default(),
             },
@@ -388,9 +388,9 @@ fn unsupported(error: &Error) -> bool {
 
 impl<S: Submit> Plan for SubmitPlan<'_, S> {
     type Output = Submitted;
-    type Event = std::convert::Infallible;
+    type Progress = std::convert::Infallible;
 
-    fn poll(&mut self, now: Instant) -> Step<Submitted, Self::Event> {
+    fn poll(&mut self, now: Instant) -> Step<Submitted, Self::Progress> {
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);
         }

@@ -78,9 +78,9 @@ impl<'a> TasksPlan<'a> {
 
 impl Plan for TasksPlan<'_> {
     type Output = Vec<Task>;
-    type Event = std::convert::Infallible;
+    type Progress = std::convert::Infallible;
 
-    fn poll(&mut self, now: Instant) -> Step<Vec<Task>, Self::Event> {
+    fn poll(&mut self, now: Instant) -> Step<Vec<Task>, Self::Progress> {
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);
         }

@@ -65,7 +65,7 @@ impl WaitOptions {
     }
 }
 
-/// Polls task `id` until it is done, reporting each change as a [`Step::Event`].
+/// Polls task `id` until it is done, reporting each change as a [`Step::Progress`].
 ///
 /// SUCCESS gives the task; FAILURE and CANCEL give [`Error::TaskFailed`]; MODAL gives
 /// [`Error::NeedsInput`]; the deadline gives [`Error::WaitTimeout`] with the last snapshot
@@ -160,11 +160,11 @@ impl<'a> WaitPlan<'a> {
 
 impl Plan for WaitPlan<'_> {
     type Output = Task;
-    type Event = Task;
+    type Progress = Task;
 
     fn poll(&mut self, now: Instant) -> Step<Task, Task> {
         if let Some(task) = self.event.take() {
-            return Step::Event(task);
+            return Step::Progress(task);
         }
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);

@@ -109,7 +109,7 @@ impl WatchReport {
 }
 
 /// Follows `ids` until each is finished, unknown, or the deadline passes; reports every
-/// change as a [`Step::Event`]. Ids the server omits are retried until the grace period
+/// change as a [`Step::Progress`]. Ids the server omits are retried until the grace period
 /// ends. Transient request errors are ridden out until the deadline (paced by the
 /// [`RetryPolicy`]'s backoff, announced as [`Notice::Retry`]). A server without
 /// `list-by-condition` (a reseller that serves only `GET /mj/task/{id}/fetch`) is watched
@@ -219,11 +219,11 @@ impl<'a> WatchPlan<'a> {
 
 impl Plan for WatchPlan<'_> {
     type Output = WatchReport;
-    type Event = Task;
+    type Progress = Task;
 
     fn poll(&mut self, now: Instant) -> Step<WatchReport, Task> {
         if let Some(task) = self.events.pop_front() {
-            return Step::Event(task);
+            return Step::Progress(task);
         }
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);

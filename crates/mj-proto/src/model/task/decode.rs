@@ -7,7 +7,7 @@ use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::Displays;
+use super::DisplayTexts;
 use super::Task;
 use crate::model::action::opt_action;
 use crate::model::button::{Button, ReadButton};
@@ -47,7 +47,7 @@ lenient_value! {
     OptBot: Option<String> = lenient::opt_bot_type, "a bot type name or number, or null", Nested::Never;
     OptMode: Option<String> = lenient::opt_speed_mode, "a speed mode name or number, or null", Nested::Never;
     Status: TaskStatus = TaskStatus::deserialize, "a status name or number, or null", Nested::Never;
-    OptDisplays: Option<Box<Displays>> = Option::<Box<Displays>>::deserialize, "an object of display texts, or null", Nested::Buffered;
+    OptDisplayTexts: Option<Box<DisplayTexts>> = Option::<Box<DisplayTexts>>::deserialize, "an object of display texts, or null", Nested::Buffered;
 }
 
 impl<'de> Deserialize<'de> for Task {
@@ -132,7 +132,7 @@ impl<'de> Visitor<'de> for TaskVisitor {
                 23 => _ = set(&mut map, &key, &mut t, |t, OptMode(v)| t.mode = v)?,
                 24 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.parent_id = v)?,
                 25 => _ = set(&mut map, &key, &mut t, |t, OptText(v)| t.seed = v)?,
-                _ => _ = set(&mut map, &key, &mut t, |t, OptDisplays(v)| t.displays = v)?,
+                _ => _ = set(&mut map, &key, &mut t, |t, OptDisplayTexts(v)| t.displays = v)?,
             }
         }
         Ok(t)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::button::{Button, ButtonKind};
-use super::extra::Extra;
+use super::extra::ExtraMembers;
 use super::lenient;
 use super::media::MediaUrl;
 use super::quirk::Quirk;
@@ -112,11 +112,11 @@ pub struct Task {
     pub seed: Option<String>,
     /// The admin-list display summary (PLUS `list-by-ids`, trueai); boxed, being rare.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub displays: Option<Box<Displays>>,
+    pub displays: Option<Box<DisplayTexts>>,
     /// Every other member the server sent, in its order, and every typed member whose
     /// value had a shape mj does not read (see [`Task::quirks`]).
     #[serde(flatten)]
-    pub extra: Extra,
+    pub extra: ExtraMembers,
     /// The members that had a shape mj does not read.
     #[serde(skip)]
     pub(crate) quirks: Quirks,
@@ -142,7 +142,7 @@ pub struct VideoInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct Displays {
+pub struct DisplayTexts {
     /// The status as display text.
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
