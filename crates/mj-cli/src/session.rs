@@ -63,9 +63,10 @@ impl Session {
         let deadline = Instant::now() + timeout;
         let request_timeout = Duration::from_secs(global.request_timeout.max(1));
         let transport = UreqTransport::builder().timeout(request_timeout).build();
-        let mut settings = Settings::default().ends_at(deadline).observer(|notice| say(notice));
-        settings.wait = WaitOptions::default().timeout(timeout).interval(interval);
-        settings.watch = WatchOptions::default().timeout(timeout).interval(interval);
+        // `--timeout` bounds the whole command: no call outlasts it, and together they end by then.
+        let mut settings = Settings::default().deadline(timeout).ends_at(deadline).observer(|notice| say(notice));
+        settings.wait = WaitOptions::default().interval(interval);
+        settings.watch = WatchOptions::default().interval(interval);
         let transport = Watched::new(transport, request_timeout, deadline);
         let client = CliClient::with_transport(transport, target.config().clone()).with_settings(settings);
         Ok(Self { client, json: global.json, _target: target })

@@ -29,10 +29,18 @@ struct Run<T, E> {
 
 /// Drives `plan` on a fake clock; `answer` plays the server.
 fn run<P: Plan>(
+    plan: P,
+    answer: impl FnMut(&HttpRequest, Duration) -> Result<HttpResponse, TransportError>,
+) -> Run<P::Output, P::Progress> {
+    run_at(Instant::now(), plan, answer)
+}
+
+/// [`run`] with the fake clock starting at `t0` (for a plan given a deadline after `t0`).
+fn run_at<P: Plan>(
+    t0: Instant,
     mut plan: P,
     mut answer: impl FnMut(&HttpRequest, Duration) -> Result<HttpResponse, TransportError>,
 ) -> Run<P::Output, P::Progress> {
-    let t0 = Instant::now();
     let mut now = t0;
     let (mut requests, mut sent_at, mut sleeps, mut events, mut notices) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -453,8 +461,10 @@ fn wait_rides_out_transient_errors_but_not_hard_ones() {
         other => panic!("{other:?}"),
     }
     assert_eq!(down.elapsed, Duration::from_secs(600));
-    let e = self::run(
-        WaitPlan::new(&config, "1", WaitOptions::default().timeout(Duration::from_secs(5)), policy()),
+    let t0 = Instant::now();
+    let e = run_at(
+        t0,
+        WaitPlan::new(&config, "1", WaitOptions::default(), policy()).until(Some(t0 + Duration::from_secs(5))),
         |_, _| lost(),
     )
     .result
@@ -500,8 +510,9 @@ fn watch_uses_one_request_per_batch_per_round() {
 #[test]
 fn watch_reports_unfinished_tasks_at_the_deadline() {
     let config = config();
-    let options = WatchOptions::default().timeout(Duration::from_secs(60));
-    let run = run(WatchPlan::new(&config, ["a", "b", "a"], options, policy()), |_, _| {
+    let t0 = Instant::now();
+    let watch = WatchPlan::new(&config, ["a", "b", "a"], WatchOptions::default(), policy());
+    let run = run_at(t0, watch.until(Some(t0 + Duration::from_secs(60))), |_, _| {
         ok(json!([{"id": "a", "status": "SUCCESS"}, {"id": "b", "status": "IN_PROGRESS", "progress": "3%"}]))
     });
     let report = run.result.expect("report");
@@ -611,7 +622,7 @@ fn a_client_builds_step_by_step_and_names_what_is_wrong() {
         .build()
         .expect("valid");
     assert_eq!(client.config().auth_style(), mj_proto::AuthStyle::RawAuthorization);
-    assert_eq!(client.settings().deadline, Some(Duration::from_secs(60)));
+    assert_eq!(client.settings().deadline, Duration::from_secs(60));
     let request = client.config().build(&Fetch::new("1")).expect("builds");
     assert_eq!(request.headers()["x-storage-options"], "1");
     let e = mj_proto::Client::<Bare>::builder().build().expect_err("no base URL");

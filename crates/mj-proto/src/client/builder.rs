@@ -104,7 +104,7 @@ impl<C> ClientBuilder<C> {
 
     /// Bounds every call (see [`Settings::deadline`]).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.settings.deadline = Some(deadline);
+        self.settings.deadline = deadline;
         self
     }
 

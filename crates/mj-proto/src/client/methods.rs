@@ -53,7 +53,7 @@ macro_rules! client_struct {
             /// The instant a call starting now must end by, from [`Settings::deadline`]($crate::client::Settings::deadline)
             /// and [`Settings::ends_at`]($crate::client::Settings::ends_at).
             fn call_deadline(&self) -> Option<std::time::Instant> {
-                let own = self.shared.settings.deadline.map(|d| self.transport.now() + d);
+                let own = self.transport.now().checked_add(self.shared.settings.deadline);
                 match (own, self.shared.settings.ends_at) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),

@@ -27,20 +27,21 @@ use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 ///     .observer(|notice| eprintln!("mj: {notice}"));
 /// assert_eq!(settings.wait.not_found_grace, Duration::from_secs(60));
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settings {
     /// Retry limits and pacing of one request.
     pub retry: RetryPolicy,
     /// How a submit waits out a full queue and resolves a lost answer.
     pub submit: SubmitPolicy,
-    /// Polling pace and deadline of `wait`.
+    /// Polling pace and graces of `wait`.
     pub wait: WaitOptions,
-    /// Round pace, batch size and deadline of `watch`.
+    /// Round pace, batch size and graces of `watch`.
     pub watch: WatchOptions,
-    /// Bounds every call as a whole (retries, lookups, waits, each exchange); `None`
-    /// leaves each part to its own limit.
-    pub deadline: Option<Duration>,
+    /// The one time limit of a call: it bounds the call as a whole (retries, lookups,
+    /// waiting, each exchange); `submit_and_wait` and `press_and_wait` are one call.
+    /// [`DEFAULT_DEADLINE`](crate::plan::DEFAULT_DEADLINE) (10 minutes) unless set.
+    pub deadline: Duration,
     /// Every call ends by this instant (on the transport's clock), whatever
     /// [`deadline`](Self::deadline) says: one limit for a run of several calls, such as
     /// a command-line tool's whole command.
@@ -50,6 +51,21 @@ pub struct Settings {
     pub seed: Option<u64>,
     /// Told of every retry, lookup and re-send.
     pub observer: NoticeObserver,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            submit: SubmitPolicy::default(),
+            wait: WaitOptions::default(),
+            watch: WatchOptions::default(),
+            deadline: crate::plan::DEFAULT_DEADLINE,
+            ends_at: None,
+            seed: None,
+            observer: NoticeObserver::default(),
+        }
+    }
 }
 
 impl Settings {
@@ -77,9 +93,9 @@ impl Settings {
         self
     }
 
-    /// Sets the per-call deadline.
+    /// Sets the time limit of each call.
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = Some(deadline);
+        self.deadline = deadline;
         self
     }
 

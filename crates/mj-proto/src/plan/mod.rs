@@ -49,6 +49,11 @@ use crate::error::Error;
 use crate::transport::TransportError;
 use crate::wire::{HttpRequest, HttpResponse, RequestTimeout};
 
+/// How long a call may take unless [`Settings::deadline`](crate::Settings::deadline) says
+/// otherwise: retries, lookups and waiting together. A wait or watch plan driven without a
+/// deadline ends this long after it started.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
+
 /// An endpoint this server does not offer: a 404, 405 or 501 that is not the task's own
 /// "not found" (those are parsed as `None` where the endpoint has one).
 pub(crate) fn endpoint_missing(error: &Error) -> bool {

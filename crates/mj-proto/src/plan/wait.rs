@@ -17,8 +17,6 @@ use crate::wire::HttpResponse;
 pub struct WaitOptions {
     /// Pause between polls. The servers recommend 3 to 5 s; tasks take 30 to 120 s.
     pub interval: Duration,
-    /// Give up after this long, with [`Error::WaitTimeout`] and the last snapshot.
-    pub timeout: Duration,
     /// How long an unknown id is tolerated (gateways list a task only after their own
     /// first poll); after that the wait ends with [`Error::TaskNotFound`].
     pub not_found_grace: Duration,
@@ -32,7 +30,6 @@ impl Default for WaitOptions {
     fn default() -> Self {
         Self {
             interval: Duration::from_secs(4),
-            timeout: Duration::from_secs(600),
             not_found_grace: Duration::from_secs(30),
             unknown_id_grace: Duration::from_secs(8),
         }
@@ -55,12 +52,6 @@ impl WaitOptions {
     /// Sets the grace for ids this client did not just submit.
     pub fn unknown_id_grace(mut self, grace: Duration) -> Self {
         self.unknown_id_grace = grace;
-        self
-    }
-
-    /// Sets the deadline.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
         self
     }
 }
@@ -121,7 +112,10 @@ impl<'a> WaitPlan<'a> {
         }
     }
 
-    /// Ends the wait at `deadline` too, if that comes before its own timeout.
+    /// Ends the wait at `deadline` with [`Error::WaitTimeout`] and the last snapshot (a
+    /// client passes its call's deadline, [`Settings::deadline`](crate::Settings::deadline));
+    /// without one, the wait ends [`DEFAULT_DEADLINE`](super::DEFAULT_DEADLINE) after it
+    /// started.
     pub fn until(mut self, deadline: Option<Instant>) -> Self {
         self.budget.until(deadline);
         self
@@ -133,9 +127,9 @@ impl<'a> WaitPlan<'a> {
         finished(Err(Error::WaitTimeout { last: self.last.take().map(Box::new), waited, cause }))
     }
 
-    /// The earlier of the wait's own timeout and the call's deadline.
+    /// The call's deadline, or the default one from the start of the wait.
     fn deadline(&self, started: Instant) -> Instant {
-        self.budget.capped(started + self.options.timeout)
+        self.budget.capped(started + super::DEFAULT_DEADLINE)
     }
 
     fn observe(&mut self, task: Task, now: Instant) -> Phase {

@@ -18,8 +18,6 @@ use crate::wire::HttpResponse;
 pub struct WatchOptions {
     /// Pause between rounds.
     pub interval: Duration,
-    /// Give up on unfinished tasks after this long (they are reported, not an error).
-    pub timeout: Duration,
     /// Ids per `list-by-condition` request.
     pub batch_size: usize,
     /// How long an id the server does not list is tolerated before it counts as unknown.
@@ -34,7 +32,6 @@ impl Default for WatchOptions {
     fn default() -> Self {
         Self {
             interval: Duration::from_secs(4),
-            timeout: Duration::from_secs(600),
             batch_size: 100,
             not_found_grace: Duration::from_secs(30),
             unknown_id_grace: Duration::from_secs(8),
@@ -46,12 +43,6 @@ impl WatchOptions {
     /// Sets the pause between rounds.
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
-        self
-    }
-
-    /// Sets the deadline.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
         self
     }
 
@@ -201,15 +192,17 @@ impl<'a> WatchPlan<'a> {
         self
     }
 
-    /// Ends the watch at `deadline` too, if that comes before its own timeout.
+    /// Ends the watch at `deadline` (a client passes its call's deadline,
+    /// [`Settings::deadline`](crate::Settings::deadline)); without one, the watch ends
+    /// [`DEFAULT_DEADLINE`](super::DEFAULT_DEADLINE) after it started.
     pub fn until(mut self, deadline: Option<Instant>) -> Self {
         self.budget.until(deadline);
         self
     }
 
-    /// The earlier of the watch's own timeout and the call's deadline.
+    /// The call's deadline, or the default one from the start of the watch.
     fn deadline(&self, started: Instant) -> Instant {
-        self.budget.capped(started + self.options.timeout)
+        self.budget.capped(started + super::DEFAULT_DEADLINE)
     }
 
     fn pending(&self) -> Vec<String> {
