@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
+
+use super::scalar::{self, Scalar};
 
 macro_rules! actions {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
@@ -141,34 +143,25 @@ impl TaskAction {
 
 /// Decodes `Option<TaskAction>`: a name or trueai's integer; null and `""` are `None`.
 pub(crate) fn opt_action<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TaskAction>, D::Error> {
-    d.deserialize_any(ActionVisitor)
+    scalar::read(d, ActionReader)
 }
 
-struct ActionVisitor;
+struct ActionReader;
 
-impl<'de> Visitor<'de> for ActionVisitor {
-    type Value = Option<TaskAction>;
+impl Scalar<'_> for ActionReader {
+    type Value = TaskAction;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a task action name, its number, or null")
+    fn expecting(&self) -> &'static str {
+        "a task action name, its number, or null"
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<TaskAction>, E> {
         Ok((!v.is_empty()).then(|| TaskAction::from_name(v)))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<TaskAction>, E> {
         Ok(Some(i64::try_from(v).map_or_else(|_| TaskAction::Other(v.to_string()), TaskAction::from_number)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<TaskAction>, E> {
         Ok(Some(TaskAction::from_number(v)))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
 }
 

@@ -6,6 +6,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::quirk::{Quirk, read};
+use super::scalar::{self, Scalar};
 use crate::model::lenient::{self, CowStr};
 use crate::model::tolerant::{Member, Nested, OptText, Read, Tolerant};
 
@@ -107,41 +108,32 @@ struct Emoji(Option<String>);
 
 impl<'de> Deserialize<'de> for Emoji {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct EmojiVisitor;
-        impl<'de> Visitor<'de> for EmojiVisitor {
-            type Value = Emoji;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an emoji as text, or an object with its `name`")
+        struct EmojiReader;
+        impl<'de> Scalar<'de> for EmojiReader {
+            type Value = String;
+            fn expecting(&self) -> &'static str {
+                "an emoji as text, or an object with its `name`"
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Emoji, A::Error> {
+            fn object<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
                 let mut name = None;
                 while let Some(CowStr(key)) = map.next_key()? {
                     if let ("name", Read::Typed(OptText(text))) = (&*key, map.next_value::<Tolerant<OptText>>()?.0) {
                         name = text;
                     }
                 }
-                Ok(Emoji(name))
+                Ok(name)
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Emoji, E> {
-                Ok(Emoji((!v.is_empty()).then(|| v.to_owned())))
+            fn text<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+                Ok((!v.is_empty()).then(|| v.to_owned()))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Emoji, E> {
-                Ok(Emoji(Some(v.to_string())))
+            fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
+                Ok(Some(v.to_string()))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Emoji, E> {
-                Ok(Emoji(Some(v.to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Emoji, E> {
-                Ok(Emoji(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Emoji, E> {
-                Ok(Emoji(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Emoji, D::Error> {
-                d.deserialize_any(self)
+            fn signed<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
+                Ok(Some(v.to_string()))
             }
         }
-        d.deserialize_any(EmojiVisitor)
+        scalar::read(d, EmojiReader).map(Emoji)
     }
 }
 
@@ -161,7 +153,7 @@ impl<'de> Deserialize<'de> for Component {
 
 /// A `type` or `style` value, or null.
 pub(crate) fn opt_component<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ComponentValue>, D::Error> {
-    d.deserialize_any(ComponentVisitor)
+    scalar::read(d, ComponentReader)
 }
 
 impl Member<'_> for Component {
@@ -222,43 +214,40 @@ impl Serialize for ComponentValue {
 
 impl<'de> Deserialize<'de> for ComponentValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ComponentVisitor)?
-            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &ComponentVisitor))
+        scalar::read(d, ComponentReader)?
+            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"an integer or a string"))
     }
 
     // `Option<ComponentValue>` lands here through serde's `deserialize_option`, which
     // serde_json answers with `visit_none` for null and `visit_some` otherwise.
 }
 
-struct ComponentVisitor;
+struct ComponentReader;
 
-impl<'de> Visitor<'de> for ComponentVisitor {
-    type Value = Option<ComponentValue>;
+impl Scalar<'_> for ComponentReader {
+    type Value = ComponentValue;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an integer or a string")
+    fn expecting(&self) -> &'static str {
+        "an integer or a string"
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<ComponentValue>, E> {
         Ok(Some(i64::try_from(v).map_or_else(|_| ComponentValue::Text(v.to_string()), ComponentValue::Int)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<ComponentValue>, E> {
         Ok(Some(ComponentValue::Int(v)))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+    fn float<E: de::Error>(self, v: f64) -> Result<Option<ComponentValue>, E> {
         Ok(Some(if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
             ComponentValue::Int(v as i64)
         } else {
             ComponentValue::Text(v.to_string())
         }))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<ComponentValue>, E> {
         Ok(Some(match v.trim().parse::<i64>() {
             Ok(n) => ComponentValue::Int(n),
             Err(_) => ComponentValue::Text(v.to_owned()),
         }))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
     }
 }
 

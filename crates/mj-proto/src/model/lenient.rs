@@ -9,10 +9,12 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::scalar::{self, Scalar};
+
 /// Text that may arrive as a string, a number or a bool (the text of the value), or as
 /// null. The empty string counts as unset: servers write `""` where others write null.
 pub(crate) fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(TextVisitor { names: &[] })
+    scalar::read(d, TextReader { names: &[] })
 }
 
 /// An enum that servers write by name, and old trueai webhooks by its C# declaration
@@ -22,52 +24,43 @@ pub(crate) fn opt_named<'de, D: Deserializer<'de>>(
     d: D,
     names: &'static [&'static str],
 ) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(TextVisitor { names })
+    scalar::read(d, TextReader { names })
 }
 
 /// Text, with numbers read through `names` (none for plain text).
-struct TextVisitor {
+struct TextReader {
     names: &'static [&'static str],
 }
 
-impl TextVisitor {
+impl TextReader {
     fn number(&self, n: u64) -> String {
         usize::try_from(n).ok().and_then(|i| self.names.get(i)).map_or_else(|| n.to_string(), |name| (*name).to_owned())
     }
 }
 
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Option<String>;
+impl Scalar<'_> for TextReader {
+    type Value = String;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string, a number or null")
+    fn expecting(&self) -> &'static str {
+        "a string, a number or null"
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
         Ok((!v.is_empty()).then(|| v.to_owned()))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+    fn owned_text<E: de::Error>(self, v: String) -> Result<Option<String>, E> {
         Ok((!v.is_empty()).then_some(v))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
         Ok(Some(self.number(v)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
         Ok(Some(u64::try_from(v).map_or_else(|_| v.to_string(), |n| self.number(n))))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+    fn float<E: de::Error>(self, v: f64) -> Result<Option<String>, E> {
         Ok(Some(zero_signless(v).to_string()))
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+    fn boolean<E: de::Error>(self, v: bool) -> Result<Option<String>, E> {
         Ok(Some(v.to_string()))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -93,41 +86,32 @@ pub(crate) fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 
 /// An integer that may arrive as a number, a numeric string, or null / `""` (unset).
 pub(crate) fn opt_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    d.deserialize_any(IntVisitor)
+    scalar::read(d, IntReader)
 }
 
-struct IntVisitor;
+struct IntReader;
 
-impl<'de> Visitor<'de> for IntVisitor {
-    type Value = Option<i64>;
+impl Scalar<'_> for IntReader {
+    type Value = i64;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an integer, a numeric string or null")
+    fn expecting(&self) -> &'static str {
+        "an integer, a numeric string or null"
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        i64::try_from(v).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<i64>, E> {
+        i64::try_from(v).map(Some).map_err(|_| self.invalid(de::Unexpected::Unsigned(v)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<i64>, E> {
         Ok(Some(v))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        whole_f64(v).map(Some).ok_or_else(|| E::invalid_value(de::Unexpected::Float(v), &self))
+    fn float<E: de::Error>(self, v: f64) -> Result<Option<i64>, E> {
+        whole_f64(v).map(Some).ok_or_else(|| self.invalid(de::Unexpected::Float(v)))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<i64>, E> {
         let t = v.trim();
         if t.is_empty() {
             return Ok(None);
         }
-        t.parse::<i64>().map(Some).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+        t.parse::<i64>().map(Some).map_err(|_| self.invalid(de::Unexpected::Str(v)))
     }
 }
 
@@ -160,41 +144,32 @@ pub(crate) fn u64_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Err
 
 /// A flag that may arrive as a bool, `0`/`1`, `"true"`/`"false"`, or null (false).
 pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    d.deserialize_any(FlagVisitor)
+    Ok(scalar::read(d, FlagReader)?.unwrap_or(false))
 }
 
-struct FlagVisitor;
+struct FlagReader;
 
-impl<'de> Visitor<'de> for FlagVisitor {
+impl Scalar<'_> for FlagReader {
     type Value = bool;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a bool, 0 or 1, or null")
+    fn expecting(&self) -> &'static str {
+        "a bool, 0 or 1, or null"
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
-        Ok(v)
+    fn boolean<E: de::Error>(self, v: bool) -> Result<Option<bool>, E> {
+        Ok(Some(v))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
-        Ok(v != 0)
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<bool>, E> {
+        Ok(Some(v != 0))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
-        Ok(v != 0)
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<bool>, E> {
+        Ok(Some(v != 0))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<bool>, E> {
         match v.trim() {
-            "true" | "1" => Ok(true),
-            "false" | "0" | "" => Ok(false),
-            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            "true" | "1" => Ok(Some(true)),
+            "false" | "0" | "" => Ok(Some(false)),
+            _ => Err(self.invalid(de::Unexpected::Str(v))),
         }
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
     }
 }
 

@@ -11,6 +11,7 @@ mod page;
 mod properties;
 mod quirk;
 mod raw;
+mod scalar;
 mod status;
 mod submit;
 pub(crate) mod task;

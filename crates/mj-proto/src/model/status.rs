@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
+
+use super::scalar::{self, Scalar};
 
 /// Where a task is in its lifecycle (spec §7.1).
 ///
@@ -114,34 +116,25 @@ impl Serialize for TaskStatus {
 
 impl<'de> Deserialize<'de> for TaskStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StatusVisitor)
+        Ok(scalar::read(d, StatusReader)?.unwrap_or(TaskStatus::Empty))
     }
 }
 
-struct StatusVisitor;
+struct StatusReader;
 
-impl<'de> Visitor<'de> for StatusVisitor {
+impl Scalar<'_> for StatusReader {
     type Value = TaskStatus;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a task status name or null")
+    fn expecting(&self) -> &'static str {
+        "a task status name or null"
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<TaskStatus, E> {
-        Ok(TaskStatus::from_name(v))
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<TaskStatus>, E> {
+        Ok(Some(TaskStatus::from_name(v)))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<TaskStatus, E> {
-        Ok(i64::try_from(v).map_or_else(|_| TaskStatus::Other(v.to_string()), TaskStatus::from_number))
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<TaskStatus>, E> {
+        Ok(Some(i64::try_from(v).map_or_else(|_| TaskStatus::Other(v.to_string()), TaskStatus::from_number)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<TaskStatus, E> {
-        Ok(TaskStatus::from_number(v))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<TaskStatus, E> {
-        Ok(TaskStatus::Empty)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<TaskStatus, E> {
-        Ok(TaskStatus::Empty)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<TaskStatus, D::Error> {
-        d.deserialize_any(self)
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<TaskStatus>, E> {
+        Ok(Some(TaskStatus::from_number(v)))
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::quirk::{Quirk, read};
 use super::raw::RawJson;
+use super::scalar::{self, Scalar};
 use super::task::Quirks;
 use super::{Properties, TaskStatus};
 use crate::model::lenient::{self, CowStr};
@@ -143,41 +144,32 @@ impl Serialize for ResultMember {
 }
 
 fn opt_submit_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ResultMember>, D::Error> {
-    d.deserialize_any(SubmitValueVisitor)
+    scalar::read(d, ResultReader)
 }
 
-struct SubmitValueVisitor;
+struct ResultReader;
 
-impl<'de> Visitor<'de> for SubmitValueVisitor {
-    type Value = Option<ResultMember>;
+impl<'de> Scalar<'de> for ResultReader {
+    type Value = ResultMember;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a task id (string or number), an array of URLs, or null")
+    fn expecting(&self) -> &'static str {
+        "a task id (string or number), an array of URLs, or null"
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<ResultMember>, E> {
         Ok((!v.is_empty()).then(|| ResultMember::Id(v.to_owned())))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<ResultMember>, E> {
         Ok(Some(ResultMember::Id(v.to_string())))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<ResultMember>, E> {
         Ok(Some(ResultMember::Id(v.to_string())))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn array<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<ResultMember>, A::Error> {
         let mut urls = Vec::new();
         while let Some(url) = seq.next_element::<Option<String>>()? {
             urls.extend(url.filter(|u| !u.is_empty()));
         }
         Ok(Some(ResultMember::Urls(urls)))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
 }
 

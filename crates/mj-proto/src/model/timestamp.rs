@@ -1,9 +1,10 @@
 //! Task timestamps: milliseconds since the Unix epoch, however the server wrote them.
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
+
+use super::scalar::{self, Scalar};
 use serde::{Serialize, Serializer};
 
 /// A point in time in milliseconds since the Unix epoch, as the servers send it.
@@ -42,51 +43,39 @@ impl Serialize for Timestamp {
 ///
 /// `0` is new-api's "unset" (Go's zero value); negative values are treated the same way.
 pub(crate) fn opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    d.deserialize_any(TimestampVisitor)
+    scalar::read(d, TimestampReader)
 }
 
-struct TimestampVisitor;
+struct TimestampReader;
 
-impl<'de> Visitor<'de> for TimestampVisitor {
-    type Value = Option<Timestamp>;
+impl Scalar<'_> for TimestampReader {
+    type Value = Timestamp;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("milliseconds since the epoch as a number or numeric string, or null")
+    fn expecting(&self) -> &'static str {
+        "milliseconds since the epoch as a number or numeric string, or null"
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<Timestamp>, E> {
         Ok((v != 0).then_some(Timestamp(v)))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<Timestamp>, E> {
         Ok(u64::try_from(v).ok().filter(|&v| v != 0).map(Timestamp))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+    fn float<E: de::Error>(self, v: f64) -> Result<Option<Timestamp>, E> {
         // 2^64 is exactly representable; a larger value cannot be a timestamp.
         if v.is_finite() && v.fract() == 0.0 && v < 18_446_744_073_709_551_616.0 {
             Ok((v > 0.0).then_some(Timestamp(v as u64)))
         } else {
-            Err(E::invalid_value(de::Unexpected::Float(v), &self))
+            Err(self.invalid(de::Unexpected::Float(v)))
         }
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<Timestamp>, E> {
         let t = v.trim();
         if t.is_empty() {
             return Ok(None);
         }
         match t.parse::<i64>() {
-            Ok(n) => self.visit_i64(n),
-            Err(_) => t
-                .parse::<u64>()
-                .map(|n| Some(Timestamp(n)))
-                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self)),
+            Ok(n) => self.signed(n),
+            Err(_) => t.parse::<u64>().map(|n| Some(Timestamp(n))).map_err(|_| self.invalid(de::Unexpected::Str(v))),
         }
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
 }

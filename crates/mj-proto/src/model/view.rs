@@ -5,12 +5,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 use super::RawJson;
 use super::action::opt_action;
 use super::button::{ComponentValue, opt_component};
+use super::scalar::{self, Scalar};
 use super::timestamp::{Timestamp, opt_timestamp};
 use super::{TaskAction, TaskStatus};
 use crate::model::lenient;
@@ -58,50 +59,41 @@ impl fmt::Display for Text<'_> {
 /// `Option<Text>` with the lenient rules of [`Task`](super::Task): null and `""` are
 /// `None`, numbers become their text.
 fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Error> {
-    d.deserialize_any(TextVisitor)
+    scalar::read(d, TextReader)
 }
 
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
     Ok(opt_text(d)?.unwrap_or(Text(Cow::Borrowed(""))))
 }
 
-struct TextVisitor;
+struct TextReader;
 
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Option<Text<'de>>;
+impl<'de> Scalar<'de> for TextReader {
+    type Value = Text<'de>;
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string, a number or null")
+    fn expecting(&self) -> &'static str {
+        "a string, a number or null"
     }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+    fn borrowed_text<E: de::Error>(self, v: &'de str) -> Result<Option<Text<'de>>, E> {
         Ok((!v.is_empty()).then_some(Text(Cow::Borrowed(v))))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+    fn text<E: de::Error>(self, v: &str) -> Result<Option<Text<'de>>, E> {
         Ok((!v.is_empty()).then(|| Text(Cow::Owned(v.to_owned()))))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+    fn owned_text<E: de::Error>(self, v: String) -> Result<Option<Text<'de>>, E> {
         Ok((!v.is_empty()).then_some(Text(Cow::Owned(v))))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+    fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<Text<'de>>, E> {
         Ok(Some(Text(Cow::Owned(v.to_string()))))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+    fn signed<E: de::Error>(self, v: i64) -> Result<Option<Text<'de>>, E> {
         Ok(Some(Text(Cow::Owned(v.to_string()))))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+    fn float<E: de::Error>(self, v: f64) -> Result<Option<Text<'de>>, E> {
         Ok(Some(Text(Cow::Owned(crate::model::lenient::zero_signless(v).to_string()))))
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+    fn boolean<E: de::Error>(self, v: bool) -> Result<Option<Text<'de>>, E> {
         Ok(Some(Text(Cow::Borrowed(if v { "true" } else { "false" }))))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
     }
 }
 
@@ -145,13 +137,13 @@ fn lax_emoji<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Er
     struct Emoji<'de>(Option<Text<'de>>);
     impl<'de> Deserialize<'de> for Emoji<'de> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct EmojiVisitor;
-            impl<'de> Visitor<'de> for EmojiVisitor {
-                type Value = Emoji<'de>;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("an emoji as text, or an object with its `name`")
+            struct EmojiReader;
+            impl<'de> Scalar<'de> for EmojiReader {
+                type Value = Text<'de>;
+                fn expecting(&self) -> &'static str {
+                    "an emoji as text, or an object with its `name`"
                 }
-                fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Emoji<'de>, A::Error> {
+                fn object<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Option<Text<'de>>, A::Error> {
                     struct Name<'de>(Option<Text<'de>>);
                     impl<'de> Deserialize<'de> for Name<'de> {
                         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -166,31 +158,22 @@ fn lax_emoji<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Text<'de>>, D::Er
                             lenient::skip_value(&mut map)?;
                         }
                     }
-                    Ok(Emoji(name))
+                    Ok(name)
                 }
-                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Emoji<'de>, E> {
-                    TextVisitor.visit_borrowed_str(v).map(Emoji)
+                fn borrowed_text<E: de::Error>(self, v: &'de str) -> Result<Option<Text<'de>>, E> {
+                    TextReader.borrowed_text(v)
                 }
-                fn visit_str<E: de::Error>(self, v: &str) -> Result<Emoji<'de>, E> {
-                    TextVisitor.visit_str(v).map(Emoji)
+                fn text<E: de::Error>(self, v: &str) -> Result<Option<Text<'de>>, E> {
+                    TextReader.text(v)
                 }
-                fn visit_u64<E: de::Error>(self, v: u64) -> Result<Emoji<'de>, E> {
-                    TextVisitor.visit_u64(v).map(Emoji)
+                fn unsigned<E: de::Error>(self, v: u64) -> Result<Option<Text<'de>>, E> {
+                    TextReader.unsigned(v)
                 }
-                fn visit_i64<E: de::Error>(self, v: i64) -> Result<Emoji<'de>, E> {
-                    TextVisitor.visit_i64(v).map(Emoji)
-                }
-                fn visit_unit<E: de::Error>(self) -> Result<Emoji<'de>, E> {
-                    Ok(Emoji(None))
-                }
-                fn visit_none<E: de::Error>(self) -> Result<Emoji<'de>, E> {
-                    Ok(Emoji(None))
-                }
-                fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Emoji<'de>, D::Error> {
-                    d.deserialize_any(self)
+                fn signed<E: de::Error>(self, v: i64) -> Result<Option<Text<'de>>, E> {
+                    TextReader.signed(v)
                 }
             }
-            d.deserialize_any(EmojiVisitor)
+            scalar::read(d, EmojiReader).map(Emoji)
         }
     }
     impl<'de> Member<'de> for Emoji<'de> {
