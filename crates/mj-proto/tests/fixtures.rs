@@ -386,7 +386,6 @@ fn properties_getters_are_lenient() {
 /// agree on all of them; only `Task::extra` is the owned decoder's alone.
 #[test]
 fn task_view_and_task_agree_on_every_fixture() {
-    use common::kind::BodyKind;
     let mut compared = 0;
     for dir in ["upstream", "mj"] {
         let mut paths: Vec<_> = std::fs::read_dir(common::fixtures_dir().join(dir))
@@ -399,13 +398,13 @@ fn task_view_and_task_agree_on_every_fixture() {
             let (kind, status) = classify(&name);
             let body = fixture_body(&path);
             let list = match kind {
-                Some(BodyKind::Task | BodyKind::Notification) if status == 200 => {
+                Some("task" | "notification") if status == 200 => {
                     let mut list = b"[".to_vec();
                     list.extend_from_slice(&body);
                     list.push(b']');
                     list
                 }
-                Some(BodyKind::Tasks) if status == 200 => body,
+                Some("tasks") if status == 200 => body,
                 _ => continue,
             };
             let (Ok(owned), Ok(views)) = (mj_proto::tasks_from_slice(&list), mj_proto::task_views(&list)) else {

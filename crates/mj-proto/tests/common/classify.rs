@@ -1,22 +1,20 @@
 //! The fixture naming convention.
 
-use super::kind::BodyKind;
-
 /// What a fixture is, from its file name: the parse to run (`None` for request bodies) and
 /// the HTTP status it came with (`http401` in the name; 200 otherwise).
-pub fn classify(name: &str) -> (Option<BodyKind>, u16) {
+pub fn classify(name: &str) -> (Option<&'static str>, u16) {
     let status = name.find("http").and_then(|i| name.get(i + 4..i + 7)).and_then(|s| s.parse().ok()).unwrap_or(200);
     let kind = [
         ("request", None),
-        ("list-by-condition", Some(BodyKind::Tasks)),
-        ("page", Some(BodyKind::Page)),
-        ("notify", Some(BodyKind::Notification)),
-        ("fetch", Some(BodyKind::Task)),
-        ("image-seed", Some(BodyKind::Seed)),
-        ("upload", Some(BodyKind::Upload)),
+        ("list-by-condition", Some("tasks")),
+        ("page", Some("page")),
+        ("notify", Some("notification")),
+        ("fetch", Some("task")),
+        ("image-seed", Some("seed")),
+        ("upload", Some("upload")),
     ]
     .into_iter()
     .find(|(word, _)| name.contains(word))
-    .map_or(Some(BodyKind::Submit), |(_, kind)| kind);
+    .map_or(Some("submit"), |(_, kind)| kind);
     (kind, status)
 }
