@@ -11,7 +11,7 @@ fn overhead(c: &mut Criterion) {
     let transport = SimTransport::manual(SimConfig::new("http://sim.test"), 1_800_000_000_000);
     let config = Config::new("http://sim.test").expect("config");
     let client = Client::with_transport(transport.clone(), config.clone());
-    let id = client.imagine(Imagine::new("a benchmarked fox")).expect("submitted").task_id;
+    let id = client.submit(Imagine::new("a benchmarked fox")).expect("submitted").task_id;
     transport.sleep(std::time::Duration::from_secs(60));
     let fetch = Fetch::new(&id);
     let mut group = c.benchmark_group("fetch");

@@ -97,7 +97,7 @@ async fn submit_all(client: &Client, n: usize, what: &str) -> Vec<String> {
     let mut batch = tokio::task::JoinSet::new();
     for i in 0..n {
         let (client, prompt) = (client.clone(), format!("a {what} fox {i}"));
-        batch.spawn(async move { client.imagine(Imagine::new(prompt)).await });
+        batch.spawn(async move { client.submit(Imagine::new(prompt)).await });
         if batch.len() == 50 || i + 1 == n {
             while let Some(result) = batch.join_next().await {
                 ids.push(result.expect("no panic").expect("submitted").task_id);

@@ -19,7 +19,7 @@ fn main() {
     let transport = SimTransport::manual(SimConfig::new("http://sim.test"), 1_800_000_000_000);
     let config = Config::new("http://sim.test").expect("config");
     let client = Client::with_transport(transport.clone(), config.clone());
-    let id = client.imagine(Imagine::new("a measured fox")).expect("submitted").task_id;
+    let id = client.submit(Imagine::new("a measured fox")).expect("submitted").task_id;
     transport.sleep(std::time::Duration::from_secs(60));
     let fetch = Fetch::new(&id);
     let mut found = 0;

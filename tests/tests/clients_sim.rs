@@ -76,13 +76,13 @@ fn every_flow(client: &Client<SimTransport>, flavor: Flavor, ledger: &mut Ledger
     {
         let id = zoom.task_id.clone();
         if ledger.expect_err("zoom wait", client.wait(&id), ErrorKind::NeedsInput)
-            && ledger.note("modal", client.modal(Modal::new(&id).prompt("a red fox --zoom 1.5"))).is_some()
+            && ledger.note("modal", client.submit(Modal::new(&id).prompt("a red fox --zoom 1.5"))).is_some()
         {
             ledger.note("zoomed", client.wait(&id));
         }
     }
     if flavor.offers(Route::Cancel)
-        && let Some(doomed) = ledger.note("stalled", client.imagine(Imagine::new("cancel me --sim-stall")))
+        && let Some(doomed) = ledger.note("stalled", client.submit(Imagine::new("cancel me --sim-stall")))
         && ledger.note("cancel", client.cancel(&doomed.task_id)).is_some()
     {
         ledger.expect_err("cancelled", client.wait(&doomed.task_id), ErrorKind::TaskFailed);
@@ -92,7 +92,7 @@ fn every_flow(client: &Client<SimTransport>, flavor: Flavor, ledger: &mut Ledger
         ledger.note("pages", pages);
     }
     let ids: Vec<String> = (0..3)
-        .filter_map(|i| ledger.note("imagine for watch", client.imagine(Imagine::new(format!("fox {i}")))))
+        .filter_map(|i| ledger.note("imagine for watch", client.submit(Imagine::new(format!("fox {i}")))))
         .map(|s| s.task_id)
         .collect();
     if let Some(report) = ledger.note("watch", client.watch(ids, |_| {})) {
@@ -100,24 +100,24 @@ fn every_flow(client: &Client<SimTransport>, flavor: Flavor, ledger: &mut Ledger
     }
     // Every other submit endpoint, exactly once each.
     if flavor.offers(Route::Shorten) {
-        ledger.note("shorten", client.shorten(Shorten::new("a very long prompt about a red fox in the snow")));
+        ledger.note("shorten", client.submit(Shorten::new("a very long prompt about a red fox in the snow")));
     }
     if let Some(grid) = &grid {
         if flavor.offers(Route::Change) {
-            ledger.note("change", client.change(Change::variation(&grid.id, 2)));
+            ledger.note("change", client.submit(Change::variation(&grid.id, 2)));
         }
         if flavor.offers(Route::SimpleChange) {
             ledger.note("simple change", client.submit(SimpleChange::new(&grid.id, ChangeAction::Reroll, 1)));
         }
         if flavor.offers(Route::Video) {
-            ledger.note("video", client.video(Video::extend("a fox runs", &grid.id, 1)));
+            ledger.note("video", client.submit(Video::extend("a fox runs", &grid.id, 1)));
         }
     }
     if flavor.offers(Route::Edits) {
-        ledger.note("edits", client.edits(Edits::new("make it blue", PNG)));
+        ledger.note("edits", client.submit(Edits::new("make it blue", PNG)));
     }
     if flavor.offers(Route::SwapFace) {
-        ledger.note("swap face", client.swap_face(SwapFace::new(PNG, PNG)));
+        ledger.note("swap face", client.submit(SwapFace::new(PNG, PNG)));
     }
 }
 
@@ -174,7 +174,7 @@ fn without_a_lookup_a_lost_submit_is_outcome_unknown() {
         sim(SimConfig::new("http://sim.test").flavor(Flavor::Newapi).faults("reset=1".parse().expect("plan"))),
         3,
     );
-    let e = client.imagine(Imagine::new("a fox")).expect_err("lost");
+    let e = client.submit(Imagine::new("a fox")).expect_err("lost");
     let Error::OutcomeUnknown { token, why, .. } = &e else { panic!("{e:?}") };
     assert!(matches!(**why, mj_proto::LookupFailure::Unavailable), "{why:?}");
     assert!(e.to_string().contains("offers no lookup by state"), "{e}");
@@ -185,7 +185,7 @@ fn without_a_lookup_a_lost_submit_is_outcome_unknown() {
 #[test]
 fn a_task_that_never_finishes_times_out_with_its_last_state() {
     let client = client(sim(SimConfig::new("http://sim.test")), 4);
-    let stuck = client.imagine(Imagine::new("a fox --sim-stall")).expect("submitted");
+    let stuck = client.submit(Imagine::new("a fox --sim-stall")).expect("submitted");
     match client.wait(&stuck.task_id) {
         Err(Error::WaitTimeout { last: Some(last), waited, .. }) => {
             assert_eq!(last.status, TaskStatus::InProgress);
@@ -199,7 +199,7 @@ fn a_task_that_never_finishes_times_out_with_its_last_state() {
 fn watching_200_tasks_takes_one_request_per_round() {
     let watcher = client(sim(SimConfig::new("http://sim.test").capacity(200, 200)), 5);
     let ids: Vec<String> =
-        (0..200).map(|i| watcher.imagine(Imagine::new(format!("fox {i}"))).expect("submit").task_id).collect();
+        (0..200).map(|i| watcher.submit(Imagine::new(format!("fox {i}"))).expect("submit").task_id).collect();
     let before = watcher.transport().stats().requests.clone();
     let mut updates = 0;
     let report = watcher.watch(ids.clone(), |_| updates += 1).expect("watched");
@@ -215,7 +215,7 @@ fn watching_200_tasks_takes_one_request_per_round() {
     let single = SimTransport::manual(SimConfig::new("http://sim.test").capacity(200, 200), 1_800_000_000_000);
     let alone = client(single, 6);
     let ids: Vec<String> =
-        (0..200).map(|i| alone.imagine(Imagine::new(format!("fox {i}"))).expect("submit").task_id).collect();
+        (0..200).map(|i| alone.submit(Imagine::new(format!("fox {i}"))).expect("submit").task_id).collect();
     let mut unfinished = ids.clone();
     while !unfinished.is_empty() {
         unfinished.retain(|id| !alone.fetch(id).expect("fetch").expect("exists").is_terminal());
@@ -340,7 +340,7 @@ fn async_streams_hand_out_each_change_and_every_page() {
     )
     .with_settings(Settings::default().seed(12));
     block_on(async {
-        let grid = client.imagine(Imagine::new("a streamed fox")).await.expect("submitted");
+        let grid = client.submit(Imagine::new("a streamed fox")).await.expect("submitted");
         let mut updates = std::pin::pin!(client.wait_stream(grid.task_id.clone()));
         let mut seen = Vec::new();
         while let Some(update) = poll_fn(|cx| updates.as_mut().poll_next(cx)).await {
@@ -351,7 +351,7 @@ fn async_streams_hand_out_each_change_and_every_page() {
         assert_eq!(seen.last().map(|t| t.status.clone()), Some(TaskStatus::Success));
         assert_eq!(updates.as_mut().get_mut().output().map(|t| t.id), Some(grid.task_id.clone()));
 
-        let failing = client.imagine(Imagine::new("a fox --sim-fail")).await.expect("submitted");
+        let failing = client.submit(Imagine::new("a fox --sim-fail")).await.expect("submitted");
         let mut updates = std::pin::pin!(client.wait_stream(failing.task_id));
         let mut last = None;
         while let Some(update) = poll_fn(|cx| updates.as_mut().poll_next(cx)).await {

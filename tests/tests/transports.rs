@@ -117,9 +117,9 @@ on_both_transports!(describe_blend_modal_cancel_pages, Flavor::Plus, sim(), |cli
     let up = aw!(client.press_and_wait(&grid, &ButtonKind::Upscale(3), |_| {}))?;
     let zoom = aw!(client.press(&up, &ButtonKind::CustomZoom))?;
     assert_eq!(aw!(client.wait(&zoom.task_id)).expect_err("modal").kind(), ErrorKind::NeedsInput);
-    aw!(client.modal(Modal::new(&zoom.task_id).prompt("a lighthouse --zoom 1.5")))?;
+    aw!(client.submit(Modal::new(&zoom.task_id).prompt("a lighthouse --zoom 1.5")))?;
     assert_eq!(aw!(client.wait(&zoom.task_id))?.status, TaskStatus::Success);
-    let doomed = aw!(client.imagine(Imagine::new("cancel me")))?;
+    let doomed = aw!(client.submit(Imagine::new("cancel me")))?;
     aw!(client.cancel(&doomed.task_id))?;
     assert_eq!(aw!(client.wait(&doomed.task_id)).expect_err("cancelled").kind(), ErrorKind::TaskFailed);
     let page = aw!(client.query(&Query::new().page(0, 3)))?;
@@ -130,7 +130,7 @@ on_both_transports!(describe_blend_modal_cancel_pages, Flavor::Plus, sim(), |cli
 on_both_transports!(watch_200_tasks, Flavor::Plus, sim(), |client, server| {
     let mut ids = Vec::new();
     for i in 0..200 {
-        ids.push(aw!(client.imagine(Imagine::new(format!("fox {i}"))))?.task_id);
+        ids.push(aw!(client.submit(Imagine::new(format!("fox {i}"))))?.task_id);
     }
     // Tasks take 0.1 s at 50x on the simulator's clock: after a second every one is done,
     // so the first round finds them all, whatever the machine's load.
@@ -201,7 +201,7 @@ on_both_transports!(reseller_flavor_flow, Flavor::Reseller, sim(), |client, serv
 });
 
 on_both_transports!(a_task_that_never_finishes_times_out, Flavor::Plus, sim(), |client, server| {
-    let stuck = aw!(client.imagine(Imagine::new("a fox --sim-stall")))?;
+    let stuck = aw!(client.submit(Imagine::new("a fox --sim-stall")))?;
     let _ = &server;
     let client = client.with_settings(settings().deadline(Duration::from_secs(5)));
     match aw!(client.wait(&stuck.task_id)) {
@@ -346,7 +346,7 @@ fn a_body_over_the_cap_is_a_size_error_on_both_transports() {
     let config = Config::new(&server.url()).expect("config");
     let big = Client::with_transport(UreqTransport::new(), config.clone());
     for i in 0..20 {
-        big.imagine(Imagine::new(format!("a very long prompt {i} {}", "x".repeat(500)))).expect("submit");
+        big.submit(Imagine::new(format!("a very long prompt {i} {}", "x".repeat(500)))).expect("submit");
     }
     let small = Client::with_transport(UreqTransport::builder().max_body(4096).build(), config.clone());
     let e = small.list().expect_err("too big");
@@ -466,7 +466,7 @@ fn fifty_concurrent_submits_wait_out_a_full_queue() {
     let runs: Vec<_> = (0..50)
         .map(|i| {
             let client = std::sync::Arc::clone(&client);
-            std::thread::spawn(move || client.imagine(Imagine::new(format!("fox {i}"))).map(|s| s.task_id))
+            std::thread::spawn(move || client.submit(Imagine::new(format!("fox {i}"))).map(|s| s.task_id))
         })
         .collect();
     let ids: Vec<String> = runs.into_iter().map(|r| r.join().expect("joined").expect("accepted in the end")).collect();
@@ -509,11 +509,11 @@ fn error_sources_chain_the_cause_once() {
     let server = start(sim().faults("reset=1".parse().expect("plan")).flavor(Flavor::Newapi));
     let client = Client::with_transport(UreqTransport::new(), Config::new(&server.url()).expect("config"))
         .with_settings(settings());
-    let e = client.imagine(Imagine::new("a fox")).expect_err("lost");
+    let e = client.submit(Imagine::new("a fox")).expect_err("lost");
     assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
     let cause = e.source().expect("what lost the answer");
     assert!(cause.to_string().contains("connection interrupted"), "{cause}");
     assert!(!e.to_string().contains(&cause.to_string()), "the message does not repeat its source");
-    let build = client.imagine(Imagine::new("  ")).expect_err("empty prompt");
+    let build = client.submit(Imagine::new("  ")).expect_err("empty prompt");
     assert!(build.source().is_none(), "a build error has no deeper cause: {:?}", build.source());
 }

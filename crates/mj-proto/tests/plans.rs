@@ -587,7 +587,7 @@ fn a_client_remembers_the_endpoints_its_server_lacks() {
     assert_eq!(count(&client, "/mj/task/3/fetch"), 1);
 
     for round in 0..2 {
-        let e = client.imagine(Imagine::new("a fox")).expect_err("lost, no lookup");
+        let e = client.submit(Imagine::new("a fox")).expect_err("lost, no lookup");
         let Error::OutcomeUnknown { why, .. } = &e else { panic!("{e:?}") };
         assert!(matches!(**why, LookupFailure::Unavailable), "round {round}: {why:?}");
     }

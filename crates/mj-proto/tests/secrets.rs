@@ -142,7 +142,7 @@ fn a_key_echoed_anywhere_in_a_task_reaches_no_error() {
     assert_eq!(modal.kind(), ErrorKind::NeedsInput);
     let stuck = with("IN_PROGRESS").wait("1").expect_err("stuck");
     assert_eq!(stuck.kind(), ErrorKind::WaitTimeout);
-    let lost = with("SUCCESS").imagine(Imagine::new("a fox")).expect_err("lost");
+    let lost = with("SUCCESS").submit(Imagine::new("a fox")).expect_err("lost");
     assert_eq!(lost.kind(), ErrorKind::OutcomeUnknown);
     let no_button = with("SUCCESS").press(&with("SUCCESS").wait("1").expect("task"), &ButtonKind::Reroll);
     for error in [failed, modal, stuck, lost, no_button.expect_err("no reroll")] {

@@ -77,7 +77,7 @@ async fn main() -> ExitCode {
         }
     };
     let client = Client::new(config);
-    let submitted = match client.imagine(Imagine::new("a red fox in the snow").notify_hook(&hook_url)).await {
+    let submitted = match client.submit(Imagine::new("a red fox in the snow").notify_hook(&hook_url)).await {
         Ok(submitted) => submitted,
         Err(e) => {
             eprintln!("error: {e}");

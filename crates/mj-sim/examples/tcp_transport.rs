@@ -62,7 +62,7 @@ fn parse_response(raw: &[u8]) -> Result<HttpResponse, TransportError> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = mj_sim::Server::start(mj_sim::SimConfig::new("").speed(5.0), 0)?;
     let client = Client::with_transport(TcpTransport, Config::new(&server.url())?);
-    let submitted = client.imagine(Imagine::new("a fox over plain TCP"))?;
+    let submitted = client.submit(Imagine::new("a fox over plain TCP"))?;
     println!("submitted {} ({:?})", submitted.task_id, submitted.outcome);
     println!("fetched: {:?}", client.fetch(&submitted.task_id)?.map(|t| t.status));
     let task = client.wait_with(&submitted.task_id, |t| println!("  {} {:?}", t.status, t.progress_percent()))?;

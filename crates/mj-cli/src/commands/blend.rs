@@ -17,6 +17,6 @@ pub(crate) fn run(s: &Session, args: BlendArgs) -> Result<u8, Failure> {
         DimensionsArg::Square => BlendDimensions::Square,
         DimensionsArg::Landscape => BlendDimensions::Landscape,
     };
-    let submitted = s.client.blend(hooked(Blend::new(images).dimensions(dimensions), &hook))?;
+    let submitted = s.client.submit(hooked(Blend::new(images).dimensions(dimensions), &hook))?;
     complete(s, submitted, &finish)
 }

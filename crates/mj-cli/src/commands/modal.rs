@@ -18,6 +18,6 @@ pub(crate) fn run(s: &Session, args: ModalArgs) -> Result<u8, Failure> {
     if let Some(mask) = mask {
         modal = modal.mask(file_data_url(&mask)?);
     }
-    let submitted = s.client.modal(hooked(modal, &hook))?;
+    let submitted = s.client.submit(hooked(modal, &hook))?;
     complete(s, submitted, &finish)
 }

@@ -91,7 +91,9 @@ macro_rules! client_methods {
 
         /// Submits a task exactly once (see [`SubmitPlan`](crate::plan::SubmitPlan)): a lost
         /// answer is resolved by looking the task up by its `state` token, never by a
-        /// blind re-send.
+        /// blind re-send. Every task-creating endpoint goes through here:
+        /// `client.submit(Imagine::new("a fox"))`, `client.submit(Blend::new(images))`, …;
+        /// a button is pressed with [`press`](Self::press).
         pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, request: S) -> Result<$crate::Submitted, $crate::Error> {
             let name = request.name();
             let plan = self.shared.submit_plan(request, self.call_deadline());
@@ -114,61 +116,6 @@ macro_rules! client_methods {
                 self.shared.submitted(submitted);
             }
             submitted
-        }
-
-        /// `/imagine` (exactly once).
-        pub $($async)? fn imagine(&self, request: $crate::endpoint::Imagine) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// Presses a button (exactly once); see [`Task::press`]($crate::Task::press).
-        pub $($async)? fn action(&self, request: $crate::endpoint::Action) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// Confirms a task waiting in MODAL (exactly once).
-        pub $($async)? fn modal(&self, request: $crate::endpoint::Modal) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// `/describe` (exactly once).
-        pub $($async)? fn describe(&self, request: $crate::endpoint::Describe) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// `/blend` (exactly once).
-        pub $($async)? fn blend(&self, request: $crate::endpoint::Blend) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// `/shorten` (exactly once).
-        pub $($async)? fn shorten(&self, request: $crate::endpoint::Shorten) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// `/submit/change` (exactly once).
-        pub $($async)? fn change(&self, request: $crate::endpoint::Change) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// `/submit/video` (exactly once).
-        pub $($async)? fn video(&self, request: $crate::endpoint::Video) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// `/submit/edits`, or `/submit/retexture` for [`Edits::retexture`]($crate::endpoint::Edits::retexture) (exactly once).
-        pub $($async)? fn edits(&self, request: $crate::endpoint::Edits) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// InsightFace swap (exactly once).
-        pub $($async)? fn swap_face(&self, request: $crate::endpoint::SwapFace) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
-        }
-
-        /// Video face swap, with the video as a link or an upload (exactly once).
-        pub $($async)? fn video_swap(&self, request: $crate::endpoint::VideoSwap) -> Result<$crate::Submitted, $crate::Error> {
-            self.submit(request) $($await)*
         }
 
         /// Downloads a result image or video (retried within the call's deadline; see

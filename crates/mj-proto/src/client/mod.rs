@@ -17,8 +17,7 @@
 //!
 //! - **Reads** (`fetch`, `tasks`, `list`, `queue`, `query`, `image_seed`, `wait`,
 //!   `watch`, `pages`): nothing. A wait can be started again with the same id.
-//! - **Submits** (`submit`, `imagine`, `action`, `modal`, `describe`, `blend`, `shorten`,
-//!   `change`, `video`, `edits`, `swap_face`, `video_swap`, `press`): dropped while sleeping before the
+//! - **Submits** (`submit`, `resume_submit`, `press`): dropped while sleeping before the
 //!   first send, nothing was sent. Dropped during a send or afterwards (a backoff or a
 //!   lookup), the server may have created the task: its id is lost with the future, but
 //!   its `state` holds the correlation token. Set your own unique
