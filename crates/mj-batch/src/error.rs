@@ -16,7 +16,7 @@ pub enum BatchError {
     /// The output folder cannot take files.
     #[error("cannot write to {path}: {source}")]
     Output {
-        /// The folder or file.
+        /// The folder or file that could not be written.
         path: String,
         /// Why.
         #[source]

@@ -192,7 +192,7 @@ pub struct Hook {
     pub notify_hook: Option<String>,
 }
 
-/// The jobs.
+/// What `mj` is asked to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a 2x2 grid from a prompt

@@ -11,7 +11,7 @@ pub enum Saved {
 }
 
 impl Saved {
-    /// The file.
+    /// Where the file was written.
     pub fn path(&self) -> &Path {
         match self {
             Self::Written(p) | Self::Kept(p) => p,

@@ -292,7 +292,7 @@ impl<T: FromOptions> TransportBuilder<T> {
         &self.options
     }
 
-    /// The transport.
+    /// The transport, with the options set so far and the crate's defaults for the rest.
     pub fn build(self) -> T {
         T::from_options(&self.options)
     }

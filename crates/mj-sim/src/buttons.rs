@@ -18,7 +18,7 @@ pub enum Product {
 /// One button as the simulator renders it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimButton {
-    /// The Discord customId.
+    /// The Discord customId a client sends back to press it.
     pub custom_id: String,
     /// The emoji, or `""`.
     pub emoji: &'static str,

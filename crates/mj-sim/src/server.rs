@@ -63,7 +63,7 @@ impl Server {
         Ok(Self { addr, sim, stop: Some(stop), thread: Some(thread) })
     }
 
-    /// The bound address.
+    /// The address it listens on (127.0.0.1 and the port it was given or picked).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

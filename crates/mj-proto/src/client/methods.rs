@@ -65,7 +65,7 @@ macro_rules! client_struct {
                 &self.shared.settings
             }
 
-            /// The server configuration.
+            /// Where the server is and how this client reaches it.
             pub fn config(&self) -> &$crate::Config {
                 &self.shared.config
             }

@@ -35,7 +35,7 @@ pub struct Action {
     /// Vary (Strong) rather than Subtle for remixed variations (trueai `strong`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strong: Option<bool>,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

@@ -17,7 +17,7 @@ pub struct Blend {
     pub base64_array: Vec<String>,
     /// The result's aspect; always sent, since novicezk refuses a missing one.
     pub dimensions: BlendDimensions,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

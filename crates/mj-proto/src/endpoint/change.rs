@@ -25,14 +25,14 @@ pub enum ChangeAction {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Change {
-    /// The grid task.
+    /// The grid task whose image is upscaled or varied.
     pub task_id: String,
     /// What to do.
     pub action: ChangeAction,
     /// Which image, 1-4. Rerolls send 1: new-api refuses a missing index even there, and
     /// novicezk ignores it.
     pub index: u8,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }
@@ -72,7 +72,7 @@ submit_endpoint!(Change, "change", "/submit/change");
 pub struct SimpleChange {
     /// `"<taskId> <U1..U4|V1..V4|R>"`.
     pub content: String,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

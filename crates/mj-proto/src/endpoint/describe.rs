@@ -21,7 +21,7 @@ pub struct Describe {
     /// Translate the result (trueai, e.g. `zh`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

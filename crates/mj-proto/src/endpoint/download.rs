@@ -25,7 +25,7 @@ pub const DEFAULT_MAX_MEDIA: u64 = 32 * 1024 * 1024;
 pub struct Download {
     /// The absolute http(s) URL.
     pub url: String,
-    /// The largest body accepted.
+    /// The largest body accepted; a bigger one is refused, not read.
     pub max_bytes: u64,
 }
 

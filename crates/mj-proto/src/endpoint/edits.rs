@@ -19,7 +19,7 @@ pub struct Edits {
     pub prompt: String,
     /// The image: a data URL or an http(s) URL (bare base64 too on trueai).
     pub image: String,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
     /// Sent to `/submit/retexture` instead of `/submit/edits`.

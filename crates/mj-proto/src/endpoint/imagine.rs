@@ -28,7 +28,7 @@ pub struct Imagine {
     /// Reference images: data URLs or http(s) URLs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub base64_array: Vec<String>,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

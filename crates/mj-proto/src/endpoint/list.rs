@@ -19,14 +19,14 @@ pub struct ListTasks;
 pub struct Queue;
 
 impl ListTasks {
-    /// The request.
+    /// The request (it takes no input).
     pub fn new() -> Self {
         Self
     }
 }
 
 impl Queue {
-    /// The request.
+    /// The request (it takes no input).
     pub fn new() -> Self {
         Self
     }

@@ -21,7 +21,7 @@ pub struct Modal {
     /// The Vary (Region) mask as a data URL: black background, selected area white.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mask_base64: Option<String>,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

@@ -14,7 +14,7 @@ use crate::validate;
 pub struct Shorten {
     /// The prompt to analyse.
     pub prompt: String,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

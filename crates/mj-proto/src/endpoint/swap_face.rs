@@ -25,7 +25,7 @@ pub struct SwapFace {
     /// The image that receives it, as a URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_url: Option<String>,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

@@ -21,7 +21,7 @@ pub struct Video {
     /// The first frame: a data URL or an http(s) URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
-    /// The last frame.
+    /// The image the video should end on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_image: Option<String>,
     /// Loop the video.
@@ -42,7 +42,7 @@ pub struct Video {
     /// Videos to make (trueai defaults to 4).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<u8>,
-    /// The shared optional fields.
+    /// The fields every submit takes (`state`, `notifyHook`, `botType`, `accountFilter`).
     #[serde(flatten)]
     pub options: SubmitOptions,
 }

@@ -61,7 +61,7 @@ impl fmt::Debug for VideoTarget {
 pub struct VideoSwap {
     /// The face: a data URL or an http(s) URL.
     pub source: String,
-    /// The video.
+    /// The video whose face is swapped: a link, or the file itself.
     pub target: VideoTarget,
     /// `state`, `notifyHook` and `accountFilter` (sent as form fields).
     pub options: SubmitOptions,

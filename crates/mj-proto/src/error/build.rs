@@ -31,7 +31,7 @@ pub enum BuildError {
         min: i64,
         /// Largest allowed.
         max: i64,
-        /// The value.
+        /// The value given.
         got: i64,
     },
     /// A text field is too long for the servers.
@@ -41,7 +41,7 @@ pub enum BuildError {
         field: &'static str,
         /// Its length in UTF-16 code units, as trueai counts (C# `string.Length`).
         len: usize,
-        /// The limit.
+        /// The most the servers take.
         max: usize,
     },
     /// An image is neither a `data:<type>;base64,<data>` URL nor an http(s) URL.

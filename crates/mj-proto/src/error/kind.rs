@@ -55,7 +55,7 @@ pub enum ErrorKind {
 }
 
 impl Error {
-    /// The broad cause.
+    /// The broad cause, for retry decisions and exit codes.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Config(_) => ErrorKind::Config,

@@ -22,7 +22,7 @@ macro_rules! actions {
         }
 
         impl TaskAction {
-            /// The wire name.
+            /// The name the servers write (`IMAGINE`, `UPSCALE`, …).
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $name,)*

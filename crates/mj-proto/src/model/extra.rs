@@ -11,7 +11,7 @@ use serde_json::Value;
 pub struct ExtraMembers(Vec<(String, Value)>);
 
 impl ExtraMembers {
-    /// The value under `key`.
+    /// The member `key` as sent, if the server sent one mj has no field for.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }

@@ -23,7 +23,7 @@ pub struct Page<T = Task> {
     pub content: Vec<T>,
     /// This page's number, from 0.
     pub number: u64,
-    /// The requested page size.
+    /// The page size the server used (it may cap what was asked).
     pub size: u64,
     /// Items on all pages.
     pub total_elements: u64,

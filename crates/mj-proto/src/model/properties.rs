@@ -176,7 +176,7 @@ impl Properties {
         previous
     }
 
-    /// The underlying JSON map.
+    /// The members as sent, for anything the typed accessors do not cover.
     pub fn as_map(&self) -> &Map<String, Value> {
         self.map()
     }

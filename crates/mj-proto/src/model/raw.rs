@@ -23,7 +23,7 @@ const SERDE_JSON_RAW: &str = "$serde_json::private::RawValue";
 pub struct RawJson<'a>(Cow<'a, str>);
 
 impl<'a> RawJson<'a> {
-    /// The JSON text.
+    /// The JSON text, exactly as it stood in the body.
     pub fn get(&self) -> &str {
         &self.0
     }

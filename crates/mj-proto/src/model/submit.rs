@@ -59,7 +59,7 @@ impl ReturnCode {
         Self::failure_says_try_later(description) || !PERMANENT.iter().any(|t| description.contains(t))
     }
 
-    /// The numeric code.
+    /// The code as the servers write it (1, 21, 22, …).
     pub fn as_i64(self) -> i64 {
         match self {
             Self::Success => 1,
@@ -331,7 +331,7 @@ pub struct Submitted {
     pub task_ids: Vec<String>,
     /// Accepted, queued, or existing.
     pub outcome: SubmitOutcome,
-    /// The answer as sent.
+    /// The answer as sent, for what the judged fields leave out.
     pub raw: SubmitAnswer,
 }
 

@@ -26,7 +26,7 @@ use crate::model::tolerant::{Member, Nested, Read, Tolerant};
 pub struct Text<'a>(Cow<'a, str>);
 
 impl Text<'_> {
-    /// The text.
+    /// The text, borrowed from the body or owned when it had escapes.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -247,13 +247,13 @@ impl<'de> Member<'de> for TaskView<'de> {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ButtonView<'a> {
-    /// The Discord component id.
+    /// The Discord customId a press sends back.
     #[serde(borrow, default, deserialize_with = "lax_id")]
     pub custom_id: Text<'a>,
     /// The emoji (Discord's emoji object gives its `name`).
     #[serde(borrow, default, deserialize_with = "lax_emoji")]
     pub emoji: Option<Text<'a>>,
-    /// The caption.
+    /// The label shown on the button (`U1`, `Vary (Strong)`).
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub label: Option<Text<'a>>,
     /// The component type (int or string).
@@ -289,7 +289,7 @@ pub struct TaskView<'a> {
     /// The prompt as submitted (`prompt`).
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub prompt: Option<Text<'a>>,
-    /// The prompt in English.
+    /// The prompt as translated for Midjourney (`promptEn`).
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub prompt_en: Option<Text<'a>>,
     /// The Discord command or submit message.
@@ -310,7 +310,7 @@ pub struct TaskView<'a> {
     /// The result (or preview) image.
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub image_url: Option<Text<'a>>,
-    /// The result video.
+    /// The result video (`videoUrl`, video tasks only).
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub video_url: Option<Text<'a>>,
     /// Progress as written (`"65%"`).
@@ -352,7 +352,7 @@ pub struct TaskView<'a> {
     /// The task this one was made from.
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub parent_id: Option<Text<'a>>,
-    /// The Midjourney seed.
+    /// The Midjourney seed, where the server reports it in the task.
     #[serde(borrow, default, deserialize_with = "lax_text")]
     pub seed: Option<Text<'a>>,
     /// The admin-list display summary, unparsed.

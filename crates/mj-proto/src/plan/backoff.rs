@@ -19,7 +19,7 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// No retry starts after this much time since the first try.
     pub max_elapsed: Duration,
-    /// The smallest pause.
+    /// The first pause; later ones grow from it.
     pub initial_backoff: Duration,
     /// The largest pause of mj's own choosing.
     pub max_backoff: Duration,

@@ -47,7 +47,7 @@ pub(crate) enum Delivery {
 /// The simulator's answer to one request.
 #[derive(Debug)]
 pub(crate) struct Reply {
-    /// The answer.
+    /// The answer to send, after any delay the delivery asks for.
     pub response: HttpResponse,
     /// How to deliver it.
     pub delivery: Delivery,
@@ -64,7 +64,7 @@ impl Reply {
 pub struct Notification {
     /// The hook URL (always on the loopback range).
     pub url: String,
-    /// The task JSON.
+    /// The task as its notifyHook POST carries it.
     pub body: Vec<u8>,
     /// Which task changed.
     pub task_id: String,
@@ -123,7 +123,7 @@ impl Simulator {
         }
     }
 
-    /// The settings.
+    /// The settings it was made with (flavor, key, speed, faults).
     pub fn config(&self) -> &SimConfig {
         &self.config
     }

@@ -68,10 +68,10 @@ pub struct Task {
     /// The individual result images (trueai).
     #[serde(default, deserialize_with = "media_list", skip_serializing_if = "Vec::is_empty")]
     pub image_urls: Vec<MediaUrl>,
-    /// The result video.
+    /// The result video (`videoUrl`, video tasks only).
     #[serde(default, deserialize_with = "lenient::opt_text", skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
-    /// The individual result videos.
+    /// Each result video (`videoUrls`), with its thumbnail where the server gives one.
     #[serde(default, deserialize_with = "media_list", skip_serializing_if = "Vec::is_empty")]
     pub video_urls: Vec<MediaUrl>,
     /// Result image height in pixels.
