@@ -428,7 +428,8 @@ pub struct SimArgs {
     /// Run tasks this many times faster
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
-    /// Faults to inject, e.g. 500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01
+    /// Faults to inject, e.g. 500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01 (and for
+    /// webhook callbacks hook_drop=0.3,hook_dup=0.1,hook_delay_ms=2000)
     #[arg(long)]
     pub faults: Option<String>,
     /// Seed for ids and faults

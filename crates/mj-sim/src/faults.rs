@@ -60,8 +60,9 @@ impl fmt::Display for FaultKind {
 }
 
 /// The fault rates: `500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01,late=0.01`,
-/// with `slow_ms=` and `late_ms=` for the delays, and `lookup_lag_ms=` for a lookup by
-/// state that lists new tasks late.
+/// with `slow_ms=` and `late_ms=` for the delays, `lookup_lag_ms=` for a lookup by state
+/// that lists new tasks late, and `hook_drop=`, `hook_dup=` and `hook_delay_ms=` for
+/// webhook callbacks that go missing, come twice or come late and out of order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultPlan {
     rates: Vec<(FaultKind, f64)>,
@@ -74,6 +75,14 @@ pub struct FaultPlan {
     /// from a database written after the upstream answers lag like this; a client that
     /// trusts "not found" sooner sends a second task.
     pub lookup_lag: Duration,
+    /// The chance that a webhook POST is never sent (`hook_drop=`): a client that trusts
+    /// callbacks alone never learns of that change.
+    pub hook_drop: f64,
+    /// The chance that a webhook POST is sent twice (`hook_dup=`).
+    pub hook_dup: f64,
+    /// The most a webhook POST is held back (`hook_delay_ms=`): each is delayed by a draw
+    /// between zero and this, so callbacks arrive out of order.
+    pub hook_delay: Duration,
 }
 
 impl FaultPlan {
@@ -84,6 +93,9 @@ impl FaultPlan {
             slow_delay: Duration::from_secs(2),
             late_delay: Duration::from_secs(3),
             lookup_lag: Duration::ZERO,
+            hook_drop: 0.0,
+            hook_dup: 0.0,
+            hook_delay: Duration::ZERO,
         }
     }
 
@@ -127,20 +139,33 @@ impl FromStr for FaultPlan {
                 "slow_ms" => Some(&mut plan.slow_delay),
                 "late_ms" => Some(&mut plan.late_delay),
                 "lookup_lag_ms" => Some(&mut plan.lookup_lag),
+                "hook_delay_ms" => Some(&mut plan.hook_delay),
                 _ => None,
             } {
                 let ms: u64 = value.trim().parse().map_err(|_| format!("`{part}`: {name} takes milliseconds"))?;
                 *delay = Duration::from_millis(ms);
                 continue;
             }
-            let kind = FaultKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
-                let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown fault `{name}`: use {} (or slow_ms, late_ms, lookup_lag_ms)", names.join(", "))
-            })?;
             let rate: f64 = value.trim().parse().map_err(|_| format!("`{part}`: the rate must be a number"))?;
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("`{part}`: the rate must be between 0 and 1"));
             }
+            // Webhook faults strike callbacks, not requests: they have rates of their own.
+            match name {
+                "hook_drop" => plan.hook_drop = rate,
+                "hook_dup" => plan.hook_dup = rate,
+                _ => {}
+            }
+            if matches!(name, "hook_drop" | "hook_dup") {
+                continue;
+            }
+            let kind = FaultKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
+                let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!(
+                    "unknown fault `{name}`: use {} (or slow_ms, late_ms, lookup_lag_ms, hook_drop, hook_dup, hook_delay_ms)",
+                    names.join(", ")
+                )
+            })?;
             plan.rates.retain(|(k, _)| *k != kind);
             plan.rates.push((kind, rate));
         }
@@ -171,6 +196,12 @@ mod tests {
             assert!(bad.parse::<FaultPlan>().is_err(), "{bad}");
         }
         assert!("".parse::<FaultPlan>().expect("empty").is_empty());
+        let plan: FaultPlan = "hook_drop=0.3,hook_dup=0.2,hook_delay_ms=500,500=0.9".parse().expect("plan");
+        assert_eq!((plan.hook_drop, plan.hook_dup, plan.hook_delay), (0.3, 0.2, Duration::from_millis(500)));
+        assert_eq!(plan.rate(FaultKind::Status500), 0.9, "webhook rates do not count against request rates");
+        for bad in ["hook_drop=2", "hook_dup=x", "hook_delay_ms=-1"] {
+            assert!(bad.parse::<FaultPlan>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub struct Stats {
     pub unauthorized: u64,
     /// Requests to paths the flavor does not serve.
     pub not_found: u64,
-    /// Webhook deliveries made, and skipped (hooks outside the loopback range).
+    /// Webhook POSTs by what became of them: `sent` (each copy), `dropped` and
+    /// `duplicated` (the `hook_drop` and `hook_dup` faults), `skipped (not loopback)`.
     pub notifications: BTreeMap<String, u64>,
 }
 

@@ -374,6 +374,51 @@ fn notifications_follow_every_change_and_only_to_loopback() {
     assert_eq!(skipped, bodies.len() as u64, "the far hook saw the same changes, none delivered");
 }
 
+/// The webhook faults: some callbacks never come, some come twice, and held back by up to
+/// `hook_delay_ms` they come out of order; the stats count each.
+#[test]
+fn webhook_faults_drop_duplicate_and_reorder_callbacks() {
+    let faults = "hook_drop=0.3,hook_dup=0.3,hook_delay_ms=2000".parse().expect("faults");
+    let mut h = Harness::new(SimConfig::new("http://sim.test").faults(faults));
+    for i in 0..20 {
+        h.submit("/mj/submit/imagine", json!({"prompt": format!("fox {i}"), "notifyHook": "http://127.0.0.1:9/hook"}));
+    }
+    let mut bodies = Vec::new();
+    for _ in 0..1200 {
+        bodies.extend(h.sim.poll_notifications(h.now).into_iter().map(|n| {
+            let task: Value = serde_json::from_slice(&n.body).expect("task JSON");
+            (n.task_id, text(&task["status"]), text(&task["progress"]))
+        }));
+        h.advance(100);
+    }
+    let stats = h.sim.stats().notifications.clone();
+    let count = |k: &str| stats.get(k).copied().unwrap_or(0);
+    assert!(count("dropped") > 0 && count("duplicated") > 0, "{stats:?}");
+    assert_eq!(count("sent"), bodies.len() as u64, "every copy handed out is counted: {stats:?}");
+    // Without faults the same 20 tasks make this many changes (one callback each).
+    let mut calm = Harness::new(SimConfig::new("http://sim.test"));
+    for i in 0..20 {
+        calm.submit(
+            "/mj/submit/imagine",
+            json!({"prompt": format!("fox {i}"), "notifyHook": "http://127.0.0.1:9/hook"}),
+        );
+    }
+    let mut calm_callbacks = 0;
+    for _ in 0..1200 {
+        calm_callbacks += calm.sim.poll_notifications(calm.now).len() as u64;
+        calm.advance(100);
+    }
+    let changes = count("sent") - count("duplicated") + count("dropped");
+    assert_eq!(changes, calm_callbacks, "every change is sent, sent twice or dropped: {stats:?}");
+    let mut seen = std::collections::HashSet::new();
+    assert!(bodies.iter().any(|b| !seen.insert(b.clone())), "some callback came twice");
+    // Out of order: some task's callbacks are not in the order of its own progress.
+    let percent = |p: &str| p.trim_end_matches('%').parse::<u32>().unwrap_or(0);
+    let reordered = bodies.windows(2).any(|w| w[0].0 == w[1].0 && percent(&w[0].2) > percent(&w[1].2));
+    assert!(reordered, "a later callback arrived before an earlier one");
+    assert!(h.sim.poll_notifications(h.now + 10_000).is_empty(), "nothing is held forever");
+}
+
 #[test]
 fn auth_any_style_without_a_flavor_and_strict_with_one() {
     let mut h = Harness::new(SimConfig::new("http://sim.test").api_key("sk-k"));

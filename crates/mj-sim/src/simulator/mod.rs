@@ -103,6 +103,11 @@ pub struct Simulator {
     notified: HashMap<String, (String, String)>,
     /// Requests struck by the `late` fault, with when they land (epoch ms).
     late: Vec<(u64, HttpRequest)>,
+    /// Draws for the webhook faults (apart from the requests', so that turning them on
+    /// does not change which requests fail).
+    hook_rng: Rng,
+    /// Webhook POSTs held back by `hook_delay_ms`, with when they are due (epoch ms).
+    held_hooks: Vec<(u64, Notification)>,
 }
 
 /// A parsed request body: a JSON object, or what to answer instead.
@@ -115,6 +120,7 @@ impl Simulator {
             slots: vec![0; config.concurrency.max(1)],
             ids: Rng::new(config.seed),
             fault_rng: Rng::new(config.seed ^ 0xFA17),
+            hook_rng: Rng::new(config.seed ^ 0x400C),
             config,
             tasks: HashMap::new(),
             order: Vec::new(),
@@ -123,6 +129,7 @@ impl Simulator {
             stats: Stats::default(),
             notified: HashMap::new(),
             late: Vec::new(),
+            held_hooks: Vec::new(),
         }
     }
 
@@ -246,13 +253,35 @@ impl Simulator {
                 Stats::bump(&mut self.stats.notifications, "skipped (not loopback)");
                 continue;
             }
-            Stats::bump(&mut self.stats.notifications, "sent");
             let mut rendered = task.render(self.config.flavor, &self.config.base_url, now);
             if self.config.legacy_enums {
                 enums_as_numbers(&mut rendered);
             }
-            let body = rendered.to_string().into_bytes();
-            out.push(Notification { url: url.clone(), body, task_id: id.clone() });
+            let notification =
+                Notification { url: url.clone(), body: rendered.to_string().into_bytes(), task_id: id.clone() };
+            let faults = &self.config.faults;
+            if self.hook_rng.next_f64() < faults.hook_drop {
+                Stats::bump(&mut self.stats.notifications, "dropped");
+                continue;
+            }
+            let copies = if self.hook_rng.next_f64() < faults.hook_dup {
+                Stats::bump(&mut self.stats.notifications, "duplicated");
+                2
+            } else {
+                1
+            };
+            let most = u64::try_from(faults.hook_delay.as_millis()).unwrap_or(u64::MAX);
+            for _ in 0..copies {
+                let delay = if most == 0 { 0 } else { self.hook_rng.below(most.saturating_add(1)) };
+                self.held_hooks.push((now.saturating_add(delay), notification.clone()));
+            }
+        }
+        // What is due now goes out, earliest first; the rest waits.
+        self.held_hooks.sort_by_key(|(due, _)| *due);
+        let due = self.held_hooks.partition_point(|(at, _)| *at <= now);
+        for (_, notification) in self.held_hooks.drain(..due) {
+            Stats::bump(&mut self.stats.notifications, "sent");
+            out.push(notification);
         }
         out
     }
