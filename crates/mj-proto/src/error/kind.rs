@@ -74,7 +74,7 @@ impl Error {
             Self::Html(_) => ErrorKind::WrongBaseUrl,
             Self::Unexpected(_) | Self::ForeignTask { .. } => ErrorKind::Unexpected,
             Self::Decode(d) if d.truncated => ErrorKind::Interrupted,
-            Self::EmptyBody { .. } | Self::Decode(_) => ErrorKind::Decode,
+            Self::EmptyBody { .. } | Self::Decode(_) | Self::BadCallback { .. } => ErrorKind::Decode,
             Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Self::TaskFailed(_) => ErrorKind::TaskFailed,
             Self::NeedsInput(_) => ErrorKind::NeedsInput,
@@ -137,6 +137,7 @@ impl Error {
             | Self::WaitTimeout { .. }
             | Self::TaskNotFound { .. }
             | Self::ForeignTask { .. }
+            | Self::BadCallback { .. }
             | Self::PlanMisuse => None,
         }
     }

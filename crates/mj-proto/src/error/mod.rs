@@ -133,6 +133,13 @@ pub enum Error {
         .0.what, .0.path, .0.message, if .0.truncated { "; the body was cut short" } else { "" }, excerpt(&.0.body)
     )]
     Decode(Box<DecodeError>),
+    /// A webhook callback whose body is not a task (empty, not JSON, or without an id):
+    /// the sender's mistake, not an answer from the server to a request of mj's.
+    #[error("a callback that is not a task: {reason}")]
+    BadCallback {
+        /// What is wrong with the body.
+        reason: String,
+    },
 }
 
 impl From<BuildError> for Error {

@@ -41,6 +41,7 @@ impl Error {
                 scrub_text(&mut d.message, secret);
                 scrub_bytes(&mut d.body, secret);
             }
+            Self::BadCallback { reason } => scrub_text(reason, secret),
             Self::Transport(t) => t.redact(secret),
             Self::TaskFailed(task) | Self::NeedsInput(task) => task.scrub(secret),
             Self::WaitTimeout { last, cause, .. } => {
