@@ -792,3 +792,85 @@ fn an_answer_about_another_task_is_refused() {
     assert!(matches!(e, Error::ForeignTask { ref asked, ref got } if &**asked == "1001" && &**got == "8888"), "{e:?}");
     assert_eq!(wait.requests.len(), 1, "not retried");
 }
+
+/// One callback's task, as a receiver hands it to a wait.
+fn pushed(status: &str, progress: &str) -> Task {
+    mj_proto::webhook::parse(json!({"id": "1", "status": status, "progress": progress}).to_string()).expect("a task")
+}
+
+/// Steps a plan until it asks for something other than progress, collecting the progress.
+fn next_step<P: Plan<Output = Task, Progress = Task>>(
+    plan: &mut P,
+    now: Instant,
+    seen: &mut Vec<String>,
+) -> Step<Task, Task> {
+    loop {
+        match plan.poll(now) {
+            Step::Progress(task) => seen.push(format!("{} {}", task.status, task.progress.unwrap_or_default())),
+            other => return other,
+        }
+    }
+}
+
+#[test]
+fn pushed_updates_show_at_once_slow_the_polls_and_a_pushed_end_is_confirmed() {
+    let config = config();
+    let t0 = Instant::now();
+    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default(), policy());
+    let mut seen = Vec::new();
+    assert!(matches!(next_step(&mut plan, t0, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!({"id": "1", "status": "IN_PROGRESS", "progress": "10%"})), t0);
+    let Step::Sleep(until) = next_step(&mut plan, t0, &mut seen) else { panic!("sleeps") };
+    assert_eq!(until - t0, Duration::from_secs(4), "no callback yet: the usual interval");
+
+    let t1 = t0 + Duration::from_secs(1);
+    plan.pushed(pushed("IN_PROGRESS", "50%"), t1);
+    plan.pushed(pushed("IN_PROGRESS", "30%"), t1); // late: older than what is known
+    plan.pushed(pushed("IN_PROGRESS", "50%"), t1); // a repeat
+    let Step::Sleep(until) = next_step(&mut plan, t1, &mut seen) else { panic!("still asleep") };
+    assert_eq!(seen, ["IN_PROGRESS 10%", "IN_PROGRESS 50%"], "shown at once, never backwards");
+    assert_eq!(until - t1, Duration::from_secs(30), "callbacks arrive: the next poll is only a safety net");
+
+    // The safety-net poll comes; a fetch older than the callback does not move it back.
+    let t2 = until;
+    assert!(matches!(next_step(&mut plan, t2, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!({"id": "1", "status": "IN_PROGRESS", "progress": "40%"})), t2);
+    let Step::Sleep(until) = next_step(&mut plan, t2, &mut seen) else { panic!("sleeps") };
+    assert_eq!(until - t2, Duration::from_secs(30));
+    assert_eq!(seen.len(), 2, "{seen:?}");
+
+    // A callback says SUCCESS: one fetch now confirms it, and the fetch decides.
+    let t3 = t2 + Duration::from_secs(2);
+    plan.pushed(pushed("SUCCESS", "100%"), t3);
+    assert!(matches!(next_step(&mut plan, t3, &mut seen), Step::Send(_)), "confirmed at once, not in 30 s");
+    plan.handle(ok(json!({"id": "1", "status": "IN_PROGRESS", "progress": "95%"})), t3);
+    let Step::Sleep(_) = next_step(&mut plan, t3, &mut seen) else { panic!("a contradicted end is not believed") };
+    let t4 = t3 + Duration::from_secs(1);
+    plan.pushed(pushed("SUCCESS", "100%"), t4);
+    assert!(matches!(next_step(&mut plan, t4, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!({"id": "1", "status": "SUCCESS", "progress": "100%"})), t4);
+    let Step::Done(Ok(task)) = next_step(&mut plan, t4, &mut seen) else { panic!("done") };
+    assert_eq!(task.status, TaskStatus::Success);
+    assert_eq!(seen, ["IN_PROGRESS 10%", "IN_PROGRESS 50%", "IN_PROGRESS 95%", "SUCCESS 100%"]);
+}
+
+#[test]
+fn a_trusted_push_ends_the_wait_without_a_fetch_and_other_tasks_are_ignored() {
+    let config = config();
+    let t0 = Instant::now();
+    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default().trust_pushes(true), policy());
+    let mut seen = Vec::new();
+    assert!(matches!(next_step(&mut plan, t0, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!({"id": "1", "status": "SUBMITTED"})), t0);
+    let Step::Sleep(_) = next_step(&mut plan, t0, &mut seen) else { panic!("sleeps") };
+    let mut other = pushed("SUCCESS", "100%");
+    other.id = "2".into();
+    plan.pushed(other, t0);
+    let Step::Sleep(_) = next_step(&mut plan, t0, &mut seen) else { panic!("another task changes nothing") };
+    plan.pushed(pushed("FAILURE", "0%"), t0 + Duration::from_millis(10));
+    let Step::Done(Err(Error::TaskFailed(task))) = next_step(&mut plan, t0 + Duration::from_millis(10), &mut seen)
+    else {
+        panic!("trusted")
+    };
+    assert_eq!(task.status, TaskStatus::Failure);
+}

@@ -25,6 +25,7 @@
 
 mod backoff;
 mod exchange;
+mod hub;
 mod notice;
 mod retry;
 mod submit;
@@ -37,6 +38,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::profile::Lookup;
 pub use backoff::RetryPolicy;
+pub use hub::{Callback, Hub};
 pub use notice::Notice;
 pub use retry::RetryPlan;
 pub use submit::SubmitPlan;

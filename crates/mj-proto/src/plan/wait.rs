@@ -24,6 +24,13 @@ pub struct WaitOptions {
     /// from elsewhere): such a task already exists if it exists at all, so a mistyped id is
     /// reported in seconds rather than after the full grace.
     pub unknown_id_grace: Duration,
+    /// The pause between polls once callbacks arrive for the task ([`WaitPlan::pushed`]):
+    /// polling is then only a safety net for callbacks that go missing.
+    pub safety_net: Duration,
+    /// Believe a callback that says the task finished. Callbacks are unsigned, so by
+    /// default one fetch confirms it; trust them only when the hook's path is secret
+    /// enough for your setting.
+    pub trust_pushes: bool,
 }
 
 impl Default for WaitOptions {
@@ -32,6 +39,8 @@ impl Default for WaitOptions {
             interval: Duration::from_secs(4),
             not_found_grace: Duration::from_secs(30),
             unknown_id_grace: Duration::from_secs(8),
+            safety_net: Duration::from_secs(30),
+            trust_pushes: false,
         }
     }
 }
@@ -46,6 +55,18 @@ impl WaitOptions {
     /// Sets how long "not found" is tolerated for a task just submitted.
     pub fn not_found_grace(mut self, grace: Duration) -> Self {
         self.not_found_grace = grace;
+        self
+    }
+
+    /// Sets the poll interval while callbacks arrive.
+    pub fn safety_net(mut self, every: Duration) -> Self {
+        self.safety_net = every;
+        self
+    }
+
+    /// Believes callbacks that say the task finished, without a confirming fetch.
+    pub fn trust_pushes(mut self, trust: bool) -> Self {
+        self.trust_pushes = trust;
         self
     }
 
@@ -79,6 +100,8 @@ pub struct WaitPlan<'a> {
     event: Option<Task>,
     notice: Option<Notice>,
     phase: Phase,
+    /// Whether a callback moved the task forward (then polls are only a safety net).
+    pushed: bool,
 }
 
 /// The end of a wait (boxed: a task is large).
@@ -109,6 +132,7 @@ impl<'a> WaitPlan<'a> {
             event: None,
             notice: None,
             phase: Phase::Ready,
+            pushed: false,
         }
     }
 
@@ -127,12 +151,55 @@ impl<'a> WaitPlan<'a> {
         finished(Err(Error::WaitTimeout { last: self.last.take().map(Box::new), waited, cause }))
     }
 
+    /// The pause before the next poll: the safety net once callbacks reach this wait (the
+    /// server sends them, so a poll only has to catch one that went missing), the interval
+    /// otherwise.
+    fn pace(&self) -> Duration {
+        if self.pushed { self.options.safety_net } else { self.options.interval }
+    }
+
     /// The call's deadline, or the default one from the start of the wait.
     fn deadline(&self, started: Instant) -> Instant {
         self.budget.capped(started + super::DEFAULT_DEADLINE)
     }
 
+    /// A callback's report of the task (from a [`Hub`](super::Hub) or any receiver): a
+    /// report that moves the task forward is shown as progress at once, and from then on
+    /// polls come only every [`WaitOptions::safety_net`]. One that says the task finished
+    /// is confirmed by a fetch made now (a forged or mistaken callback is not believed),
+    /// unless [`WaitOptions::trust_pushes`] is set. Reports about another task, repeats and
+    /// reports older than what is known change nothing.
+    pub fn pushed(&mut self, task: Task, now: Instant) {
+        if task.id != self.fetch.id || matches!(self.phase, Phase::Finished(_)) {
+            return;
+        }
+        if self.last.as_ref().is_some_and(|last| !super::hub::advances(last, &task)) {
+            return;
+        }
+        self.pushed = true;
+        let settled = task.is_terminal() || task.needs_input();
+        if settled && !self.options.trust_pushes {
+            // Ask the server now; its answer decides.
+            if matches!(self.phase, Phase::Sleeping(_)) {
+                self.phase = Phase::Ready;
+            }
+            return;
+        }
+        let phase = self.observe(task, now);
+        // An answer on its way still arrives; the plan ignores it once finished.
+        if !matches!(self.phase, Phase::Waiting) || matches!(phase, Phase::Finished(_)) {
+            self.phase = phase;
+        }
+    }
+
     fn observe(&mut self, task: Task, now: Instant) -> Phase {
+        // A report older than what is known (a fetch answered before a callback that came
+        // first) never moves the task backwards; only the end, which a fetch confirms, is
+        // always taken.
+        let settled = task.is_terminal() || task.needs_input();
+        if !settled && self.last.as_ref().is_some_and(|last| !super::hub::advances(last, &task)) {
+            return Phase::Sleeping(now + self.pace());
+        }
         let changed = self.last.as_ref().is_none_or(|last| {
             last.status != task.status || last.progress != task.progress || last.image_url != task.image_url
         });
@@ -145,7 +212,7 @@ impl<'a> WaitPlan<'a> {
                 return finished(Err(Error::TaskFailed(Box::new(task))));
             }
             TaskStatus::Modal => return finished(Err(Error::NeedsInput(Box::new(task)))),
-            _ => Phase::Sleeping(now + self.options.interval),
+            _ => Phase::Sleeping(now + self.pace()),
         };
         self.last = Some(task);
         phase
