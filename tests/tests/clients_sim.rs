@@ -376,3 +376,44 @@ fn async_streams_hand_out_each_change_and_every_page() {
         assert_eq!(count, 2, "one page per task");
     });
 }
+
+/// The async streams own a clone of the client, so a stream can be handed to another
+/// task (it is `'static`); submit-and-wait and press-and-wait come as streams too, the
+/// first item being the new task as soon as its submit is answered.
+#[test]
+fn owned_streams_move_to_another_task_and_cover_submit_and_press() {
+    use mj_proto::Stream;
+    use std::future::poll_fn;
+
+    async fn collect(mut updates: mj_proto::client::TaskUpdates<'static, Task>) -> (Vec<Task>, Option<Task>) {
+        let mut seen = Vec::new();
+        while let Some(update) = poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
+            seen.push(update.expect("no error"));
+        }
+        (seen, updates.output())
+    }
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let client = AsyncClient::with_transport(
+            sim(SimConfig::new("http://sim.test")),
+            Config::new("http://sim.test").expect("config"),
+        )
+        .with_settings(Settings::default().seed(21));
+        // Made here, polled on another task: nothing borrows `client`.
+        let stream = client.submit_and_wait_stream(Imagine::new("an owned fox"));
+        let (seen, grid) = tokio::spawn(collect(stream)).await.expect("the task ran");
+        let grid = grid.expect("the finished task");
+        assert!(matches!(seen.first().map(|t| &t.status), Some(TaskStatus::Submitted | TaskStatus::NotStart)));
+        assert_eq!(seen.first().map(|t| t.id.clone()), Some(grid.id.clone()), "first sight names the new task");
+        assert_eq!(seen.last().map(|t| t.status.clone()), Some(TaskStatus::Success));
+
+        let stream = client.press_and_wait_stream(&grid, &ButtonKind::Upscale(2));
+        drop(client);
+        let (seen, upscale) = tokio::spawn(collect(stream)).await.expect("the task ran");
+        let upscale = upscale.expect("the upscale");
+        assert_ne!(upscale.id, grid.id);
+        assert_eq!(upscale.action, Some(TaskAction::Upscale));
+        assert!(seen.len() >= 2, "{seen:?}");
+    });
+}

@@ -78,9 +78,42 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// }
     /// # }
     /// ```
-    pub fn wait_stream(&self, id: impl Into<String>) -> TaskUpdates<'_, Task> {
-        let id = id.into();
-        TaskUpdates::new(move |mut seen| Box::pin(async move { self.wait_with(&id, |task| seen(task)).await }))
+    ///
+    /// The stream owns a clone of the client (clones share everything), so it is
+    /// `'static`: hand it to another task or keep it in a struct.
+    pub fn wait_stream(&self, id: impl Into<String>) -> TaskUpdates<'static, Task>
+    where
+        T: 'static,
+    {
+        let (id, client) = (id.into(), self.clone());
+        TaskUpdates::new(move |mut seen| Box::pin(async move { client.wait_with(&id, |task| seen(task)).await }))
+    }
+
+    /// [`submit_and_wait`](Self::submit_and_wait) as an owned
+    /// [`Stream`](futures_core::Stream): the new task's first sight (its id and token, as
+    /// soon as the submit is answered), then every change; after the end,
+    /// [`TaskUpdates::output`] is the finished task.
+    pub fn submit_and_wait_stream<S>(&self, request: S) -> TaskUpdates<'static, Task>
+    where
+        T: 'static,
+        S: crate::endpoint::Submit + Send + Sync + 'static,
+    {
+        let client = self.clone();
+        TaskUpdates::new(move |mut seen| {
+            Box::pin(async move { client.submit_and_wait(request, |task| seen(task)).await })
+        })
+    }
+
+    /// [`press_and_wait`](Self::press_and_wait) as an owned
+    /// [`Stream`](futures_core::Stream), as [`submit_and_wait_stream`](Self::submit_and_wait_stream).
+    pub fn press_and_wait_stream(&self, task: &Task, kind: &crate::ButtonKind) -> TaskUpdates<'static, Task>
+    where
+        T: 'static,
+    {
+        let (client, task, kind) = (self.clone(), task.clone(), kind.clone());
+        TaskUpdates::new(move |mut seen| {
+            Box::pin(async move { client.press_and_wait(&task, &kind, |update| seen(update)).await })
+        })
     }
 
     /// The changes of many tasks, watched together as [`watch`](Self::watch) does, as a
@@ -89,14 +122,27 @@ impl<T: AsyncTransport> AsyncClient<T> {
     pub fn watch_stream<I: Into<String>>(
         &self,
         ids: impl IntoIterator<Item = I>,
-    ) -> TaskUpdates<'_, crate::plan::WatchReport> {
-        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
-        TaskUpdates::new(move |mut seen| Box::pin(async move { self.watch(ids, |task| seen(task)).await }))
+    ) -> TaskUpdates<'static, crate::plan::WatchReport>
+    where
+        T: 'static,
+    {
+        let (ids, client): (Vec<String>, _) = (ids.into_iter().map(Into::into).collect(), self.clone());
+        TaskUpdates::new(move |mut seen| Box::pin(async move { client.watch(ids, |task| seen(task)).await }))
     }
 
     /// Every page of `query` as a [`Stream`](futures_core::Stream), one request per page.
-    pub fn page_stream(&self, query: Query) -> PageStream<'_> {
-        PageStream::new(query, Box::new(move |query| Box::pin(async move { self.query(&query).await })))
+    pub fn page_stream(&self, query: Query) -> PageStream<'static>
+    where
+        T: 'static,
+    {
+        let client = self.clone();
+        PageStream::new(
+            query,
+            Box::new(move |query| {
+                let client = client.clone();
+                Box::pin(async move { client.query(&query).await })
+            }),
+        )
     }
 
     /// Every page of `query`, fetched one `next_page().await` at a time.
