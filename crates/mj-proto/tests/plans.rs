@@ -874,3 +874,48 @@ fn a_trusted_push_ends_the_wait_without_a_fetch_and_other_tasks_are_ignored() {
     };
     assert_eq!(task.status, TaskStatus::Failure);
 }
+
+#[test]
+fn a_watch_takes_pushed_updates_confirms_a_pushed_end_and_slows_its_rounds() {
+    let config = config();
+    let t0 = Instant::now();
+    let mut plan = WatchPlan::new(&config, ["a", "b"], WatchOptions::default(), policy());
+    let mut seen = Vec::new();
+    let progress = |plan: &mut WatchPlan<'_>, now: Instant, seen: &mut Vec<String>| loop {
+        match plan.poll(now) {
+            Step::Progress(t) => seen.push(format!("{} {} {}", t.id, t.status, t.progress.unwrap_or_default())),
+            other => return other,
+        }
+    };
+    let task = |id: &str, status: &str, progress: &str| json!({"id": id, "status": status, "progress": progress});
+    let push = |id: &str, status: &str, progress: &str| {
+        mj_proto::webhook::parse(task(id, status, progress).to_string()).expect("a task")
+    };
+    assert!(matches!(progress(&mut plan, t0, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!([task("a", "IN_PROGRESS", "10%"), task("b", "IN_PROGRESS", "10%")])), t0);
+    let Step::Sleep(_) = progress(&mut plan, t0, &mut seen) else { panic!("sleeps") };
+
+    let t1 = t0 + Duration::from_secs(1);
+    plan.pushed(push("a", "IN_PROGRESS", "60%"), t1);
+    plan.pushed(push("a", "IN_PROGRESS", "20%"), t1); // late
+    plan.pushed(push("z", "SUCCESS", "100%"), t1); // not watched
+    plan.pushed(push("b", "SUCCESS", "100%"), t1);
+    // The end of b is confirmed at once, by a request for b alone.
+    let Step::Send(request) = progress(&mut plan, t1, &mut seen) else { panic!("confirms") };
+    assert!(String::from_utf8_lossy(request.body()).contains(r#"["b"]"#));
+    plan.handle(ok(json!([task("b", "SUCCESS", "100%")])), t1);
+    // Callbacks arrive: the next round is a safety net, 30 s away.
+    let Step::Sleep(until) = progress(&mut plan, t1, &mut seen) else { panic!("sleeps") };
+    assert_eq!(until - t1, Duration::from_secs(30));
+    assert!(matches!(progress(&mut plan, until, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!([task("a", "IN_PROGRESS", "40%")])), until); // older than the callback
+    let Step::Sleep(next) = progress(&mut plan, until, &mut seen) else { panic!("sleeps") };
+    assert!(matches!(progress(&mut plan, next, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!([task("a", "SUCCESS", "100%")])), next);
+    let Step::Done(Ok(report)) = progress(&mut plan, next, &mut seen) else { panic!("done") };
+    assert_eq!((report.finished.len(), report.requests), (2, 4));
+    assert_eq!(
+        seen,
+        ["a IN_PROGRESS 10%", "b IN_PROGRESS 10%", "a IN_PROGRESS 60%", "b SUCCESS 100%", "a SUCCESS 100%"]
+    );
+}

@@ -26,6 +26,11 @@ pub struct WatchOptions {
     /// from elsewhere): such a task already exists if it exists at all, so a mistyped id is
     /// reported in seconds rather than after the full grace.
     pub unknown_id_grace: Duration,
+    /// The pause between rounds once callbacks arrive ([`WatchPlan::pushed`]): the rounds
+    /// are then only a safety net for callbacks that go missing.
+    pub safety_net: Duration,
+    /// Believe a callback that says a task finished, without the confirming request.
+    pub trust_pushes: bool,
 }
 
 impl Default for WatchOptions {
@@ -35,11 +40,25 @@ impl Default for WatchOptions {
             batch_size: 100,
             not_found_grace: Duration::from_secs(30),
             unknown_id_grace: Duration::from_secs(8),
+            safety_net: Duration::from_secs(30),
+            trust_pushes: false,
         }
     }
 }
 
 impl WatchOptions {
+    /// Sets the pause between rounds while callbacks arrive.
+    pub fn safety_net(mut self, every: Duration) -> Self {
+        self.safety_net = every;
+        self
+    }
+
+    /// Believes callbacks that say a task finished, without a confirming request.
+    pub fn trust_pushes(mut self, trust: bool) -> Self {
+        self.trust_pushes = trust;
+        self
+    }
+
     /// Sets the pause between rounds.
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
@@ -128,6 +147,8 @@ pub struct WatchPlan<'a> {
     requests: u64,
     finished: Option<Result<WatchReport, Error>>,
     done: bool,
+    /// Whether callbacks moved a watched task forward (then rounds are only a safety net).
+    pushed: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,7 +190,36 @@ impl<'a> WatchPlan<'a> {
             requests: 0,
             finished: None,
             done: false,
+            pushed: false,
         }
+    }
+
+    /// A callback's report of a watched task (from a [`Hub`](super::Hub) or any receiver),
+    /// as [`WaitPlan::pushed`](super::WaitPlan::pushed) takes one: shown at once when it
+    /// moves the task forward, rounds slowed to [`WatchOptions::safety_net`], a reported end
+    /// confirmed by a request for that task made at once (unless
+    /// [`WatchOptions::trust_pushes`]). Reports about other tasks, about finished ones,
+    /// repeats and older reports change nothing.
+    pub fn pushed(&mut self, task: Task, _now: Instant) {
+        if self.done || !self.ids.contains(&task.id) || self.resolved.contains_key(&task.id) {
+            return;
+        }
+        if self.latest.get(&task.id).is_some_and(|last| !super::hub::advances(last, &task)) {
+            return;
+        }
+        self.pushed = true;
+        if (task.is_terminal() || task.needs_input()) && !self.options.trust_pushes {
+            // Ask the server about this task first thing; its answer decides.
+            if !self.round.iter().any(|batch| batch.as_slice() == [task.id.clone()]) {
+                self.round.push_front(vec![task.id]);
+            }
+            return;
+        }
+        if task.is_terminal() || task.needs_input() {
+            self.resolved.insert(task.id.clone(), Resolution::Finished);
+        }
+        self.events.push_back(task.clone());
+        self.latest.insert(task.id.clone(), task);
     }
 
     fn report(&mut self) -> WatchReport {
@@ -320,6 +370,12 @@ impl Plan for WatchPlan<'_> {
             if !ids.contains(&task.id) {
                 continue;
             }
+            // An answer older than a callback that came first never moves a task back;
+            // an end is always taken.
+            let settled = task.is_terminal() || task.needs_input();
+            if !settled && self.latest.get(&task.id).is_some_and(|last| !super::hub::advances(last, &task)) {
+                continue;
+            }
             let changed = self.latest.get(&task.id).is_none_or(|last| {
                 last.status != task.status || last.progress != task.progress || last.image_url != task.image_url
             });
@@ -338,7 +394,8 @@ impl Plan for WatchPlan<'_> {
             }
         }
         if self.round.is_empty() {
-            self.next_round = Some(now + self.options.interval);
+            let pace = if self.pushed { self.options.safety_net } else { self.options.interval };
+            self.next_round = Some(now + pace);
         }
     }
 }
