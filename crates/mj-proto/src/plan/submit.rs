@@ -78,10 +78,6 @@ enum Next {
     Lookup,
 }
 
-fn done(result: Result<Submitted, Error>) -> Phase {
-    Phase::done(result)
-}
-
 impl<'a, S: Submit> SubmitPlan<'a, S> {
     /// A plan for `request`; the token is drawn from `retry.seed` unless `state` is set.
     pub fn new(config: &'a Config, mut request: S, retry: RetryPolicy, policy: SubmitPolicy) -> Self {
@@ -175,7 +171,11 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
 
     fn outcome_unknown(&mut self, why: LookupFailure) -> Phase {
         let cause = self.lost.take().map_or(Error::PlanMisuse, |(e, _)| e);
-        done(Err(Error::OutcomeUnknown { token: self.token.clone(), why: Box::new(why), cause: Box::new(cause) }))
+        Phase::done(Err(Error::OutcomeUnknown {
+            token: self.token.clone(),
+            why: Box::new(why),
+            cause: Box::new(cause),
+        }))
     }
 
     /// The lookups could not tell: unknown, with how many were made and the last failure.
@@ -220,7 +220,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     fn retry(&mut self, now: Instant, error: Error, delay: Option<Duration>) -> Phase {
         self.budget.attempt(now);
         if self.budget.hopeless(now, &error) {
-            return done(Err(error));
+            return Phase::done(Err(error));
         }
         match self.budget.retry_at(now, delay).map(|at| self.budget.within_patience(at)) {
             Some(at) => {
@@ -232,13 +232,13 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 });
                 Phase::Sleeping(at, Next::Submit)
             }
-            None => done(Err(error)),
+            None => Phase::done(Err(error)),
         }
     }
 
     fn handle_submit(&mut self, result: Result<Submitted, Error>, now: Instant) -> Phase {
         let error = match result {
-            Ok(submitted) => return done(Ok(submitted)),
+            Ok(submitted) => return Phase::done(Ok(submitted)),
             Err(error) => error,
         };
         match judge(&error, false, self.config.profile()) {
@@ -255,7 +255,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                         });
                         Phase::Sleeping(at, Next::Submit)
                     }
-                    None => done(Err(error)),
+                    None => Phase::done(Err(error)),
                 }
             }
             Verdict::Retry(delay) => self.retry(now, error, delay),
@@ -271,7 +271,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 self.lookup_error = None;
                 self.look_again(now, now + SETTLE, reason)
             }
-            Verdict::GiveUp => done(Err(error)),
+            Verdict::GiveUp => Phase::done(Err(error)),
         }
     }
 
@@ -279,7 +279,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         self.lookups += 1;
         let lost_at = self.lost.as_ref().map_or(now, |(_, at)| *at);
         match found {
-            Ok(Some(task)) => done(Ok(self.adopt(&task))),
+            Ok(Some(task)) => Phase::done(Ok(self.adopt(&task))),
             // Nothing yet. Trusted only late enough after the loss: then the request never
             // landed, and sending again is safe.
             Ok(None) if now.saturating_duration_since(lost_at) >= self.policy.absent_after => {
@@ -289,12 +289,12 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                     after: now.saturating_duration_since(lost_at),
                     absent_after: self.policy.absent_after,
                 });
-                let Some((lost, _)) = self.lost.take() else { return done(Err(Error::PlanMisuse)) };
+                let Some((lost, _)) = self.lost.take() else { return Phase::done(Err(Error::PlanMisuse)) };
                 self.budget.restart_clock(now);
                 match self.budget.retry_at(now, None) {
                     Some(at) => Phase::Sleeping(at, Next::Submit),
                     // Known not created: the loss itself is the answer.
-                    None => done(Err(lost)),
+                    None => Phase::done(Err(lost)),
                 }
             }
             Ok(None) => {

@@ -1,9 +1,10 @@
 //! Waiting for one task: poll until SUCCESS, FAILURE or CANCEL, with a deadline.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Notice, Plan, RetryPolicy, Step, bounded};
+use super::{Notice, Plan, RetryPolicy, Step, exchange};
 use crate::config::Config;
 use crate::endpoint::Fetch;
 use crate::error::{Error, ErrorKind};
@@ -104,17 +105,12 @@ pub struct WaitPlan<'a> {
     pushed: bool,
 }
 
-/// The end of a wait (boxed: a task is large).
-fn finished(result: Result<Task, Error>) -> Phase {
-    Phase::Finished(Some(Box::new(result)))
-}
+/// Where the wait stands: the exchange helper every polling plan shares.
+type Phase = exchange::Phase<Task>;
 
-#[derive(Debug)]
-enum Phase {
-    Ready,
-    Waiting,
-    Sleeping(Instant),
-    Finished(Option<Box<Result<Task, Error>>>),
+/// The end of a wait.
+fn finished(result: Result<Task, Error>) -> Phase {
+    Phase::done(result)
 }
 
 impl<'a> WaitPlan<'a> {
@@ -131,7 +127,7 @@ impl<'a> WaitPlan<'a> {
             failures: 0,
             event: None,
             notice: None,
-            phase: Phase::Ready,
+            phase: Phase::Ready(()),
             pushed: false,
         }
     }
@@ -180,14 +176,14 @@ impl<'a> WaitPlan<'a> {
         let settled = task.is_terminal() || task.needs_input();
         if settled && !self.options.trust_pushes {
             // Ask the server now; its answer decides.
-            if matches!(self.phase, Phase::Sleeping(_)) {
-                self.phase = Phase::Ready;
+            if matches!(self.phase, Phase::Sleeping(..)) {
+                self.phase = Phase::Ready(());
             }
             return;
         }
         let phase = self.observe(task, now);
         // An answer on its way still arrives; the plan ignores it once finished.
-        if !matches!(self.phase, Phase::Waiting) || matches!(phase, Phase::Finished(_)) {
+        if self.phase.awaited().is_none() || matches!(phase, Phase::Finished(_)) {
             self.phase = phase;
         }
     }
@@ -198,7 +194,7 @@ impl<'a> WaitPlan<'a> {
         // always taken.
         let settled = task.is_terminal() || task.needs_input();
         if !settled && self.last.as_ref().is_some_and(|last| !super::hub::advances(last, &task)) {
-            return Phase::Sleeping(now + self.pace());
+            return Phase::Sleeping(now + self.pace(), ());
         }
         let changed = self.last.as_ref().is_none_or(|last| {
             last.status != task.status || last.progress != task.progress || last.image_url != task.image_url
@@ -212,7 +208,7 @@ impl<'a> WaitPlan<'a> {
                 return finished(Err(Error::TaskFailed(Box::new(task))));
             }
             TaskStatus::Modal => return finished(Err(Error::NeedsInput(Box::new(task)))),
-            _ => Phase::Sleeping(now + self.pace()),
+            _ => Phase::Sleeping(now + self.pace(), ()),
         };
         self.last = Some(task);
         phase
@@ -232,30 +228,20 @@ impl Plan for WaitPlan<'_> {
         }
         let started = *self.started.get_or_insert(now);
         let deadline = self.deadline(started);
-        match &mut self.phase {
-            Phase::Finished(result) => return Step::Done(result.take().map_or(Err(Error::PlanMisuse), |r| *r)),
-            Phase::Waiting => return Step::Done(Err(Error::PlanMisuse)),
-            Phase::Sleeping(_) | Phase::Ready if now >= deadline => {
-                self.phase = self.timed_out(now);
-                return self.poll(now);
-            }
-            Phase::Sleeping(until) if now < *until => return Step::Sleep((*until).min(deadline)),
-            Phase::Sleeping(_) | Phase::Ready => {}
+        if matches!(self.phase, Phase::Ready(()) | Phase::Sleeping(..)) && now >= deadline {
+            self.phase = self.timed_out(now);
+            return self.poll(now);
         }
-        match self.config.build(&self.fetch) {
-            Ok(request) => {
-                self.phase = Phase::Waiting;
-                Step::Send(bounded(request, now, Some(deadline)))
-            }
-            Err(e) => {
-                self.phase = Phase::Finished(None);
-                Step::Done(Err(e))
-            }
+        match self.phase.due(now) {
+            ControlFlow::Break(Step::Sleep(until)) => return Step::Sleep(until.min(deadline)),
+            ControlFlow::Break(step) => return step,
+            ControlFlow::Continue(()) => {}
         }
+        self.phase.send((), self.config.build(&self.fetch), now, Some(deadline))
     }
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
-        if !matches!(self.phase, Phase::Waiting) {
+        if self.phase.awaited().is_none() {
             return;
         }
         let fetched = match result {
@@ -275,7 +261,7 @@ impl Plan for WaitPlan<'_> {
                 if since >= self.options.not_found_grace {
                     finished(Err(Error::TaskNotFound { id: self.fetch.id.clone() }))
                 } else {
-                    Phase::Sleeping(now + self.options.interval)
+                    Phase::Sleeping(now + self.options.interval, ())
                 }
             }
             // A server that has not answered once in this wait and has refused connections
@@ -296,7 +282,7 @@ impl Plan for WaitPlan<'_> {
                     let (at, notice) = self.budget.ride_out(now, deadline, "fetch", self.failures, &error);
                     self.notice = Some(notice);
                     self.last_error = Some(error);
-                    Phase::Sleeping(at)
+                    Phase::Sleeping(at, ())
                 }
                 Verdict::Ambiguous | Verdict::GiveUp => finished(Err(error)),
             },
