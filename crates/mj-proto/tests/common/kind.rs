@@ -43,8 +43,9 @@ pub fn quirks(kind: &str, response: HttpResponse) -> Vec<Quirk> {
     }
 }
 
-/// A fetch answer's task whatever its id (a second parse asks for the id it holds).
-fn any_task_of(response: HttpResponse) -> Result<Option<Task>, Error> {
+/// A fetch answer's task whatever its id: a fetch for another id is refused with the id
+/// the server sent ([`Error::ForeignTask`]), which the second parse then asks for.
+pub fn any_task_of(response: HttpResponse) -> Result<Option<Task>, Error> {
     match Fetch::new("-").answer(response.clone()) {
         Err(Error::ForeignTask { got, .. }) => Fetch::new(&*got).answer(response),
         other => other,

@@ -53,15 +53,8 @@ pub fn response_with(status: u16, header: (&str, &str), body: impl Into<Vec<u8>>
     http::Response::builder().status(status).header(header.0, header.1).body(body.into()).expect("valid response")
 }
 
-/// The task in a fetch answer (HTTP 200), whatever its id: a fetch for another id is
-/// refused with the id the server sent ([`mj_proto::Error::ForeignTask`]), which the
-/// second parse then asks for. Panics when the body holds no task.
+/// The task in a fetch answer (HTTP 200), whatever its id (see [`kind::any_task_of`]).
+/// Panics when the body holds no task.
 pub fn any_task(body: Vec<u8>) -> mj_proto::Task {
-    use mj_proto::endpoint::Fetch;
-    match Fetch::new("x").answer(response(200, body.clone())) {
-        Err(mj_proto::Error::ForeignTask { got, .. }) => Fetch::new(&*got).answer(response(200, body)),
-        other => other,
-    }
-    .expect("decodes")
-    .expect("has an id")
+    kind::any_task_of(response(200, body)).expect("decodes").expect("has an id")
 }
