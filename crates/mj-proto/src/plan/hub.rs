@@ -140,9 +140,21 @@ impl fmt::Display for Hub {
     }
 }
 
+/// A task that will not change on its own again: finished, or waiting for modal input.
+pub(crate) fn settled(task: &Task) -> bool {
+    task.is_terminal() || task.needs_input()
+}
+
+/// True when a report of a task tells nothing new against `known` (the same or an older
+/// state), so it must not move the task backwards. A settled task is never behind: an end
+/// is always taken (the waits confirm it by a fetch before they believe it).
+pub(crate) fn behind(known: Option<&Task>, new: &Task) -> bool {
+    !settled(new) && known.is_some_and(|known| !advances(known, new))
+}
+
 /// True when `new` tells more than `known`: a later stage, or the same stage with more
 /// progress or a new preview. A terminal task never moves again.
-pub(crate) fn advances(known: &Task, new: &Task) -> bool {
+fn advances(known: &Task, new: &Task) -> bool {
     let (a, b) = (stage(&known.status), stage(&new.status));
     if a != b {
         return b > a && a < TERMINAL;

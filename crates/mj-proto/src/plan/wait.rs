@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Notice, Plan, RetryPolicy, Step, exchange};
+use super::{Notice, Plan, RetryPolicy, Step, exchange, hub};
 use crate::config::Config;
 use crate::endpoint::Fetch;
 use crate::error::{Error, ErrorKind};
@@ -169,12 +169,11 @@ impl<'a> WaitPlan<'a> {
         if task.id != self.fetch.id || matches!(self.phase, Phase::Finished(_)) {
             return;
         }
-        if self.last.as_ref().is_some_and(|last| !super::hub::advances(last, &task)) {
+        if hub::behind(self.last.as_ref(), &task) {
             return;
         }
         self.pushed = true;
-        let settled = task.is_terminal() || task.needs_input();
-        if settled && !self.options.trust_pushes {
+        if hub::settled(&task) && !self.options.trust_pushes {
             // Ask the server now; its answer decides.
             if matches!(self.phase, Phase::Sleeping(..)) {
                 self.phase = Phase::Ready(());
@@ -192,8 +191,7 @@ impl<'a> WaitPlan<'a> {
         // A report older than what is known (a fetch answered before a callback that came
         // first) never moves the task backwards; only the end, which a fetch confirms, is
         // always taken.
-        let settled = task.is_terminal() || task.needs_input();
-        if !settled && self.last.as_ref().is_some_and(|last| !super::hub::advances(last, &task)) {
+        if hub::behind(self.last.as_ref(), &task) {
             return Phase::Sleeping(now + self.pace(), ());
         }
         let changed = self.last.as_ref().is_none_or(|last| {

@@ -4,7 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Notice, Plan, RetryPolicy, Step, bounded};
+use super::{Notice, Plan, RetryPolicy, Step, bounded, hub};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListByCondition};
 use crate::error::{Error, ErrorKind};
@@ -204,18 +204,18 @@ impl<'a> WatchPlan<'a> {
         if self.done || !self.ids.contains(&task.id) || self.resolved.contains_key(&task.id) {
             return;
         }
-        if self.latest.get(&task.id).is_some_and(|last| !super::hub::advances(last, &task)) {
+        if hub::behind(self.latest.get(&task.id), &task) {
             return;
         }
         self.pushed = true;
-        if (task.is_terminal() || task.needs_input()) && !self.options.trust_pushes {
+        if hub::settled(&task) && !self.options.trust_pushes {
             // Ask the server about this task first thing; its answer decides.
             if !self.round.iter().any(|batch| batch.as_slice() == [task.id.clone()]) {
                 self.round.push_front(vec![task.id]);
             }
             return;
         }
-        if task.is_terminal() || task.needs_input() {
+        if hub::settled(&task) {
             self.resolved.insert(task.id.clone(), Resolution::Finished);
         }
         self.events.push_back(task.clone());
@@ -372,14 +372,13 @@ impl Plan for WatchPlan<'_> {
             }
             // An answer older than a callback that came first never moves a task back;
             // an end is always taken.
-            let settled = task.is_terminal() || task.needs_input();
-            if !settled && self.latest.get(&task.id).is_some_and(|last| !super::hub::advances(last, &task)) {
+            if hub::behind(self.latest.get(&task.id), &task) {
                 continue;
             }
             let changed = self.latest.get(&task.id).is_none_or(|last| {
                 last.status != task.status || last.progress != task.progress || last.image_url != task.image_url
             });
-            if task.is_terminal() || task.needs_input() {
+            if hub::settled(&task) {
                 self.resolved.insert(task.id.clone(), Resolution::Finished);
             }
             if changed {
