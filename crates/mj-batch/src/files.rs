@@ -17,12 +17,6 @@ pub(crate) fn save(path: &Path, bytes: &[u8]) -> std::io::Result<SavedFile> {
     Ok(SavedFile { path: path.display().to_string(), sha256: hex(&Sha256::digest(bytes)) })
 }
 
-/// Removes the temporary files that killed runs left in `dir`, only for the files this
-/// batch writes (`is_ours`) and only those of processes that are gone.
-pub(crate) fn sweep(dir: &Path, is_ours: impl Fn(&str) -> bool) {
-    mj_files::sweep(dir, is_ours)
-}
-
 /// Whether the file a job recorded is still there as saved: present, with the same SHA-256.
 pub(crate) fn intact(file: &SavedFile) -> bool {
     std::fs::read(&file.path).is_ok_and(|bytes| hex(&Sha256::digest(&bytes)) == file.sha256)

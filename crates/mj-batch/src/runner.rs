@@ -79,7 +79,8 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         let started = Instant::now();
         let output = |source| BatchError::Output { path: self.out.display().to_string(), source };
         files::writable(&self.out).map_err(output)?;
-        files::sweep(&self.out, plan::is_batch_file);
+        // The leftovers of killed runs: this batch's files only, of dead processes only.
+        mj_files::sweep(&self.out, plan::is_batch_file);
         match self.journal.fingerprint()? {
             None => self.journal.create(fingerprint, &jobs_of(lines))?,
             Some(journal) if journal == fingerprint => {}
