@@ -25,9 +25,7 @@ pub(crate) fn intact(file: &SavedFile) -> bool {
 /// Checks that `dir` exists (creating it) and takes files, before anything is sent.
 pub(crate) fn writable(dir: &Path) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let probe = dir.join(format!(".mj-batch-probe-{}", std::process::id()));
-    mj_files::save(&probe, b"")?;
-    std::fs::remove_file(&probe)?;
+    mj_files::check_writable(dir)?;
     Ok(dir.to_owned())
 }
 

@@ -52,6 +52,15 @@ pub fn save(path: impl AsRef<Path>, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Checks that files can be saved in `dir` (which must exist), before anything depends on
+/// it: a probe file is saved as [`save`] saves (so a planted file or symlink at the probe's
+/// name is replaced, never written through) and removed.
+pub fn check_writable(dir: &Path) -> io::Result<()> {
+    let probe = dir.join(format!(".mj-write-test-{}", std::process::id()));
+    save(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
 /// Removes the temporary files that processes which are gone left in `dir`: only names
 /// [`save`] makes, only for targets `is_ours` accepts, and only those of dead processes (or
 /// this one), so a file another running program is still writing is never touched.
@@ -130,6 +139,21 @@ mod tests {
             .filter(|n| file_name::temporary_owner(n).is_some())
             .collect();
         assert!(made.is_empty(), "no temporary file left: {made:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The probe of a folder is saved as any file is: a symlink planted at its name is
+    /// replaced, and what it points to is never written.
+    #[cfg(unix)]
+    #[test]
+    fn the_writability_probe_never_writes_through_a_planted_symlink() {
+        let dir = dir("probe");
+        let victim = dir.join("victim.txt");
+        std::fs::write(&victim, b"precious").expect("victim");
+        std::os::unix::fs::symlink(&victim, dir.join(format!(".mj-write-test-{}", std::process::id()))).expect("link");
+        check_writable(&dir).expect("writable");
+        assert_eq!(std::fs::read(&victim).expect("victim"), b"precious");
+        assert!(check_writable(&dir.join("missing")).is_err(), "a folder that is not there takes nothing");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -54,11 +54,8 @@ pub(crate) fn check_finish(finish: &Finish) -> Result<(), Failure> {
     let Some(dir) = &finish.out else { return Ok(()) };
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::usage(format!("--out {}: cannot create it: {e}", dir.display())))?;
-    let probe = dir.join(format!(".mj-write-test-{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .map_err(|e| Failure::usage(format!("--out {}: cannot write there: {e}", dir.display())))?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
+    mj_files::check_writable(dir)
+        .map_err(|e| Failure::usage(format!("--out {}: cannot write there: {e}", dir.display())))
 }
 
 /// Downloads the result images (the four images when the server lists them, else the
