@@ -824,15 +824,17 @@ fn pushed_updates_show_at_once_slow_the_polls_and_a_pushed_end_is_confirmed() {
     assert_eq!(until - t0, Duration::from_secs(4), "no callback yet: the usual interval");
 
     let t1 = t0 + Duration::from_secs(1);
-    plan.pushed(pushed("IN_PROGRESS", "50%"), t1);
-    plan.pushed(pushed("IN_PROGRESS", "30%"), t1); // late: older than what is known
-    plan.pushed(pushed("IN_PROGRESS", "50%"), t1); // a repeat
+    plan.pushed(&pushed("IN_PROGRESS", "50%"), t1);
+    plan.pushed(&pushed("IN_PROGRESS", "30%"), t1); // late: older than what is known
+    plan.pushed(&pushed("IN_PROGRESS", "50%"), t1); // a repeat
     let Step::Sleep(until) = next_step(&mut plan, t1, &mut seen) else { panic!("still asleep") };
     assert_eq!(seen, ["IN_PROGRESS 10%", "IN_PROGRESS 50%"], "shown at once, never backwards");
     assert_eq!(until - t1, Duration::from_secs(30), "callbacks arrive: the next poll is only a safety net");
 
     // The safety-net poll comes; a fetch older than the callback does not move it back.
     let t2 = until;
+    let Step::Notice(notice) = next_step(&mut plan, t2, &mut seen) else { panic!("announced") };
+    assert_eq!(notice, Notice::SafetyNet { tasks: 1 });
     assert!(matches!(next_step(&mut plan, t2, &mut seen), Step::Send(_)));
     plan.handle(ok(json!({"id": "1", "status": "IN_PROGRESS", "progress": "40%"})), t2);
     let Step::Sleep(until) = next_step(&mut plan, t2, &mut seen) else { panic!("sleeps") };
@@ -841,17 +843,35 @@ fn pushed_updates_show_at_once_slow_the_polls_and_a_pushed_end_is_confirmed() {
 
     // A callback says SUCCESS: one fetch now confirms it, and the fetch decides.
     let t3 = t2 + Duration::from_secs(2);
-    plan.pushed(pushed("SUCCESS", "100%"), t3);
+    plan.pushed(&pushed("SUCCESS", "100%"), t3);
     assert!(matches!(next_step(&mut plan, t3, &mut seen), Step::Send(_)), "confirmed at once, not in 30 s");
     plan.handle(ok(json!({"id": "1", "status": "IN_PROGRESS", "progress": "95%"})), t3);
     let Step::Sleep(_) = next_step(&mut plan, t3, &mut seen) else { panic!("a contradicted end is not believed") };
     let t4 = t3 + Duration::from_secs(1);
-    plan.pushed(pushed("SUCCESS", "100%"), t4);
+    plan.pushed(&pushed("SUCCESS", "100%"), t4);
     assert!(matches!(next_step(&mut plan, t4, &mut seen), Step::Send(_)));
     plan.handle(ok(json!({"id": "1", "status": "SUCCESS", "progress": "100%"})), t4);
     let Step::Done(Ok(task)) = next_step(&mut plan, t4, &mut seen) else { panic!("done") };
     assert_eq!(task.status, TaskStatus::Success);
     assert_eq!(seen, ["IN_PROGRESS 10%", "IN_PROGRESS 50%", "IN_PROGRESS 95%", "SUCCESS 100%"]);
+}
+
+#[test]
+fn an_end_pushed_while_a_fetch_is_on_its_way_is_confirmed_right_after_it() {
+    let config = config();
+    let t0 = Instant::now();
+    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default(), policy()).expecting_pushes();
+    let mut seen = Vec::new();
+    let Step::Sleep(until) = next_step(&mut plan, t0, &mut seen) else { panic!("no poll at once") };
+    assert_eq!(until - t0, Duration::from_secs(4), "callbacks are expected: the first poll waits an interval");
+    assert!(matches!(next_step(&mut plan, until, &mut seen), Step::Send(_)), "none came: polled as usual");
+    // The end is pushed while that fetch is on its way; its (older) answer comes after.
+    plan.pushed(&pushed("SUCCESS", "100%"), until);
+    plan.handle(ok(json!({"id": "1", "status": "IN_PROGRESS", "progress": "90%"})), until);
+    assert!(matches!(next_step(&mut plan, until, &mut seen), Step::Send(_)), "confirmed now, not in 30 s");
+    plan.handle(ok(json!({"id": "1", "status": "SUCCESS", "progress": "100%"})), until);
+    let Step::Done(Ok(task)) = next_step(&mut plan, until, &mut seen) else { panic!("done") };
+    assert_eq!(task.status, TaskStatus::Success);
 }
 
 #[test]
@@ -865,9 +885,9 @@ fn a_trusted_push_ends_the_wait_without_a_fetch_and_other_tasks_are_ignored() {
     let Step::Sleep(_) = next_step(&mut plan, t0, &mut seen) else { panic!("sleeps") };
     let mut other = pushed("SUCCESS", "100%");
     other.id = "2".into();
-    plan.pushed(other, t0);
+    plan.pushed(&other, t0);
     let Step::Sleep(_) = next_step(&mut plan, t0, &mut seen) else { panic!("another task changes nothing") };
-    plan.pushed(pushed("FAILURE", "0%"), t0 + Duration::from_millis(10));
+    plan.pushed(&pushed("FAILURE", "0%"), t0 + Duration::from_millis(10));
     let Step::Done(Err(Error::TaskFailed(task))) = next_step(&mut plan, t0 + Duration::from_millis(10), &mut seen)
     else {
         panic!("trusted")
@@ -896,10 +916,10 @@ fn a_watch_takes_pushed_updates_confirms_a_pushed_end_and_slows_its_rounds() {
     let Step::Sleep(_) = progress(&mut plan, t0, &mut seen) else { panic!("sleeps") };
 
     let t1 = t0 + Duration::from_secs(1);
-    plan.pushed(push("a", "IN_PROGRESS", "60%"), t1);
-    plan.pushed(push("a", "IN_PROGRESS", "20%"), t1); // late
-    plan.pushed(push("z", "SUCCESS", "100%"), t1); // not watched
-    plan.pushed(push("b", "SUCCESS", "100%"), t1);
+    plan.pushed(&push("a", "IN_PROGRESS", "60%"), t1);
+    plan.pushed(&push("a", "IN_PROGRESS", "20%"), t1); // late
+    plan.pushed(&push("z", "SUCCESS", "100%"), t1); // not watched
+    plan.pushed(&push("b", "SUCCESS", "100%"), t1);
     // The end of b is confirmed at once, by a request for b alone.
     let Step::Send(request) = progress(&mut plan, t1, &mut seen) else { panic!("confirms") };
     assert!(String::from_utf8_lossy(request.body()).contains(r#"["b"]"#));
@@ -918,4 +938,26 @@ fn a_watch_takes_pushed_updates_confirms_a_pushed_end_and_slows_its_rounds() {
         seen,
         ["a IN_PROGRESS 10%", "b IN_PROGRESS 10%", "a IN_PROGRESS 60%", "b SUCCESS 100%", "a SUCCESS 100%"]
     );
+}
+
+#[test]
+fn while_callbacks_come_steadily_a_missing_one_is_caught_three_gaps_later() {
+    let config = config();
+    let t0 = Instant::now();
+    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default(), policy()).expecting_pushes();
+    let mut seen = Vec::new();
+    let Step::Sleep(_) = next_step(&mut plan, t0, &mut seen) else { panic!("no poll at once") };
+    let second = Duration::from_secs(1);
+    let mut at = t0;
+    for progress in ["10%", "20%", "30%"] {
+        at += second;
+        plan.pushed(&pushed("IN_PROGRESS", progress), at);
+    }
+    let Step::Sleep(until) = next_step(&mut plan, at, &mut seen) else { panic!("asleep") };
+    assert_eq!(until - at, Duration::from_secs(4), "three 1 s gaps, but never sooner than the interval");
+    // Then the final callback is lost: the safety net polls then, not 30 s later.
+    let Step::Notice(Notice::SafetyNet { tasks: 1 }) = next_step(&mut plan, until, &mut seen) else { panic!("said") };
+    assert!(matches!(next_step(&mut plan, until, &mut seen), Step::Send(_)));
+    plan.handle(ok(json!({"id": "1", "status": "SUCCESS", "progress": "100%"})), until);
+    let Step::Done(Ok(_)) = next_step(&mut plan, until, &mut seen) else { panic!("done") };
 }

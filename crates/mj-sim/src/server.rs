@@ -21,8 +21,9 @@ use crate::stats::Stats;
 const MAX_HEAD: usize = 64 * 1024;
 /// Largest request body accepted (images travel as base64).
 const MAX_BODY: usize = 32 * 1024 * 1024;
-/// How often due webhooks are looked for.
-const NOTIFY_EVERY: Duration = Duration::from_millis(100);
+/// How often due webhooks are looked for: the real servers call back as a task changes,
+/// so the simulator must not add more delay than a loopback round trip.
+const NOTIFY_EVERY: Duration = Duration::from_millis(5);
 
 /// A simulator served on 127.0.0.1 from a background thread; stops when dropped.
 ///
@@ -314,7 +315,7 @@ async fn write_response(
     stream.flush().await
 }
 
-/// Looks for due webhooks every 100 ms and POSTs each, once, without retry.
+/// Looks for due webhooks every few milliseconds and POSTs each, once, without retry.
 async fn deliver_notifications(sim: Arc<Mutex<Simulator>>) {
     loop {
         tokio::time::sleep(NOTIFY_EVERY).await;

@@ -39,8 +39,11 @@ use mj_proto::{
     TransportError, TransportErrorKind, TransportOptions,
 };
 
+mod hooks;
+
+pub use hooks::{HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT};
 pub use mj_proto;
-pub use mj_proto::{Error, Result, webhook};
+pub use mj_proto::{Error, Hooks, Result, webhook};
 pub use ureq;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
@@ -56,7 +59,7 @@ pub use ureq;
 pub mod prelude {
     pub use mj_proto::prelude::*;
 
-    pub use crate::{Client, UreqTransport};
+    pub use crate::{Client, HookReceiver, UreqTransport};
 }
 
 /// mj's blocking client over ureq.

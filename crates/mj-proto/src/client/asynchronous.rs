@@ -31,9 +31,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ) -> Result<P::Output, Error> {
         let host = self.shared.config.host();
         let span = trace::call(name, &host);
+        let hooks = self.shared.settings.hooks.as_ref();
         let run = async {
+            let mut seen = 0;
             loop {
                 let now = self.transport.now();
+                if let Some(hooks) = hooks {
+                    seen = hooks.feed(&mut plan, seen, now);
+                }
                 match plan.poll(now) {
                     Step::Send(request) => {
                         trace::send(&request);
@@ -45,7 +50,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
                         }
                         plan.handle(result, self.transport.now());
                     }
-                    Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)).await,
+                    Step::Sleep(until) => {
+                        let sleep = self.transport.sleep(until.saturating_duration_since(now));
+                        super::hooks::sleep_or_ring(sleep, hooks, seen).await
+                    }
                     Step::Progress(task) => on_progress(task),
                     Step::Notice(notice) => self.shared.notice(&notice),
                     Step::Done(result) => return self.shared.finish(result),

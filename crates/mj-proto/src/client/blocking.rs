@@ -52,8 +52,13 @@ impl<T: Transport> Client<T> {
         let _entered = span.span.enter();
         #[cfg(not(feature = "tracing"))]
         let _ = span;
+        let hooks = self.shared.settings.hooks.as_ref();
+        let mut seen = 0;
         loop {
             let now = self.transport.now();
+            if let Some(hooks) = hooks {
+                seen = hooks.feed(&mut plan, seen, now);
+            }
             match plan.poll(now) {
                 Step::Send(request) => {
                     trace::send(&request);
@@ -65,7 +70,11 @@ impl<T: Transport> Client<T> {
                     }
                     plan.handle(result, self.transport.now());
                 }
-                Step::Sleep(until) => self.transport.sleep(until.saturating_duration_since(now)),
+                // With hooks, in naps: a callback wakes the wait within one.
+                Step::Sleep(until) => {
+                    let pause = until.saturating_duration_since(now);
+                    self.transport.sleep(if hooks.is_some() { pause.min(super::hooks::NAP) } else { pause })
+                }
                 Step::Progress(task) => on_progress(task),
                 Step::Notice(notice) => self.shared.notice(&notice),
                 Step::Done(result) => return self.shared.finish(result),

@@ -94,7 +94,11 @@ macro_rules! client_methods {
         /// blind re-send. Every task-creating endpoint goes through here:
         /// `client.submit(Imagine::new("a fox"))`, `client.submit(Blend::new(images))`, …;
         /// a button is pressed with [`press`](Self::press).
-        pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, request: S) -> Result<$crate::Submitted, $crate::Error> {
+        ///
+        /// With [`Settings::hooks`]($crate::Settings::hooks), the request carries the hook's
+        /// URL as `notifyHook` unless it names its own.
+        pub $($async)? fn submit<S: $crate::endpoint::Submit>(&self, mut request: S) -> Result<$crate::Submitted, $crate::Error> {
+            self.shared.hook(&mut request);
             let name = request.name();
             let plan = self.shared.submit_plan(request, self.call_deadline());
             let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
@@ -108,7 +112,8 @@ macro_rules! client_methods {
         /// `request`'s `state`, and whose answer it never recorded, `lost_for` ago (see
         /// [`SubmitPlan::resumed`](crate::plan::SubmitPlan::resumed)): the task is found by
         /// the token, and the request goes out again only when the server provably has none.
-        pub $($async)? fn resume_submit<S: $crate::endpoint::Submit>(&self, request: S, lost_for: std::time::Duration) -> Result<$crate::Submitted, $crate::Error> {
+        pub $($async)? fn resume_submit<S: $crate::endpoint::Submit>(&self, mut request: S, lost_for: std::time::Duration) -> Result<$crate::Submitted, $crate::Error> {
+            self.shared.hook(&mut request);
             let name = request.name();
             let plan = self.shared.submit_plan(request, self.call_deadline()).resumed(lost_for, self.transport.now());
             let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
@@ -186,19 +191,24 @@ macro_rules! client_methods {
             self.wait_until(id, self.call_deadline(), on_progress) $($await)*
         }
 
+        /// Waits for task `id` until `deadline`. A task this client just submitted with its
+        /// hooks is expected to call back, so its first poll waits one interval.
         $($async)? fn wait_until(
             &self,
             id: &str,
             deadline: Option<std::time::Instant>,
             mut on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
-            let plan = $crate::plan::WaitPlan::new(
+            let mut plan = $crate::plan::WaitPlan::new(
                 &self.shared.config,
                 id,
                 self.shared.wait_options(id),
                 self.shared.policy(),
             )
             .until(deadline);
+            if self.shared.expects_pushes(id) {
+                plan = plan.expecting_pushes();
+            }
             self.drive_as("wait", plan, |task| {
                 $crate::client::trace::task(&task);
                 on_progress(&task)
@@ -240,9 +250,10 @@ macro_rules! client_methods {
         /// `let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {})?;`
         pub $($async)? fn submit_and_wait<S: $crate::endpoint::Submit>(
             &self,
-            request: S,
+            mut request: S,
             mut on_progress: impl FnMut(&$crate::Task),
         ) -> Result<$crate::Task, $crate::Error> {
+            self.shared.hook(&mut request);
             let deadline = self.call_deadline();
             let name = request.name();
             let plan = self.shared.submit_plan(request, deadline);

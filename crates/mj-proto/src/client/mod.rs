@@ -36,6 +36,7 @@
 mod asynchronous;
 mod blocking;
 mod builder;
+mod hooks;
 mod methods;
 mod settings;
 mod shared;
@@ -47,6 +48,7 @@ pub use blocking::{Client, Pages};
 pub use stream::{PageStream, TaskUpdates};
 
 pub use builder::ClientBuilder;
+pub use hooks::Hooks;
 pub(crate) use methods::{client_methods, client_struct};
 pub use settings::{NoticeObserver, Settings};
 pub(crate) use shared::{Shared, first_sight, host_of, named};

@@ -51,6 +51,10 @@ pub struct Settings {
     pub seed: Option<u64>,
     /// Told of every retry, lookup and re-send.
     pub observer: NoticeObserver,
+    /// Where the server calls back: with hooks, submits carry their URL as `notifyHook`,
+    /// and waits learn of changes the instant a callback arrives, polling only as a safety
+    /// net. `None` (the default) polls.
+    pub hooks: Option<super::Hooks>,
 }
 
 impl Default for Settings {
@@ -64,6 +68,7 @@ impl Default for Settings {
             ends_at: None,
             seed: None,
             observer: NoticeObserver::default(),
+            hooks: None,
         }
     }
 }
@@ -108,6 +113,12 @@ impl Settings {
     /// Seeds jitter and tokens (for reproducible runs).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Waits on callbacks to `hooks` (see [`Hooks`](super::Hooks)).
+    pub fn hooks(mut self, hooks: super::Hooks) -> Self {
+        self.hooks = Some(hooks);
         self
     }
 

@@ -164,6 +164,19 @@ impl Shared {
         self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().any(|r| r == id)
     }
 
+    /// Gives `request` this client's hook as its `notifyHook`, unless it names its own.
+    pub(crate) fn hook<S: crate::endpoint::Submit>(&self, request: &mut S) {
+        if let Some(hooks) = &self.settings.hooks {
+            request.options_mut().notify_hook.get_or_insert_with(|| hooks.url().to_owned());
+        }
+    }
+
+    /// Whether callbacks are expected for task `id`: the client has hooks and just
+    /// submitted it.
+    pub(crate) fn expects_pushes(&self, id: &str) -> bool {
+        self.settings.hooks.is_some() && self.just_submitted(id)
+    }
+
     /// The exactly-once plan for `request`, skipping the lookups the server lacks, ending
     /// at `deadline`.
     pub(crate) fn submit_plan<S: crate::endpoint::Submit>(

@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use crate::model::Task;
-use crate::plan::Notice;
+use crate::plan::{Callback, Notice};
 use crate::transport::TransportError;
 use crate::wire::{HttpRequest, HttpResponse};
 
@@ -61,6 +61,7 @@ pub(crate) fn notice(notice: &Notice) {
         ),
         Notice::Fallback { missing, using } => tracing::info!(target: "mj", missing, using, "fallback"),
         Notice::Resend { endpoint, .. } => tracing::warn!(target: "mj", endpoint, "resend"),
+        Notice::SafetyNet { tasks } => tracing::info!(target: "mj", tasks, "safety-net poll"),
     }
     #[cfg(not(feature = "tracing"))]
     let _ = notice;
@@ -83,4 +84,19 @@ pub(crate) fn done<T>(result: &Result<T, Error>) {
     }
     #[cfg(not(feature = "tracing"))]
     let _ = result;
+}
+
+/// A callback taken by a hook (never its path, which is the hook's secret).
+pub(crate) fn callback(callback: &Callback) {
+    #[cfg(feature = "tracing")]
+    match callback {
+        Callback::Advanced(task) => tracing::info!(
+            target: "mj", id = task.id.as_str(), status = %task.status, progress = task.progress_percent(), "callback"
+        ),
+        Callback::Stale { id } => tracing::debug!(target: "mj", id = id.as_str(), "callback (repeat or older)"),
+        Callback::WrongPath => tracing::warn!(target: "mj", "callback on a wrong path refused"),
+        Callback::Bad(e) => tracing::warn!(target: "mj", error = %e, "bad callback"),
+    }
+    #[cfg(not(feature = "tracing"))]
+    let _ = callback;
 }

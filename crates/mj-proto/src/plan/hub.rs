@@ -13,20 +13,36 @@
 //! The hub does no I/O: the receivers (a route in an axum app, a small listener thread)
 //! feed it, and waits read it beside their polls.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use crate::config_error::ConfigError;
 use crate::error::Error;
 use crate::model::{Task, TaskStatus};
 
+/// The most tasks a hub remembers: past it, the one updated longest ago is forgotten, so
+/// that callbacks for tasks nobody waits for (other clients' tasks, or forged ids on a
+/// leaked path) cannot grow a long-running client without bound.
+pub const REMEMBERED: usize = 4096;
+
 /// The tasks callbacks reported, keyed by task id, and the path they must come to.
 #[derive(Debug)]
 pub struct Hub {
     base: String,
     path: String,
-    tasks: HashMap<String, Task>,
+    tasks: HashMap<String, Known>,
     tokens: HashMap<String, String>,
+    /// Task ids by the generation of their last update, oldest first (for forgetting).
+    by_age: BTreeMap<u64, String>,
+    /// Counts the updates taken; each task remembers the one that last moved it.
+    generation: u64,
+}
+
+/// A task as callbacks last reported it, and the generation of that report.
+#[derive(Debug)]
+struct Known {
+    task: Task,
+    generation: u64,
 }
 
 /// What became of one callback.
@@ -75,6 +91,8 @@ impl Hub {
             path: format!("/mj-hook/{secret:032x}"),
             tasks: HashMap::new(),
             tokens: HashMap::new(),
+            by_age: BTreeMap::new(),
+            generation: 0,
         })
     }
 
@@ -99,36 +117,62 @@ impl Hub {
             Ok(task) => task,
             Err(e) => return Callback::Bad(e),
         };
-        if let Some(token) = task.state.as_deref().filter(|t| !t.is_empty()) {
-            self.tokens.insert(token.to_owned(), task.id.clone());
-        }
         match self.tasks.get(&task.id) {
-            Some(known) if !advances(known, &task) => Callback::Stale { id: task.id },
+            Some(known) if !advances(&known.task, &task) => Callback::Stale { id: task.id },
             _ => {
-                self.tasks.insert(task.id.clone(), task.clone());
+                self.remember(task.clone());
                 Callback::Advanced(Box::new(task))
             }
         }
     }
 
+    fn remember(&mut self, task: Task) {
+        self.generation += 1;
+        if let Some(token) = task.state.as_deref().filter(|t| !t.is_empty()) {
+            self.tokens.insert(token.to_owned(), task.id.clone());
+        }
+        let id = task.id.clone();
+        self.by_age.insert(self.generation, id.clone());
+        if let Some(old) = self.tasks.insert(id, Known { task, generation: self.generation }) {
+            self.by_age.remove(&old.generation);
+        }
+        while self.tasks.len() > REMEMBERED {
+            let Some((_, id)) = self.by_age.pop_first() else { break };
+            self.forget(&id);
+        }
+    }
+
+    /// How many updates the hub took so far: a driver that remembers it asks
+    /// [`changed_since`](Self::changed_since) for only what moved after.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The most advanced state callbacks reported for task `id`, if it moved after
+    /// generation `since`.
+    pub fn changed_since(&self, id: &str, since: u64) -> Option<&Task> {
+        self.tasks.get(id).filter(|k| k.generation > since).map(|k| &k.task)
+    }
+
     /// The most advanced state callbacks reported for task `id`.
     pub fn latest(&self, id: &str) -> Option<&Task> {
-        self.tasks.get(id)
+        self.tasks.get(id).map(|k| &k.task)
     }
 
     /// The task whose submit carried correlation token `token`, once a callback named it
     /// (it may arrive before the submit's own answer, or instead of a lost one).
     pub fn by_token(&self, token: &str) -> Option<&Task> {
-        self.tokens.get(token).and_then(|id| self.tasks.get(id))
+        self.tokens.get(token).and_then(|id| self.latest(id))
     }
 
     /// Forgets task `id` (a wait that ended), so that a long-running client's hub does not
     /// grow without bound.
     pub fn forget(&mut self, id: &str) {
-        if let Some(task) = self.tasks.remove(id)
-            && let Some(token) = task.state
-        {
-            self.tokens.remove(&token);
+        if let Some(known) = self.tasks.remove(id) {
+            self.by_age.remove(&known.generation);
+            if let Some(token) = known.task.state {
+                self.tokens.remove(&token);
+            }
         }
     }
 }
@@ -235,7 +279,22 @@ mod tests {
         assert_eq!(seen, ["NOT_START 0%", "IN_PROGRESS 40%", "SUCCESS 100%"]);
         assert_eq!(hub.latest("7").map(|t| t.status.clone()), Some(TaskStatus::Success));
         assert_eq!(hub.by_token("tok-7").map(|t| t.id.as_str()), Some("7"), "found by its submit's token");
+        assert_eq!(hub.generation(), 3, "one generation per update taken");
+        assert!(hub.changed_since("7", 2).is_some() && hub.changed_since("7", 3).is_none());
         hub.forget("7");
         assert!(hub.latest("7").is_none() && hub.by_token("tok-7").is_none());
+    }
+
+    #[test]
+    fn a_flood_of_unknown_ids_is_bounded_and_forgets_the_oldest() {
+        let mut hub = hub();
+        let path = hub.path().to_owned();
+        for n in 0..REMEMBERED + 10 {
+            assert!(matches!(hub.accept(&path, &body(&n.to_string(), "IN_PROGRESS", "1%")), Callback::Advanced(_)));
+        }
+        assert_eq!(hub.tasks.len(), REMEMBERED);
+        assert_eq!(hub.by_age.len(), REMEMBERED);
+        assert!(hub.latest("9").is_none() && hub.by_token("tok-9").is_none(), "the oldest went first");
+        assert!(hub.latest(&(REMEMBERED + 9).to_string()).is_some());
     }
 }

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::profile::Lookup;
 pub use backoff::RetryPolicy;
-pub use hub::{Callback, Hub};
+pub use hub::{Callback, Hub, REMEMBERED};
 pub use notice::Notice;
 pub use retry::RetryPlan;
 pub use submit::SubmitPlan;
@@ -48,6 +48,7 @@ pub use wait::{WaitOptions, WaitPlan};
 pub use watch::{WatchOptions, WatchPlan, WatchReport};
 
 use crate::error::Error;
+use crate::model::Task;
 use crate::transport::TransportError;
 use crate::wire::{HttpRequest, HttpResponse, RequestTimeout};
 
@@ -101,4 +102,30 @@ pub trait Plan {
 
     /// The result of the exchange the last [`Step::Send`] asked for.
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant);
+
+    /// What callbacks this plan can use: the tasks it follows and the token of the submit
+    /// it makes. A driver with a [`Hub`] hands it every report of them
+    /// ([`pushed`](Self::pushed)); plans that make one read need none.
+    fn interests(&self) -> Vec<Interest<'_>> {
+        Vec::new()
+    }
+
+    /// A callback's report of one of its [`interests`](Self::interests), taken at `now`.
+    /// Plans check it against what they know: a repeat or an older report changes
+    /// nothing, and a report that a task finished is confirmed by a fetch unless the
+    /// plan was told to trust pushes.
+    fn pushed(&mut self, task: &Task, now: Instant) {
+        let _ = (task, now);
+    }
+}
+
+/// Something a plan wants to hear of from callbacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Interest<'a> {
+    /// Every report of this task.
+    Task(&'a str),
+    /// The task whose submit carried this correlation token (`state`): a callback that
+    /// names it resolves a submit whose answer was lost, without a lookup.
+    Token(&'a str),
 }

@@ -57,6 +57,12 @@ pub enum Notice {
         /// The policy's `absent_after`.
         absent_after: Duration,
     },
+    /// Callbacks reach this wait, so its polls are only a safety net for one that went
+    /// missing; this poll is one of them.
+    SafetyNet {
+        /// How many tasks the poll asks about.
+        tasks: usize,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -82,6 +88,8 @@ impl fmt::Display for Notice {
                 seconds(*after),
                 seconds(*absent_after)
             ),
+            Self::SafetyNet { tasks: 1 } => f.write_str("polling 1 task as a safety net for missed callbacks"),
+            Self::SafetyNet { tasks } => write!(f, "polling {tasks} tasks as a safety net for missed callbacks"),
         }
     }
 }

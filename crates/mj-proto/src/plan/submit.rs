@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Notice, Plan, RetryPolicy, Step, SubmitPolicy, exchange};
+use super::{Interest, Notice, Plan, RetryPolicy, Step, SubmitPolicy, exchange};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListTasks, Query, Submit};
 use crate::error::{Error, ErrorKind, LookupFailure};
@@ -389,6 +389,22 @@ fn unsupported(error: &Error) -> bool {
 impl<S: Submit> Plan for SubmitPlan<'_, S> {
     type Output = Submitted;
     type Progress = std::convert::Infallible;
+
+    fn interests(&self) -> Vec<Interest<'_>> {
+        vec![Interest::Token(&self.token)]
+    }
+
+    /// A callback for the task this submit created, found by its token: once the answer
+    /// was lost, it resolves the submit ([`SubmitOutcome::Recovered`]) without a lookup.
+    /// While the answer may still come, or for a modal (whose callbacks name the task it
+    /// continues), it changes nothing.
+    fn pushed(&mut self, task: &Task, _now: Instant) {
+        let ours = task.state.as_deref() == Some(self.token.as_str()) && !task.id.is_empty();
+        let open = matches!(self.phase, Phase::Ready(_) | Phase::Sleeping(..));
+        if ours && open && self.lost.is_some() && self.request.continues_task().is_none() {
+            self.phase = Phase::done(Ok(self.adopt(task)));
+        }
+    }
 
     fn poll(&mut self, now: Instant) -> Step<Submitted, Self::Progress> {
         if let Some(notice) = self.notice.take() {

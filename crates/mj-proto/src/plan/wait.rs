@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Notice, Plan, RetryPolicy, Step, exchange, hub};
+use super::{Interest, Notice, Plan, RetryPolicy, Step, exchange, hub};
 use crate::config::Config;
 use crate::endpoint::Fetch;
 use crate::error::{Error, ErrorKind};
@@ -25,8 +25,11 @@ pub struct WaitOptions {
     /// from elsewhere): such a task already exists if it exists at all, so a mistyped id is
     /// reported in seconds rather than after the full grace.
     pub unknown_id_grace: Duration,
-    /// The pause between polls once callbacks arrive for the task ([`WaitPlan::pushed`]):
-    /// polling is then only a safety net for callbacks that go missing.
+    /// The longest pause between polls once callbacks arrive for the task: polling is then
+    /// only a safety net for callbacks that go missing. While they come at a steady pace
+    /// (progress every second or two), a poll is due three of their gaps after the last
+    /// one (never sooner than [`interval`](Self::interval)), so a dropped final callback
+    /// costs seconds, not the whole safety net.
     pub safety_net: Duration,
     /// Believe a callback that says the task finished. Callbacks are unsigned, so by
     /// default one fetch confirms it; trust them only when the hook's path is secret
@@ -103,6 +106,17 @@ pub struct WaitPlan<'a> {
     phase: Phase,
     /// Whether a callback moved the task forward (then polls are only a safety net).
     pushed: bool,
+    /// When the last callback that moved the task came, and the gap before it.
+    last_push: Option<Instant>,
+    push_gap: Option<Duration>,
+    /// Whether a pushed end waits for a fetch sent after it (the next one is then no
+    /// safety-net poll).
+    confirming: bool,
+    /// Whether the coming safety-net poll was announced.
+    announced: bool,
+    /// Whether callbacks are expected (the task was submitted with this client's hook):
+    /// then the first poll waits one interval instead of going out at once.
+    expecting: bool,
 }
 
 /// Where the wait stands: the exchange helper every polling plan shares.
@@ -129,7 +143,22 @@ impl<'a> WaitPlan<'a> {
             notice: None,
             phase: Phase::Ready(()),
             pushed: false,
+            last_push: None,
+            push_gap: None,
+            confirming: false,
+            announced: false,
+            expecting: false,
         }
+    }
+
+    /// Expects callbacks for this task (it was submitted with the hook of the
+    /// [`Hub`](super::Hub) that feeds this plan): the first poll comes after one
+    /// [`WaitOptions::interval`] rather than at once, so that a task whose callbacks arrive
+    /// costs no poll beyond the fetch that confirms its end. A server that never calls
+    /// back is polled as usual from then on.
+    pub fn expecting_pushes(mut self) -> Self {
+        self.expecting = true;
+        self
     }
 
     /// Ends the wait at `deadline` with [`Error::WaitTimeout`] and the last snapshot (a
@@ -151,7 +180,11 @@ impl<'a> WaitPlan<'a> {
     /// server sends them, so a poll only has to catch one that went missing), the interval
     /// otherwise.
     fn pace(&self) -> Duration {
-        if self.pushed { self.options.safety_net } else { self.options.interval }
+        match (self.pushed, self.push_gap) {
+            (false, _) => self.options.interval,
+            (true, None) => self.options.safety_net,
+            (true, Some(gap)) => gap.saturating_mul(3).max(self.options.interval).min(self.options.safety_net),
+        }
     }
 
     /// The call's deadline, or the default one from the start of the wait.
@@ -159,28 +192,26 @@ impl<'a> WaitPlan<'a> {
         self.budget.capped(started + super::DEFAULT_DEADLINE)
     }
 
-    /// A callback's report of the task (from a [`Hub`](super::Hub) or any receiver): a
-    /// report that moves the task forward is shown as progress at once, and from then on
-    /// polls come only every [`WaitOptions::safety_net`]. One that says the task finished
-    /// is confirmed by a fetch made now (a forged or mistaken callback is not believed),
-    /// unless [`WaitOptions::trust_pushes`] is set. Reports about another task, repeats and
-    /// reports older than what is known change nothing.
-    pub fn pushed(&mut self, task: Task, now: Instant) {
+    fn take_push(&mut self, task: &Task, now: Instant) {
         if task.id != self.fetch.id || matches!(self.phase, Phase::Finished(_)) {
             return;
         }
-        if hub::behind(self.last.as_ref(), &task) {
+        if hub::behind(self.last.as_ref(), task) {
             return;
         }
         self.pushed = true;
-        if hub::settled(&task) && !self.options.trust_pushes {
-            // Ask the server now; its answer decides.
+        self.push_gap = self.last_push.map(|last| now.saturating_duration_since(last));
+        self.last_push = Some(now);
+        if hub::settled(task) && !self.options.trust_pushes {
+            // Ask the server now (or as soon as the answer on its way is in, which may
+            // predate the end); its answer decides.
+            self.confirming = true;
             if matches!(self.phase, Phase::Sleeping(..)) {
                 self.phase = Phase::Ready(());
             }
             return;
         }
-        let phase = self.observe(task, now);
+        let phase = self.observe(task.clone(), now);
         // An answer on its way still arrives; the plan ignores it once finished.
         if self.phase.awaited().is_none() || matches!(phase, Phase::Finished(_)) {
             self.phase = phase;
@@ -217,12 +248,29 @@ impl Plan for WaitPlan<'_> {
     type Output = Task;
     type Progress = Task;
 
+    fn interests(&self) -> Vec<Interest<'_>> {
+        vec![Interest::Task(&self.fetch.id)]
+    }
+
+    /// A callback's report of the task (from a [`Hub`](super::Hub) or any receiver): a
+    /// report that moves the task forward is shown as progress at once, and from then on
+    /// polls come only every [`WaitOptions::safety_net`]. One that says the task finished
+    /// is confirmed by a fetch made now (a forged or mistaken callback is not believed),
+    /// unless [`WaitOptions::trust_pushes`] is set. Reports about another task, repeats and
+    /// reports older than what is known change nothing.
+    fn pushed(&mut self, task: &Task, now: Instant) {
+        self.take_push(task, now);
+    }
+
     fn poll(&mut self, now: Instant) -> Step<Task, Task> {
         if let Some(task) = self.event.take() {
             return Step::Progress(task);
         }
         if let Some(notice) = self.notice.take() {
             return Step::Notice(notice);
+        }
+        if self.started.is_none() && self.expecting && matches!(self.phase, Phase::Ready(())) {
+            self.phase = Phase::Sleeping(now + self.options.interval, ());
         }
         let started = *self.started.get_or_insert(now);
         let deadline = self.deadline(started);
@@ -235,6 +283,11 @@ impl Plan for WaitPlan<'_> {
             ControlFlow::Break(step) => return step,
             ControlFlow::Continue(()) => {}
         }
+        if self.pushed && !self.confirming && !self.announced {
+            self.announced = true;
+            return Step::Notice(Notice::SafetyNet { tasks: 1 });
+        }
+        (self.announced, self.confirming) = (false, false);
         self.phase.send((), self.config.build(&self.fetch), now, Some(deadline))
     }
 
@@ -285,5 +338,9 @@ impl Plan for WaitPlan<'_> {
                 Verdict::Ambiguous | Verdict::GiveUp => finished(Err(error)),
             },
         };
+        // An end was pushed while this answer was on its way: confirm it now.
+        if self.confirming && matches!(self.phase, Phase::Sleeping(_, ())) && self.failures == 0 {
+            self.phase = Phase::Ready(());
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Notice, Plan, RetryPolicy, Step, bounded, hub};
+use super::{Interest, Notice, Plan, RetryPolicy, Step, bounded, hub};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListByCondition};
 use crate::error::{Error, ErrorKind};
@@ -194,32 +194,26 @@ impl<'a> WatchPlan<'a> {
         }
     }
 
-    /// A callback's report of a watched task (from a [`Hub`](super::Hub) or any receiver),
-    /// as [`WaitPlan::pushed`](super::WaitPlan::pushed) takes one: shown at once when it
-    /// moves the task forward, rounds slowed to [`WatchOptions::safety_net`], a reported end
-    /// confirmed by a request for that task made at once (unless
-    /// [`WatchOptions::trust_pushes`]). Reports about other tasks, about finished ones,
-    /// repeats and older reports change nothing.
-    pub fn pushed(&mut self, task: Task, _now: Instant) {
+    fn take_push(&mut self, task: &Task) {
         if self.done || !self.ids.contains(&task.id) || self.resolved.contains_key(&task.id) {
             return;
         }
-        if hub::behind(self.latest.get(&task.id), &task) {
+        if hub::behind(self.latest.get(&task.id), task) {
             return;
         }
         self.pushed = true;
-        if hub::settled(&task) && !self.options.trust_pushes {
+        if hub::settled(task) && !self.options.trust_pushes {
             // Ask the server about this task first thing; its answer decides.
             if !self.round.iter().any(|batch| batch.as_slice() == [task.id.clone()]) {
-                self.round.push_front(vec![task.id]);
+                self.round.push_front(vec![task.id.clone()]);
             }
             return;
         }
-        if hub::settled(&task) {
+        if hub::settled(task) {
             self.resolved.insert(task.id.clone(), Resolution::Finished);
         }
         self.events.push_back(task.clone());
-        self.latest.insert(task.id.clone(), task);
+        self.latest.insert(task.id.clone(), task.clone());
     }
 
     fn report(&mut self) -> WatchReport {
@@ -263,6 +257,20 @@ impl<'a> WatchPlan<'a> {
 impl Plan for WatchPlan<'_> {
     type Output = WatchReport;
     type Progress = Task;
+
+    fn interests(&self) -> Vec<Interest<'_>> {
+        self.ids.iter().filter(|id| !self.resolved.contains_key(*id)).map(|id| Interest::Task(id)).collect()
+    }
+
+    /// A callback's report of a watched task (from a [`Hub`](super::Hub) or any receiver),
+    /// as a [`WaitPlan`](super::WaitPlan) takes one: shown at once when it
+    /// moves the task forward, rounds slowed to [`WatchOptions::safety_net`], a reported end
+    /// confirmed by a request for that task made at once (unless
+    /// [`WatchOptions::trust_pushes`]). Reports about other tasks, about finished ones,
+    /// repeats and older reports change nothing.
+    fn pushed(&mut self, task: &Task, _now: Instant) {
+        self.take_push(task);
+    }
 
     fn poll(&mut self, now: Instant) -> Step<WatchReport, Task> {
         if let Some(task) = self.events.pop_front() {

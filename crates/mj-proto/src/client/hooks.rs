@@ -1,0 +1,181 @@
+//! A client's webhook: the [`Hub`] its receivers feed, shared by every wait of the client
+//! and its clones, and the bell that wakes those waits when a callback arrives.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::model::Task;
+use crate::plan::{Callback, Hub, Interest, Plan};
+
+/// How often a blocking wait looks for callbacks while it sleeps: a blocking transport
+/// can only sleep, so a wait with hooks sleeps in naps this long.
+pub(crate) const NAP: Duration = Duration::from_millis(10);
+
+/// Where a client's tasks call back, and what they said.
+///
+/// Give one to [`Settings::hooks`](crate::Settings::hooks): every submit of the client
+/// then carries the hook's URL as `notifyHook` (unless the request names its own), and
+/// every wait and watch takes what callbacks report beside its polls, which slow down to
+/// a safety net while callbacks arrive. Feed it from any web server with
+/// [`accept`](Self::accept), or run the receivers of mj-ureq (a listener thread) and
+/// mj-reqwest (an axum route, or a standalone server).
+///
+/// Cloning is cheap; clones share the hub.
+#[derive(Clone)]
+pub struct Hooks {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    hub: Mutex<Hub>,
+    url: String,
+    path: String,
+    shown: String,
+    /// The hub's generation after the last update that moved a task.
+    rung: AtomicU64,
+    /// The async waits asleep until the next update.
+    wakers: Mutex<Vec<Waker>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Hooks {
+    /// Shares `hub` with a client's waits.
+    pub fn new(hub: Hub) -> Self {
+        let (url, path, shown) = (hub.url(), hub.path().to_owned(), hub.to_string());
+        let inner = Inner { hub: Mutex::new(hub), url, path, shown, rung: AtomicU64::new(0), wakers: Mutex::default() };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The `notifyHook` URL submits carry. It holds the hook's secret path: do not log it
+    /// (this type's `Display` and `Debug` show the base only).
+    pub fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// The path callbacks must come to: what a receiver routes.
+    pub fn path(&self) -> &str {
+        &self.inner.path
+    }
+
+    /// Takes one callback (the request's path and body) and wakes the waits it concerns.
+    /// Answer the caller with [`Callback::status`].
+    pub fn accept(&self, path: &str, body: &[u8]) -> Callback {
+        let (callback, generation) = {
+            let mut hub = lock(&self.inner.hub);
+            let callback = hub.accept(path, body);
+            (callback, hub.generation())
+        };
+        super::trace::callback(&callback);
+        if matches!(callback, Callback::Advanced(_)) {
+            self.inner.rung.store(generation, Ordering::SeqCst);
+            for waker in lock(&self.inner.wakers).drain(..) {
+                waker.wake();
+            }
+        }
+        callback
+    }
+
+    /// The most advanced state callbacks reported for task `id`.
+    pub fn latest(&self, id: &str) -> Option<Task> {
+        lock(&self.inner.hub).latest(id).cloned()
+    }
+
+    /// A number that changes whenever a callback moves a task forward.
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.rung.load(Ordering::SeqCst)
+    }
+
+    /// Hands `plan` what callbacks reported of its interests after generation `seen`;
+    /// returns the generation it has now seen.
+    pub(crate) fn feed<P: Plan>(&self, plan: &mut P, seen: u64, now: Instant) -> u64 {
+        let generation = self.generation();
+        if generation == seen {
+            return seen;
+        }
+        let reports: Vec<Task> = {
+            let hub = lock(&self.inner.hub);
+            plan.interests()
+                .into_iter()
+                .filter_map(|interest| match interest {
+                    Interest::Task(id) => hub.changed_since(id, seen),
+                    Interest::Token(token) => hub.by_token(token).and_then(|task| hub.changed_since(&task.id, seen)),
+                })
+                .cloned()
+                .collect()
+        };
+        for task in &reports {
+            plan.pushed(task, now);
+        }
+        generation
+    }
+
+    /// Completes once a callback moves a task forward after generation `seen`.
+    pub(crate) fn rung_after(&self, seen: u64) -> Rung<'_> {
+        Rung { hooks: self, seen }
+    }
+}
+
+/// The future of [`Hooks::rung_after`].
+pub(crate) struct Rung<'a> {
+    hooks: &'a Hooks,
+    seen: u64,
+}
+
+impl Future for Rung<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.hooks.generation() != self.seen {
+            return Poll::Ready(());
+        }
+        let mut wakers = lock(&self.hooks.inner.wakers);
+        // Looked at again under the lock: a ring between the first look and now has
+        // drained the list already, and would not wake this one.
+        if self.hooks.generation() != self.seen {
+            return Poll::Ready(());
+        }
+        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            wakers.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+/// Sleeps with `sleep`, or less when a callback moves a task forward after `seen`.
+pub(crate) async fn sleep_or_ring(sleep: impl Future<Output = ()>, hooks: Option<&Hooks>, seen: u64) {
+    let Some(hooks) = hooks else { return sleep.await };
+    let mut sleep = std::pin::pin!(sleep);
+    let mut rung = std::pin::pin!(hooks.rung_after(seen));
+    std::future::poll_fn(|cx| if rung.as_mut().poll(cx).is_ready() { Poll::Ready(()) } else { sleep.as_mut().poll(cx) })
+        .await
+}
+
+/// Two handles are equal when they share one hub.
+impl PartialEq for Hooks {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for Hooks {}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks").field("url", &self.inner.shown).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Hooks {
+    /// The base only: the path is the secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.shown)
+    }
+}
