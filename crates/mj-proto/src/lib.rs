@@ -95,5 +95,7 @@ pub mod prelude {
         TaskAction, TaskStatus,
     };
     pub use crate::plan::{Lookup, Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
-    pub use crate::{AsyncClient, AuthStyle, Client, Config, Endpoint, Error, ErrorKind, ServerProfile, Settings};
+    pub use crate::{
+        AsyncClient, AuthStyle, Client, Config, Endpoint, Error, ErrorKind, Hooks, ServerProfile, Settings,
+    };
 }

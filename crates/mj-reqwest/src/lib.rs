@@ -21,39 +21,39 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Receiving webhooks
+//! # Knowing the instant a task finishes: webhooks
 //!
-//! A server POSTs the task to a submit's `notifyHook` on every change. The receiver is one
-//! route in your web app: parse the body with [`webhook::parse`], hand the task on, and
-//! answer at once. The handler needs nothing of any framework:
+//! A server POSTs the task to a submit's `notifyHook` on every change. Give the client
+//! [`Hooks`] and every submit carries their URL, every wait wakes the moment a callback
+//! arrives, and polling drops to a safety net for callbacks that go missing (a reported
+//! end is confirmed by one fetch, since callbacks are unsigned). [`HookReceiver`] runs a
+//! standalone receiver on tokio; [`hook_router`] is the same route to mount in your axum
+//! app. A stream of the wait moves to another task, as any owned future does:
 //!
-//! ```
-//! use mj_reqwest::mj_proto::http::StatusCode;
+//! ```no_run
 //! use mj_reqwest::prelude::*;
+//! use mj_reqwest::mj_proto::Stream;
 //!
-//! /// The callback route: 204 for a task, 400 for a body that is not one.
-//! fn on_callback(body: &[u8], updates: &std::sync::mpsc::Sender<Task>) -> StatusCode {
-//!     match mj_reqwest::webhook::parse(body) {
-//!         // Unsigned and possibly repeated or out of order: confirm with `fetch` before
-//!         // acting on a terminal status.
-//!         Ok(task) => {
-//!             let _ = updates.send(task);
-//!             StatusCode::NO_CONTENT
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let receiver = HookReceiver::start("127.0.0.1:0", None).await?;
+//! let client = Client::new(Config::new("http://127.0.0.1:8080")?)
+//!     .with_settings(Settings::default().hooks(receiver.hooks()));
+//! let mut updates = client.submit_and_wait_stream(Imagine::new("a red fox in the snow"));
+//! // The stream is owned ('static and Send): spawn it onto a task of its own.
+//! let shown = mj_reqwest::tokio::spawn(async move {
+//!     while let Some(update) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
+//!         match update {
+//!             Ok(task) => println!("{} {:?}", task.status, task.progress_percent()),
+//!             Err(e) => eprintln!("{e}"),
 //!         }
-//!         Err(_) => StatusCode::BAD_REQUEST,
 //!     }
-//! }
-//!
-//! let (tx, rx) = std::sync::mpsc::channel();
-//! let body = br#"{"id":"1","status":"SUCCESS","progress":"100%"}"#;
-//! assert_eq!(on_callback(body, &tx), StatusCode::NO_CONTENT);
-//! assert_eq!(rx.recv().map(|t| t.id), Ok("1".to_owned()));
-//! assert_eq!(on_callback(b"<html>", &tx), StatusCode::BAD_REQUEST);
+//!     updates.output()
+//! });
+//! let grid = shown.await?;
+//! # Ok(()) }
 //! ```
 //!
-//! In axum it is `.route("/hook", post(|body: Bytes| async move { on_callback(&body, &tx) }))`;
-//! `examples/webhook.rs` runs one against the simulator. Submit with
-//! `Imagine::new(prompt).notify_hook(url)`.
+//! Without a client's waits, [`webhook::parse`] reads one callback body in any framework.
 //!
 //! # Cargo features
 //!
@@ -68,9 +68,14 @@ use mj_proto::{
     TransportError, TransportErrorKind, TransportOptions, http,
 };
 
+mod hooks;
+
+pub use axum;
+pub use hooks::{HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT, hook_router, hook_secret};
 pub use mj_proto;
-pub use mj_proto::{Error, Result, webhook};
+pub use mj_proto::{Error, Hooks, Result, webhook};
 pub use reqwest;
+pub use tokio;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
 /// async client (`Client::new(config)` needs no type annotation).
@@ -86,7 +91,7 @@ pub use reqwest;
 pub mod prelude {
     pub use mj_proto::prelude::*;
 
-    pub use crate::{Client, ReqwestTransport};
+    pub use crate::{Client, HookReceiver, ReqwestTransport};
 }
 
 /// mj's async client over reqwest.
