@@ -31,6 +31,7 @@ mod journal;
 pub mod plan;
 pub mod prompts;
 mod report;
+mod run;
 mod runner;
 mod sqlite;
 

@@ -1,7 +1,7 @@
 //! The driver: carries out what [`plan`](crate::plan) decides with a blocking client,
 //! writing every step to the journal before going on.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +14,7 @@ use crate::journal::{Job, JobKey, JobState, Journal};
 use crate::plan::{self, Verdict};
 use crate::prompts::PromptLine;
 use crate::report::{Progress, Summary};
+use crate::run::{self, MAX_DOWNLOAD_ROUNDS, MAX_MISSES, Run};
 
 /// A batch run over a blocking client and a journal.
 pub struct Batch<'c, T, J> {
@@ -93,15 +94,10 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
                 .into());
             }
         }
-        let mut run = Run {
-            jobs: self.journal.jobs()?.into_iter().map(|j| (j.key, j)).collect(),
-            lines: lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
-            summary: Summary::default(),
-            unseen: HashMap::new(),
-            download_failures: HashMap::new(),
-            changed: HashMap::new(),
-            finished_now: 0,
-        };
+        let mut run = Run::new(
+            self.journal.jobs()?.into_iter().map(|j| (j.key, j)).collect(),
+            lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
+        );
         self.repair_files(&mut run)?;
         loop {
             if self.deadline.is_some_and(|d| self.client.transport().now() >= d) {
@@ -121,7 +117,7 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
                 Some(d) => self.interval.min(d.saturating_duration_since(self.client.transport().now())),
                 None => self.interval,
             };
-            self.client.transport().sleep(pause);
+            run.pause(self.client.transport(), self.client.settings().hooks.as_ref(), pause);
         }
         let mut summary = run.summary;
         summary.jobs = run.jobs.len();
@@ -186,24 +182,48 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         if ids.is_empty() {
             return Ok(());
         }
-        let tasks = match self.client.tasks(&ids) {
-            Ok(tasks) => tasks,
-            Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
-            // The next round asks again.
-            Err(_) => return Ok(()),
-        };
-        let by_id: HashMap<&str, &mj_proto::Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
         let now = self.client.transport().now();
+        let settings = self.client.settings();
+        let asked = run.to_ask(settings.hooks.as_ref(), self.interval, settings.watch.safety_net, now);
+        let tasks = if asked.is_empty() {
+            Vec::new()
+        } else {
+            match self.client.tasks(&asked) {
+                Ok(tasks) => tasks,
+                Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
+                // The next round asks again.
+                Err(_) => return Ok(()),
+            }
+        };
+        for job in jobs.iter().filter(|j| j.task_id.as_ref().is_some_and(|id| asked.contains(id))) {
+            run.asked.insert(job.key, now);
+            if job.task_id.as_deref().and_then(|id| self.pushed(id)).is_some_and(|t| run::ended(&t)) {
+                // Its reported end is being confirmed: a fetch that says otherwise wins,
+                // and the report does not trigger another.
+                run.confirmed.insert(job.key);
+            }
+        }
+        let by_id: HashMap<&str, &mj_proto::Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
         for job in jobs.iter().filter(|j| j.state == JobState::Running) {
             let Some(id) = job.task_id.as_deref() else { continue };
-            let Some(task) = by_id.get(id) else {
-                if Run::count(&mut run.unseen, job.key, MAX_MISSES) {
+            // Not asked this round: what callbacks said keeps the stall clock honest.
+            let pushed = if asked.iter().any(|a| a == id) { None } else { self.pushed(id) };
+            let Some(task) = by_id.get(id).copied().or(pushed.as_ref()) else {
+                if asked.iter().any(|a| a == id) && Run::count(&mut run.unseen, job.key, MAX_MISSES) {
                     self.fail(run, job.key, format!("the server no longer knows task {id}"))?;
                 }
                 continue;
             };
-            run.unseen.remove(&job.key);
-            match plan::judge(task) {
+            if pushed.is_none() {
+                run.unseen.remove(&job.key);
+            }
+            // A pushed end is only believed once a fetch confirms it (the next round).
+            let verdict = match plan::judge(task) {
+                Verdict::Running => Verdict::Running,
+                _ if pushed.is_some() => continue,
+                verdict => verdict,
+            };
+            match verdict {
                 Verdict::Running => {
                     let seen = format!("{} {}", task.status, task.progress.as_deref().unwrap_or_default());
                     let since = match run.changed.get(&job.key) {
@@ -226,6 +246,11 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             }
         }
         Ok(())
+    }
+
+    /// What callbacks reported of task `id`, with hooks.
+    fn pushed(&self, id: &str) -> Option<mj_proto::Task> {
+        self.client.settings().hooks.as_ref()?.latest(id)
     }
 
     /// Sends (or, with `resume`, resumes) the submit of job `key`, journaled first.
@@ -371,40 +396,6 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         run.jobs.insert(key, job);
         run.finished_now += 1;
         Ok(())
-    }
-}
-
-/// Rounds a running task may be missing from the server's answers (or a submit may be
-/// impossible to rebuild) before its job fails.
-const MAX_MISSES: u32 = 15;
-
-/// Rounds whose download of a finished task's files failed, each after the client's own
-/// retries, before the job fails.
-const MAX_DOWNLOAD_ROUNDS: u32 = 2;
-
-/// What a run holds in memory: the journal's jobs as last written.
-struct Run {
-    jobs: BTreeMap<JobKey, Job>,
-    /// Item index to its line in the prompt file.
-    lines: HashMap<u32, usize>,
-    summary: Summary,
-    /// Rounds in which a job's task was missing (or its submit could not be rebuilt).
-    unseen: HashMap<JobKey, u32>,
-    /// Rounds in which a job's download failed. Kept apart from `unseen`, which seeing the
-    /// task clears: a task that is found but whose file never comes must still fail.
-    download_failures: HashMap<JobKey, u32>,
-    /// What each running task last showed (status and progress), and since when.
-    changed: HashMap<JobKey, (String, Instant)>,
-    finished_now: usize,
-}
-
-impl Run {
-    /// Counts one more round in which `key` could not go on in `counter`; true once that
-    /// has happened `limit` times.
-    fn count(counter: &mut HashMap<JobKey, u32>, key: JobKey, limit: u32) -> bool {
-        let misses = counter.entry(key).or_insert(0);
-        *misses += 1;
-        *misses >= limit
     }
 }
 

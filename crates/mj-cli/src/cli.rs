@@ -55,11 +55,21 @@ pub struct Global {
     /// Pause between polls while waiting, in seconds (servers recommend 3 to 5)
     #[arg(long, global = true, default_value_t = 4.0, value_name = "SECS")]
     pub interval: f64,
+    /// Listen on ADDR for the server's callbacks (notifyHook): waits then learn of each
+    /// change the moment it happens and poll only as a safety net; `off` turns it off
+    /// [default: 127.0.0.1:0 with the built-in simulator, off otherwise]
+    #[arg(long, env = "MJ_HOOK_LISTEN", global = true, value_name = "ADDR")]
+    pub hook_listen: Option<String>,
+    #[allow(rustdoc::bare_urls)]
+    /// The base URL the server calls back to, when it is not http:// and the listening
+    /// address (a proxy, a tunnel, a public name), e.g. https://me.example.com
+    #[arg(long, env = "MJ_HOOK_URL", global = true, value_name = "URL")]
+    pub hook_url: Option<String>,
     /// Print JSON (one object per line for streams) instead of the human view
     #[arg(long, global = true)]
     pub json: bool,
-    /// Log what mj does on stderr: -v retries, lookups, fallbacks and give-ups; -vv
-    /// also every exchange and status change (never the API key)
+    /// Log what mj does on stderr: -v retries, lookups, fallbacks, give-ups, callbacks and
+    /// safety-net polls; -vv also every exchange and status change (never the API key)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use mj_proto::prelude::*;
 use mj_sim::{Flavor, Server, SimConfig};
-use mj_ureq::UreqTransport;
+use mj_ureq::{HookReceiver, UreqTransport};
 
 use crate::cli::{Global, ModeArg};
 use crate::exit::Failure;
@@ -20,6 +20,8 @@ pub struct Session {
     pub json: bool,
     /// Keeps the built-in simulator running while the command runs.
     _target: Target,
+    /// Keeps the callback receiver listening while the command runs.
+    _hooks: Option<HookReceiver>,
 }
 
 impl Session {
@@ -64,12 +66,21 @@ impl Session {
         let request_timeout = Duration::from_secs(global.request_timeout.max(1));
         let transport = UreqTransport::builder().timeout(request_timeout).build();
         // `--timeout` bounds the whole command: no call outlasts it, and together they end by then.
-        let mut settings = Settings::default().deadline(timeout).ends_at(deadline).observer(|notice| say(notice));
+        // Safety-net polls are routine: shown with -v (as a trace), not as a notice.
+        let mut settings = Settings::default().deadline(timeout).ends_at(deadline).observer(|notice| {
+            if !matches!(notice, Notice::SafetyNet { .. }) {
+                say(notice)
+            }
+        });
         settings.wait = WaitOptions::default().interval(interval);
         settings.watch = WatchOptions::default().interval(interval);
+        let receiver = listen(global, target.server().is_some())?;
+        if let Some(receiver) = &receiver {
+            settings = settings.hooks(receiver.hooks());
+        }
         let transport = Watched::new(transport, request_timeout, deadline);
         let client = CliClient::with_transport(transport, target.config().clone()).with_settings(settings);
-        Ok(Self { client, json: global.json, _target: target })
+        Ok(Self { client, json: global.json, _target: target, _hooks: receiver })
     }
 
     /// Waits for `id` with progress shown; a failed task is shown before the error.
@@ -108,6 +119,28 @@ impl Session {
     pub fn redacted(&self, task: &Task) -> Task {
         self.client.config().redact_task(task.clone())
     }
+}
+
+/// The callback receiver `--hook-listen` and `--hook-url` ask for: on loopback by default
+/// with the built-in simulator, off by default with a configured server (it must be able
+/// to reach this machine).
+fn listen(global: &Global, simulator: bool) -> Result<Option<HookReceiver>, Failure> {
+    let listen = match global.hook_listen.as_deref().map(str::trim) {
+        Some("off" | "") => None,
+        Some(addr) => Some(addr),
+        None if simulator => Some("127.0.0.1:0"),
+        None => None,
+    };
+    let url = global.hook_url.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    let Some(listen) = listen else {
+        return match url {
+            Some(_) => Err(Failure::usage("--hook-url (MJ_HOOK_URL) needs --hook-listen (MJ_HOOK_LISTEN)")),
+            None => Ok(None),
+        };
+    };
+    HookReceiver::start(listen, url)
+        .map(Some)
+        .map_err(|e| Failure::usage(format!("--hook-listen {listen}: cannot listen for callbacks: {e}")))
 }
 
 /// The config for the server at `base`, built from the typed options: the profile (and its
