@@ -1,95 +1,68 @@
-//! A notifyHook receiver: an axum route that turns callback POSTs into typed tasks.
+//! Webhook-driven waiting in an axum app: mj's callback route mounted beside the app's own,
+//! a client whose submits carry it, and the wait's updates streamed from another task.
 //!
 //! ```text
 //! cargo run -p mj-reqwest --example webhook
 //! ```
 //!
-//! It listens on 127.0.0.1, submits an imagine whose `notifyHook` points at itself (to the
-//! built-in simulator unless `MJ_BASE_URL` is set; a remote server must be able to reach
-//! this address), prints every update as it arrives, and exits after SUCCESS or FAILURE.
+//! It listens on 127.0.0.1, submits an imagine (to the built-in simulator unless
+//! `MJ_BASE_URL` is set; a remote server must be able to reach this address), prints every
+//! update as its callback arrives, and exits after the end, which one fetch confirms.
 
 use std::process::ExitCode;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::post;
+use mj_reqwest::axum::Router;
+use mj_reqwest::axum::routing::get;
+use mj_reqwest::mj_proto::Stream;
+use mj_reqwest::mj_proto::plan::Hub;
 use mj_reqwest::prelude::*;
-use tokio::sync::mpsc;
 
-/// The receiver: parse, hand on, answer 204 (or 400 for a body that is not a task).
-async fn hook(State(updates): State<mpsc::UnboundedSender<Task>>, body: Bytes) -> StatusCode {
-    // The body as axum hands it over: no glue.
-    match mj_reqwest::webhook::parse(body) {
-        Ok(task) => {
-            let _ = updates.send(task);
-            StatusCode::NO_CONTENT
-        }
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(TaskStatus::Success) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
         Err(e) => {
-            eprintln!("rejected a callback: {e}");
-            StatusCode::BAD_REQUEST
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    let (tx, mut updates) = mpsc::unbounded_channel();
-    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-        Ok(listener) => listener,
-        Err(e) => {
-            eprintln!("cannot listen: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let hook_url = match listener.local_addr() {
-        Ok(addr) => format!("http://{addr}/hook"),
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let app = Router::new().route("/hook", post(hook)).with_state(tx);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    println!("receiving callbacks at {hook_url}");
+async fn run() -> Result<TaskStatus, Box<dyn std::error::Error>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    // The base the server calls back to, and a secret path drawn from the OS.
+    let hooks = Hooks::new(Hub::new(&format!("http://{}", listener.local_addr()?), mj_reqwest::hook_secret()?)?);
+    println!("receiving callbacks at {hooks}");
+    let app = Router::new().route("/health", get(|| async { "ok" })).merge(mj_reqwest::hook_router(hooks.clone()));
+    tokio::spawn(async move { mj_reqwest::axum::serve(listener, app).await });
 
     // The server from MJ_BASE_URL & co.; with nothing set, the built-in simulator (the
     // only use of mj-sim here).
-    let (config, _simulator) = match Config::from_env() {
-        Ok(Some(config)) => (config, None),
-        Ok(None) => match mj_sim::Server::start(mj_sim::SimConfig::new(""), 0) {
-            Ok(server) => match Config::new(&server.url()) {
-                Ok(config) => (config, Some(server)),
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            Err(e) => {
-                eprintln!("simulator: {e}");
-                return ExitCode::FAILURE;
+    let (config, _simulator) = match Config::from_env()? {
+        Some(config) => (config, None),
+        None => {
+            let server = mj_sim::Server::start(mj_sim::SimConfig::new(""), 0)?;
+            (Config::new(&server.url())?, Some(server))
+        }
+    };
+    let client = Client::new(config).with_settings(Settings::default().hooks(hooks));
+    let mut updates = client.submit_and_wait_stream(Imagine::new("a red fox in the snow"));
+    // The stream is owned: it runs on a task of its own.
+    let follower = tokio::spawn(async move {
+        while let Some(update) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
+            match update {
+                Ok(task) => println!("update: {} {} {}", task.id, task.status, task.progress.as_deref().unwrap_or("")),
+                Err(e) => return Err(e),
             }
-        },
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
         }
-    };
-    let client = Client::new(config);
-    let submitted = match client.submit(Imagine::new("a red fox in the snow").notify_hook(&hook_url)).await {
-        Ok(submitted) => submitted,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+        Ok(updates.output())
+    });
+    match follower.await?? {
+        Some(task) => {
+            println!("done: {} {}", task.id, task.status);
+            Ok(task.status)
         }
-    };
-    println!("submitted task {}", submitted.task_id);
-    while let Some(task) = updates.recv().await {
-        println!("callback: {} {} {}", task.id, task.status, task.progress.as_deref().unwrap_or(""));
-        if task.id == submitted.task_id && task.is_terminal() {
-            return if task.status == TaskStatus::Success { ExitCode::SUCCESS } else { ExitCode::FAILURE };
-        }
+        None => Err("the wait ended without a task".into()),
     }
-    ExitCode::FAILURE
 }

@@ -17,8 +17,9 @@ fn the_async_imagine_example_works_on_every_flavor() {
     }
 }
 
-/// The axum notifyHook receiver, as a user runs it with nothing configured: it submits to
-/// the built-in simulator with itself as the hook and exits 0 after the SUCCESS callback.
+/// The axum app with mj's callback route, as a user runs it with nothing configured: it
+/// submits to the built-in simulator with its hook, streams the updates the callbacks bring
+/// and exits 0 after SUCCESS.
 #[test]
 fn the_webhook_example_receives_every_update() {
     let exe = std::env::current_exe().expect("test binary path");
@@ -29,6 +30,8 @@ fn the_webhook_example_receives_every_update() {
         .expect("the example runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    let callbacks: Vec<&str> = stdout.lines().filter(|l| l.starts_with("callback: ")).collect();
-    assert!(callbacks.len() >= 3 && callbacks.last().is_some_and(|l| l.contains("SUCCESS 100%")), "{stdout}");
+    let updates: Vec<&str> = stdout.lines().filter(|l| l.starts_with("update: ")).collect();
+    assert!(updates.len() >= 3 && updates.last().is_some_and(|l| l.contains("SUCCESS 100%")), "{stdout}");
+    let shown = stdout.split("mj-hook/").skip(1).any(|rest| rest.starts_with(|c: char| c.is_ascii_hexdigit()));
+    assert!(stdout.contains("/mj-hook/[secret]") && !shown, "the path is never shown: {stdout}");
 }

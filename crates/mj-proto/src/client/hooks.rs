@@ -179,3 +179,28 @@ impl fmt::Display for Hooks {
         f.write_str(&self.inner.shown)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_never_show_the_secret_path_and_an_advance_rings_the_bell() {
+        let hooks = Hooks::new(Hub::new("http://127.0.0.1:9", 0xfeed_beef).expect("hub"));
+        let secret = "000000000000000000000000feedbeef";
+        assert!(hooks.url().ends_with(secret) && hooks.path().ends_with(secret));
+        for shown in [format!("{hooks}"), format!("{hooks:?}")] {
+            assert!(!shown.contains("feedbeef") && shown.contains("[secret]"), "{shown}");
+        }
+        let before = hooks.generation();
+        let path = hooks.path().to_owned();
+        let task = br#"{"id":"1","status":"IN_PROGRESS","progress":"10%"}"#;
+        assert_eq!(hooks.accept(&path, task).status(), 204);
+        assert_ne!(hooks.generation(), before, "an advance wakes the waits");
+        let rung = hooks.generation();
+        assert_eq!(hooks.accept(&path, task).status(), 204);
+        assert_eq!(hooks.generation(), rung, "a repeat wakes nobody");
+        assert_eq!(hooks.accept("/elsewhere", task).status(), 404);
+        assert_eq!(hooks.generation(), rung);
+    }
+}
