@@ -52,7 +52,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     }
                     Step::Sleep(until) => {
                         let sleep = self.transport.sleep(until.saturating_duration_since(now));
-                        super::hooks::sleep_or_ring(sleep, hooks, seen).await
+                        let interests = if hooks.is_some() { plan.interests() } else { Vec::new() };
+                        super::hooks::sleep_or_ring(sleep, hooks, &interests, seen).await
                     }
                     Step::Progress(task) => on_progress(task),
                     Step::Notice(notice) => self.shared.notice(&notice),

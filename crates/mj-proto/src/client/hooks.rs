@@ -1,6 +1,7 @@
 //! A client's webhook: the [`Hub`] its receivers feed, shared by every wait of the client
 //! and its clones, and the bell that wakes those waits when a callback arrives.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -38,8 +39,17 @@ struct Inner {
     shown: String,
     /// The hub's generation after the last update that moved a task.
     rung: AtomicU64,
-    /// The async waits asleep until the next update.
-    wakers: Mutex<Vec<Waker>>,
+    /// The async waits asleep until a callback about what they follow, by [`key`]: a
+    /// callback wakes only the waits it concerns.
+    wakers: Mutex<HashMap<String, Vec<Waker>>>,
+}
+
+/// The waker key of an interest: a task id, or `state:` and a submit's token.
+fn key(interest: &Interest<'_>) -> String {
+    match interest {
+        Interest::Task(id) => (*id).to_owned(),
+        Interest::Token(token) => format!("state:{token}"),
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -74,11 +84,15 @@ impl Hooks {
             (callback, hub.generation())
         };
         super::trace::callback(&callback);
-        if matches!(callback, Callback::Advanced(_)) {
+        if let Callback::Advanced(task) = &callback {
             self.inner.rung.store(generation, Ordering::SeqCst);
-            for waker in lock(&self.inner.wakers).drain(..) {
-                waker.wake();
-            }
+            let mut keys = vec![key(&Interest::Task(&task.id))];
+            keys.extend(task.state.as_deref().map(|token| key(&Interest::Token(token))));
+            let woken: Vec<Waker> = {
+                let mut wakers = lock(&self.inner.wakers);
+                keys.iter().filter_map(|k| wakers.remove(k)).flatten().collect()
+            };
+            woken.into_iter().for_each(Waker::wake);
         }
         callback
     }
@@ -100,60 +114,103 @@ impl Hooks {
         if generation == seen {
             return seen;
         }
-        let reports: Vec<Task> = {
-            let hub = lock(&self.inner.hub);
-            plan.interests()
-                .into_iter()
-                .filter_map(|interest| match interest {
-                    Interest::Task(id) => hub.changed_since(id, seen),
-                    Interest::Token(token) => hub.by_token(token).and_then(|task| hub.changed_since(&task.id, seen)),
-                })
-                .cloned()
-                .collect()
-        };
+        let reports = self.news(&plan.interests(), seen);
         for task in &reports {
             plan.pushed(task, now);
         }
         generation
     }
 
-    /// Completes once a callback moves a task forward after generation `seen`.
-    pub(crate) fn rung_after(&self, seen: u64) -> Rung<'_> {
-        Rung { hooks: self, seen }
+    /// What callbacks reported of `interests` after generation `seen`.
+    fn news(&self, interests: &[Interest<'_>], seen: u64) -> Vec<Task> {
+        let hub = lock(&self.inner.hub);
+        interests
+            .iter()
+            .filter_map(|interest| match interest {
+                Interest::Task(id) => hub.changed_since(id, seen),
+                Interest::Token(token) => hub.by_token(token).and_then(|task| hub.changed_since(&task.id, seen)),
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Completes once a callback reports news of `interests` after generation `seen`.
+    pub(crate) fn rung_after<'h>(&'h self, interests: &[Interest<'_>], seen: u64) -> Rung<'h> {
+        let owned = interests.iter().map(key).collect();
+        Rung { hooks: self, keys: owned, seen, registered: None }
     }
 }
 
 /// The future of [`Hooks::rung_after`].
 pub(crate) struct Rung<'a> {
     hooks: &'a Hooks,
+    /// The waker keys of what the sleeping plan follows.
+    keys: Vec<String>,
     seen: u64,
+    /// The waker it left under its keys, taken back when it is dropped.
+    registered: Option<Waker>,
+}
+
+impl Rung<'_> {
+    /// Whether a callback reported news of the keys after `seen`.
+    fn news(&self) -> bool {
+        if self.hooks.generation() == self.seen {
+            return false;
+        }
+        let hub = lock(&self.hooks.inner.hub);
+        self.keys.iter().any(|k| match k.strip_prefix("state:") {
+            Some(token) => hub.by_token(token).is_some_and(|t| hub.changed_since(&t.id, self.seen).is_some()),
+            None => hub.changed_since(k, self.seen).is_some(),
+        })
+    }
 }
 
 impl Future for Rung<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.hooks.generation() != self.seen {
-            return Poll::Ready(());
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // Registered before looking: a callback after the look finds the waker (it wakes
+        // after updating the hub), one before it is seen by the look.
+        if !self.registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            let mut wakers = lock(&self.hooks.inner.wakers);
+            for k in &self.keys {
+                let list = wakers.entry(k.clone()).or_default();
+                if !list.iter().any(|w| w.will_wake(cx.waker())) {
+                    list.push(cx.waker().clone());
+                }
+            }
+            drop(wakers);
+            self.registered = Some(cx.waker().clone());
         }
+        if self.news() { Poll::Ready(()) } else { Poll::Pending }
+    }
+}
+
+impl Drop for Rung<'_> {
+    fn drop(&mut self) {
+        let Some(own) = self.registered.take() else { return };
         let mut wakers = lock(&self.hooks.inner.wakers);
-        // Looked at again under the lock: a ring between the first look and now has
-        // drained the list already, and would not wake this one.
-        if self.hooks.generation() != self.seen {
-            return Poll::Ready(());
+        for k in &self.keys {
+            if let Some(list) = wakers.get_mut(k) {
+                list.retain(|w| !w.will_wake(&own));
+                if list.is_empty() {
+                    wakers.remove(k);
+                }
+            }
         }
-        if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            wakers.push(cx.waker().clone());
-        }
-        Poll::Pending
     }
 }
 
 /// Sleeps with `sleep`, or less when a callback moves a task forward after `seen`.
-pub(crate) async fn sleep_or_ring(sleep: impl Future<Output = ()>, hooks: Option<&Hooks>, seen: u64) {
+pub(crate) async fn sleep_or_ring(
+    sleep: impl Future<Output = ()>,
+    hooks: Option<&Hooks>,
+    interests: &[Interest<'_>],
+    seen: u64,
+) {
     let Some(hooks) = hooks else { return sleep.await };
     let mut sleep = std::pin::pin!(sleep);
-    let mut rung = std::pin::pin!(hooks.rung_after(seen));
+    let mut rung = std::pin::pin!(hooks.rung_after(interests, seen));
     std::future::poll_fn(|cx| if rung.as_mut().poll(cx).is_ready() { Poll::Ready(()) } else { sleep.as_mut().poll(cx) })
         .await
 }
