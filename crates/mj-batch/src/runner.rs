@@ -185,6 +185,13 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         let now = self.client.transport().now();
         let settings = self.client.settings();
         let asked = run.to_ask(settings.hooks.as_ref(), self.interval, settings.watch.safety_net, now);
+        if let Some(hooks) = &settings.hooks {
+            // What is asked about besides confirmations is a safety net for lost callbacks.
+            let quiet = asked.iter().filter(|id| hooks.latest(id).is_some_and(|t| !run::ended(&t))).count();
+            if quiet > 0 {
+                settings.observer.notify(&mj_proto::plan::Notice::SafetyNet { tasks: quiet });
+            }
+        }
         let tasks = if asked.is_empty() {
             Vec::new()
         } else {

@@ -66,9 +66,10 @@ impl Session {
         let request_timeout = Duration::from_secs(global.request_timeout.max(1));
         let transport = UreqTransport::builder().timeout(request_timeout).build();
         // `--timeout` bounds the whole command: no call outlasts it, and together they end by then.
-        // Safety-net polls are routine: shown with -v (as a trace), not as a notice.
-        let mut settings = Settings::default().deadline(timeout).ends_at(deadline).observer(|notice| {
-            if !matches!(notice, Notice::SafetyNet { .. }) {
+        // Safety-net polls are routine: said with -v only.
+        let verbose = global.verbose > 0;
+        let mut settings = Settings::default().deadline(timeout).ends_at(deadline).observer(move |notice| {
+            if verbose || !matches!(notice, Notice::SafetyNet { .. }) {
                 say(notice)
             }
         });

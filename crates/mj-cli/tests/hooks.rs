@@ -89,6 +89,7 @@ fn a_batch_with_hooks_makes_about_one_request_per_task_beyond_its_submit() {
     let stats = sim.stats();
     assert_eq!(stats.total_tasks(), 8);
     assert!(stats.duplicated_states().is_empty());
+    assert!(stats.notifications.get("sent").copied().unwrap_or(0) >= 8 * 3, "callbacks came: {stats:?}");
     let per_task = follow_ups(&stats) as f64 / 8.0;
     eprintln!("{per_task} requests per task beyond its submit: {:?}", stats.requests);
     assert!(per_task <= 1.25, "{per_task} requests per task beyond its submit: {stats:?}");

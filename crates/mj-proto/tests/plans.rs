@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use common::{response, response_with};
 use mj_proto::endpoint::{Fetch, Imagine};
 use mj_proto::plan::{
-    Lookup, Notice, Plan, RetryPlan, RetryPolicy, Step, SubmitPlan, SubmitPolicy, TasksPlan, WaitOptions, WaitPlan,
-    WatchOptions, WatchPlan,
+    Interest, Lookup, Notice, Plan, RetryPlan, RetryPolicy, Step, SubmitPlan, SubmitPolicy, TasksPlan, WaitOptions,
+    WaitPlan, WatchOptions, WatchPlan,
 };
 use mj_proto::prelude::*;
 use mj_proto::{HttpRequest, HttpResponse, LookupFailure, RequestTimeout, TransportError, TransportErrorKind};
@@ -170,6 +170,42 @@ fn a_lost_submit_answer_is_recovered_by_its_token() {
     assert_eq!((submitted.task_id.as_str(), &submitted.outcome), ("77", &SubmitOutcome::Recovered));
     assert_eq!(sent_state.as_deref(), Some(token.as_str()));
     assert_eq!(run.requests, ["POST /mj/submit/imagine", "POST /mj/task/query"]);
+}
+
+#[test]
+fn a_callback_with_the_token_resolves_a_lost_submit_without_a_lookup() {
+    let config = config();
+    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let token = plan.token().to_owned();
+    assert_eq!(plan.interests(), [Interest::Token(&token)]);
+    let t0 = Instant::now();
+    let Step::Send(_) = plan.poll(t0) else { panic!("submits") };
+    // The answer is lost; the lookup is announced and waits for the request to settle.
+    plan.handle(lost(), t0);
+    let Step::Notice(Notice::Lookup { .. }) = plan.poll(t0) else { panic!("a lookup is announced") };
+    let Step::Sleep(_) = plan.poll(t0) else { panic!("settling before the lookup") };
+    // Another task's callback changes nothing; ours resolves it at once.
+    let ours = mj_proto::webhook::parse(json!({"id": "88", "status": "SUBMITTED", "state": token}).to_string())
+        .expect("a task");
+    let mut other = ours.clone();
+    other.state = Some("mj-someone-else".into());
+    plan.pushed(&other, t0);
+    let Step::Sleep(_) = plan.poll(t0) else { panic!("still settling") };
+    plan.pushed(&ours, t0);
+    let Step::Done(Ok(submitted)) = plan.poll(t0) else { panic!("resolved") };
+    assert_eq!((submitted.task_id.as_str(), &submitted.outcome), ("88", &SubmitOutcome::Recovered));
+
+    // A callback that comes before the answer, which is then lost: no lookup at all.
+    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let token = plan.token().to_owned();
+    let Step::Send(_) = plan.poll(t0) else { panic!("submits") };
+    let early = mj_proto::webhook::parse(json!({"id": "89", "status": "SUBMITTED", "state": token}).to_string())
+        .expect("a task");
+    plan.pushed(&early, t0);
+    plan.handle(lost(), t0);
+    let step = plan.poll(t0);
+    let Step::Done(Ok(submitted)) = step else { panic!("resolved by the early callback, no lookup: {step:?}") };
+    assert_eq!(submitted.task_id, "89");
 }
 
 #[test]
@@ -927,9 +963,11 @@ fn a_watch_takes_pushed_updates_confirms_a_pushed_end_and_slows_its_rounds() {
     // Callbacks arrive: the next round is a safety net, 30 s away.
     let Step::Sleep(until) = progress(&mut plan, t1, &mut seen) else { panic!("sleeps") };
     assert_eq!(until - t1, Duration::from_secs(30));
+    let Step::Notice(Notice::SafetyNet { tasks: 1 }) = progress(&mut plan, until, &mut seen) else { panic!("said") };
     assert!(matches!(progress(&mut plan, until, &mut seen), Step::Send(_)));
     plan.handle(ok(json!([task("a", "IN_PROGRESS", "40%")])), until); // older than the callback
     let Step::Sleep(next) = progress(&mut plan, until, &mut seen) else { panic!("sleeps") };
+    let Step::Notice(Notice::SafetyNet { .. }) = progress(&mut plan, next, &mut seen) else { panic!("said") };
     assert!(matches!(progress(&mut plan, next, &mut seen), Step::Send(_)));
     plan.handle(ok(json!([task("a", "SUCCESS", "100%")])), next);
     let Step::Done(Ok(report)) = progress(&mut plan, next, &mut seen) else { panic!("done") };

@@ -8,7 +8,6 @@ use mj_batch::plan::{self, Counts};
 use mj_batch::{Batch, BatchError, Journal, JournalError, SqliteJournal, prompts};
 
 use crate::counted::Counted;
-use mj_proto::Settings;
 use mj_ureq::UreqTransport;
 use serde_json::json;
 
@@ -17,7 +16,7 @@ use crate::exit::{self, Failure};
 use crate::output;
 use crate::session::Session;
 use crate::terminal;
-use crate::watchdog::{Watched, say};
+use crate::watchdog::Watched;
 
 /// The journal's name inside the output folder.
 const JOURNAL: &str = "mj-batch.journal";
@@ -58,8 +57,8 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         request_timeout,
         deadline,
     ));
-    // Retries, lookups and re-sends are said on stderr, as by every other command.
-    let settings = Settings::default().ends_at(deadline).observer(|notice| say(notice));
+    // The session's settings: its deadline, its notices on stderr, its callback receiver.
+    let settings = session.client.settings().clone();
     let client =
         mj_proto::Client::with_transport(transport.clone(), session.client.config().clone()).with_settings(settings);
     let interval =

@@ -61,7 +61,7 @@ pub(crate) fn notice(notice: &Notice) {
         ),
         Notice::Fallback { missing, using } => tracing::info!(target: "mj", missing, using, "fallback"),
         Notice::Resend { endpoint, .. } => tracing::warn!(target: "mj", endpoint, "resend"),
-        Notice::SafetyNet { tasks } => tracing::info!(target: "mj", tasks, "safety-net poll"),
+        Notice::SafetyNet { tasks } => tracing::debug!(target: "mj", tasks, "safety-net poll"),
     }
     #[cfg(not(feature = "tracing"))]
     let _ = notice;

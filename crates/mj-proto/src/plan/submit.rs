@@ -58,6 +58,8 @@ pub struct SubmitPlan<'a, S: Submit> {
     lookup_timeouts: u32,
     /// Since when the queue has been full.
     queued_since: Option<Instant>,
+    /// A callback that named this submit's task before its answer came.
+    early: Option<Task>,
     notice: Option<Notice>,
 }
 
@@ -120,6 +122,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             lookup_error: None,
             lookup_timeouts: 0,
             queued_since: None,
+            early: None,
             notice: None,
         }
     }
@@ -400,9 +403,15 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
     /// continues), it changes nothing.
     fn pushed(&mut self, task: &Task, _now: Instant) {
         let ours = task.state.as_deref() == Some(self.token.as_str()) && !task.id.is_empty();
+        if !ours || self.request.continues_task().is_some() {
+            return;
+        }
         let open = matches!(self.phase, Phase::Ready(_) | Phase::Sleeping(..));
-        if ours && open && self.lost.is_some() && self.request.continues_task().is_none() {
+        if open && self.lost.is_some() {
             self.phase = Phase::done(Ok(self.adopt(task)));
+        } else if !matches!(self.phase, Phase::Finished(_)) {
+            // Before the answer: kept, in case the answer is lost.
+            self.early = Some(task.clone());
         }
     }
 
@@ -476,5 +485,13 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
                 self.handle_lookup(found, now)
             }
         };
+        // A callback named the task before its answer was lost: no lookup is needed.
+        if self.lost.is_some()
+            && matches!(self.phase, Phase::Ready(_) | Phase::Sleeping(..))
+            && let Some(task) = self.early.take()
+        {
+            self.notice = None;
+            self.phase = Phase::done(Ok(self.adopt(&task)));
+        }
     }
 }

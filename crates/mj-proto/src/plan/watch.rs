@@ -307,6 +307,9 @@ impl Plan for WatchPlan<'_> {
             }
             let size = if self.per_id { 1 } else { self.options.batch_size };
             self.round = pending.chunks(size).map(<[String]>::to_vec).collect();
+            if self.pushed {
+                return Step::Notice(Notice::SafetyNet { tasks: pending.len() });
+            }
         }
         let Some(batch) = self.round.pop_front() else { return Step::Sleep(now + self.options.interval) };
         let request = match batch.as_slice() {
