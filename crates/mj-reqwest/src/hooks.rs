@@ -12,7 +12,6 @@ use axum::http::{StatusCode, header};
 use axum::routing::post;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mj_proto::Hooks;
-use mj_proto::plan::Hub;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::Semaphore;
 
@@ -70,7 +69,7 @@ async fn take(State(hooks): State<Hooks>, request: Request) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
-/// 128 bits from the OS for a hook's secret path ([`Hub::new`]).
+/// 128 bits from the OS for a hook's secret path ([`Hub::new`](mj_proto::plan::Hub::new)).
 pub fn hook_secret() -> io::Result<u128> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| io::Error::other(e.to_string()))?;
@@ -108,9 +107,8 @@ impl HookReceiver {
     pub async fn start(listen: impl ToSocketAddrs, public_url: Option<&str>) -> io::Result<Self> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let base = public_url.map_or_else(|| format!("http://{addr}"), str::to_owned);
-        let hub = Hub::new(&base, hook_secret()?).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let hooks = Hooks::new(hub);
+        let hooks = Hooks::listening(addr, public_url, hook_secret()?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let task = tokio::spawn(serve(listener, hook_router(hooks.clone())));
         Ok(Self { hooks, addr, task })
     }

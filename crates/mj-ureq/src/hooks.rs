@@ -9,7 +9,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mj_proto::Hooks;
-use mj_proto::plan::Hub;
 
 /// The largest callback body read (a task is a few kilobytes; a bigger body is refused
 /// with 413 before it is read).
@@ -59,9 +58,8 @@ impl HookReceiver {
     pub fn start(listen: impl ToSocketAddrs, public_url: Option<&str>) -> io::Result<Self> {
         let listener = TcpListener::bind(listen)?;
         let addr = listener.local_addr()?;
-        let base = public_url.map_or_else(|| format!("http://{addr}"), str::to_owned);
-        let hub = Hub::new(&base, secret()?).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let hooks = Hooks::new(hub);
+        let hooks = Hooks::listening(addr, public_url, secret()?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (hooks, stop) = (hooks.clone(), stop.clone());

@@ -64,6 +64,18 @@ impl Hooks {
         Self { inner: Arc::new(inner) }
     }
 
+    /// The hooks of a receiver listening on `addr`, called back at `public_url` (the base
+    /// the server must reach) or, without one, at `http://` and `addr`; `secret` makes
+    /// the path (see [`Hub::new`]).
+    pub fn listening(
+        addr: std::net::SocketAddr,
+        public_url: Option<&str>,
+        secret: u128,
+    ) -> Result<Self, crate::ConfigError> {
+        let base = public_url.map_or_else(|| format!("http://{addr}"), str::to_owned);
+        Ok(Self::new(Hub::new(&base, secret)?))
+    }
+
     /// The `notifyHook` URL submits carry. It holds the hook's secret path: do not log it
     /// (this type's `Display` and `Debug` show the base only).
     pub fn url(&self) -> &str {
