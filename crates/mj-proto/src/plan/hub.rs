@@ -12,6 +12,11 @@
 //!
 //! The hub does no I/O: the receivers (a route in an axum app, a small listener thread)
 //! feed it, and waits read it beside their polls.
+//!
+//! Callbacks are unsigned: whoever knows the path can report anything. A reported end is
+//! therefore only a reason for a wait to fetch the task at once; the server's answer
+//! decides. A forged end on the right path leaves that task's later callbacks looking
+//! stale to the hub, so its wait goes on by polling: slower, never wrong.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
