@@ -35,4 +35,19 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A pool member's name cannot be used in handles (`name:id`).
+    #[error("`{name}` cannot name a server: use 1 to 32 letters, digits, `-` or `_`")]
+    InvalidServerName {
+        /// The name, shortened.
+        name: String,
+    },
+    /// Two pool members share a name.
+    #[error("two servers are named `{name}`: each needs its own name")]
+    DuplicateServerName {
+        /// The name.
+        name: String,
+    },
+    /// A pool without members.
+    #[error("a pool needs at least one server")]
+    EmptyPool,
 }

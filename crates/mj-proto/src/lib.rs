@@ -59,7 +59,7 @@ mod validate;
 pub mod webhook;
 mod wire;
 
-pub use client::{AsyncClient, Client, ClientBuilder, Hooks, Settings};
+pub use client::{AsyncClient, AsyncPoolClient, Client, ClientBuilder, Hooks, PoolClient, Settings};
 /// The async iterator the client's `*_stream` methods return (from `futures-core`).
 pub use futures_core::Stream;
 

@@ -38,6 +38,7 @@ mod blocking;
 mod builder;
 mod hooks;
 mod methods;
+mod pool;
 mod settings;
 mod shared;
 mod stream;
@@ -45,6 +46,7 @@ mod trace;
 
 pub use asynchronous::{AsyncClient, AsyncPages};
 pub use blocking::{Client, Pages};
+pub use pool::{AsyncPoolClient, PoolClient};
 pub use stream::{PageStream, TaskUpdates};
 
 pub use builder::ClientBuilder;

@@ -61,6 +61,9 @@ pub(crate) fn notice(notice: &Notice) {
         ),
         Notice::Fallback { missing, using } => tracing::info!(target: "mj", missing, using, "fallback"),
         Notice::Resend { endpoint, .. } => tracing::warn!(target: "mj", endpoint, "resend"),
+        Notice::Failover { from, to, reason } => {
+            tracing::warn!(target: "mj", from = from.as_str(), to = to.as_str(), reason = reason.as_str(), "failover")
+        }
         Notice::SafetyNet { tasks } => tracing::debug!(target: "mj", tasks, "safety-net poll"),
     }
     #[cfg(not(feature = "tracing"))]

@@ -27,6 +27,8 @@ mod backoff;
 mod exchange;
 mod hub;
 mod notice;
+mod pool;
+mod pool_submit;
 mod retry;
 mod submit;
 mod submit_policy;
@@ -40,6 +42,8 @@ pub use crate::profile::Lookup;
 pub use backoff::RetryPolicy;
 pub use hub::{Callback, Hub, REMEMBERED};
 pub use notice::Notice;
+pub use pool::{Member, MemberStatus, Pool};
+pub use pool_submit::{Placed, PoolSubmitPlan};
 pub use retry::RetryPlan;
 pub use submit::SubmitPlan;
 pub use submit_policy::SubmitPolicy;
@@ -116,6 +120,29 @@ pub trait Plan {
     /// plan was told to trust pushes.
     fn pushed(&mut self, task: &Task, now: Instant) {
         let _ = (task, now);
+    }
+}
+
+/// A plan driven by reference, so that its caller can look at it afterwards (which pool
+/// members refused a submit, say).
+impl<P: Plan + ?Sized> Plan for &mut P {
+    type Output = P::Output;
+    type Progress = P::Progress;
+
+    fn poll(&mut self, now: Instant) -> Step<Self::Output, Self::Progress> {
+        (**self).poll(now)
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        (**self).handle(result, now)
+    }
+
+    fn interests(&self) -> Vec<Interest<'_>> {
+        (**self).interests()
+    }
+
+    fn pushed(&mut self, task: &Task, now: Instant) {
+        (**self).pushed(task, now)
     }
 }
 

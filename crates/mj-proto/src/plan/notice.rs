@@ -57,6 +57,16 @@ pub enum Notice {
         /// The policy's `absent_after`.
         absent_after: Duration,
     },
+    /// A pool member refused a submit in a way that proves it created nothing, so the
+    /// next member is asked.
+    Failover {
+        /// The member that refused.
+        from: String,
+        /// The member asked next.
+        to: String,
+        /// Its refusal.
+        reason: String,
+    },
     /// Callbacks reach this wait, so its polls are only a safety net for one that went
     /// missing; this poll is one of them.
     SafetyNet {
@@ -88,6 +98,7 @@ impl fmt::Display for Notice {
                 seconds(*after),
                 seconds(*absent_after)
             ),
+            Self::Failover { from, to, reason } => write!(f, "{from} created nothing ({reason}); trying {to}"),
             Self::SafetyNet { tasks: 1 } => f.write_str("polling 1 task as a safety net for missed callbacks"),
             Self::SafetyNet { tasks } => write!(f, "polling {tasks} tasks as a safety net for missed callbacks"),
         }

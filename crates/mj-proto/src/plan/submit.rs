@@ -366,7 +366,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
 /// A refusal that says "not now" about the server's capacity, not about this request: a
 /// full queue (code 23, or trueai's code 9 "队列已满"), a 429, a gateway's rate limit.
 /// Waited out with the queue patience.
-fn backpressure(error: &Error) -> bool {
+pub(crate) fn backpressure(error: &Error) -> bool {
     error.kind() == ErrorKind::RateLimited
         || matches!(error.code(), Some(ReturnCode::QueueRejected | ReturnCode::RateLimited))
         || matches!(error, Error::Rejected(r) if r.code == ReturnCode::Failure && r.description.contains("队列已满"))

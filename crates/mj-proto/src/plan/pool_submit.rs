@@ -1,0 +1,172 @@
+//! Submitting to a pool: to the best member first, to the next only when the first
+//! provably did not create the task.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::pool::{Member, not_created};
+use super::{Interest, Notice, Plan, RetryPolicy, Step, SubmitPlan, SubmitPolicy};
+use crate::endpoint::Submit;
+use crate::error::Error;
+use crate::model::{Submitted, Task, TaskHandle};
+use crate::transport::TransportError;
+use crate::wire::HttpResponse;
+
+/// A submit placed on a pool member.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Placed {
+    /// The member that created the task (index into the pool's members).
+    pub member: usize,
+    /// Its name.
+    pub server: String,
+    /// What it answered.
+    pub submitted: Submitted,
+}
+
+impl Placed {
+    /// The new task's handle (`name:id`).
+    pub fn handle(&self) -> TaskHandle {
+        TaskHandle::new(self.server.clone(), self.submitted.task_id.clone())
+    }
+}
+
+/// Submits `request` to the members of a pool in `route` order (from
+/// [`Pool::route`](super::Pool::route)), exactly once across all of them.
+///
+/// Each member gets one [`SubmitPlan`] with one correlation token shared by all. A member
+/// is left for the next only when its refusal proves it created nothing: no connection
+/// (nothing was sent), the key refused, a full queue (code 23, 429, code 30), or a local
+/// refusal (its profile lacks the endpoint); such a refusal is not waited out on that
+/// member, since another one may have room now. A lost answer (timeout, dropped
+/// connection, 5xx) is resolved on the member it was sent to, by the token, as a single
+/// server's submit is: it is never sent to a second member. When every member refused,
+/// the last refusal is the error. [`refusals`](Self::refusals) tells the driver whom to
+/// learn from.
+#[derive(Debug)]
+pub struct PoolSubmitPlan<'a, S: Submit + Clone> {
+    members: &'a [Member],
+    route: VecDeque<usize>,
+    request: S,
+    retry: RetryPolicy,
+    policy: SubmitPolicy,
+    deadline: Option<Instant>,
+    current: Option<(usize, SubmitPlan<'a, S>)>,
+    refusals: Vec<(usize, Error)>,
+    notice: Option<Notice>,
+}
+
+impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
+    /// A plan for `request` over `members`, tried in `route` order.
+    pub fn new(members: &'a [Member], route: Vec<usize>, request: S, retry: RetryPolicy, policy: SubmitPolicy) -> Self {
+        // Refusals that leave a member are not waited out on it.
+        let policy = policy.queue_patience(Duration::ZERO);
+        let route = route.into_iter().filter(|&i| i < members.len()).collect();
+        Self {
+            members,
+            route,
+            request,
+            retry,
+            policy,
+            deadline: None,
+            current: None,
+            refusals: Vec::new(),
+            notice: None,
+        }
+    }
+
+    /// Ends the call at `deadline`, on every member.
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The members that refused, with their refusals, in the order tried.
+    pub fn refusals(&self) -> &[(usize, Error)] {
+        &self.refusals
+    }
+
+    /// The member the submit is with now (the one that created the task, once done).
+    pub fn member(&self) -> Option<usize> {
+        self.current.as_ref().map(|(i, _)| *i)
+    }
+
+    /// Starts the submit on the next member of the route; false when none is left.
+    fn next_member(&mut self) -> bool {
+        let Some(i) = self.route.pop_front() else { return false };
+        // Connection failures are this plan's to move on from, not the member plan's to
+        // ride out; the first member's plan draws the token the others reuse.
+        let retry = self.retry.clone().attempts(1);
+        let plan = SubmitPlan::new(&self.members[i].config, self.request.clone(), retry, self.policy.clone())
+            .until(self.deadline);
+        self.request.options_mut().state = Some(plan.token().to_owned());
+        self.current = Some((i, plan));
+        true
+    }
+}
+
+impl<S: Submit + Clone> Plan for PoolSubmitPlan<'_, S> {
+    type Output = Placed;
+    type Progress = std::convert::Infallible;
+
+    fn poll(&mut self, now: Instant) -> Step<Placed, Self::Progress> {
+        if let Some(notice) = self.notice.take() {
+            return Step::Notice(notice);
+        }
+        loop {
+            if self.current.is_none() && !self.next_member() {
+                return Step::Done(Err(match self.refusals.pop() {
+                    Some((_, last)) => last,
+                    None => Error::Config(crate::ConfigError::EmptyPool),
+                }));
+            }
+            let Some((i, plan)) = self.current.as_mut() else { continue };
+            let i = *i;
+            match plan.poll(now) {
+                Step::Done(Ok(submitted)) => {
+                    let server = self.members[i].name.clone();
+                    return Step::Done(Ok(Placed { member: i, server, submitted }));
+                }
+                Step::Done(Err(error)) if not_created(&error) && !self.route.is_empty() => {
+                    let next = self.route.front().map(|&n| self.members[n].name.as_str()).unwrap_or_default();
+                    let notice = Notice::Failover {
+                        from: self.members[i].name.clone(),
+                        to: next.to_owned(),
+                        reason: error.to_string(),
+                    };
+                    self.refusals.push((i, error));
+                    self.current = None;
+                    return Step::Notice(notice);
+                }
+                Step::Done(Err(error)) => {
+                    if not_created(&error) {
+                        self.refusals.push((i, error));
+                        self.current = None;
+                        continue;
+                    }
+                    return Step::Done(Err(error));
+                }
+                Step::Send(request) => return Step::Send(request),
+                Step::Sleep(until) => return Step::Sleep(until),
+                Step::Notice(notice) => return Step::Notice(notice),
+                Step::Progress(never) => match never {},
+            }
+        }
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        if let Some((_, plan)) = self.current.as_mut() {
+            plan.handle(result, now);
+        }
+    }
+
+    fn interests(&self) -> Vec<Interest<'_>> {
+        self.current.as_ref().map(|(_, plan)| plan.interests()).unwrap_or_default()
+    }
+
+    fn pushed(&mut self, task: &Task, now: Instant) {
+        if let Some((_, plan)) = self.current.as_mut() {
+            plan.pushed(task, now);
+        }
+    }
+}

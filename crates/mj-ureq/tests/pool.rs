@@ -1,0 +1,87 @@
+//! A pool of servers over real HTTP: loopback simulators, a refused port and a server that
+//! loses a submit's answer, with the shipped defaults. Counted on the servers' side: no
+//! task twice, none sent to a second member when the first may have made it.
+
+use mj_proto::plan::{Member, Pool};
+use mj_sim::{Flavor, Server, SimConfig};
+use mj_test_support::hostile::{Answer, Hostile};
+use mj_test_support::refused::Refused;
+use mj_ureq::prelude::*;
+
+type PoolClient = mj_proto::PoolClient<UreqTransport>;
+
+fn sim(flavor: Flavor) -> Server {
+    Server::start(SimConfig::new("").flavor(flavor).speed(10.0).capacity(8, 16).seed(9), 0).expect("sim")
+}
+
+fn member(name: &str, url: &str) -> Member {
+    Member::new(name, Config::new(url).expect("config")).expect("member")
+}
+
+#[test]
+fn submits_spread_over_members_and_each_task_is_asked_of_its_owner() {
+    let (plus, trueai) = (sim(Flavor::Plus), sim(Flavor::Trueai));
+    let pool = Pool::new(vec![member("plus", &plus.url()), member("trueai", &trueai.url())]).expect("pool");
+    let client = PoolClient::new(pool);
+    let workers: Vec<_> = (0..6)
+        .map(|n| {
+            let client = client.clone();
+            std::thread::spawn(move || client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_, _| {}))
+        })
+        .collect();
+    let done: Vec<_> = workers.into_iter().map(|w| w.join().expect("no panic").expect("finished")).collect();
+    let on = |name: &str| done.iter().filter(|(h, _)| h.server == name).count();
+    assert!(on("plus") >= 2 && on("trueai") >= 2, "spread: {} and {}", on("plus"), on("trueai"));
+    assert_eq!(plus.stats().total_tasks() + trueai.stats().total_tasks(), 6, "no task twice");
+    assert!(client.status().iter().all(|m| m.in_flight == 0), "{:?}", client.status());
+
+    // A handle goes to its owner only; the other server is never asked.
+    let (handle, grid) = done.iter().find(|(h, _)| h.server == "trueai").expect("one on trueai").clone();
+    let asked_of_plus = plus.stats().requests.get("task/fetch").copied().unwrap_or(0);
+    assert_eq!(client.fetch(&handle).expect("fetched").map(|t| t.id), Some(handle.id.clone()));
+    assert_eq!(plus.stats().requests.get("task/fetch").copied().unwrap_or(0), asked_of_plus);
+    let upscale = client.press(&handle, &grid, &ButtonKind::Upscale(1)).expect("pressed");
+    assert_eq!(upscale.server, "trueai", "a button is pressed where its task lives");
+    assert_eq!(client.wait_with(&upscale, |_| {}).expect("upscaled").status, TaskStatus::Success);
+    assert_eq!(trueai.stats().tasks_created.get("UPSCALE"), Some(&1));
+    let unknown: mj_proto::model::TaskHandle = "nowhere:1".parse().expect("handle");
+    assert!(client.fetch(&unknown).is_err());
+}
+
+#[test]
+fn a_refused_port_fails_over_at_once_and_sits_out() {
+    let up = sim(Flavor::Plus);
+    let down = Refused::new();
+    let pool = Pool::new(vec![member("down", &down.url("http")).weight(5), member("up", &up.url())]).expect("pool");
+    let client = PoolClient::new(pool);
+    let placed = client.submit(Imagine::new("a fox")).expect("placed");
+    assert_eq!(placed.server, "up");
+    let down_status = client.status().into_iter().find(|m| m.name == "down").expect("down");
+    assert!(down_status.connect_failures == 1 && down_status.cooling_for.is_some(), "{down_status:?}");
+    // While it cools down, submits go straight to the member that is up.
+    assert_eq!(client.submit(Imagine::new("a wolf")).expect("placed").server, "up");
+    assert_eq!(up.stats().total_tasks(), 2);
+}
+
+#[test]
+fn a_lost_answer_is_resolved_on_its_member_and_never_sent_to_another() {
+    // Member `a` creates the task but its answer is lost (a 502); its lookup finds it.
+    let a = Hostile::start(|seen, _| match seen.path.as_str() {
+        "/mj/submit/imagine" => Answer::with(502, "text/plain", "bad gateway"),
+        "/mj/task/query" | "/mj/task/list-by-condition" => {
+            let body: serde_json::Value = serde_json::from_slice(&seen.body).unwrap_or_default();
+            let state = body["state"].as_str().unwrap_or_default().to_owned();
+            let task = serde_json::json!({"id": "555", "state": state, "status": "SUBMITTED"});
+            Answer::json(serde_json::json!({"content": [task], "totalPages": 1}).to_string())
+        }
+        _ => Answer::with(404, "text/plain", "no"),
+    });
+    let b = sim(Flavor::Plus);
+    let pool = Pool::new(vec![member("a", &a.url).weight(5), member("b", &b.url())]).expect("pool");
+    let client = PoolClient::new(pool);
+    let placed = client.submit(Imagine::new("a fox")).expect("recovered");
+    assert_eq!((placed.server.as_str(), placed.submitted.task_id.as_str()), ("a", "555"));
+    assert_eq!(placed.submitted.outcome, SubmitOutcome::Recovered);
+    assert_eq!(b.stats().total_tasks(), 0, "never sent to a second member");
+    assert_eq!(b.stats().requests.values().sum::<u64>(), 0);
+}
