@@ -91,11 +91,30 @@ pub use tokio;
 pub mod prelude {
     pub use mj_proto::prelude::*;
 
-    pub use crate::{Client, HookReceiver, ReqwestTransport};
+    pub use mj_proto::plan::{Member, Pool};
+
+    pub use crate::{Client, HookReceiver, PoolClient, ReqwestTransport};
 }
 
 /// mj's async client over reqwest.
 pub type Client = mj_proto::AsyncClient<ReqwestTransport>;
+
+/// mj's async client over a pool of servers, over reqwest.
+///
+/// ```no_run
+/// use mj_reqwest::prelude::*;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = Pool::new(vec![
+///     Member::new("eu", Config::new("https://eu.example.com")?.with_profile(ServerProfile::Plus))?,
+///     Member::new("us", Config::new("https://us.example.com")?.with_profile(ServerProfile::Trueai))?,
+/// ])?;
+/// let client = PoolClient::new(pool);
+/// let (handle, grid) = client.submit_and_wait(Imagine::new("a red fox"), |_, _| {}).await?;
+/// println!("{handle}: {:?}", grid.image_url);
+/// # Ok(()) }
+/// ```
+pub type PoolClient = mj_proto::AsyncPoolClient<ReqwestTransport>;
 
 /// An async [`AsyncTransport`] over a [`reqwest::Client`].
 #[derive(Clone, Debug)]

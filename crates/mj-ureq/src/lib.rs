@@ -59,11 +59,34 @@ pub use ureq;
 pub mod prelude {
     pub use mj_proto::prelude::*;
 
-    pub use crate::{Client, HookReceiver, UreqTransport};
+    pub use mj_proto::plan::{Member, Pool};
+
+    pub use crate::{Client, HookReceiver, PoolClient, UreqTransport};
 }
 
 /// mj's blocking client over ureq.
 pub type Client = mj_proto::Client<UreqTransport>;
+
+/// mj's blocking client over a pool of servers, over ureq.
+///
+/// ```no_run
+/// use mj_ureq::prelude::*;
+///
+/// // Two servers of different families; `us` gets twice the share.
+/// let pool = Pool::new(vec![
+///     Member::new("eu", Config::new("https://eu.example.com")?.with_profile(ServerProfile::Plus))?,
+///     Member::new("us", Config::new("https://us.example.com")?.with_profile(ServerProfile::Trueai))?.weight(2),
+/// ])?;
+/// let client = PoolClient::new(pool);
+/// let (handle, grid) = client.submit_and_wait(Imagine::new("a red fox"), |handle, task| {
+///     println!("{handle} {} {:?}", task.status, task.progress_percent()); // us:1747190313867714 …
+/// })?;
+/// // The upscale is made where the grid lives.
+/// let upscale = client.press(&handle, &grid, &ButtonKind::Upscale(1))?;
+/// let upscaled = client.wait_with(&upscale, |_| {})?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type PoolClient = mj_proto::PoolClient<UreqTransport>;
 
 /// A blocking [`Transport`] over a ureq [`Agent`](ureq::Agent).
 #[derive(Clone, Debug)]

@@ -2,13 +2,10 @@
 //! loses a submit's answer, with the shipped defaults. Counted on the servers' side: no
 //! task twice, none sent to a second member when the first may have made it.
 
-use mj_proto::plan::{Member, Pool};
 use mj_sim::{Flavor, Server, SimConfig};
 use mj_test_support::hostile::{Answer, Hostile};
 use mj_test_support::refused::Refused;
 use mj_ureq::prelude::*;
-
-type PoolClient = mj_proto::PoolClient<UreqTransport>;
 
 fn sim(flavor: Flavor) -> Server {
     Server::start(SimConfig::new("").flavor(flavor).speed(10.0).capacity(8, 16).seed(9), 0).expect("sim")
