@@ -82,3 +82,23 @@ fn a_lost_answer_is_resolved_on_its_member_and_never_sent_to_another() {
     assert_eq!(b.stats().total_tasks(), 0, "never sent to a second member");
     assert_eq!(b.stats().requests.values().sum::<u64>(), 0);
 }
+
+#[test]
+fn a_watch_across_members_asks_each_member_once_a_round() {
+    let (a, b) = (sim(Flavor::Plus), sim(Flavor::Trueai));
+    let client = PoolClient::new(Pool::new(vec![member("a", &a.url()), member("b", &b.url())]).expect("pool"));
+    let handles: Vec<_> =
+        (0..6).map(|n| client.submit(Imagine::new(format!("a fox {n}"))).expect("placed").handle()).collect();
+    assert!(handles.iter().any(|h| h.server == "a") && handles.iter().any(|h| h.server == "b"));
+    let mut updates = 0;
+    let report = client.watch(&handles, |_, _| updates += 1).expect("watched");
+    assert_eq!(report.finished.len(), 6, "{report:?}");
+    assert!(report.finished.iter().all(|(h, t)| handles.contains(h) && t.status == TaskStatus::Success));
+    assert!(updates >= 6);
+    let lists = |s: &Server| s.stats().requests.get("task/list-by-condition").copied().unwrap_or(0);
+    let rounds = lists(&a).max(lists(&b));
+    assert!(lists(&a) >= 1 && lists(&b) >= 1 && lists(&a).abs_diff(lists(&b)) <= 1, "{} and {}", lists(&a), lists(&b));
+    assert_eq!(report.requests, lists(&a) + lists(&b), "one list request per member per round ({rounds} rounds)");
+    assert_eq!(a.stats().requests.get("task/fetch"), None);
+    assert!(client.status().iter().all(|m| m.in_flight == 0), "finished tasks give their room back");
+}

@@ -150,6 +150,33 @@ macro_rules! pool_client {
                 result
             }
 
+            /// Follows `handles` on their members together (one list request per member
+            /// per round), calling `on_update` with every change; finished tasks give
+            /// their room back.
+            pub $($async)? fn watch(
+                &self,
+                handles: &[$crate::model::TaskHandle],
+                mut on_update: impl FnMut(&$crate::model::TaskHandle, &$crate::Task),
+            ) -> Result<$crate::plan::PoolWatchReport, $crate::Error> {
+                let Some(first) = self.clients.first() else { return Err($crate::ConfigError::EmptyPool.into()) };
+                let settings = first.settings();
+                let now = first.transport().now();
+                let deadline = now.checked_add(settings.deadline).map(|d| settings.ends_at.map_or(d, |e| e.min(d)));
+                let members = self.lock().members();
+                let plan = $crate::plan::PoolWatchPlan::new(&members, handles, settings.watch.clone(), settings.retry.clone())
+                    .until(deadline);
+                let report = first.drive(plan, |(server, task)| {
+                    on_update(&$crate::model::TaskHandle::new(server, task.id.clone()), &task)
+                }) $($await)* ?;
+                let mut pool = self.lock();
+                for (handle, _) in &report.finished {
+                    if let Some(i) = pool.index(&handle.server) {
+                        pool.released(i);
+                    }
+                }
+                Ok(report)
+            }
+
             /// Submits to the pool and waits on the member that took it; `on_progress`
             /// first sees the new task, then every change.
             pub $($async)? fn submit_and_wait<S: $crate::endpoint::Submit + Clone>(

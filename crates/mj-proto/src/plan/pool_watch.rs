@@ -1,0 +1,146 @@
+//! Watching tasks spread over a pool: one [`WatchPlan`] per member, driven as one plan,
+//! so that each round makes one list request per member.
+
+use std::time::Instant;
+
+use super::pool::Member;
+use super::{Interest, Plan, RetryPolicy, Step, WatchOptions, WatchPlan, WatchReport};
+use crate::error::Error;
+use crate::model::{Task, TaskHandle};
+use crate::transport::TransportError;
+use crate::wire::HttpResponse;
+
+/// What a watch across members found, by handle.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct PoolWatchReport {
+    /// Tasks that ended (or wait for modal input).
+    pub finished: Vec<(TaskHandle, Task)>,
+    /// Tasks still running at the deadline (last snapshot).
+    pub unfinished: Vec<(TaskHandle, Task)>,
+    /// Tasks their member does not know.
+    pub unknown: Vec<TaskHandle>,
+    /// Tasks nothing was learned about before the deadline (or before their member's
+    /// watch failed).
+    pub unseen: Vec<TaskHandle>,
+    /// Members whose watch ended in an error, with it.
+    pub failed: Vec<(String, Error)>,
+    /// Requests made, all members together.
+    pub requests: u64,
+}
+
+/// Follows tasks on several pool members at once: each member's tasks are watched as
+/// [`WatchPlan`] watches them (one list request per round for up to its batch size), and
+/// the plans take turns, so one round asks each member once. A member that fails ends
+/// only its own watch: its tasks are reported as unseen, the others go on.
+#[derive(Debug)]
+pub struct PoolWatchPlan<'a> {
+    watches: Vec<Watch<'a>>,
+    /// The watch whose exchange is on its way.
+    sending: Option<usize>,
+    report: PoolWatchReport,
+}
+
+#[derive(Debug)]
+struct Watch<'a> {
+    member: &'a Member,
+    ids: Vec<String>,
+    plan: WatchPlan<'a>,
+    done: bool,
+}
+
+impl<'a> PoolWatchPlan<'a> {
+    /// Watches `handles` on `members` (handles naming no member are reported unknown).
+    pub fn new(members: &'a [Member], handles: &[TaskHandle], options: WatchOptions, retry: RetryPolicy) -> Self {
+        let mut report = PoolWatchReport::default();
+        let mut watches = Vec::new();
+        for member in members {
+            let ids: Vec<String> = handles.iter().filter(|h| h.server == member.name).map(|h| h.id.clone()).collect();
+            if !ids.is_empty() {
+                let mut plan = WatchPlan::new(&member.config, ids.clone(), options.clone(), retry.clone());
+                if member.config.profile().is_some_and(|p| !p.offers("list-by-condition")) {
+                    plan = plan.per_id();
+                }
+                watches.push(Watch { member, ids, plan, done: false });
+            }
+        }
+        report.unknown = handles.iter().filter(|h| !members.iter().any(|m| m.name == h.server)).cloned().collect();
+        Self { watches, sending: None, report }
+    }
+
+    /// Ends every member's watch at `deadline`.
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.watches = self.watches.into_iter().map(|w| Watch { plan: w.plan.until(deadline), ..w }).collect();
+        self
+    }
+
+    fn merge(&mut self, member: &Member, ids: &[String], result: Result<WatchReport, Error>) {
+        let handle = |id: &str| TaskHandle::new(member.name.clone(), id);
+        let report = &mut self.report;
+        match result {
+            Ok(r) => {
+                report.requests += r.requests;
+                report.finished.extend(r.finished.into_iter().map(|t| (handle(&t.id), t)));
+                report.unfinished.extend(r.unfinished.into_iter().map(|t| (handle(&t.id), t)));
+                report.unknown.extend(r.unknown.iter().map(|id| handle(id)));
+                report.unseen.extend(r.unseen.iter().map(|id| handle(id)));
+            }
+            Err(e) => {
+                report.unseen.extend(ids.iter().map(|id| handle(id)));
+                report.failed.push((member.name.clone(), e));
+            }
+        }
+    }
+}
+
+impl Plan for PoolWatchPlan<'_> {
+    type Output = PoolWatchReport;
+    type Progress = (String, Task);
+
+    fn poll(&mut self, now: Instant) -> Step<PoolWatchReport, (String, Task)> {
+        if self.sending.is_some() {
+            return Step::Done(Err(Error::PlanMisuse));
+        }
+        let mut earliest: Option<Instant> = None;
+        for i in 0..self.watches.len() {
+            if self.watches[i].done {
+                continue;
+            }
+            match self.watches[i].plan.poll(now) {
+                Step::Send(request) => {
+                    self.sending = Some(i);
+                    return Step::Send(request);
+                }
+                Step::Sleep(until) => earliest = Some(earliest.map_or(until, |e| e.min(until))),
+                Step::Progress(task) => return Step::Progress((self.watches[i].member.name.clone(), task)),
+                Step::Notice(notice) => return Step::Notice(notice),
+                Step::Done(result) => {
+                    self.watches[i].done = true;
+                    let (member, ids) = (self.watches[i].member, std::mem::take(&mut self.watches[i].ids));
+                    self.merge(member, &ids, result);
+                }
+            }
+        }
+        match earliest {
+            Some(until) => Step::Sleep(until),
+            None => Step::Done(Ok(std::mem::take(&mut self.report))),
+        }
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        if let Some(i) = self.sending.take() {
+            self.watches[i].plan.handle(result, now);
+        }
+    }
+
+    fn interests(&self) -> Vec<Interest<'_>> {
+        self.watches.iter().filter(|w| !w.done).flat_map(|w| w.plan.interests()).collect()
+    }
+
+    fn pushed(&mut self, task: &Task, now: Instant) {
+        // Ids are unique per member only: a callback reaches the member watching that id.
+        for watch in self.watches.iter_mut().filter(|w| !w.done && w.ids.contains(&task.id)) {
+            watch.plan.pushed(task, now);
+        }
+    }
+}
