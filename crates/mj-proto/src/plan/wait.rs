@@ -176,9 +176,9 @@ impl<'a> WaitPlan<'a> {
         finished(Err(Error::WaitTimeout { last: self.last.take().map(Box::new), waited, cause }))
     }
 
-    /// The pause before the next poll: the safety net once callbacks reach this wait (the
-    /// server sends them, so a poll only has to catch one that went missing), the interval
-    /// otherwise.
+    /// The pause before the next poll: the interval until callbacks reach this wait; then
+    /// three of their gaps (within the interval and the safety net), or the whole safety
+    /// net after the first, since a poll only has to catch a callback that went missing.
     fn pace(&self) -> Duration {
         match (self.pushed, self.push_gap) {
             (false, _) => self.options.interval,
@@ -254,7 +254,7 @@ impl Plan for WaitPlan<'_> {
 
     /// A callback's report of the task (from a [`Hub`](super::Hub) or any receiver): a
     /// report that moves the task forward is shown as progress at once, and from then on
-    /// polls come only every [`WaitOptions::safety_net`]. One that says the task finished
+    /// polls are only a safety net (paced as [`WaitOptions::safety_net`] says). One that says the task finished
     /// is confirmed by a fetch made now (a forged or mistaken callback is not believed),
     /// unless [`WaitOptions::trust_pushes`] is set. Reports about another task, repeats and
     /// reports older than what is known change nothing.
