@@ -33,6 +33,16 @@ pub struct Global {
     /// built-in simulator]
     #[arg(long, env = "MJ_BASE_URL", global = true, value_name = "URL")]
     pub base_url: Option<String>,
+    // The doc comment is clap's help text, where brackets must stay bare.
+    #[allow(rustdoc::broken_intra_doc_links)]
+    /// The servers file: [[server]] tables with name, base_url, profile, auth, mode,
+    /// api_key_file or api_key_env, weight, max_in_flight [default:
+    /// ~/.config/mj/config.toml when it exists]
+    #[arg(long, env = "MJ_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Which server of the servers file to use (needed when it names several)
+    #[arg(long, env = "MJ_SERVER", global = true, value_name = "NAME")]
+    pub server: Option<String>,
     /// Read the API key from this file (otherwise MJ_API_KEY is used)
     #[arg(long, global = true, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
@@ -237,6 +247,8 @@ pub enum Command {
     Sim(SimArgs),
     /// Receive notifyHook callbacks and print each task update
     Listen(ListenArgs),
+    /// The servers of the servers file (--config): whether each answers, and how fast
+    Servers,
 }
 
 /// The `imagine` command's arguments.

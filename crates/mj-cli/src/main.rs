@@ -11,6 +11,7 @@ mod interrupt;
 mod output;
 mod progress;
 mod render;
+mod servers;
 mod session;
 mod terminal;
 mod watchdog;

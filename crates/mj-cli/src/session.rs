@@ -43,6 +43,9 @@ impl Session {
         let speed = std::env::var("MJ_SIM_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
         let target = match global.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             Some(base) => Target::Configured(configure(base, key, global)?),
+            None if crate::servers::locate(global.config.as_deref()).is_some() => {
+                Target::Configured(from_servers_file(global)?)
+            }
             None => {
                 let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
                 let server =
@@ -142,6 +145,35 @@ fn listen(global: &Global, simulator: bool) -> Result<Option<HookReceiver>, Fail
     HookReceiver::start(listen, url)
         .map(Some)
         .map_err(|e| Failure::usage(format!("--hook-listen {listen}: cannot listen for callbacks: {e}")))
+}
+
+/// The config of the server `--server` names in the servers file (or of its only server).
+fn from_servers_file(global: &Global) -> Result<Config, Failure> {
+    let Some(path) = crate::servers::locate(global.config.as_deref()) else {
+        return Err(Failure::usage("no servers file"));
+    };
+    let servers = crate::servers::load(&path)?;
+    let names: Vec<&str> = servers.members.iter().map(|m| m.name.as_str()).collect();
+    let member = match (global.server.as_deref(), servers.members.as_slice()) {
+        (Some(name), members) => members.iter().find(|m| m.name == name).ok_or_else(|| {
+            Failure::usage(format!(
+                "{}: no server named `{}` (it has {})",
+                path.display(),
+                crate::terminal::clean(name),
+                names.join(", ")
+            ))
+        })?,
+        (None, [only]) => only,
+        (None, _) => {
+            return Err(Failure::usage(format!(
+                "{} names {} servers ({}): pick one with --server NAME (MJ_SERVER)",
+                path.display(),
+                names.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    Ok(member.config.clone())
 }
 
 /// The config for the server at `base`, built from the typed options: the profile (and its

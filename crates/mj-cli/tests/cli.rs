@@ -13,9 +13,11 @@ use serde_json::Value;
 /// `mj` with a clean environment, a fast built-in simulator and quick polling.
 fn mj(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
-    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_PROFILE"] {
+    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_PROFILE", "MJ_CONFIG", "MJ_SERVER"] {
         cmd.env_remove(var);
     }
+    // No servers file of the machine's own: the built-in simulator.
+    cmd.env("XDG_CONFIG_HOME", std::env::temp_dir().join("mj-cli-test-no-config"));
     cmd.env("MJ_SIM_SPEED", "25").args(["--interval", "0.05"]).args(args);
     cmd
 }
@@ -512,9 +514,10 @@ fn sim_serves_and_listen_prints_callbacks() {
 /// `mj` with a clean environment and the shipped pacing (no `--interval`).
 fn mj_defaults(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
-    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_SIM_SPEED"] {
+    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_SIM_SPEED", "MJ_CONFIG", "MJ_SERVER"] {
         cmd.env_remove(var);
     }
+    cmd.env("XDG_CONFIG_HOME", std::env::temp_dir().join("mj-cli-test-no-config"));
     cmd.args(args);
     cmd
 }

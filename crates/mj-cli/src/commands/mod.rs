@@ -13,6 +13,7 @@ mod listen;
 mod modal;
 mod parse;
 mod seed;
+mod servers;
 mod shorten;
 mod sim;
 mod video;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Sim(args) => sim::run(args),
         Command::Listen(args) => listen::run(args.port, json).map(|()| exit::OK),
         Command::Batch(args) => batch::run(&cli.global, args),
+        Command::Servers => servers::run(&cli.global),
         command => remote(&Session::open(&cli.global)?, command),
     }
 }
@@ -49,6 +51,6 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
         Command::Fetch(args) => fetch::run(s, args),
         Command::List(args) => list::run(s, args.status, args.page, args.size),
         Command::Wait(args) => wait::run(s, &args.ids),
-        Command::Parse(_) | Command::Sim(_) | Command::Listen(_) | Command::Batch(_) => Ok(exit::OK),
+        Command::Parse(_) | Command::Sim(_) | Command::Listen(_) | Command::Batch(_) | Command::Servers => Ok(exit::OK),
     }
 }

@@ -1,0 +1,51 @@
+//! `mj servers`: the servers of the servers file, each asked once whether it answers.
+
+use std::time::{Duration, Instant};
+
+use mj_proto::plan::RetryPolicy;
+use mj_proto::{ErrorKind, Settings};
+use mj_ureq::UreqTransport;
+use serde_json::json;
+
+use crate::cli::Global;
+use crate::exit::{self, Failure};
+
+/// Lists each server with what one small request to it found.
+pub fn run(global: &Global) -> Result<u8, Failure> {
+    let Some(path) = crate::servers::locate(global.config.as_deref()) else {
+        return Err(Failure::usage(
+            "no servers file: write ~/.config/mj/config.toml with [[server]] tables, or pass --config FILE",
+        ));
+    };
+    let servers = crate::servers::load(&path)?;
+    let mut all_answer = true;
+    for member in &servers.members {
+        // One try, ten seconds: this is a look, not a job.
+        let settings = Settings::default().retry(RetryPolicy::none()).deadline(Duration::from_secs(10));
+        let transport = UreqTransport::builder().timeout(Duration::from_secs(10)).build();
+        let client = mj_proto::Client::with_transport(transport, member.config.clone()).with_settings(settings);
+        let started = Instant::now();
+        let state = match client.fetch("0") {
+            Ok(_) => "answers".to_owned(),
+            Err(e) if e.kind() == ErrorKind::Unauthorized => "refuses the key".to_owned(),
+            Err(e) if e.kind() == ErrorKind::Connect => "down (no connection)".to_owned(),
+            Err(e) => crate::terminal::clean(&e.to_string()),
+        };
+        all_answer &= state == "answers";
+        let ms = started.elapsed().as_millis();
+        let profile = member.config.profile().map_or("undeclared", |p| p.name());
+        if global.json {
+            println!(
+                "{}",
+                json!({"type": "server", "name": member.name, "profile": profile, "weight": member.weight,
+                       "max_in_flight": member.max_in_flight, "state": state, "ms": ms})
+            );
+        } else {
+            println!(
+                "{:<12} {:<10} weight {:<3} room {:<3} {} ({ms} ms)",
+                member.name, profile, member.weight, member.max_in_flight, state
+            );
+        }
+    }
+    Ok(if all_answer { exit::OK } else { exit::GAVE_UP })
+}

@@ -1,0 +1,165 @@
+//! The servers mj knows, from a config file: `--config FILE`, `MJ_CONFIG`, or the
+//! platform's config directory (`$XDG_CONFIG_HOME/mj/config.toml`, else
+//! `~/.config/mj/config.toml`) when that file exists.
+//!
+//! ```toml
+//! [[server]]
+//! name = "eu"
+//! base_url = "https://eu.example.com"
+//! profile = "plus"            # novicezk, plus, trueai, gateway, reseller
+//! auth = "mj-api-secret"      # bearer, mj-api-secret, raw, both
+//! mode = "fast"               # fast, relax, turbo
+//! api_key_file = "~/.config/mj/eu.key"   # or api_key_env = "EU_KEY"
+//! weight = 2
+//! max_in_flight = 10
+//! ```
+//!
+//! A key written in the file itself (`api_key = "…"`) is refused unless only its owner
+//! can read the file.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use mj_proto::plan::Member;
+use mj_proto::{Config, SpeedMode};
+use serde::Deserialize;
+
+use crate::cli::{AuthArg, ModeArg, ProfileArg};
+use crate::exit::Failure;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    server: Vec<Entry>,
+}
+
+/// One `[[server]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    base_url: String,
+    profile: Option<String>,
+    auth: Option<String>,
+    mode: Option<String>,
+    api_key_file: Option<PathBuf>,
+    api_key_env: Option<String>,
+    api_key: Option<String>,
+    weight: Option<u32>,
+    max_in_flight: Option<usize>,
+}
+
+/// The servers of a config file, in the order written.
+pub struct Servers {
+    /// Each server as a pool member.
+    pub members: Vec<Member>,
+}
+
+/// The config file to read: `explicit` (from `--config` or `MJ_CONFIG`), else the
+/// platform's default when it exists.
+pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_owned());
+    }
+    let dir = match std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME")?).join(".config"),
+    };
+    Some(dir.join("mj").join("config.toml")).filter(|p| p.is_file())
+}
+
+/// Reads the servers at `path`.
+pub fn load(path: &Path) -> Result<Servers, Failure> {
+    let shown = path.display().to_string();
+    let bad = |what: String| Failure::usage(format!("{shown}: {what}"));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read it: {e}")))?;
+    let file: File = toml::from_str(&text).map_err(|e| bad(e.message().to_owned()))?;
+    if file.server.is_empty() {
+        return Err(bad("no [[server]] table".to_owned()));
+    }
+    let private = owner_only(path);
+    let mut members = Vec::new();
+    for entry in file.server {
+        let name = entry.name.clone();
+        let in_server = |what: String| bad(format!("server `{}`: {what}", crate::terminal::clean(&name)));
+        if entry.api_key.is_some() && !private {
+            return Err(in_server(format!(
+                "an API key in a file others can read: move it to api_key_file or api_key_env, or `chmod 600 {shown}`"
+            )));
+        }
+        let key = key_of(&entry).map_err(&in_server)?;
+        let mut config = Config::new(&entry.base_url).map_err(|e| in_server(e.to_string()))?;
+        if let Some(profile) = &entry.profile {
+            config = config.with_profile(parse::<ProfileArg>("profile", profile).map_err(&in_server)?.profile());
+        }
+        if let Some(auth) = &entry.auth {
+            config = config.with_auth_style(parse::<AuthArg>("auth", auth).map_err(&in_server)?.style());
+        }
+        if let Some(mode) = &entry.mode {
+            config = config.with_mode(Some(match parse::<ModeArg>("mode", mode).map_err(&in_server)? {
+                ModeArg::Fast => SpeedMode::Fast,
+                ModeArg::Relax => SpeedMode::Relax,
+                ModeArg::Turbo => SpeedMode::Turbo,
+            }));
+        }
+        if let Some(key) = key {
+            config = config.with_api_key(key.trim()).map_err(|e| in_server(e.to_string()))?;
+        }
+        let mut member = Member::new(entry.name.clone(), config).map_err(|e| in_server(e.to_string()))?;
+        if let Some(weight) = entry.weight {
+            member = member.weight(weight);
+        }
+        if let Some(n) = entry.max_in_flight {
+            member = member.max_in_flight(n);
+        }
+        members.push(member);
+    }
+    // Names are checked once more as a pool checks them (each once).
+    mj_proto::plan::Pool::new(members.clone()).map_err(|e| bad(e.to_string()))?;
+    Ok(Servers { members })
+}
+
+/// A value of one of the CLI's enums, as written in the file.
+fn parse<T: ValueEnum>(field: &str, value: &str) -> Result<T, String> {
+    T::from_str(value, true).map_err(|_| {
+        let allowed: Vec<String> =
+            T::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|v| v.get_name().to_owned()).collect();
+        format!("{field} `{}` is not one of {}", crate::terminal::clean(value), allowed.join(", "))
+    })
+}
+
+/// The key a server entry names, from its file, its variable or the file itself.
+fn key_of(entry: &Entry) -> Result<Option<String>, String> {
+    match (&entry.api_key_file, &entry.api_key_env, &entry.api_key) {
+        (Some(file), None, None) => {
+            let file = expand_home(file);
+            std::fs::read_to_string(&file).map(Some).map_err(|e| format!("cannot read {}: {e}", file.display()))
+        }
+        (None, Some(var), None) => std::env::var(var).map(Some).map_err(|_| format!("{var} is not set")),
+        (None, None, key) => Ok(key.clone()),
+        _ => Err("give one of api_key_file, api_key_env and api_key".to_owned()),
+    }
+}
+
+/// `~/x` as a path in the home directory.
+fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => path.to_owned(),
+    }
+}
+
+/// True when no one but the file's owner may read it.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
+}
+
+/// Elsewhere the permissions cannot be read this way: a key in the file is refused.
+#[cfg(not(unix))]
+fn owner_only(_: &Path) -> bool {
+    false
+}

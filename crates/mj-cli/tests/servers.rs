@@ -1,0 +1,93 @@
+//! The servers file: a key in a file others can read is refused, `--server` picks a
+//! server, `mj servers` asks each one, and a file of several needs `--server`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mj_sim::{Server, SimConfig};
+use mj_test_support::refused::Refused;
+
+fn mj(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
+    for var in
+        ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_PROFILE", "MJ_CONFIG", "MJ_SERVER", "MJ_HOOK_LISTEN"]
+    {
+        cmd.env_remove(var);
+    }
+    // No servers file of the machine's own.
+    cmd.env("XDG_CONFIG_HOME", std::env::temp_dir().join("mj-servers-test-none")).args(args);
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = cmd.output().expect("mj runs");
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (status.code().unwrap_or(-1), text(stdout), text(stderr))
+}
+
+fn write(name: &str, text: &str, mode: u32) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mj-servers-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    set_mode(&path, mode);
+    path
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) {}
+
+#[test]
+fn a_key_in_a_file_others_can_read_is_refused_and_never_shown() {
+    let sim = Server::start(SimConfig::new("").api_key("sk-in-the-file"), 0).expect("sim");
+    let text = format!("[[server]]\nname = \"home\"\nbase_url = \"{}\"\napi_key = \"sk-in-the-file\"\n", sim.url());
+    let open = write("open.toml", &text, 0o644);
+    let (code, stdout, stderr) = run(&mut mj(&["--config", open.to_str().expect("path"), "servers"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("others can read") && stderr.contains("chmod 600"), "{stderr}");
+    assert!(!stderr.contains("sk-in-the-file") && !stdout.contains("sk-in-the-file"));
+    if cfg!(unix) {
+        let private = write("private.toml", &text, 0o600);
+        let (code, stdout, stderr) = run(&mut mj(&["--config", private.to_str().expect("path"), "servers"]));
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert!(stdout.contains("home") && stdout.contains("answers"), "{stdout}");
+    }
+}
+
+#[test]
+fn server_picks_one_and_servers_asks_each() {
+    let (a, b) = (
+        Server::start(SimConfig::new("").speed(25.0), 0).expect("a"),
+        Server::start(SimConfig::new(""), 0).expect("b"),
+    );
+    let down = Refused::new();
+    let text = format!(
+        "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nprofile = \"plus\"\nweight = 2\n\n\
+         [[server]]\nname = \"b\"\nbase_url = \"{}\"\n\n[[server]]\nname = \"down\"\nbase_url = \"{}\"\n",
+        a.url(),
+        b.url(),
+        down.url("http")
+    );
+    let file = write("three.toml", &text, 0o644);
+    let config = file.to_str().expect("path");
+    let (code, stdout, stderr) = run(&mut mj(&["--config", config, "servers"]));
+    assert_eq!(code, 4, "one is down: {stdout}{stderr}");
+    let line = |name: &str| stdout.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default().to_owned();
+    assert!(line("a").contains("plus") && line("a").contains("weight 2") && line("a").contains("answers"), "{stdout}");
+    assert!(line("down").contains("down (no connection)"), "{stdout}");
+
+    let (code, _, stderr) = run(&mut mj(&["--config", config, "imagine", "a fox"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("names 3 servers (a, b, down): pick one with --server"), "{stderr}");
+    let (code, _, stderr) = run(&mut mj(&["--config", config, "--server", "a", "imagine", "a fox", "--wait"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!((a.stats().total_tasks(), b.stats().total_tasks()), (1, 0));
+    let (code, _, stderr) = run(&mut mj(&["--config", config, "--server", "zz", "imagine", "a fox"]));
+    assert!(code == 2 && stderr.contains("no server named `zz`"), "{stderr}");
+}
