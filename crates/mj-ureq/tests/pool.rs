@@ -58,6 +58,15 @@ fn a_refused_port_fails_over_at_once_and_sits_out() {
     // While it cools down, submits go straight to the member that is up.
     assert_eq!(client.submit(Imagine::new("a wolf")).expect("placed").server, "up");
     assert_eq!(up.stats().total_tasks(), 2);
+
+    // When every member refuses, the last refusal is the error, and every member learns.
+    let (one, two) = (Refused::new(), Refused::new());
+    let all_down = PoolClient::new(
+        Pool::new(vec![member("one", &one.url("http")), member("two", &two.url("http"))]).expect("pool"),
+    );
+    let error = all_down.submit(Imagine::new("a fox")).expect_err("nobody up");
+    assert_eq!(error.kind(), ErrorKind::Connect);
+    assert!(all_down.status().iter().all(|m| m.connect_failures == 1), "{:?}", all_down.status());
 }
 
 #[test]

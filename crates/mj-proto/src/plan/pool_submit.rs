@@ -53,7 +53,8 @@ pub struct PoolSubmitPlan<'a, S: Submit + Clone> {
     deadline: Option<Instant>,
     current: Option<(usize, SubmitPlan<'a, S>)>,
     refusals: Vec<(usize, Error)>,
-    notice: Option<Notice>,
+    /// The member the submit went to last.
+    last: Option<usize>,
 }
 
 impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
@@ -62,17 +63,7 @@ impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
         // Refusals that leave a member are not waited out on it.
         let policy = policy.queue_patience(Duration::ZERO);
         let route = route.into_iter().filter(|&i| i < members.len()).collect();
-        Self {
-            members,
-            route,
-            request,
-            retry,
-            policy,
-            deadline: None,
-            current: None,
-            refusals: Vec::new(),
-            notice: None,
-        }
+        Self { members, route, request, retry, policy, deadline: None, current: None, refusals: Vec::new(), last: None }
     }
 
     /// Ends the call at `deadline`, on every member.
@@ -81,14 +72,16 @@ impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
         self
     }
 
-    /// The members that refused, with their refusals, in the order tried.
+    /// The members that refused, with their refusals, in the order tried; when every
+    /// member refused, the last one's refusal is the plan's error instead.
     pub fn refusals(&self) -> &[(usize, Error)] {
         &self.refusals
     }
 
-    /// The member the submit is with now (the one that created the task, once done).
+    /// The member the submit went to last: the one that created the task, the one whose
+    /// lost answer could not be resolved, or the last to refuse.
     pub fn member(&self) -> Option<usize> {
-        self.current.as_ref().map(|(i, _)| *i)
+        self.last
     }
 
     /// Starts the submit on the next member of the route; false when none is left.
@@ -100,7 +93,7 @@ impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
         let plan = SubmitPlan::new(&self.members[i].config, self.request.clone(), retry, self.policy.clone())
             .until(self.deadline);
         self.request.options_mut().state = Some(plan.token().to_owned());
-        self.current = Some((i, plan));
+        (self.current, self.last) = (Some((i, plan)), Some(i));
         true
     }
 }
@@ -110,9 +103,6 @@ impl<S: Submit + Clone> Plan for PoolSubmitPlan<'_, S> {
     type Progress = std::convert::Infallible;
 
     fn poll(&mut self, now: Instant) -> Step<Placed, Self::Progress> {
-        if let Some(notice) = self.notice.take() {
-            return Step::Notice(notice);
-        }
         loop {
             if self.current.is_none() && !self.next_member() {
                 return Step::Done(Err(match self.refusals.pop() {
@@ -127,25 +117,20 @@ impl<S: Submit + Clone> Plan for PoolSubmitPlan<'_, S> {
                     let server = self.members[i].name.clone();
                     return Step::Done(Ok(Placed { member: i, server, submitted }));
                 }
-                Step::Done(Err(error)) if not_created(&error) && !self.route.is_empty() => {
-                    let next = self.route.front().map(|&n| self.members[n].name.as_str()).unwrap_or_default();
-                    let notice = Notice::Failover {
+                Step::Done(Err(error)) if not_created(&error) => {
+                    // The next member is announced; after the last, its refusal is the end.
+                    let notice = self.route.front().map(|&next| Notice::Failover {
                         from: self.members[i].name.clone(),
-                        to: next.to_owned(),
+                        to: self.members[next].name.clone(),
                         reason: error.to_string(),
-                    };
+                    });
                     self.refusals.push((i, error));
                     self.current = None;
-                    return Step::Notice(notice);
-                }
-                Step::Done(Err(error)) => {
-                    if not_created(&error) {
-                        self.refusals.push((i, error));
-                        self.current = None;
-                        continue;
+                    if let Some(notice) = notice {
+                        return Step::Notice(notice);
                     }
-                    return Step::Done(Err(error));
                 }
+                Step::Done(Err(error)) => return Step::Done(Err(error)),
                 Step::Send(request) => return Step::Send(request),
                 Step::Sleep(until) => return Step::Sleep(until),
                 Step::Notice(notice) => return Step::Notice(notice),
