@@ -214,9 +214,10 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         for job in jobs.iter().filter(|j| j.state == JobState::Running) {
             let Some(id) = job.task_id.as_deref() else { continue };
             // Not asked this round: what callbacks said keeps the stall clock honest.
-            let pushed = if asked.iter().any(|a| a == id) { None } else { self.pushed(id) };
+            let was_asked = asked.iter().any(|a| a == id);
+            let pushed = if was_asked { None } else { self.pushed(id) };
             let Some(task) = by_id.get(id).copied().or(pushed.as_ref()) else {
-                if asked.iter().any(|a| a == id) && Run::count(&mut run.unseen, job.key, MAX_MISSES) {
+                if was_asked && Run::count(&mut run.unseen, job.key, MAX_MISSES) {
                     self.fail(run, job.key, format!("the server no longer knows task {id}"))?;
                 }
                 continue;

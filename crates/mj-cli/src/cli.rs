@@ -150,6 +150,18 @@ pub enum ModeArg {
     Turbo,
 }
 
+impl ModeArg {
+    /// The speed mode it names.
+    pub fn mode(self) -> mj_proto::SpeedMode {
+        use mj_proto::SpeedMode;
+        match self {
+            Self::Fast => SpeedMode::Fast,
+            Self::Relax => SpeedMode::Relax,
+            Self::Turbo => SpeedMode::Turbo,
+        }
+    }
+}
+
 /// Blend aspects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum DimensionsArg {

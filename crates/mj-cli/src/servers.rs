@@ -20,8 +20,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use mj_proto::Config;
 use mj_proto::plan::Member;
-use mj_proto::{Config, SpeedMode};
 use serde::Deserialize;
 
 use crate::cli::{AuthArg, ModeArg, ProfileArg};
@@ -98,11 +98,7 @@ pub fn load(path: &Path) -> Result<Servers, Failure> {
             config = config.with_auth_style(parse::<AuthArg>("auth", auth).map_err(&in_server)?.style());
         }
         if let Some(mode) = &entry.mode {
-            config = config.with_mode(Some(match parse::<ModeArg>("mode", mode).map_err(&in_server)? {
-                ModeArg::Fast => SpeedMode::Fast,
-                ModeArg::Relax => SpeedMode::Relax,
-                ModeArg::Turbo => SpeedMode::Turbo,
-            }));
+            config = config.with_mode(Some(parse::<ModeArg>("mode", mode).map_err(&in_server)?.mode()));
         }
         if let Some(key) = key {
             config = config.with_api_key(key.trim()).map_err(|e| in_server(e.to_string()))?;

@@ -43,16 +43,16 @@ impl Session {
         let speed = std::env::var("MJ_SIM_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
         let target = match global.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             Some(base) => Target::Configured(configure(base, key, global)?),
-            None if crate::servers::locate(global.config.as_deref()).is_some() => {
-                Target::Configured(from_servers_file(global)?)
-            }
-            None => {
-                let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
-                let server =
-                    Server::start(sim, 0).map_err(|e| Failure::usage(format!("cannot start the simulator: {e}")))?;
-                let config = Config::new(&server.url()).map_err(|e| Failure::usage(e.to_string()))?;
-                Target::Simulator(config, server)
-            }
+            None => match crate::servers::locate(global.config.as_deref()) {
+                Some(path) => Target::Configured(from_servers_file(&path, global)?),
+                None => {
+                    let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
+                    let server = Server::start(sim, 0)
+                        .map_err(|e| Failure::usage(format!("cannot start the simulator: {e}")))?;
+                    let config = Config::new(&server.url()).map_err(|e| Failure::usage(e.to_string()))?;
+                    Target::Simulator(config, server)
+                }
+            },
         };
         if let Some(server) = target.server() {
             eprintln!(
@@ -147,12 +147,10 @@ fn listen(global: &Global, simulator: bool) -> Result<Option<HookReceiver>, Fail
         .map_err(|e| Failure::usage(format!("--hook-listen {listen}: cannot listen for callbacks: {e}")))
 }
 
-/// The config of the server `--server` names in the servers file (or of its only server).
-fn from_servers_file(global: &Global) -> Result<Config, Failure> {
-    let Some(path) = crate::servers::locate(global.config.as_deref()) else {
-        return Err(Failure::usage("no servers file"));
-    };
-    let servers = crate::servers::load(&path)?;
+/// The config of the server `--server` names in the servers file at `path` (or of its
+/// only server).
+fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Config, Failure> {
+    let servers = crate::servers::load(path)?;
     let names: Vec<&str> = servers.members.iter().map(|m| m.name.as_str()).collect();
     let member = match (global.server.as_deref(), servers.members.as_slice()) {
         (Some(name), members) => members.iter().find(|m| m.name == name).ok_or_else(|| {
@@ -189,12 +187,7 @@ fn configure(base: &str, key: Option<String>, global: &Global) -> Result<Config,
     if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
         config = config.with_api_key(key.trim()).map_err(|e| Failure::usage(format!("the API key: {e}")))?;
     }
-    let mode = global.mode.map(|m| match m {
-        ModeArg::Fast => SpeedMode::Fast,
-        ModeArg::Relax => SpeedMode::Relax,
-        ModeArg::Turbo => SpeedMode::Turbo,
-    });
-    Ok(config.with_mode(mode))
+    Ok(config.with_mode(global.mode.map(ModeArg::mode)))
 }
 
 /// Where requests go: a configured server, or the built-in simulator, which stops when

@@ -39,16 +39,32 @@ struct Inner {
     shown: String,
     /// The hub's generation after the last update that moved a task.
     rung: AtomicU64,
-    /// The async waits asleep until a callback about what they follow, by [`key`]: a
+    /// The async waits asleep until a callback about what they follow, by [`Key`]: a
     /// callback wakes only the waits it concerns.
-    wakers: Mutex<HashMap<String, Vec<Waker>>>,
+    wakers: Mutex<HashMap<Key, Vec<Waker>>>,
 }
 
-/// The waker key of an interest: a task id, or `state:` and a submit's token.
-fn key(interest: &Interest<'_>) -> String {
-    match interest {
-        Interest::Task(id) => (*id).to_owned(),
-        Interest::Token(token) => format!("state:{token}"),
+/// An [`Interest`] owned: what a sleeping wait follows, and what a callback names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Task(String),
+    Token(String),
+}
+
+impl Key {
+    fn of(interest: &Interest<'_>) -> Self {
+        match interest {
+            Interest::Task(id) => Self::Task((*id).to_owned()),
+            Interest::Token(token) => Self::Token((*token).to_owned()),
+        }
+    }
+
+    /// What callbacks reported of it after generation `seen`.
+    fn news<'h>(&self, hub: &'h Hub, seen: u64) -> Option<&'h Task> {
+        match self {
+            Self::Task(id) => hub.changed_since(id, seen),
+            Self::Token(token) => hub.by_token(token).and_then(|task| hub.changed_since(&task.id, seen)),
+        }
     }
 }
 
@@ -98,8 +114,8 @@ impl Hooks {
         super::trace::callback(&callback);
         if let Callback::Advanced(task) = &callback {
             self.inner.rung.store(generation, Ordering::SeqCst);
-            let mut keys = vec![key(&Interest::Task(&task.id))];
-            keys.extend(task.state.as_deref().map(|token| key(&Interest::Token(token))));
+            let mut keys = vec![Key::Task(task.id.clone())];
+            keys.extend(task.state.clone().map(Key::Token));
             let woken: Vec<Waker> = {
                 let mut wakers = lock(&self.inner.wakers);
                 keys.iter().filter_map(|k| wakers.remove(k)).flatten().collect()
@@ -126,38 +142,28 @@ impl Hooks {
         if generation == seen {
             return seen;
         }
-        let reports = self.news(&plan.interests(), seen);
+        let keys: Vec<Key> = plan.interests().iter().map(Key::of).collect();
+        let reports: Vec<Task> = {
+            let hub = lock(&self.inner.hub);
+            keys.iter().filter_map(|key| key.news(&hub, seen)).cloned().collect()
+        };
         for task in &reports {
             plan.pushed(task, now);
         }
         generation
     }
 
-    /// What callbacks reported of `interests` after generation `seen`.
-    fn news(&self, interests: &[Interest<'_>], seen: u64) -> Vec<Task> {
-        let hub = lock(&self.inner.hub);
-        interests
-            .iter()
-            .filter_map(|interest| match interest {
-                Interest::Task(id) => hub.changed_since(id, seen),
-                Interest::Token(token) => hub.by_token(token).and_then(|task| hub.changed_since(&task.id, seen)),
-            })
-            .cloned()
-            .collect()
-    }
-
     /// Completes once a callback reports news of `interests` after generation `seen`.
     pub(crate) fn rung_after<'h>(&'h self, interests: &[Interest<'_>], seen: u64) -> Rung<'h> {
-        let owned = interests.iter().map(key).collect();
-        Rung { hooks: self, keys: owned, seen, registered: None }
+        Rung { hooks: self, keys: interests.iter().map(Key::of).collect(), seen, registered: None }
     }
 }
 
 /// The future of [`Hooks::rung_after`].
 pub(crate) struct Rung<'a> {
     hooks: &'a Hooks,
-    /// The waker keys of what the sleeping plan follows.
-    keys: Vec<String>,
+    /// What the sleeping plan follows.
+    keys: Vec<Key>,
     seen: u64,
     /// The waker it left under its keys, taken back when it is dropped.
     registered: Option<Waker>,
@@ -170,10 +176,7 @@ impl Rung<'_> {
             return false;
         }
         let hub = lock(&self.hooks.inner.hub);
-        self.keys.iter().any(|k| match k.strip_prefix("state:") {
-            Some(token) => hub.by_token(token).is_some_and(|t| hub.changed_since(&t.id, self.seen).is_some()),
-            None => hub.changed_since(k, self.seen).is_some(),
-        })
+        self.keys.iter().any(|key| key.news(&hub, self.seen).is_some())
     }
 }
 

@@ -52,12 +52,18 @@ macro_rules! client_struct {
 
             /// The instant a call starting now must end by, from [`Settings::deadline`]($crate::client::Settings::deadline)
             /// and [`Settings::ends_at`]($crate::client::Settings::ends_at).
-            fn call_deadline(&self) -> Option<std::time::Instant> {
+            pub(crate) fn call_deadline(&self) -> Option<std::time::Instant> {
                 let own = self.transport.now().checked_add(self.shared.settings.deadline);
                 match (own, self.shared.settings.ends_at) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }
+            }
+
+            /// What clones of this client share (a pool client uses its first member's to
+            /// give submits the hook).
+            pub(crate) fn shared(&self) -> &$crate::client::Shared {
+                &self.shared
             }
 
             /// How this client retries, waits and reports.

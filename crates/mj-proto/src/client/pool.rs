@@ -92,10 +92,7 @@ macro_rules! pool_client {
             /// health from it.
             pub $($async)? fn submit<S: $crate::endpoint::Submit + Clone>(&self, mut request: S) -> Result<$crate::plan::Placed, $crate::Error> {
                 let Some(first) = self.clients.first() else { return Err($crate::ConfigError::EmptyPool.into()) };
-                let settings = first.settings();
-                if let Some(hooks) = &settings.hooks {
-                    request.options_mut().notify_hook.get_or_insert_with(|| hooks.url().to_owned());
-                }
+                first.shared().hook(&mut request);
                 let now = first.transport().now();
                 // The first choice is reserved at once, so that concurrent submits spread.
                 let (members, route) = {
@@ -107,9 +104,9 @@ macro_rules! pool_client {
                     (pool.members(), route)
                 };
                 let reserved = route.first().copied();
-                let deadline = now.checked_add(settings.deadline).map(|d| settings.ends_at.map_or(d, |e| e.min(d)));
+                let settings = first.settings();
                 let mut plan = $crate::plan::PoolSubmitPlan::new(&members, route, request, settings.retry.clone(), settings.submit.clone())
-                    .until(deadline);
+                    .until(first.call_deadline());
                 let result = first.drive(&mut plan, |_| {}) $($await)*;
                 let now = first.transport().now();
                 let mut pool = self.lock();
@@ -159,12 +156,9 @@ macro_rules! pool_client {
                 mut on_update: impl FnMut(&$crate::model::TaskHandle, &$crate::Task),
             ) -> Result<$crate::plan::PoolWatchReport, $crate::Error> {
                 let Some(first) = self.clients.first() else { return Err($crate::ConfigError::EmptyPool.into()) };
-                let settings = first.settings();
-                let now = first.transport().now();
-                let deadline = now.checked_add(settings.deadline).map(|d| settings.ends_at.map_or(d, |e| e.min(d)));
                 let members = self.lock().members();
-                let plan = $crate::plan::PoolWatchPlan::new(&members, handles, settings.watch.clone(), settings.retry.clone())
-                    .until(deadline);
+                let plan = $crate::plan::PoolWatchPlan::new(&members, handles, first.settings().watch.clone(), first.settings().retry.clone())
+                    .until(first.call_deadline());
                 let report = first.drive(plan, |(server, task)| {
                     on_update(&$crate::model::TaskHandle::new(server, task.id.clone()), &task)
                 }) $($await)* ?;

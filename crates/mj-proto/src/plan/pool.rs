@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::submit::backpressure;
 use crate::config::Config;
 use crate::config_error::ConfigError;
 use crate::error::{Error, ErrorKind};
@@ -165,7 +166,7 @@ impl Pool {
                 let doubling = 2u32.saturating_pow(health.connect_failures.saturating_sub(1).min(16));
                 health.cooling_until = Some(now + FIRST_COOLDOWN.saturating_mul(doubling).min(LONGEST_COOLDOWN));
             }
-            Err(e) if crowded(e) => {
+            Err(e) if backpressure(e) => {
                 (health.connect_failures, health.cooling_until) = (0, None);
                 health.crowded_until = Some(now + CROWDED_FOR);
             }
@@ -189,17 +190,12 @@ impl Pool {
     }
 }
 
-/// A refusal that says the server's queue (or rate) is full: code 23, 429, code 30.
-pub(crate) fn crowded(error: &Error) -> bool {
-    super::submit::backpressure(error)
-}
-
 /// True when `error` proves that the member did not create the task, so another member
 /// may be asked: no connection was made (nothing was sent), the request was refused
 /// before sending (this member's profile lacks the endpoint), the key was refused, or the
 /// server said its queue or rate is full. A lost or unreadable answer proves nothing.
 pub(crate) fn not_created(error: &Error) -> bool {
-    matches!(error.kind(), ErrorKind::Connect | ErrorKind::Config | ErrorKind::Unauthorized) || crowded(error)
+    matches!(error.kind(), ErrorKind::Connect | ErrorKind::Config | ErrorKind::Unauthorized) || backpressure(error)
 }
 
 #[cfg(test)]

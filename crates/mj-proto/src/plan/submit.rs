@@ -58,7 +58,7 @@ pub struct SubmitPlan<'a, S: Submit> {
     lookup_timeouts: u32,
     /// Since when the queue has been full.
     queued_since: Option<Instant>,
-    /// A callback that named this submit's task before its answer came.
+    /// A callback that named this submit's task by its token, not yet adopted.
     early: Option<Task>,
     notice: Option<Notice>,
 }
@@ -216,6 +216,18 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                 properties: Properties::default(),
                 quirks: Default::default(),
             },
+        }
+    }
+
+    /// Adopts the task a callback named by the token, once the answer is known lost and no
+    /// exchange is on its way: no lookup is needed (one announced is not made).
+    fn adopt_pushed(&mut self) {
+        if self.lost.is_some()
+            && matches!(self.phase, Phase::Ready(_) | Phase::Sleeping(..))
+            && let Some(task) = self.early.take()
+        {
+            self.notice = None;
+            self.phase = Phase::done(Ok(self.adopt(&task)));
         }
     }
 
@@ -403,15 +415,10 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
     /// continues), it changes nothing.
     fn pushed(&mut self, task: &Task, _now: Instant) {
         let ours = task.state.as_deref() == Some(self.token.as_str()) && !task.id.is_empty();
-        if !ours || self.request.continues_task().is_some() {
-            return;
-        }
-        let open = matches!(self.phase, Phase::Ready(_) | Phase::Sleeping(..));
-        if open && self.lost.is_some() {
-            self.phase = Phase::done(Ok(self.adopt(task)));
-        } else if !matches!(self.phase, Phase::Finished(_)) {
-            // Before the answer: kept, in case the answer is lost.
+        if ours && self.request.continues_task().is_none() && !matches!(self.phase, Phase::Finished(_)) {
+            // Kept until the answer is known lost (it may still come).
             self.early = Some(task.clone());
+            self.adopt_pushed();
         }
     }
 
@@ -485,13 +492,6 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
                 self.handle_lookup(found, now)
             }
         };
-        // A callback named the task before its answer was lost: no lookup is needed.
-        if self.lost.is_some()
-            && matches!(self.phase, Phase::Ready(_) | Phase::Sleeping(..))
-            && let Some(task) = self.early.take()
-        {
-            self.notice = None;
-            self.phase = Phase::done(Ok(self.adopt(&task)));
-        }
+        self.adopt_pushed();
     }
 }

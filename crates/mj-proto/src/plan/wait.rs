@@ -192,32 +192,6 @@ impl<'a> WaitPlan<'a> {
         self.budget.capped(started + super::DEFAULT_DEADLINE)
     }
 
-    fn take_push(&mut self, task: &Task, now: Instant) {
-        if task.id != self.fetch.id || matches!(self.phase, Phase::Finished(_)) {
-            return;
-        }
-        if hub::behind(self.last.as_ref(), task) {
-            return;
-        }
-        self.pushed = true;
-        self.push_gap = self.last_push.map(|last| now.saturating_duration_since(last));
-        self.last_push = Some(now);
-        if hub::settled(task) && !self.options.trust_pushes {
-            // Ask the server now (or as soon as the answer on its way is in, which may
-            // predate the end); its answer decides.
-            self.confirming = true;
-            if matches!(self.phase, Phase::Sleeping(..)) {
-                self.phase = Phase::Ready(());
-            }
-            return;
-        }
-        let phase = self.observe(task.clone(), now);
-        // An answer on its way still arrives; the plan ignores it once finished.
-        if self.phase.awaited().is_none() || matches!(phase, Phase::Finished(_)) {
-            self.phase = phase;
-        }
-    }
-
     fn observe(&mut self, task: Task, now: Instant) -> Phase {
         // A report older than what is known (a fetch answered before a callback that came
         // first) never moves the task backwards; only the end, which a fetch confirms, is
@@ -259,7 +233,29 @@ impl Plan for WaitPlan<'_> {
     /// unless [`WaitOptions::trust_pushes`] is set. Reports about another task, repeats and
     /// reports older than what is known change nothing.
     fn pushed(&mut self, task: &Task, now: Instant) {
-        self.take_push(task, now);
+        if task.id != self.fetch.id || matches!(self.phase, Phase::Finished(_)) {
+            return;
+        }
+        if hub::behind(self.last.as_ref(), task) {
+            return;
+        }
+        self.pushed = true;
+        self.push_gap = self.last_push.map(|last| now.saturating_duration_since(last));
+        self.last_push = Some(now);
+        if hub::settled(task) && !self.options.trust_pushes {
+            // Ask the server now (or as soon as the answer on its way is in, which may
+            // predate the end); its answer decides.
+            self.confirming = true;
+            if matches!(self.phase, Phase::Sleeping(..)) {
+                self.phase = Phase::Ready(());
+            }
+            return;
+        }
+        let phase = self.observe(task.clone(), now);
+        // An answer on its way still arrives; the plan ignores it once finished.
+        if self.phase.awaited().is_none() || matches!(phase, Phase::Finished(_)) {
+            self.phase = phase;
+        }
     }
 
     fn poll(&mut self, now: Instant) -> Step<Task, Task> {

@@ -194,28 +194,6 @@ impl<'a> WatchPlan<'a> {
         }
     }
 
-    fn take_push(&mut self, task: &Task) {
-        if self.done || !self.ids.contains(&task.id) || self.resolved.contains_key(&task.id) {
-            return;
-        }
-        if hub::behind(self.latest.get(&task.id), task) {
-            return;
-        }
-        self.pushed = true;
-        if hub::settled(task) && !self.options.trust_pushes {
-            // Ask the server about this task first thing; its answer decides.
-            if !self.round.iter().any(|batch| batch.as_slice() == [task.id.clone()]) {
-                self.round.push_front(vec![task.id.clone()]);
-            }
-            return;
-        }
-        if hub::settled(task) {
-            self.resolved.insert(task.id.clone(), Resolution::Finished);
-        }
-        self.events.push_back(task.clone());
-        self.latest.insert(task.id.clone(), task.clone());
-    }
-
     fn report(&mut self) -> WatchReport {
         let mut report = WatchReport { requests: self.requests, ..WatchReport::default() };
         for id in &self.ids {
@@ -269,7 +247,25 @@ impl Plan for WatchPlan<'_> {
     /// [`WatchOptions::trust_pushes`]). Reports about other tasks, about finished ones,
     /// repeats and older reports change nothing.
     fn pushed(&mut self, task: &Task, _now: Instant) {
-        self.take_push(task);
+        if self.done || !self.ids.contains(&task.id) || self.resolved.contains_key(&task.id) {
+            return;
+        }
+        if hub::behind(self.latest.get(&task.id), task) {
+            return;
+        }
+        self.pushed = true;
+        if hub::settled(task) && !self.options.trust_pushes {
+            // Ask the server about this task first thing; its answer decides.
+            if !self.round.iter().any(|batch| batch.as_slice() == [task.id.clone()]) {
+                self.round.push_front(vec![task.id.clone()]);
+            }
+            return;
+        }
+        if hub::settled(task) {
+            self.resolved.insert(task.id.clone(), Resolution::Finished);
+        }
+        self.events.push_back(task.clone());
+        self.latest.insert(task.id.clone(), task.clone());
     }
 
     fn poll(&mut self, now: Instant) -> Step<WatchReport, Task> {
