@@ -26,4 +26,16 @@ pub enum BatchError {
     /// recorded as failed because of it.
     #[error("the server refused the API key; nothing was recorded as failed: {0}")]
     Unauthorized(#[source] mj_proto::Error),
+    /// A job of the journal was sent to a server this run does not have: it can only be
+    /// followed, or its lost answer resumed, where it was sent.
+    #[error(
+        "the job on line {line} was sent to {}, which this run does not have: run the batch with the servers it started with",
+        server.as_deref().map_or_else(|| "a single server (not a pool member)".to_owned(), |s| format!("server `{s}`"))
+    )]
+    UnknownServer {
+        /// The prompt's line.
+        line: usize,
+        /// The member the journal names (`None`: a run on one server).
+        server: Option<String>,
+    },
 }

@@ -74,6 +74,9 @@ pub struct Job {
     pub token: Option<String>,
     /// When the submit was (or was about to be) sent, in ms since the epoch.
     pub sent_at_ms: Option<u64>,
+    /// The pool member the submit was sent to, written before the send: the task is
+    /// followed, pressed and resumed there only. `None` with one server.
+    pub server: Option<String>,
     /// The server's task id.
     pub task_id: Option<String>,
     /// Why it failed.
@@ -92,6 +95,7 @@ impl Job {
             state: JobState::Pending,
             token: None,
             sent_at_ms: None,
+            server: None,
             task_id: None,
             reason: None,
             files: Vec::new(),

@@ -7,9 +7,11 @@
 //!   submit, the task id after, the files and their SHA-256 when saved.
 //!   [`SqliteJournal`] keeps it in one SQLite file (WAL).
 //! - [`plan`] decides, from the journal's jobs alone, what to do next.
-//! - [`Batch`] does it with a blocking [`mj_proto::Client`]: submits (or resumes lost
-//!   submits by their token), follows running tasks together, downloads, and writes each
-//!   outcome to the journal before going on.
+//! - [`Batch`] does it with a blocking [`mj_proto::Client`], or over a
+//!   [`mj_proto::PoolClient`]'s servers ([`Servers`]): submits (or resumes lost submits by
+//!   their token, on the server they were sent to), follows running tasks together (one
+//!   request per server per round), downloads, and writes each outcome to the journal
+//!   before going on.
 //!
 //! ```no_run
 //! use mj_batch::{Batch, SqliteJournal, prompts};
@@ -33,12 +35,15 @@ pub mod prompts;
 mod report;
 mod run;
 mod runner;
+mod sending;
+mod servers;
 mod sqlite;
 
 pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
 pub use report::{Progress, Summary};
 pub use runner::Batch;
+pub use servers::Servers;
 pub use sqlite::SqliteJournal;
 
 /// Whether a file a job recorded is still on disk as it was saved (same SHA-256): what

@@ -68,24 +68,23 @@ impl Run {
         self.jobs.values().filter(|j| j.state == JobState::Running)
     }
 
-    /// The running tasks to ask the server about this round. Without hooks, all of them.
-    /// With hooks, only those whose end a callback reported (to confirm it), those that
-    /// never had a callback (a server that does not call back is polled every
-    /// `interval`, as before), and those quiet for the `safety_net`.
-    pub(crate) fn to_ask(
+    /// The running jobs whose tasks to ask their server about this round. A job whose
+    /// server calls back to no hooks: every round. With hooks, only those whose end a
+    /// callback reported (to confirm it), those that never had a callback (a server that
+    /// does not call back is polled every `interval`, as before), and those quiet for the
+    /// `safety_net`.
+    pub(crate) fn to_ask<'h>(
         &self,
-        hooks: Option<&Hooks>,
+        hooks: impl Fn(&Job) -> Option<&'h Hooks>,
         interval: Duration,
         safety_net: Duration,
         now: Instant,
-    ) -> Vec<String> {
-        let Some(hooks) = hooks else {
-            return self.running().filter_map(|j| j.task_id.clone()).collect();
-        };
+    ) -> Vec<JobKey> {
         let since = |at: Option<Instant>| at.map_or(Duration::MAX, |at| now.saturating_duration_since(at));
         self.running()
             .filter(|job| {
                 let Some(id) = job.task_id.as_deref() else { return false };
+                let Some(hooks) = hooks(job) else { return true };
                 let asked = self.asked.get(&job.key).copied();
                 match hooks.latest(id) {
                     Some(task) => {
@@ -95,18 +94,28 @@ impl Run {
                     None => since(asked) >= interval,
                 }
             })
-            .filter_map(|j| j.task_id.clone())
+            .map(|j| j.key)
             .collect()
     }
 
     /// Sleeps until the next round: `pause`, or less when a callback reports that a
     /// running task ended (it is then confirmed at once).
-    pub(crate) fn pause(&self, transport: &impl Transport, hooks: Option<&Hooks>, pause: Duration) {
-        let Some(hooks) = hooks else { return transport.sleep(pause) };
+    pub(crate) fn pause<'h>(
+        &self,
+        transport: &impl Transport,
+        hooks: impl Fn(&Job) -> Option<&'h Hooks>,
+        pause: Duration,
+    ) {
         let until = transport.now() + pause;
-        let unconfirmed: Vec<&str> =
-            self.running().filter(|j| !self.confirmed.contains(&j.key)).filter_map(|j| j.task_id.as_deref()).collect();
-        let any_ended = || unconfirmed.iter().any(|id| hooks.latest(id).is_some_and(|t| ended(&t)));
+        let unconfirmed: Vec<(&Hooks, &str)> = self
+            .running()
+            .filter(|j| !self.confirmed.contains(&j.key))
+            .filter_map(|j| Some((hooks(j)?, j.task_id.as_deref()?)))
+            .collect();
+        if unconfirmed.is_empty() {
+            return transport.sleep(pause);
+        }
+        let any_ended = || unconfirmed.iter().any(|(hooks, id)| hooks.latest(id).is_some_and(|t| ended(&t)));
         while transport.now() < until && !any_ended() {
             transport.sleep(NAP.min(until.saturating_duration_since(transport.now())));
         }

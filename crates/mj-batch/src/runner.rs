@@ -1,12 +1,12 @@
 //! The driver: carries out what [`plan`](crate::plan) decides with a blocking client,
 //! writing every step to the journal before going on.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use mj_proto::endpoint::{Change, Imagine, Submit};
-use mj_proto::{Client, Error, ErrorKind, Transport};
+use mj_proto::plan::RetryPolicy;
+use mj_proto::{Client, ErrorKind, Hooks, Task, Transport};
 
 use crate::error::BatchError;
 use crate::files;
@@ -15,11 +15,16 @@ use crate::plan::{self, Verdict};
 use crate::prompts::PromptLine;
 use crate::report::{Progress, Summary};
 use crate::run::{self, MAX_DOWNLOAD_ROUNDS, MAX_MISSES, Run};
+use crate::servers::Servers;
 
-/// A batch run over a blocking client and a journal.
-pub struct Batch<'c, T, J> {
-    client: &'c Client<T>,
-    journal: J,
+/// A batch run over a blocking client (or a pool of servers) and a journal.
+pub struct Batch<'c, S: Servers, J> {
+    pub(crate) servers: &'c S,
+    /// Each server's client for the run's own requests (following, a grid's fetch): one
+    /// try each, since the next round asks again, so that a server that died never holds
+    /// the others' jobs up.
+    followers: Vec<(Option<String>, Client<&'c S::Transport>)>,
+    pub(crate) journal: J,
     out: PathBuf,
     concurrency: usize,
     interval: Duration,
@@ -27,11 +32,25 @@ pub struct Batch<'c, T, J> {
     stall_after: Duration,
 }
 
-impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
-    /// A run that saves into `out`, four tasks in flight, following them every 2 s.
-    pub fn new(client: &'c Client<T>, journal: J, out: impl Into<PathBuf>) -> Self {
+impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
+    /// A run on `servers` (a [`Client`], or a [`PoolClient`](mj_proto::PoolClient) whose
+    /// members the jobs are spread over) that saves into `out`, four tasks in flight,
+    /// following them every 2 s.
+    pub fn new(servers: &'c S, journal: J, out: impl Into<PathBuf>) -> Self {
+        let followers = servers
+            .all()
+            .into_iter()
+            .map(|(name, client)| {
+                let mut settings = client.settings().clone();
+                settings.retry = RetryPolicy::none();
+                let follower =
+                    Client::with_transport(client.transport(), client.config().clone()).with_settings(settings);
+                (name, follower)
+            })
+            .collect();
         Self {
-            client,
+            servers,
+            followers,
             journal,
             out: out.into(),
             concurrency: 4,
@@ -57,7 +76,8 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         self
     }
 
-    /// At most `n` tasks in flight (at least one).
+    /// At most `n` tasks in flight (at least one). Over a pool, each member also gets no
+    /// more than its `max_in_flight`.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
@@ -99,8 +119,14 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
         );
         self.repair_files(&mut run)?;
+        self.check_servers(&run)?;
+        for job in run.jobs.values().filter(|j| j.state == JobState::Running) {
+            if let Some(id) = &job.task_id {
+                self.servers.adopt(job.server.as_deref(), id);
+            }
+        }
         loop {
-            if self.deadline.is_some_and(|d| self.client.transport().now() >= d) {
+            if self.deadline.is_some_and(|d| self.now() >= d) {
                 break;
             }
             self.round(&mut run)?;
@@ -114,10 +140,10 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
                 break;
             }
             let pause = match self.deadline {
-                Some(d) => self.interval.min(d.saturating_duration_since(self.client.transport().now())),
+                Some(d) => self.interval.min(d.saturating_duration_since(self.now())),
                 None => self.interval,
             };
-            run.pause(self.client.transport(), self.client.settings().hooks.as_ref(), pause);
+            run.pause(self.servers.lead().transport(), |job| self.hooks(job), pause);
         }
         let mut summary = run.summary;
         summary.jobs = run.jobs.len();
@@ -138,6 +164,34 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             run.jobs.values().filter(|j| !matches!(j.state, JobState::Done | JobState::Failed)).count();
         summary.elapsed = started.elapsed();
         Ok(summary)
+    }
+
+    /// Refuses a journal whose running jobs were sent to a server this run does not have:
+    /// they can only be followed (or resumed) where they were sent.
+    fn check_servers(&self, run: &Run) -> Result<(), BatchError> {
+        let live = |j: &&Job| matches!(j.state, JobState::Submitting | JobState::Running);
+        match run.jobs.values().filter(live).find(|j| self.servers.client(j.server.as_deref()).is_none()) {
+            Some(job) => Err(BatchError::UnknownServer {
+                line: run.lines.get(&job.key.item).copied().unwrap_or(0),
+                server: job.server.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The run's clock.
+    pub(crate) fn now(&self) -> Instant {
+        self.servers.lead().transport().now()
+    }
+
+    /// The hooks the server of `job` calls back to.
+    fn hooks(&self, job: &Job) -> Option<&Hooks> {
+        self.servers.client(job.server.as_deref())?.settings().hooks.as_ref()
+    }
+
+    /// The one-try client for the jobs of `server`.
+    pub(crate) fn follower(&self, server: Option<&str>) -> Option<&Client<&'c S::Transport>> {
+        self.followers.iter().find(|(name, _)| name.as_deref() == server).map(|(_, client)| client)
     }
 
     /// Checks every file the journal says a finished job saved. A job whose file is gone
@@ -178,45 +232,60 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
             self.submit(run, key, false)?;
         }
         let jobs: Vec<Job> = run.jobs.values().cloned().collect();
-        let ids = plan::running_ids(&jobs);
-        if ids.is_empty() {
+        if plan::running_ids(&jobs).is_empty() {
             return Ok(());
         }
-        let now = self.client.transport().now();
-        let settings = self.client.settings();
-        let asked = run.to_ask(settings.hooks.as_ref(), self.interval, settings.watch.safety_net, now);
-        if let Some(hooks) = &settings.hooks {
-            // What is asked about besides confirmations is a safety net for lost callbacks.
-            let quiet = asked.iter().filter(|id| hooks.latest(id).is_some_and(|t| !run::ended(&t))).count();
-            if quiet > 0 {
-                settings.observer.notify(&mj_proto::plan::Notice::SafetyNet { tasks: quiet });
+        let now = self.now();
+        let lead = self.servers.lead().settings();
+        let asked = run.to_ask(|job| self.hooks(job), self.interval, lead.watch.safety_net, now);
+        // What is asked about besides confirmations is a safety net for lost callbacks.
+        let quiet = asked
+            .iter()
+            .filter_map(|key| run.jobs.get(key))
+            .filter(|job| self.pushed(job).is_some_and(|t| !run::ended(&t)))
+            .count();
+        if quiet > 0 {
+            lead.observer.notify(&mj_proto::plan::Notice::SafetyNet { tasks: quiet });
+        }
+        // One request per server that has jobs to ask about; a server that does not
+        // answer holds up only its own jobs, and is asked again next round.
+        let mut by_server: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
+        for job in asked.iter().filter_map(|key| run.jobs.get(key)) {
+            if let Some(id) = &job.task_id {
+                by_server.entry(job.server.clone()).or_default().push(id.clone());
             }
         }
-        let tasks = if asked.is_empty() {
-            Vec::new()
-        } else {
-            match self.client.tasks(&asked) {
-                Ok(tasks) => tasks,
+        let mut found: HashMap<(Option<String>, String), Task> = HashMap::new();
+        let mut answered: HashSet<Option<String>> = HashSet::new();
+        for (server, ids) in by_server {
+            let Some(follower) = self.follower(server.as_deref()) else { continue };
+            let result = follower.tasks(&ids);
+            self.servers.learn(server.as_deref(), result.as_ref().map(|_| ()));
+            match result {
+                Ok(tasks) => {
+                    found.extend(tasks.into_iter().map(|t| ((server.clone(), t.id.clone()), t)));
+                    answered.insert(server);
+                }
                 Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
-                // The next round asks again.
-                Err(_) => return Ok(()),
+                Err(_) => {}
             }
-        };
-        for job in jobs.iter().filter(|j| j.task_id.as_ref().is_some_and(|id| asked.contains(id))) {
+        }
+        let asked: HashSet<JobKey> =
+            asked.into_iter().filter(|key| run.jobs.get(key).is_some_and(|j| answered.contains(&j.server))).collect();
+        for job in jobs.iter().filter(|j| asked.contains(&j.key)) {
             run.asked.insert(job.key, now);
-            if job.task_id.as_deref().and_then(|id| self.pushed(id)).is_some_and(|t| run::ended(&t)) {
+            if self.pushed(job).is_some_and(|t| run::ended(&t)) {
                 // Its reported end is being confirmed: a fetch that says otherwise wins,
                 // and the report does not trigger another.
                 run.confirmed.insert(job.key);
             }
         }
-        let by_id: HashMap<&str, &mj_proto::Task> = tasks.iter().map(|t| (t.id.as_str(), t)).collect();
         for job in jobs.iter().filter(|j| j.state == JobState::Running) {
             let Some(id) = job.task_id.as_deref() else { continue };
             // Not asked this round: what callbacks said keeps the stall clock honest.
-            let was_asked = asked.iter().any(|a| a == id);
-            let pushed = if was_asked { None } else { self.pushed(id) };
-            let Some(task) = by_id.get(id).copied().or(pushed.as_ref()) else {
+            let was_asked = asked.contains(&job.key);
+            let pushed = if was_asked { None } else { self.pushed(job) };
+            let Some(task) = found.get(&(job.server.clone(), id.to_owned())).or(pushed.as_ref()) else {
                 if was_asked && Run::count(&mut run.unseen, job.key, MAX_MISSES) {
                     self.fail(run, job.key, format!("the server no longer knows task {id}"))?;
                 }
@@ -256,115 +325,19 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         Ok(())
     }
 
-    /// What callbacks reported of task `id`, with hooks.
-    fn pushed(&self, id: &str) -> Option<mj_proto::Task> {
-        self.client.settings().hooks.as_ref()?.latest(id)
-    }
-
-    /// Sends (or, with `resume`, resumes) the submit of job `key`, journaled first.
-    fn submit(&mut self, run: &mut Run, key: JobKey, resume: bool) -> Result<(), BatchError> {
-        let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
-        let token = match (&job.token, resume) {
-            (Some(token), true) => token.clone(),
-            _ => new_token(key),
-        };
-        let grid_id = run.jobs.get(&JobKey { item: key.item, step: 0 }).and_then(|g| g.task_id.clone());
-        let request = match self.request(&job, grid_id.as_deref()) {
-            Ok(request) => request,
-            Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
-            // An upscale's grid could not be fetched just now, or a resumed submit (which
-            // may have created a task) cannot be rebuilt yet: the next rounds try again.
-            Err(e) if e.is_retryable() || resume => {
-                if Run::count(&mut run.unseen, key, MAX_MISSES) {
-                    let token = job.token.as_deref().unwrap_or("none");
-                    return self.fail(run, key, format!("{} (its correlation token: {token})", reason(&e)));
-                }
-                return Ok(());
-            }
-            Err(e) => return self.fail(run, key, reason(&e)),
-        };
-        if !resume {
-            // Written down before the send: a crash from here on is resumed by the token.
-            job.token = Some(token.clone());
-            job.sent_at_ms = Some(now_ms());
-            job.state = JobState::Submitting;
-            self.journal.save(&job)?;
-            run.jobs.insert(key, job.clone());
-        }
-        let lost_for = Duration::from_millis(now_ms().saturating_sub(job.sent_at_ms.unwrap_or_else(now_ms)));
-        let resumed = resume.then_some(lost_for);
-        let result = match request {
-            Request::Imagine(imagine) => send(self.client, imagine, token, resumed),
-            Request::Action(action) => send(self.client, action, token, resumed),
-            Request::Change(change) => send(self.client, change, token, resumed),
-        };
-        run.summary.submitted += 1;
-        match result {
-            Ok(submitted) => {
-                job.task_id = Some(submitted.task_id);
-                job.state = JobState::Running;
-                self.journal.save(&job)?;
-                run.jobs.insert(key, job);
-                Ok(())
-            }
-            Err(e) if e.kind() == ErrorKind::Unauthorized => {
-                // Refused before anything was created: the job is as it was.
-                if !resume {
-                    job.state = JobState::Pending;
-                    job.token = None;
-                    job.sent_at_ms = None;
-                    self.journal.save(&job)?;
-                    run.jobs.insert(key, job);
-                }
-                Err(BatchError::Unauthorized(e))
-            }
-            // Still unknown: stays `submitting`, resumed by its token next round.
-            Err(Error::OutcomeUnknown { .. }) => Ok(()),
-            Err(e) if e.is_retryable() && !matches!(e, Error::Rejected(_)) => {
-                // Known not created (the submit plan gave up on a transient refusal): next round sends again.
-                job.state = JobState::Pending;
-                job.token = None;
-                self.journal.save(&job)?;
-                run.jobs.insert(key, job);
-                Ok(())
-            }
-            Err(e) => self.fail(run, key, reason(&e)),
-        }
-    }
-
-    /// The request of `job`: an imagine, or an upscale of its grid `grid_id`.
-    fn request(&self, job: &Job, grid_id: Option<&str>) -> Result<Request, Error> {
-        if job.key.step == 0 {
-            let mut imagine = Imagine::new(job.prompt.clone());
-            for image in &job.images {
-                imagine = imagine.image(image.clone());
-            }
-            // Refused here (empty, too long, bad image) rather than by the server.
-            self.client.config().build(&imagine)?;
-            return Ok(Request::Imagine(imagine));
-        }
-        let Some(grid_id) = grid_id else { return Err(Error::PlanMisuse) };
-        let task = self.client.fetch(grid_id)?.ok_or_else(|| Error::TaskNotFound { id: grid_id.to_owned() })?;
-        Ok(match task.upscale(job.key.step) {
-            Some(action) => Request::Action(action),
-            // A server whose tasks carry no buttons takes U1-U4 through /submit/change.
-            None if task.buttons.is_empty() => Request::Change(Change::upscale(grid_id, job.key.step)),
-            None => {
-                return Err(Error::Build(mj_proto::BuildError::Http(format!(
-                    "task {grid_id} has no U{} button",
-                    job.key.step
-                ))));
-            }
-        })
+    /// What callbacks reported of `job`'s task, when its server calls back.
+    fn pushed(&self, job: &Job) -> Option<Task> {
+        self.hooks(job)?.latest(job.task_id.as_deref()?)
     }
 
     /// Downloads and saves `urls` for job `key` (task `id`), then records it done.
     fn save(&mut self, run: &mut Run, key: JobKey, id: &str, urls: &[String]) -> Result<(), BatchError> {
         let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
+        let Some(client) = self.servers.client(job.server.as_deref()) else { return Ok(()) };
         let line = run.lines.get(&key.item).copied().unwrap_or(0);
         let mut saved = Vec::new();
         for url in urls {
-            let media = match self.client.download(url) {
+            let media = match client.download(url) {
                 Ok(media) => media,
                 Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
                 // Retried within the call already; a transient failure gets a few more
@@ -389,18 +362,24 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
         job.files = saved;
         job.state = JobState::Done;
         self.journal.save(&job)?;
+        self.servers.release(job.server.as_deref(), id);
         run.jobs.insert(key, job);
         run.finished_now += 1;
         Ok(())
     }
 
     /// Records job `key` as failed. The reason is a server's text (or holds its URLs), so
-    /// the API key is scrubbed from it, in every form, before it reaches the journal.
-    fn fail(&mut self, run: &mut Run, key: JobKey, reason: String) -> Result<(), BatchError> {
+    /// every server's API key is scrubbed from it, in every form, before it reaches the
+    /// journal.
+    pub(crate) fn fail(&mut self, run: &mut Run, key: JobKey, reason: String) -> Result<(), BatchError> {
         let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
+        let was_running = job.state == JobState::Running;
         job.state = JobState::Failed;
-        job.reason = Some(self.client.config().redact_text(reason));
+        job.reason = Some(self.servers.redact(reason));
         self.journal.save(&job)?;
+        if let (true, Some(id)) = (was_running, &job.task_id) {
+            self.servers.release(job.server.as_deref(), id);
+        }
         run.jobs.insert(key, job);
         run.finished_now += 1;
         Ok(())
@@ -411,27 +390,6 @@ impl<'c, T: Transport, J: Journal> Batch<'c, T, J> {
 /// so the run stops and resumes later, instead of failing every job in turn.
 fn storage_full(error: &std::io::Error) -> bool {
     matches!(error.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
-}
-
-enum Request {
-    Imagine(Imagine),
-    Action(mj_proto::endpoint::Action),
-    Change(Change),
-}
-
-/// Sends `request` with `token` in its `state`; with `resumed`, as the resume of a send
-/// whose answer was lost that long ago.
-fn send<T: Transport, S: Submit>(
-    client: &Client<T>,
-    mut request: S,
-    token: String,
-    resumed: Option<Duration>,
-) -> Result<mj_proto::Submitted, Error> {
-    request.options_mut().state = Some(token);
-    match resumed {
-        Some(lost_for) => client.resume_submit(request, lost_for),
-        None => client.submit(request),
-    }
 }
 
 /// The jobs of a new batch: each prompt's grid, and each upscale it asks for.
@@ -445,25 +403,4 @@ fn jobs_of(lines: &[PromptLine]) -> Vec<Job> {
         }
     }
     jobs
-}
-
-/// A refusal in words; a banned prompt names the word.
-fn reason(error: &Error) -> String {
-    match error {
-        Error::Rejected(rejection) => match rejection.properties.banned_word() {
-            Some(word) => format!("{} (banned word: {word})", rejection.description),
-            None => rejection.description.clone(),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// A correlation token unique to this job and send.
-fn new_token(key: JobKey) -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    format!("mjb-{}-{}-{:x}{:x}", key.item, key.step, std::process::id(), nanos & 0xffff_ffff_ffff)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

@@ -23,9 +23,14 @@ CREATE TABLE jobs (
     task_id TEXT,
     reason TEXT,
     files TEXT NOT NULL,
+    server TEXT,
     PRIMARY KEY (item, step)
 ) STRICT;
 ";
+
+/// Added when batches learned to run over a pool: journals written before lack it, and
+/// gain it (empty: one server) when opened for writing.
+const ADD_SERVER: &str = "ALTER TABLE jobs ADD COLUMN server TEXT";
 
 /// A [`Journal`] in a SQLite file.
 ///
@@ -91,6 +96,8 @@ impl SqliteJournal {
                 .map_err(damaged)?;
             if tables == 0 {
                 tx.execute_batch(SCHEMA).map_err(store)?;
+            } else if !has_server_column(&tx).map_err(damaged)? {
+                tx.execute_batch(ADD_SERVER).map_err(store)?;
             }
             tx.commit().map_err(store)?;
         }
@@ -146,11 +153,14 @@ impl Journal for SqliteJournal {
     }
 
     fn jobs(&mut self) -> Result<Vec<Job>, JournalError> {
+        // A journal from before pools, opened read-only, has no server column.
+        let server =
+            if has_server_column(&self.db).map_err(|e| self.damaged(e.to_string()))? { "server" } else { "NULL" };
         let mut query = self
             .db
-            .prepare(
-                "SELECT item, step, prompt, images, state, token, sent_at_ms, task_id, reason, files FROM jobs ORDER BY item, step",
-            )
+            .prepare(&format!(
+                "SELECT item, step, prompt, images, state, token, sent_at_ms, task_id, reason, files, {server} FROM jobs ORDER BY item, step",
+            ))
             .map_err(|e| self.damaged(e.to_string()))?;
         let rows = query
             .query_map([], |r| {
@@ -165,12 +175,13 @@ impl Journal for SqliteJournal {
                     r.get::<_, Option<String>>(7)?,
                     r.get::<_, Option<String>>(8)?,
                     r.get::<_, String>(9)?,
+                    r.get::<_, Option<String>>(10)?,
                 ))
             })
             .map_err(|e| self.damaged(e.to_string()))?;
         let mut jobs = Vec::new();
         for row in rows {
-            let (item, step, prompt, images, state, token, sent_at_ms, task_id, reason, files) =
+            let (item, step, prompt, images, state, token, sent_at_ms, task_id, reason, files, server) =
                 row.map_err(|e| self.damaged(e.to_string()))?;
             let bad = |what: &str| self.damaged(format!("job {item}/{step}: {what}"));
             let key = JobKey {
@@ -185,6 +196,7 @@ impl Journal for SqliteJournal {
             job.token = token;
             job.sent_at_ms = sent_at_ms.and_then(|ms| u64::try_from(ms).ok());
             job.task_id = task_id;
+            job.server = server;
             job.reason = reason;
             job.files = files.into_iter().map(|(path, sha256)| SavedFile { path, sha256 }).collect();
             jobs.push(job);
@@ -233,13 +245,20 @@ fn lock(path: &Path) -> Result<std::fs::File, JournalError> {
     Ok(file)
 }
 
+/// Whether the jobs table has the `server` column.
+fn has_server_column(db: &Connection) -> rusqlite::Result<bool> {
+    let mut columns = db.prepare("SELECT name FROM pragma_table_info('jobs')")?;
+    let names = columns.query_map([], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names.iter().any(|n| n == "server"))
+}
+
 fn write(db: &Connection, job: &Job) -> rusqlite::Result<()> {
     let images = serde_json::to_string(&job.images).unwrap_or_else(|_| "[]".to_owned());
     let files: Vec<(&str, &str)> = job.files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())).collect();
     let files = serde_json::to_string(&files).unwrap_or_else(|_| "[]".to_owned());
     db.execute(
-        "INSERT OR REPLACE INTO jobs (item, step, prompt, images, state, token, sent_at_ms, task_id, reason, files)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT OR REPLACE INTO jobs (item, step, prompt, images, state, token, sent_at_ms, task_id, reason, files, server)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             job.key.item,
             job.key.step,
@@ -250,7 +269,8 @@ fn write(db: &Connection, job: &Job) -> rusqlite::Result<()> {
             job.sent_at_ms.and_then(|ms| i64::try_from(ms).ok()),
             job.task_id,
             job.reason,
-            files
+            files,
+            job.server
         ],
     )?;
     Ok(())
@@ -276,12 +296,36 @@ mod tests {
         journal.create("abc", std::slice::from_ref(&job)).expect("creates");
         job.state = JobState::Done;
         job.task_id = Some("17".to_owned());
+        job.server = Some("eu".to_owned());
         job.files.push(SavedFile { path: "out/0001.png".to_owned(), sha256: "ff".to_owned() });
         journal.save(&job).expect("saves");
         drop(journal);
         let mut again = SqliteJournal::open(&path).expect("reopens");
         assert_eq!(again.fingerprint().expect("reads").as_deref(), Some("abc"));
         assert_eq!(again.jobs().expect("jobs"), [job]);
+    }
+
+    /// A journal written before pools (no `server` column) is read as one server's, and
+    /// gains the column when a run opens it.
+    #[test]
+    fn a_journal_from_before_pools_reads_and_upgrades() {
+        let path = temp("old");
+        let old = Connection::open(&path).expect("creates");
+        old.execute_batch(&SCHEMA.replace("    server TEXT,\n", "")).expect("old schema");
+        old.execute("INSERT INTO meta (key, value) VALUES ('format', ?1)", params![FORMAT]).expect("format");
+        old.execute(
+            "INSERT INTO jobs (item, step, prompt, images, state, task_id, files) VALUES (0, 0, 'a fox', '[]', 'running', '17', '[]')",
+            [],
+        )
+        .expect("a job");
+        drop(old);
+        let jobs = SqliteJournal::open_read_only(&path).expect("reads").jobs().expect("jobs");
+        assert_eq!((jobs[0].task_id.as_deref(), jobs[0].server.as_deref()), (Some("17"), None));
+        let mut journal = SqliteJournal::open(&path).expect("upgrades");
+        let mut job = jobs[0].clone();
+        job.server = Some("us".to_owned());
+        journal.save(&job).expect("saves with a member");
+        assert_eq!(journal.jobs().expect("jobs"), [job]);
     }
 
     /// One runner per journal: a second open for writing is refused at once, naming the

@@ -50,4 +50,10 @@ pub enum ConfigError {
     /// A pool without members.
     #[error("a pool needs at least one server")]
     EmptyPool,
+    /// No member of the pool has this name.
+    #[error("no server of the pool is named `{name}`")]
+    UnknownServer {
+        /// The name, shortened.
+        name: String,
+    },
 }

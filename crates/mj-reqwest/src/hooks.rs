@@ -49,11 +49,16 @@ pub const MAX_CONNECTIONS: usize = 256;
 /// ```
 pub fn hook_router(hooks: Hooks) -> Router {
     let path = hooks.path().to_owned();
-    Router::new().route(&path, post(take)).with_state(hooks)
+    // Scopes (a pool's members, `Hooks::scoped`) are called back one level below.
+    Router::new().route(&path, post(take)).route(&format!("{path}/{{scope}}"), post(take)).with_state(hooks)
 }
 
 /// One callback: the body under its cap and deadline, then the hub.
 async fn take(State(hooks): State<Hooks>, request: Request) -> StatusCode {
+    let path = request.uri().path().to_owned();
+    if !hooks.routes(&path) {
+        return StatusCode::NOT_FOUND;
+    }
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_CALLBACK_BODY) {
@@ -65,7 +70,7 @@ async fn take(State(hooks): State<Hooks>, request: Request) -> StatusCode {
         Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE,
         Ok(Ok(body)) => body,
     };
-    let status = hooks.accept(hooks.path(), &body).status();
+    let status = hooks.accept(&path, &body).status();
     StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
 }
 

@@ -163,8 +163,7 @@ fn handle(stream: &mut TcpStream, hooks: &Hooks) -> io::Result<()> {
             _ => return answer(stream, 400),
         }
     };
-    let route = path.split('?').next().unwrap_or_default();
-    if route != hooks.path() {
+    if !hooks.routes(&path) {
         return answer(stream, 404);
     }
     if method != "POST" {

@@ -111,3 +111,32 @@ fn a_watch_across_members_asks_each_member_once_a_round() {
     assert_eq!(a.stats().requests.get("task/fetch"), None);
     assert!(client.status().iter().all(|m| m.in_flight == 0), "finished tasks give their room back");
 }
+
+#[test]
+fn each_member_calls_back_into_a_scope_of_its_own() {
+    let (plus, trueai) = (sim(Flavor::Plus), sim(Flavor::Trueai));
+    let pool = Pool::new(vec![member("plus", &plus.url()), member("trueai", &trueai.url())]).expect("pool");
+    let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
+    let hooks = receiver.hooks();
+    let client = PoolClient::new(pool).with_settings(Settings::default().hooks(hooks.clone()));
+    let workers: Vec<_> = (0..4)
+        .map(|n| {
+            let client = client.clone();
+            std::thread::spawn(move || client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_, _| {}))
+        })
+        .collect();
+    let done: Vec<_> = workers.into_iter().map(|w| w.join().expect("no panic").expect("finished")).collect();
+    for (handle, task) in &done {
+        assert_eq!(task.status, TaskStatus::Success);
+        let heard = hooks.scoped(&handle.server).latest(&handle.id);
+        assert_eq!(heard.map(|t| t.status), Some(TaskStatus::Success), "{handle} called back into its scope");
+        assert!(hooks.latest(&handle.id).is_none(), "nothing lands in the shared scope");
+    }
+    // The waits followed the callbacks: about one confirming fetch per task, not a poll
+    // every interval.
+    let fetches: u64 = [&plus, &trueai]
+        .iter()
+        .map(|s| s.stats().requests.iter().filter(|(k, _)| k.starts_with("task/")).map(|(_, n)| n).sum::<u64>())
+        .sum();
+    assert!(fetches <= 2 * done.len() as u64, "{fetches} lookups for {} tasks", done.len());
+}

@@ -42,6 +42,8 @@ struct Inner {
     /// The async waits asleep until a callback about what they follow, by [`Key`]: a
     /// callback wakes only the waits it concerns.
     wakers: Mutex<HashMap<Key, Vec<Waker>>>,
+    /// The hooks of each scope ([`Hooks::scoped`]) by name, called back under this path.
+    scopes: Mutex<HashMap<String, Hooks>>,
 }
 
 /// An [`Interest`] owned: what a sleeping wait follows, and what a callback names.
@@ -76,8 +78,50 @@ impl Hooks {
     /// Shares `hub` with a client's waits.
     pub fn new(hub: Hub) -> Self {
         let (url, path, shown) = (hub.url(), hub.path().to_owned(), hub.to_string());
-        let inner = Inner { hub: Mutex::new(hub), url, path, shown, rung: AtomicU64::new(0), wakers: Mutex::default() };
+        let inner = Inner {
+            hub: Mutex::new(hub),
+            url,
+            path,
+            shown,
+            rung: AtomicU64::new(0),
+            wakers: Mutex::default(),
+            scopes: Mutex::default(),
+        };
         Self { inner: Arc::new(inner) }
+    }
+
+    /// The hooks of scope `name` (a pool member): called back at this hook's URL plus
+    /// `/name`, fed by the same receiver, with tasks of their own. Task ids are only
+    /// unique per server, so each server of a pool gets a scope: a callback from one never
+    /// speaks for a task of another that has the same id. Asking twice for one name gives
+    /// the same hooks.
+    ///
+    /// Scopes share the secret: a server of the pool that wanted to could post to another
+    /// one's scope. What it could claim is limited to progress; an end is believed only
+    /// once a fetch from the task's own server confirms it (unless
+    /// [`trust_pushes`](crate::plan::WaitOptions::trust_pushes)).
+    pub fn scoped(&self, name: &str) -> Self {
+        let mut scopes = lock(&self.inner.scopes);
+        if let Some(scope) = scopes.get(name) {
+            return scope.clone();
+        }
+        let hub = lock(&self.inner.hub).scoped(name);
+        let scope = Self::new(hub);
+        scopes.insert(name.to_owned(), scope.clone());
+        scope
+    }
+
+    /// The scope a callback to `route` (a path without its query) is for.
+    fn scope_of(&self, route: &str) -> Option<Self> {
+        let name = route.strip_prefix(self.inner.path.as_str())?.strip_prefix('/')?;
+        lock(&self.inner.scopes).get(name).cloned()
+    }
+
+    /// Whether a callback to `path` is for these hooks or one of their scopes: what a
+    /// receiver checks before it reads a body.
+    pub fn routes(&self, path: &str) -> bool {
+        let route = path.split('?').next().unwrap_or(path);
+        route == self.inner.path || self.scope_of(route).is_some()
     }
 
     /// The hooks of a receiver listening on `addr`, called back at `public_url` (the base
@@ -106,6 +150,9 @@ impl Hooks {
     /// Takes one callback (the request's path and body) and wakes the waits it concerns.
     /// Answer the caller with [`Callback::status`].
     pub fn accept(&self, path: &str, body: &[u8]) -> Callback {
+        if let Some(scope) = self.scope_of(path.split('?').next().unwrap_or(path)) {
+            return scope.accept(path, body);
+        }
         let (callback, generation) = {
             let mut hub = lock(&self.inner.hub);
             let callback = hub.accept(path, body);
@@ -274,5 +321,24 @@ mod tests {
         assert_eq!(hooks.generation(), rung, "a repeat wakes nobody");
         assert_eq!(hooks.accept("/elsewhere", task).status(), 404);
         assert_eq!(hooks.generation(), rung);
+    }
+
+    #[test]
+    fn each_scope_keeps_its_own_tasks_under_the_same_receiver() {
+        let hooks = Hooks::new(Hub::new("http://127.0.0.1:9", 7).expect("hub"));
+        let (a, b) = (hooks.scoped("a"), hooks.scoped("b"));
+        assert_eq!(hooks.scoped("a"), a, "one scope per name");
+        assert_eq!(a.url(), format!("{}/a", hooks.url()));
+        assert!(hooks.routes(a.path()) && hooks.routes(&format!("{}?x=1", b.path())));
+        assert!(!hooks.routes(&format!("{}/c", hooks.path())), "an unknown scope is not routed");
+        let done = br#"{"id":"1","status":"SUCCESS","progress":"100%"}"#;
+        let started = br#"{"id":"1","status":"IN_PROGRESS","progress":"5%"}"#;
+        assert_eq!(hooks.accept(a.path(), done).status(), 204);
+        assert_eq!(hooks.accept(b.path(), started).status(), 204);
+        let status = |h: &Hooks| h.latest("1").map(|t| t.status);
+        assert_eq!(status(&a), Some(crate::TaskStatus::Success));
+        assert_eq!(status(&b), Some(crate::TaskStatus::InProgress), "the same id on another server is its own task");
+        assert_eq!(status(&hooks), None);
+        assert_eq!(hooks.accept(&format!("{}/c", hooks.path()), done).status(), 404);
     }
 }

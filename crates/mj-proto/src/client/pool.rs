@@ -47,9 +47,21 @@ macro_rules! pool_client {
                 Self { clients, pool: std::sync::Arc::new(std::sync::Mutex::new(pool)) }
             }
 
-            /// The same pool with `settings` for every member (hooks included).
+            /// The same pool with `settings` for every member. With hooks, each member is
+            /// called back in a scope of its own ([`Hooks::scoped`]($crate::Hooks::scoped)),
+            /// since task ids are only unique per server.
             pub fn with_settings(self, settings: $crate::Settings) -> Self {
-                let clients = self.clients.iter().map(|c| c.clone().with_settings(settings.clone())).collect();
+                let members = self.lock().members();
+                let clients = self
+                    .clients
+                    .iter()
+                    .zip(members.iter())
+                    .map(|(client, member)| {
+                        let mut settings = settings.clone();
+                        settings.hooks = settings.hooks.map(|hooks| hooks.scoped(&member.name));
+                        client.clone().with_settings(settings)
+                    })
+                    .collect();
                 Self { clients, pool: self.pool }
             }
 
@@ -57,26 +69,78 @@ macro_rules! pool_client {
                 self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
             }
 
+            fn now(&self) -> std::time::Instant {
+                self.clients.first().map_or_else(std::time::Instant::now, |c| c.transport().now())
+            }
+
             /// The client of member `name`, for anything on a task it owns (download,
-            /// watch, modal, …).
+            /// watch, modal, …). Tell the pool how its calls went with
+            /// [`learn`](Self::learn).
             pub fn member(&self, name: &str) -> Option<&$crate::$client<std::sync::Arc<T>>> {
                 let i = self.lock().index(name)?;
                 self.clients.get(i)
             }
 
+            /// Each member's name and client, in the pool's order.
+            pub fn members(&self) -> Vec<(String, &$crate::$client<std::sync::Arc<T>>)> {
+                let members = self.lock().members();
+                members.iter().map(|m| m.name.clone()).zip(self.clients.iter()).collect()
+            }
+
+            /// Member `name`'s index and client, or an error naming it.
+            fn named(&self, name: &str) -> Result<(usize, &$crate::$client<std::sync::Arc<T>>), $crate::Error> {
+                let i = self.lock().index(name);
+                i.and_then(|i| self.clients.get(i).map(|c| (i, c))).ok_or_else(|| {
+                    $crate::ConfigError::UnknownServer { name: name.chars().take(40).collect() }.into()
+                })
+            }
+
             /// The owner's client of `handle`, or an error naming the unknown member.
             fn owner(&self, handle: &$crate::model::TaskHandle) -> Result<(usize, &$crate::$client<std::sync::Arc<T>>), $crate::Error> {
-                let i = self.lock().index(&handle.server);
-                match i.and_then(|i| self.clients.get(i).map(|c| (i, c))) {
-                    Some(found) => Ok(found),
-                    None => Err($crate::Error::TaskNotFound { id: handle.to_string() }),
-                }
+                self.named(&handle.server).map_err(|_| $crate::Error::TaskNotFound { id: handle.to_string() })
             }
 
             /// Every member's health and load now.
             pub fn status(&self) -> Vec<$crate::plan::MemberStatus> {
-                let now = self.clients.first().map_or_else(std::time::Instant::now, |c| c.transport().now());
+                let now = self.now();
                 self.lock().status(now)
+            }
+
+            /// The members a submit to `endpoint` (an endpoint's
+            /// [`name`]($crate::Endpoint::name), e.g. `"imagine"`) would go to now, best
+            /// first: healthy, with room, offering it (see
+            /// [`Pool::route`]($crate::plan::Pool::route)).
+            pub fn route(&self, endpoint: &str) -> Vec<String> {
+                let now = self.now();
+                let pool = self.lock();
+                let members = pool.members();
+                pool.route(endpoint, now).into_iter().map(|i| members[i].name.clone()).collect()
+            }
+
+            /// Tells the pool how a call to member `server` made on its own client
+            /// ([`member`](Self::member)) went: `Ok` when it answered, whatever it said.
+            /// Connection failures put it in a cooldown, as the pool's own calls do.
+            pub fn learn(&self, server: &str, outcome: Result<(), &$crate::Error>) {
+                let now = self.now();
+                let mut pool = self.lock();
+                if let Some(i) = pool.index(server) {
+                    pool.learn(i, outcome, now);
+                }
+            }
+
+            /// Learns from the outcome of a call to member `i`.
+            fn learned<R>(&self, i: usize, result: &Result<R, $crate::Error>) {
+                let now = self.now();
+                self.lock().learn(i, result.as_ref().map(|_| ()), now);
+            }
+
+            /// Counts a task placed earlier (by an earlier run, or another process) against
+            /// its member's room until it is [`release`](Self::release)d.
+            pub fn adopt(&self, handle: &$crate::model::TaskHandle) {
+                let mut pool = self.lock();
+                if let Some(i) = pool.index(&handle.server) {
+                    pool.took(i);
+                }
             }
 
             /// Stops counting the task of `handle` against its member's room.
@@ -90,25 +154,74 @@ macro_rules! pool_client {
             /// Submits `request` to the pool exactly once (see
             /// [`PoolSubmitPlan`]($crate::plan::PoolSubmitPlan)) and learns each member's
             /// health from it.
-            pub $($async)? fn submit<S: $crate::endpoint::Submit + Clone>(&self, mut request: S) -> Result<$crate::plan::Placed, $crate::Error> {
-                let Some(first) = self.clients.first() else { return Err($crate::ConfigError::EmptyPool.into()) };
-                first.shared().hook(&mut request);
-                let now = first.transport().now();
+            pub $($async)? fn submit<S: $crate::endpoint::Submit + Clone>(&self, request: S) -> Result<$crate::plan::Placed, $crate::Error> {
                 // The first choice is reserved at once, so that concurrent submits spread.
-                let (members, route) = {
+                let now = self.now();
+                let route = {
                     let mut pool = self.lock();
                     let route = pool.route(request.name(), now);
                     if let Some(&first) = route.first() {
                         pool.took(first);
                     }
-                    (pool.members(), route)
+                    route
                 };
                 let reserved = route.first().copied();
-                let settings = first.settings();
+                self.place(request, route, reserved) $($await)*
+            }
+
+            /// Submits `request` to member `server` only, exactly once there, with no
+            /// failover: for a caller that writes down where each task goes before sending
+            /// it, as a durable batch does. When the refusal proves that nothing was created
+            /// ([`Error::created_nothing`]($crate::Error::created_nothing)), another member
+            /// may be tried.
+            pub $($async)? fn submit_to<S: $crate::endpoint::Submit + Clone>(&self, server: &str, request: S) -> Result<$crate::plan::Placed, $crate::Error> {
+                let (i, _) = self.named(server)?;
+                self.place(request, vec![i], None) $($await)*
+            }
+
+            /// Completes, on member `server`, a submit an earlier run sent there with the
+            /// token in `request`'s `state` and whose answer it never recorded (see the
+            /// member client's `resume_submit`): the task is found by its token, never
+            /// sent to another member.
+            pub $($async)? fn resume_submit<S: $crate::endpoint::Submit>(
+                &self,
+                server: &str,
+                request: S,
+                lost_for: std::time::Duration,
+            ) -> Result<$crate::plan::Placed, $crate::Error> {
+                let (i, client) = self.named(server)?;
+                let result = client.resume_submit(request, lost_for) $($await)*;
+                self.learned(i, &result);
+                let submitted = result?;
+                self.lock().took(i);
+                Ok($crate::plan::Placed { member: i, server: server.to_owned(), submitted })
+            }
+
+            /// Sends `request` along `route`, with member `reserved` counted as taken
+            /// meanwhile, and learns from every member it tried.
+            $($async)? fn place<S: $crate::endpoint::Submit + Clone>(
+                &self,
+                mut request: S,
+                route: Vec<usize>,
+                reserved: Option<usize>,
+            ) -> Result<$crate::plan::Placed, $crate::Error> {
+                let driver = route.first().and_then(|&i| self.clients.get(i)).or(self.clients.first());
+                let Some(driver) = driver else { return Err($crate::ConfigError::EmptyPool.into()) };
+                // A request that names its own hook keeps it; else each member is called
+                // back in its scope.
+                let own_hook = request.options_mut().notify_hook.is_some();
+                let hooks = self
+                    .clients
+                    .iter()
+                    .map(|c| c.settings().hooks.as_ref().filter(|_| !own_hook).map(|h| h.url().to_owned()))
+                    .collect();
+                let members = self.lock().members();
+                let settings = driver.settings();
                 let mut plan = $crate::plan::PoolSubmitPlan::new(&members, route, request, settings.retry.clone(), settings.submit.clone())
-                    .until(first.call_deadline());
-                let result = first.drive(&mut plan, |_| {}) $($await)*;
-                let now = first.transport().now();
+                    .notify_hooks(hooks)
+                    .until(driver.call_deadline());
+                let result = driver.drive(&mut plan, |_| {}) $($await)*;
+                let now = self.now();
                 let mut pool = self.lock();
                 if let Some(reserved) = reserved {
                     pool.released(reserved);
@@ -120,6 +233,9 @@ macro_rules! pool_client {
                     Ok(placed) => {
                         pool.learn(placed.member, Ok(()), now);
                         pool.took(placed.member);
+                        if let Some(client) = self.clients.get(placed.member) {
+                            client.shared().submitted(&placed.submitted);
+                        }
                     }
                     Err(e) => {
                         if let Some(i) = plan.member() {
@@ -132,8 +248,10 @@ macro_rules! pool_client {
 
             /// Task `handle` from the member that owns it; `None` when it does not know it.
             pub $($async)? fn fetch(&self, handle: &$crate::model::TaskHandle) -> Result<Option<$crate::Task>, $crate::Error> {
-                let (_, client) = self.owner(handle)?;
-                client.fetch(&handle.id) $($await)*
+                let (i, client) = self.owner(handle)?;
+                let result = client.fetch(&handle.id) $($await)*;
+                self.learned(i, &result);
+                result
             }
 
             /// Waits for task `handle` on its member, calling `on_progress` with every
@@ -157,8 +275,12 @@ macro_rules! pool_client {
             ) -> Result<$crate::plan::PoolWatchReport, $crate::Error> {
                 let Some(first) = self.clients.first() else { return Err($crate::ConfigError::EmptyPool.into()) };
                 let members = self.lock().members();
-                let plan = $crate::plan::PoolWatchPlan::new(&members, handles, first.settings().watch.clone(), first.settings().retry.clone())
+                // The driver's hooks are the first member's scope: only its callbacks come in.
+                let mut plan = $crate::plan::PoolWatchPlan::new(&members, handles, first.settings().watch.clone(), first.settings().retry.clone())
                     .until(first.call_deadline());
+                if let Some(member) = members.first() {
+                    plan = plan.pushes_from(member.name.clone());
+                }
                 let report = first.drive(plan, |(server, task)| {
                     on_update(&$crate::model::TaskHandle::new(server, task.id.clone()), &task)
                 }) $($await)* ?;

@@ -112,6 +112,26 @@ impl Error {
         }
     }
 
+    /// True for a refusal that says "not now" about the server's capacity, not about this
+    /// request: a full queue (code 23, or trueai's code 9 "队列已满"), a 429, a gateway's
+    /// rate limit.
+    pub fn is_backpressure(&self) -> bool {
+        self.kind() == ErrorKind::RateLimited
+            || matches!(self.code(), Some(ReturnCode::QueueRejected | ReturnCode::RateLimited))
+            || matches!(self, Self::Rejected(r) if r.code == ReturnCode::Failure && r.description.contains("队列已满"))
+    }
+
+    /// True when this error from a submit proves that the server created no task, so the
+    /// same request may go to another server: no connection was made (nothing was sent),
+    /// the request was refused before sending (a profile that lacks the endpoint), the key
+    /// was refused, or the server said its queue or rate is full
+    /// ([`is_backpressure`](Self::is_backpressure)). A lost or unreadable answer proves
+    /// nothing: that submit is resolved where it was sent.
+    pub fn created_nothing(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Connect | ErrorKind::Config | ErrorKind::Unauthorized)
+            || self.is_backpressure()
+    }
+
     /// True when the request may have reached the server and been handled although no
     /// usable answer came back (timeouts, dropped connections, truncated bodies, 5xx).
     /// A submit in this state must be looked up, not blindly re-sent.

@@ -101,6 +101,19 @@ impl Hub {
         })
     }
 
+    /// A hub for scope `name` of this one: called back under this hub's path plus
+    /// `/name`, with no tasks yet (see [`Hooks::scoped`](crate::Hooks::scoped)).
+    pub fn scoped(&self, name: &str) -> Self {
+        Self {
+            base: self.base.clone(),
+            path: format!("{}/{name}", self.path),
+            tasks: HashMap::new(),
+            tokens: HashMap::new(),
+            by_age: BTreeMap::new(),
+            generation: 0,
+        }
+    }
+
     /// The `notifyHook` URL to submit with.
     pub fn url(&self) -> String {
         format!("{}{}", self.base, self.path)

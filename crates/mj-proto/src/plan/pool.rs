@@ -11,7 +11,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::submit::backpressure;
 use crate::config::Config;
 use crate::config_error::ConfigError;
 use crate::error::{Error, ErrorKind};
@@ -166,7 +165,7 @@ impl Pool {
                 let doubling = 2u32.saturating_pow(health.connect_failures.saturating_sub(1).min(16));
                 health.cooling_until = Some(now + FIRST_COOLDOWN.saturating_mul(doubling).min(LONGEST_COOLDOWN));
             }
-            Err(e) if backpressure(e) => {
+            Err(e) if e.is_backpressure() => {
                 (health.connect_failures, health.cooling_until) = (0, None);
                 health.crowded_until = Some(now + CROWDED_FOR);
             }
@@ -188,14 +187,6 @@ impl Pool {
             })
             .collect()
     }
-}
-
-/// True when `error` proves that the member did not create the task, so another member
-/// may be asked: no connection was made (nothing was sent), the request was refused
-/// before sending (this member's profile lacks the endpoint), the key was refused, or the
-/// server said its queue or rate is full. A lost or unreadable answer proves nothing.
-pub(crate) fn not_created(error: &Error) -> bool {
-    matches!(error.kind(), ErrorKind::Connect | ErrorKind::Config | ErrorKind::Unauthorized) || backpressure(error)
 }
 
 #[cfg(test)]
@@ -249,6 +240,6 @@ mod tests {
         assert_eq!(pool.status(t0)[0].cooling_for, Some(Duration::from_secs(4)), "doubling");
         pool.learn(0, Ok(()), t0);
         assert_eq!(pool.route("imagine", t0), [0, 1]);
-        assert!(not_created(&refused));
+        assert!(refused.created_nothing());
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::pool::{Member, not_created};
+use super::pool::Member;
 use super::{Interest, Notice, Plan, RetryPolicy, Step, SubmitPlan, SubmitPolicy};
 use crate::endpoint::Submit;
 use crate::error::Error;
@@ -55,6 +55,8 @@ pub struct PoolSubmitPlan<'a, S: Submit + Clone> {
     refusals: Vec<(usize, Error)>,
     /// The member the submit went to last.
     last: Option<usize>,
+    /// Each member's `notifyHook`, when it has one of its own.
+    hooks: Vec<Option<String>>,
 }
 
 impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
@@ -63,7 +65,26 @@ impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
         // Refusals that leave a member are not waited out on it.
         let policy = policy.queue_patience(Duration::ZERO);
         let route = route.into_iter().filter(|&i| i < members.len()).collect();
-        Self { members, route, request, retry, policy, deadline: None, current: None, refusals: Vec::new(), last: None }
+        Self {
+            members,
+            route,
+            request,
+            retry,
+            policy,
+            deadline: None,
+            current: None,
+            refusals: Vec::new(),
+            last: None,
+            hooks: Vec::new(),
+        }
+    }
+
+    /// Gives the request each member's own `notifyHook` (by member index; `None` leaves
+    /// the request's as it is): the pool clients call each member back in a scope of its
+    /// own, since task ids are only unique per server.
+    pub fn notify_hooks(mut self, hooks: Vec<Option<String>>) -> Self {
+        self.hooks = hooks;
+        self
     }
 
     /// Ends the call at `deadline`, on every member.
@@ -90,6 +111,9 @@ impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
         // Connection failures are this plan's to move on from, not the member plan's to
         // ride out; the first member's plan draws the token the others reuse.
         let retry = self.retry.clone().attempts(1);
+        if let Some(Some(hook)) = self.hooks.get(i) {
+            self.request.options_mut().notify_hook = Some(hook.clone());
+        }
         let plan = SubmitPlan::new(&self.members[i].config, self.request.clone(), retry, self.policy.clone())
             .until(self.deadline);
         self.request.options_mut().state = Some(plan.token().to_owned());
@@ -117,7 +141,7 @@ impl<S: Submit + Clone> Plan for PoolSubmitPlan<'_, S> {
                     let server = self.members[i].name.clone();
                     return Step::Done(Ok(Placed { member: i, server, submitted }));
                 }
-                Step::Done(Err(error)) if not_created(&error) => {
+                Step::Done(Err(error)) if error.created_nothing() => {
                     // The next member is announced; after the last, its refusal is the end.
                     let notice = self.route.front().map(|&next| Notice::Failover {
                         from: self.members[i].name.clone(),

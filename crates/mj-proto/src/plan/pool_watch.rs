@@ -39,6 +39,9 @@ pub struct PoolWatchPlan<'a> {
     /// The watch whose exchange is on its way.
     sending: Option<usize>,
     report: PoolWatchReport,
+    /// The member whose callbacks [`Plan::pushed`] hands over, when the driver's hooks
+    /// are one member's scope; `None`: any member watching the id.
+    pushes_from: Option<String>,
 }
 
 #[derive(Debug)]
@@ -65,7 +68,15 @@ impl<'a> PoolWatchPlan<'a> {
             }
         }
         report.unknown = handles.iter().filter(|h| !members.iter().any(|m| m.name == h.server)).cloned().collect();
-        Self { watches, sending: None, report }
+        Self { watches, sending: None, report, pushes_from: None }
+    }
+
+    /// Takes pushed updates as callbacks from member `name` only: task ids are unique per
+    /// server, so a callback about id 17 speaks for member `name`'s task 17 and no other.
+    /// The pool clients drive the watch with that member's hooks scope.
+    pub fn pushes_from(mut self, name: impl Into<String>) -> Self {
+        self.pushes_from = Some(name.into());
+        self
     }
 
     /// Ends every member's watch at `deadline`.
@@ -138,8 +149,9 @@ impl Plan for PoolWatchPlan<'_> {
     }
 
     fn pushed(&mut self, task: &Task, now: Instant) {
-        // Ids are unique per member only: a callback reaches the member watching that id.
-        for watch in self.watches.iter_mut().filter(|w| !w.done && w.ids.contains(&task.id)) {
+        // Ids are unique per member only: a callback reaches the member it came from.
+        let from = |w: &Watch<'_>| self.pushes_from.as_ref().is_none_or(|name| *name == w.member.name);
+        for watch in self.watches.iter_mut().filter(|w| !w.done && from(w) && w.ids.contains(&task.id)) {
             watch.plan.pushed(task, now);
         }
     }

@@ -257,7 +257,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             Err(error) => error,
         };
         match judge(&error, false, self.config.profile()) {
-            Verdict::Retry(delay) if backpressure(&error) => {
+            Verdict::Retry(delay) if error.is_backpressure() => {
                 let since = *self.queued_since.get_or_insert(now);
                 let at = self.budget.pause_until(now, delay);
                 match at.filter(|at| at.saturating_duration_since(since) <= self.policy.queue_patience) {
@@ -373,15 +373,6 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     fn query(&self) -> Query {
         Query::new().with_state(self.token.clone()).page(0, 10)
     }
-}
-
-/// A refusal that says "not now" about the server's capacity, not about this request: a
-/// full queue (code 23, or trueai's code 9 "队列已满"), a 429, a gateway's rate limit.
-/// Waited out with the queue patience.
-pub(crate) fn backpressure(error: &Error) -> bool {
-    error.kind() == ErrorKind::RateLimited
-        || matches!(error.code(), Some(ReturnCode::QueueRejected | ReturnCode::RateLimited))
-        || matches!(error, Error::Rejected(r) if r.code == ReturnCode::Failure && r.description.contains("队列已满"))
 }
 
 /// An answer whose body could not be read as a submit answer at all (as opposed to a
