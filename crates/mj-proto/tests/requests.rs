@@ -173,6 +173,10 @@ fn a_declared_profile_refuses_locally_what_its_server_would() {
     assert!(matches!(trueai.build(&Query::new()), Err(Error::Build(BuildError::NotOffered { endpoint: "query", .. }))));
     for profile in ServerProfile::ALL {
         assert_eq!(profile.name().parse::<ServerProfile>(), Ok(profile));
+        // A result's URL is downloaded whatever the server: it is not one of its routes.
+        let declared = Config::new("http://127.0.0.1:8080").expect("config").with_profile(profile);
+        let download = mj_proto::endpoint::Download::new("http://127.0.0.1:8080/sim/image/1.png");
+        assert!(declared.build(&download).is_ok(), "{} refused a download", profile.name());
     }
 }
 
