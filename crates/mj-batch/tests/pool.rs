@@ -126,3 +126,40 @@ fn a_resumed_run_goes_back_to_each_jobs_own_member() {
     let error = Batch::new(&single, journal, &dir).run(&lines, &fingerprint, |_| {}).expect_err("refused");
     assert!(error.to_string().contains("server `"), "{error}");
 }
+
+#[test]
+fn a_member_that_comes_back_gets_work_again() {
+    let a = sim(6);
+    // `c` is down when the run starts: nothing listens on its port yet.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let url = format!("http://127.0.0.1:{port}");
+    let members = vec![
+        Member::new("a", Config::new(&a.url()).expect("config")).expect("member").max_in_flight(2),
+        Member::new("c", Config::new(&url).expect("config")).expect("member").max_in_flight(2),
+    ];
+    let client = PoolClient::new(Pool::new(members).expect("pool"));
+    let dir = folder("back");
+    let text = prompt_file(16);
+    let lines = prompts::parse(&text, false).expect("prompts");
+    let journal = SqliteJournal::open(dir.join("journal")).expect("journal");
+    let mut c = None;
+    let summary = Batch::new(&client, journal, &dir)
+        .concurrency(4)
+        .interval(Duration::from_millis(200))
+        .deadline(Instant::now() + Duration::from_secs(30))
+        .run(&lines, &prompts::fingerprint(&text), |progress| {
+            // Once a few jobs are done on `a` alone, `c` starts.
+            if progress.counts.done >= 4 && c.is_none() {
+                let config = SimConfig::new("").flavor(Flavor::Plus).speed(10.0).capacity(3, 10).seed(7);
+                c = Some(Server::start(config, port).expect("c comes up"));
+            }
+        })
+        .expect("finished");
+    assert_eq!((summary.done, summary.failed.len()), (16, 0), "{summary:?}");
+    let c = c.expect("c came up");
+    let jobs = jobs(&dir);
+    let on_c = jobs.iter().filter(|j| j.server.as_deref() == Some("c")).count() as u64;
+    assert!(on_c >= 1, "c got work once it was back");
+    assert_eq!(on_c, c.stats().total_tasks());
+    assert_eq!(a.stats().total_tasks() + c.stats().total_tasks(), 16, "nothing made twice");
+}

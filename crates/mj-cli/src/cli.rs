@@ -40,7 +40,8 @@ pub struct Global {
     /// ~/.config/mj/config.toml when it exists]
     #[arg(long, env = "MJ_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Which server of the servers file to use (needed when it names several)
+    /// Which server of the servers file to use [default: the only one; of several, all of
+    /// them as a pool: submits go where there is room and print NAME:ID]
     #[arg(long, env = "MJ_SERVER", global = true, value_name = "NAME")]
     pub server: Option<String>,
     /// Read the API key from this file (otherwise MJ_API_KEY is used)
@@ -280,7 +281,7 @@ pub struct ImagineArgs {
 /// The `action` command's arguments.
 #[derive(Debug, Args)]
 pub struct ActionArgs {
-    /// The finished task
+    /// The finished task: its id, or NAME:ID on a pool of servers
     pub task_id: String,
     /// Which button; an unknown one lists the task's buttons
     pub button: String,
@@ -293,7 +294,7 @@ pub struct ActionArgs {
 /// The `modal` command's arguments.
 #[derive(Debug, Args)]
 pub struct ModalArgs {
-    /// The task in MODAL
+    /// The task in MODAL: its id, or NAME:ID on a pool of servers
     pub task_id: String,
     /// The prompt (Custom Zoom needs --zoom 1..2 in it)
     #[arg(long)]
@@ -373,21 +374,21 @@ pub struct VideoArgs {
 /// The `seed` command's arguments.
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// The task
+    /// The task: its id, or NAME:ID on a pool of servers
     pub task_id: String,
 }
 
 /// The `cancel` command's arguments.
 #[derive(Debug, Args)]
 pub struct CancelArgs {
-    /// The task
+    /// The task: its id, or NAME:ID on a pool of servers
     pub task_id: String,
 }
 
 /// The `fetch` command's arguments.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// The task ids
+    /// The tasks: ids, or NAME:ID on a pool of servers
     #[arg(required = true)]
     pub ids: Vec<String>,
 }
@@ -409,7 +410,7 @@ pub struct ListArgs {
 /// The `wait` command's arguments.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// The task ids
+    /// The tasks: ids, or NAME:ID on a pool of servers
     #[arg(required = true)]
     pub ids: Vec<String>,
 }
@@ -427,9 +428,9 @@ pub struct BatchArgs {
     /// The journal (default: DIR/mj-batch.journal)
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
-    /// Tasks in flight at most
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
+    /// Tasks in flight at most [default: 4; over a pool of servers, the sum of their max_in_flight]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
     /// Print what the journal says is done, running, failed and left, and exit
     #[arg(long)]
     pub status: bool,

@@ -36,6 +36,11 @@ impl Failure {
         Self { code: GAVE_UP, message: message.into() }
     }
 
+    /// The server (or every server of a pool) refused, or does not know the task.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self { code: REFUSED, message: message.into() }
+    }
+
     /// A local file or folder could not be written.
     pub fn io(message: impl Into<String>) -> Self {
         Self { code: IO, message: message.into() }

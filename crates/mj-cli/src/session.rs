@@ -1,7 +1,12 @@
-//! A connection to a server (or the built-in simulator) and the client over it.
+//! A connection to a server, a pool of servers (the servers file) or the built-in
+//! simulator, and the clients over it.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mj_proto::endpoint::Submit;
+use mj_proto::model::TaskHandle;
+use mj_proto::plan::{Member, Pool};
 use mj_proto::prelude::*;
 use mj_sim::{Flavor, Server, SimConfig};
 use mj_ureq::{HookReceiver, UreqTransport};
@@ -11,17 +16,46 @@ use crate::exit::Failure;
 use crate::progress::Progress;
 use crate::watchdog::{Watched, say};
 
-/// mj's client as the CLI runs it: over ureq, watched for silence.
-pub type CliClient = mj_proto::Client<Watched<UreqTransport>>;
+/// The transport the CLI runs on: ureq, watched for silence.
+pub type CliTransport = Watched<UreqTransport>;
+
+/// mj's client as the CLI runs it (one per server; a pool's members share the transport).
+pub type CliClient = mj_proto::Client<Arc<CliTransport>>;
+
+/// The pool the servers file makes when it names several servers and none is picked.
+pub type CliPool = mj_proto::PoolClient<CliTransport>;
 
 /// What a command talks to.
 pub struct Session {
-    pub client: CliClient,
+    servers: Servers,
     pub json: bool,
+    /// The settings every client got (the pool's members each get their hooks' scope).
+    settings: Settings,
     /// Keeps the built-in simulator running while the command runs.
-    _target: Target,
+    target: Target,
     /// Keeps the callback receiver listening while the command runs.
     _hooks: Option<HookReceiver>,
+}
+
+/// One server (named when it comes from the servers file), or a pool.
+enum Servers {
+    One { name: Option<String>, client: CliClient },
+    Pool(CliPool),
+}
+
+/// A task argument resolved: the pool member that has it (`None`: the only server), its
+/// id there, and the client to ask.
+pub struct Located<'s> {
+    pub server: Option<String>,
+    pub id: String,
+    pub client: &'s CliClient,
+}
+
+/// Where a submit went and what the server answered.
+pub struct Sent<'s> {
+    pub server: Option<String>,
+    pub client: &'s CliClient,
+    pub submitted: Submitted,
 }
 
 impl Session {
@@ -42,9 +76,9 @@ impl Session {
         // the built-in simulator up (tests and demos).
         let speed = std::env::var("MJ_SIM_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
         let target = match global.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-            Some(base) => Target::Configured(configure(base, key, global)?),
+            Some(base) => Target::Configured(configure(base, key, global)?, None),
             None => match crate::servers::locate(global.config.as_deref()) {
-                Some(path) => Target::Configured(from_servers_file(&path, global)?),
+                Some(path) => from_servers_file(&path, global)?,
                 None => {
                     let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
                     let server = Server::start(sim, 0)
@@ -83,25 +117,149 @@ impl Session {
             settings = settings.hooks(receiver.hooks());
         }
         let transport = Watched::new(transport, request_timeout, deadline);
-        let client = CliClient::with_transport(transport, target.config().clone()).with_settings(settings);
-        Ok(Self { client, json: global.json, _target: target, _hooks: receiver })
+        let servers = match &target {
+            Target::Pool(members) => {
+                let pool = Pool::new(members.clone()).map_err(|e| Failure::usage(e.to_string()))?;
+                Servers::Pool(CliPool::with_transport(transport, pool).with_settings(settings.clone()))
+            }
+            Target::Configured(config, name) => Servers::One {
+                name: name.clone(),
+                client: CliClient::with_transport(Arc::new(transport), config.clone()).with_settings(settings.clone()),
+            },
+            Target::Simulator(config, _) => Servers::One {
+                name: None,
+                client: CliClient::with_transport(Arc::new(transport), config.clone()).with_settings(settings.clone()),
+            },
+        };
+        Ok(Self { servers, json: global.json, settings, target, _hooks: receiver })
     }
 
-    /// Waits for `id` with progress shown; a failed task is shown before the error.
-    pub fn wait(&self, id: &str) -> Result<Task, Failure> {
+    /// The settings the session's clients run with (its deadline, its notices, its hooks).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The pool, when the servers file names several servers and none was picked.
+    pub fn pool(&self) -> Option<&CliPool> {
+        match &self.servers {
+            Servers::Pool(pool) => Some(pool),
+            Servers::One { .. } => None,
+        }
+    }
+
+    /// The pool's members as the servers file describes them, in a pool.
+    pub fn members(&self) -> Option<&[Member]> {
+        match &self.target {
+            Target::Pool(members) => Some(members),
+            Target::Configured(..) | Target::Simulator(..) => None,
+        }
+    }
+
+    /// The client of a command that asks one server (`mj list`): the only one's, or, in
+    /// a pool, an error asking for `--server`.
+    pub fn single(&self) -> Result<&CliClient, Failure> {
+        match &self.servers {
+            Servers::One { client, .. } => Ok(client),
+            Servers::Pool(pool) => {
+                let names: Vec<String> = pool.members().into_iter().map(|(name, _)| name).collect();
+                Err(Failure::usage(format!(
+                    "this command asks one server and the servers file names {} ({}): pick one with --server NAME",
+                    names.len(),
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// Submits `request` to the server, or to the pool, which picks the member (and moves
+    /// on only when one provably created nothing).
+    pub fn submit<S: Submit + Clone>(&self, request: S) -> Result<Sent<'_>, Failure> {
+        match &self.servers {
+            Servers::One { name, client } => {
+                Ok(Sent { server: name.clone(), client, submitted: client.submit(request)? })
+            }
+            Servers::Pool(pool) => {
+                let placed = pool.submit(request)?;
+                let client = pool.member(&placed.server).ok_or_else(|| Failure::gave_up("the pool lost a member"))?;
+                Ok(Sent { server: Some(placed.server), client, submitted: placed.submitted })
+            }
+        }
+    }
+
+    /// Where task argument `arg` lives: `name:id` on member `name`; an id alone on the
+    /// only server, or, in a pool, on the one member that knows it (each is asked).
+    pub fn locate(&self, arg: &str) -> Result<Located<'_>, Failure> {
+        let handle = arg.parse::<TaskHandle>().ok();
+        match (&self.servers, handle) {
+            (Servers::One { name: Some(name), client }, Some(handle)) if *name == handle.server => {
+                Ok(Located { server: Some(handle.server), id: handle.id, client })
+            }
+            (Servers::One { name, client }, _) => Ok(Located { server: name.clone(), id: arg.to_owned(), client }),
+            (Servers::Pool(pool), Some(handle)) => {
+                let client = pool.member(&handle.server).ok_or_else(|| {
+                    Failure::usage(format!(
+                        "no server of the pool is named `{}`",
+                        crate::terminal::clean(&handle.server)
+                    ))
+                })?;
+                Ok(Located { server: Some(handle.server), id: handle.id, client })
+            }
+            (Servers::Pool(pool), None) => {
+                // Each member is asked once: one that does not answer is passed over.
+                let mut holders = Vec::new();
+                let mut silent = Vec::new();
+                for (name, client) in pool.members() {
+                    let mut settings = client.settings().clone();
+                    settings.retry = mj_proto::plan::RetryPolicy::none();
+                    let once = CliClient::with_transport(client.transport().clone(), client.config().clone())
+                        .with_settings(settings);
+                    let found = once.fetch(arg);
+                    pool.learn(&name, found.as_ref().map(|_| ()));
+                    match found {
+                        Ok(Some(_)) => holders.push((name, client)),
+                        Ok(None) => {}
+                        Err(_) => silent.push(name),
+                    }
+                }
+                let shown = crate::terminal::clean(arg);
+                match holders.len() {
+                    1 => {
+                        let (name, client) = holders.remove(0);
+                        Ok(Located { server: Some(name), id: arg.to_owned(), client })
+                    }
+                    0 if !silent.is_empty() => Err(Failure::gave_up(format!(
+                        "no server of the pool that answered knows task {shown}; {} did not answer (name one: NAME:{shown})",
+                        silent.join(", ")
+                    ))),
+                    0 => Err(Failure::refused(format!("no server of the pool knows task {shown}"))),
+                    _ => {
+                        let names: Vec<String> = holders.iter().map(|(n, _)| format!("{n}:{shown}")).collect();
+                        Err(Failure::usage(format!(
+                            "task {shown} is on several servers: say which ({})",
+                            names.join(", ")
+                        )))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for task `id` on `server` with progress shown; a failed task is shown before
+    /// the error.
+    pub fn wait(&self, client: &CliClient, server: Option<&str>, id: &str) -> Result<Task, Failure> {
         let mut progress = Progress::new(self.json);
-        let result = self.client.wait_with(id, |task| progress.update(&self.client.config().redact_task(task.clone())));
+        let result = client.wait_with(id, |task| progress.update(&self.shown(server, task)));
         progress.finish();
         match result {
             Ok(task) => Ok(task),
             Err(Error::TaskFailed(task)) => {
                 if self.json {
-                    crate::output::result(serde_json::json!({"task": self.client.config().redact_task(*task.clone())}));
+                    crate::output::result(serde_json::json!({"task": self.task_json(server, &task)}));
                 } else {
-                    self.show(&task);
+                    self.show(server, &task);
                 }
                 // The core's own message ("task … ended in …: reason"), with the key scrubbed.
-                Err(self.client.config().redact(Error::TaskFailed(task)).into())
+                Err(client.config().redact(Error::TaskFailed(task)).into())
             }
             Err(e) => Err(e.into()),
         }
@@ -110,18 +268,56 @@ impl Session {
     /// False with the built-in simulator, whose tasks end with this command: nothing can
     /// follow them up, so no `next` command is suggested.
     pub fn follow_up(&self) -> bool {
-        self._target.server().is_none()
+        self.target.server().is_none()
     }
 
-    /// Prints a task in the human view, with the API key scrubbed wherever the server
-    /// echoed it.
-    pub fn show(&self, task: &Task) {
-        println!("{}", crate::render::task(&self.redacted(task), self.follow_up()));
+    /// Prints a task in the human view, with every API key scrubbed wherever the server
+    /// echoed it; a pool member's task is shown by its handle (`name:id`).
+    pub fn show(&self, server: Option<&str>, task: &Task) {
+        println!("{}", crate::render::task(&self.shown(server, task), self.follow_up()));
     }
 
-    /// `task` with the API key scrubbed wherever the server echoed it.
+    /// `task` as people see it: scrubbed, and named by its handle in a pool.
+    pub fn shown(&self, server: Option<&str>, task: &Task) -> Task {
+        let mut task = self.redacted(task);
+        task.id = self.handle(server, &task.id);
+        task
+    }
+
+    /// What people call task `id` of `server`: its handle (`name:id`) in a pool, else
+    /// its id.
+    pub fn handle(&self, server: Option<&str>, id: &str) -> String {
+        match (server, &self.servers) {
+            (Some(server), Servers::Pool(_)) => TaskHandle::new(server, id).to_string(),
+            _ => id.to_owned(),
+        }
+    }
+
+    /// `task` in the JSON view: scrubbed, with its `server` (a pool member's name).
+    pub fn task_json(&self, server: Option<&str>, task: &Task) -> serde_json::Value {
+        let mut value = serde_json::to_value(self.redacted(task)).unwrap_or_default();
+        if let (Some(server), Some(object)) = (server, value.as_object_mut()) {
+            object.insert("server".to_owned(), server.into());
+        }
+        value
+    }
+
+    /// `task` with every server's API key scrubbed wherever a server echoed it.
     pub fn redacted(&self, task: &Task) -> Task {
-        self.client.config().redact_task(task.clone())
+        self.configs().fold(task.clone(), |task, config| config.redact_task(task))
+    }
+
+    /// `text` with every server's API key scrubbed.
+    pub fn redact_text(&self, text: &str) -> String {
+        self.configs().fold(text.to_owned(), |text, config| config.redact_text(text))
+    }
+
+    fn configs(&self) -> impl Iterator<Item = Config> + '_ {
+        let configs: Vec<Config> = match &self.servers {
+            Servers::One { client, .. } => vec![client.config().clone()],
+            Servers::Pool(pool) => pool.members().into_iter().map(|(_, c)| c.config().clone()).collect(),
+        };
+        configs.into_iter()
     }
 }
 
@@ -147,9 +343,9 @@ fn listen(global: &Global, simulator: bool) -> Result<Option<HookReceiver>, Fail
         .map_err(|e| Failure::usage(format!("--hook-listen {listen}: cannot listen for callbacks: {e}")))
 }
 
-/// The config of the server `--server` names in the servers file at `path` (or of its
-/// only server).
-fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Config, Failure> {
+/// What the servers file at `path` makes: the server `--server` names (or its only
+/// one), else the pool of all.
+fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Target, Failure> {
     let servers = crate::servers::load(path)?;
     let names: Vec<&str> = servers.members.iter().map(|m| m.name.as_str()).collect();
     let member = match (global.server.as_deref(), servers.members.as_slice()) {
@@ -162,16 +358,9 @@ fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Config, 
             ))
         })?,
         (None, [only]) => only,
-        (None, _) => {
-            return Err(Failure::usage(format!(
-                "{} names {} servers ({}): pick one with --server NAME (MJ_SERVER)",
-                path.display(),
-                names.len(),
-                names.join(", ")
-            )));
-        }
+        (None, _) => return Ok(Target::Pool(servers.members)),
     };
-    Ok(member.config.clone())
+    Ok(Target::Configured(member.config.clone(), Some(member.name.clone())))
 }
 
 /// The config for the server at `base`, built from the typed options: the profile (and its
@@ -190,24 +379,19 @@ fn configure(base: &str, key: Option<String>, global: &Global) -> Result<Config,
     Ok(config.with_mode(global.mode.map(ModeArg::mode)))
 }
 
-/// Where requests go: a configured server, or the built-in simulator, which stops when
-/// this is dropped.
+/// Where requests go: a configured server (with its name in the servers file), a pool,
+/// or the built-in simulator, which stops when this is dropped.
 enum Target {
-    Configured(Config),
+    Configured(Config, Option<String>),
+    Pool(Vec<Member>),
     Simulator(Config, Server),
 }
 
 impl Target {
-    fn config(&self) -> &Config {
-        match self {
-            Self::Configured(config) | Self::Simulator(config, _) => config,
-        }
-    }
-
     fn server(&self) -> Option<&Server> {
         match self {
-            Self::Configured(_) => None,
             Self::Simulator(_, server) => Some(server),
+            Self::Configured(..) | Self::Pool(_) => None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The servers file: a key in a file others can read is refused, `--server` picks a
-//! server, `mj servers` asks each one, and a file of several needs `--server`.
+//! server, `mj servers` asks each one, and without `--server` a file of several is a pool:
+//! submits print `name:id`, and fetch, wait and action go to the member that owns the task.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -81,13 +82,72 @@ fn server_picks_one_and_servers_asks_each() {
     let line = |name: &str| stdout.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default().to_owned();
     assert!(line("a").contains("plus") && line("a").contains("weight 2") && line("a").contains("answers"), "{stdout}");
     assert!(line("down").contains("down (no connection)"), "{stdout}");
+    assert!(line("a").contains("in flight 0"), "its load: {stdout}");
 
-    let (code, _, stderr) = run(&mut mj(&["--config", config, "imagine", "a fox"]));
-    assert_eq!(code, 2);
-    assert!(stderr.contains("names 3 servers (a, b, down): pick one with --server"), "{stderr}");
-    let (code, _, stderr) = run(&mut mj(&["--config", config, "--server", "a", "imagine", "a fox", "--wait"]));
+    // A declared profile (`plus`) downloads its results like any server.
+    let out = std::env::temp_dir().join(format!("mj-servers-test-out-{}", std::process::id()));
+    let out = out.to_str().expect("path");
+    let (code, stdout, stderr) = run(&mut mj(&["--config", config, "--server", "a", "imagine", "a fox", "--out", out]));
     assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("saved"), "{stdout}");
     assert_eq!((a.stats().total_tasks(), b.stats().total_tasks()), (1, 0));
     let (code, _, stderr) = run(&mut mj(&["--config", config, "--server", "zz", "imagine", "a fox"]));
     assert!(code == 2 && stderr.contains("no server named `zz`"), "{stderr}");
+}
+
+#[test]
+fn without_server_the_pool_takes_submits_and_handles_go_to_their_owner() {
+    let (a, b) = (
+        Server::start(SimConfig::new("").speed(25.0).seed(1), 0).expect("a"),
+        Server::start(SimConfig::new("").speed(25.0).seed(2), 0).expect("b"),
+    );
+    let down = Refused::new();
+    let text = format!(
+        "[[server]]\nname = \"down\"\nbase_url = \"{}\"\nweight = 9\n\n[[server]]\nname = \"a\"\nbase_url = \"{}\"\n\n\
+         [[server]]\nname = \"b\"\nbase_url = \"{}\"\n",
+        down.url("http"),
+        a.url(),
+        b.url()
+    );
+    let file = write("pool.toml", &text, 0o644);
+    let config = file.to_str().expect("path");
+    // The member that is down is passed over at once; the task is made once.
+    let (code, stdout, stderr) = run(&mut mj(&["--config", config, "imagine", "a fox"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let handle =
+        stdout.split_whitespace().skip_while(|w| *w != "task").nth(1).expect("submitted task NAME:ID").to_owned();
+    let (owner, other, id) = match handle.split_once(':').expect("a handle") {
+        ("a", id) => (&a, &b, id.to_owned()),
+        ("b", id) => (&b, &a, id.to_owned()),
+        _ => panic!("not a member: {handle}"),
+    };
+    assert!(stdout.contains(&format!("mj wait {handle}")), "{stdout}");
+    assert_eq!(a.stats().total_tasks() + b.stats().total_tasks(), 1);
+    let asked =
+        |s: &Server| s.stats().requests.iter().filter(|(k, _)| k.starts_with("task/")).map(|(_, n)| n).sum::<u64>();
+    let other_asked = asked(other);
+
+    let (code, stdout, stderr) = run(&mut mj(&["--config", config, "wait", &handle]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("task {handle}")) && stdout.contains("SUCCESS"), "{stdout}");
+    assert!(stdout.contains(&format!("mj action {handle} U1")), "the next command names the handle: {stdout}");
+    let (code, stdout, _) = run(&mut mj(&["--config", config, "--json", "fetch", &handle]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains(&format!("\"server\":\"{}\"", &handle[..1])), "{stdout}");
+    assert_eq!(asked(other), other_asked, "a handle goes to its owner only");
+
+    // A button is pressed where the grid lives; an id alone is found on its member.
+    let (code, stdout, stderr) = run(&mut mj(&["--config", config, "action", &handle, "U1", "--wait"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(owner.stats().tasks_created.get("UPSCALE"), Some(&1));
+    assert_eq!(other.stats().total_tasks(), 0);
+    let (code, stdout, stderr) = run(&mut mj(&["--config", config, "fetch", &id]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("task {handle}")), "{stdout}");
+
+    // A command that asks one server needs --server in a pool.
+    let (code, _, stderr) = run(&mut mj(&["--config", config, "list"]));
+    assert!(code == 2 && stderr.contains("pick one with --server"), "{stderr}");
+    let (code, _, stderr) = run(&mut mj(&["--config", config, "fetch", "zz:1"]));
+    assert!(code == 2 && stderr.contains("no server of the pool is named `zz`"), "{stderr}");
 }

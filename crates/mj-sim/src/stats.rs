@@ -21,6 +21,8 @@ pub struct Stats {
     pub created: Vec<Created>,
     /// Requests refused for their credentials.
     pub unauthorized: u64,
+    /// Submits refused because the queue was full (code 23; trueai's code 9).
+    pub queue_full: u64,
     /// Requests to paths the flavor does not serve.
     pub not_found: u64,
     /// Webhook POSTs by what became of them: `sent` (each copy), `dropped` and

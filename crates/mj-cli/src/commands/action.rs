@@ -6,17 +6,21 @@ use mj_proto::prelude::*;
 use super::finish::{check_finish, complete, hooked};
 use crate::cli::ActionArgs;
 use crate::exit::Failure;
-use crate::session::Session;
+use crate::session::{Sent, Session};
 
 /// Runs `mj action`.
 pub(crate) fn run(s: &Session, args: ActionArgs) -> Result<u8, Failure> {
     let ActionArgs { task_id, button, finish, hook } = args;
     check_finish(&finish)?;
-    let task =
-        s.client.fetch(&task_id)?.ok_or_else(|| Failure::usage(format!("the server does not know task {task_id}")))?;
-    let press = press(&task, &button, s.client.config().profile())?;
-    let submitted = s.client.submit(hooked(press, &hook))?;
-    complete(s, submitted, &finish)
+    // The button is pressed on the server that has the task.
+    let at = s.locate(&task_id)?;
+    let task = at
+        .client
+        .fetch(&at.id)?
+        .ok_or_else(|| Failure::usage(format!("the server does not know task {}", crate::terminal::clean(&task_id))))?;
+    let press = press(&task, &button, at.client.config().profile())?;
+    let submitted = at.client.submit(hooked(press, &hook))?;
+    complete(s, Sent { server: at.server, client: at.client, submitted }, &finish)
 }
 
 /// `request` with `--notify-hook`, when given.

@@ -58,9 +58,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         deadline,
     ));
     // The session's settings: its deadline, its notices on stderr, its callback receiver.
-    let settings = session.client.settings().clone();
-    let client =
-        mj_proto::Client::with_transport(transport.clone(), session.client.config().clone()).with_settings(settings);
+    let settings = session.settings().clone();
     let interval =
         Duration::try_from_secs_f64(global.interval).unwrap_or(Duration::from_secs(2)).min(Duration::from_secs(2));
 
@@ -76,12 +74,8 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         );
         bar
     });
-    let batch = Batch::new(&client, journal, out)
-        .concurrency(usize::from(options.concurrency))
-        .interval(interval)
-        .deadline(deadline);
     let fingerprint = prompts::fingerprint(&bytes);
-    let result = batch.run(&lines, &fingerprint, |progress| {
+    let on_progress = |progress: &mj_batch::Progress| {
         let c = progress.counts;
         if let Some(bar) = &bar {
             bar.set_length(c.total() as u64);
@@ -95,7 +89,33 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
                 )
             );
         }
-    });
+    };
+    // Over the pool, every member may take its max_in_flight, unless told otherwise.
+    let concurrency = match (options.concurrency, session.members()) {
+        (Some(n), _) => usize::from(n),
+        (None, Some(members)) => members.iter().map(|m| m.max_in_flight).sum(),
+        (None, None) => 4,
+    };
+    let result = match session.members() {
+        Some(members) => {
+            let pool = mj_proto::plan::Pool::new(members.to_vec()).map_err(|e| Failure::usage(e.to_string()))?;
+            let client = mj_proto::PoolClient::with_transport(transport.clone(), pool).with_settings(settings);
+            Batch::new(&client, journal, out).concurrency(concurrency).interval(interval).deadline(deadline).run(
+                &lines,
+                &fingerprint,
+                on_progress,
+            )
+        }
+        None => {
+            let config = session.single()?.config().clone();
+            let client = mj_proto::Client::with_transport(transport.clone(), config).with_settings(settings);
+            Batch::new(&client, journal, out).concurrency(concurrency).interval(interval).deadline(deadline).run(
+                &lines,
+                &fingerprint,
+                on_progress,
+            )
+        }
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -103,7 +123,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     let summary = result.map_err(batch_failure)?;
     let requests = transport.sent();
     let tasks = summary.submitted.max(1);
-    let redact = |text: &str| client.config().redact_text(text.to_owned());
+    let redact = |text: &str| session.redact_text(text);
     if global.json {
         let failed: Vec<_> = summary
             .failed
@@ -157,11 +177,16 @@ fn status(path: &Path, json: bool) -> Result<u8, Failure> {
     // Only what is on disk as it was saved counts: a deleted or altered file is not claimed.
     let (files, broken): (Vec<_>, Vec<_>) = jobs.iter().flat_map(|j| &j.files).partition(|f| mj_batch::file_intact(f));
     let (files, broken) = (files.len(), broken.len());
+    // Over a pool: how many jobs went to each member.
+    let mut members: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for server in jobs.iter().filter_map(|j| j.server.as_deref()) {
+        *members.entry(server).or_default() += 1;
+    }
     if json {
         let failures: Vec<_> = failures.iter().map(|(p, r)| json!({"prompt": p, "reason": r})).collect();
         output::result(json!({
             "done": done, "running": running, "failed": failures, "left": left, "files": files,
-            "filesMissingOrAltered": broken,
+            "filesMissingOrAltered": broken, "servers": members,
         }));
     } else {
         let broken = if broken > 0 {
@@ -173,6 +198,10 @@ fn status(path: &Path, json: bool) -> Result<u8, Failure> {
             "{}: {done} done, {running} running, {failed} failed, {left} left; {files} files{broken}",
             path.display()
         );
+        if !members.is_empty() {
+            let members: Vec<String> = members.iter().map(|(name, n)| format!("{name}: {n}")).collect();
+            println!("  sent to {}", terminal::clean(&members.join(", ")));
+        }
         for (prompt, why) in failures {
             println!("  failed: `{}`: {}", terminal::clean(&prompt), terminal::clean(&why));
         }

@@ -17,6 +17,5 @@ pub(crate) fn run(s: &Session, args: BlendArgs) -> Result<u8, Failure> {
         DimensionsArg::Square => BlendDimensions::Square,
         DimensionsArg::Landscape => BlendDimensions::Landscape,
     };
-    let submitted = s.client.submit(hooked(Blend::new(images).dimensions(dimensions), &hook))?;
-    complete(s, submitted, &finish)
+    complete(s, s.submit(hooked(Blend::new(images).dimensions(dimensions), &hook))?, &finish)
 }

@@ -10,9 +10,10 @@ use crate::session::Session;
 /// Runs `mj cancel`.
 pub(crate) fn run(s: &Session, args: CancelArgs) -> Result<u8, Failure> {
     let CancelArgs { task_id } = args;
-    s.client.cancel(&task_id)?;
+    let at = s.locate(&task_id)?;
+    at.client.cancel(&at.id)?;
     if s.json {
-        output::result(json!({"taskId": task_id, "cancelled": true}));
+        output::result(json!({"taskId": at.id, "server": at.server, "cancelled": true}));
     } else {
         println!("cancelled task {task_id}");
     }

@@ -1,4 +1,5 @@
-//! `mj fetch ID...`: tasks by id (one fetch, or one batch request).
+//! `mj fetch TASK...`: tasks by id (one fetch, or one batch request), or in a pool by
+//! handle (`name:id`) from the member that owns each.
 
 use mj_proto::prelude::*;
 use serde_json::json;
@@ -11,25 +12,53 @@ use crate::session::Session;
 /// Runs `mj fetch`.
 pub(crate) fn run(s: &Session, args: FetchArgs) -> Result<u8, Failure> {
     let FetchArgs { ids } = args;
-    // One id: GET fetch, which every server has; several: one batch request (or
-    // per-id fetches where the server lacks it).
-    let tasks = match ids.as_slice() {
-        [id] => s.client.fetch(id)?.into_iter().collect(),
-        _ => s.client.tasks(ids.clone())?,
-    };
-    let unknown: Vec<&String> = ids.iter().filter(|id| !tasks.iter().any(|t| &t.id == *id)).collect();
-    if s.json {
-        let tasks: Vec<Task> = tasks.iter().map(|t| s.redacted(t)).collect();
-        output::result(json!({"tasks": tasks, "unknown": unknown}));
-    } else {
-        for id in &ids {
-            if let Some(task) = tasks.iter().find(|t| &t.id == id) {
-                s.show(task);
+    // Each task with the member that has it (`None`: the only server).
+    let mut found: Vec<(Option<String>, Task)> = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    match (s.pool(), ids.as_slice()) {
+        (None, [id]) => {
+            let at = s.locate(id)?;
+            // One id: GET fetch, which every server has.
+            match at.client.fetch(&at.id)? {
+                Some(task) => found.push((at.server, task)),
+                None => unknown.push(id.clone()),
+            }
+        }
+        (None, _) => {
+            // Several: one batch request (or per-id fetches where the server lacks it).
+            let located: Vec<_> = ids.iter().map(|id| s.locate(id)).collect::<Result<_, _>>()?;
+            let client = s.single()?;
+            let tasks = client.tasks(located.iter().map(|at| at.id.clone()))?;
+            for (arg, at) in ids.iter().zip(&located) {
+                match tasks.iter().find(|t| t.id == at.id) {
+                    Some(task) => found.push((at.server.clone(), task.clone())),
+                    None => unknown.push(arg.clone()),
+                }
+            }
+        }
+        (Some(_), _) => {
+            for id in &ids {
+                match s.locate(id) {
+                    Ok(at) => match at.client.fetch(&at.id)? {
+                        Some(task) => found.push((at.server, task)),
+                        None => unknown.push(id.clone()),
+                    },
+                    Err(e) if e.code == exit::REFUSED => unknown.push(id.clone()),
+                    Err(e) => return Err(e),
+                }
             }
         }
     }
-    for id in unknown {
+    if s.json {
+        let tasks: Vec<serde_json::Value> = found.iter().map(|(server, t)| s.task_json(server.as_deref(), t)).collect();
+        output::result(json!({"tasks": tasks, "unknown": unknown}));
+    } else {
+        for (server, task) in &found {
+            s.show(server.as_deref(), task);
+        }
+    }
+    for id in &unknown {
         eprintln!("mj: the server does not know task {}", crate::terminal::clean(id));
     }
-    Ok(if tasks.len() == ids.len() { exit::OK } else { exit::REFUSED })
+    Ok(if unknown.is_empty() { exit::OK } else { exit::REFUSED })
 }

@@ -11,34 +11,51 @@ use crate::download::{self, Saved};
 use crate::exit::{self, Failure};
 use crate::output;
 use crate::render;
-use crate::session::Session;
+use crate::session::CliClient;
+use crate::session::{Sent, Session};
 
-/// After a submit: print it, or wait (with progress), show the task and download.
-pub(crate) fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Result<u8, Failure> {
+/// After a submit: print it (a pool member's task by its handle, `name:id`), or wait
+/// (with progress) on the server that took it, show the task and download.
+pub(crate) fn complete(s: &Session, sent: Sent<'_>, finish: &Finish) -> Result<u8, Failure> {
+    let Sent { server, client, mut submitted } = sent;
+    let server = server.as_deref();
+    let handle = s.handle(server, &submitted.task_id);
     if !finish.wait && finish.out.is_none() {
         if s.json {
-            output::result(json!({"taskId": submitted.task_id, "taskIds": submitted.task_ids, "submitted": submitted}));
+            output::result(json!({
+                "taskId": submitted.task_id, "taskIds": submitted.task_ids, "server": server, "submitted": submitted,
+            }));
         } else {
+            submitted.task_id = handle;
             println!("{}", render::submitted(&submitted, s.follow_up()));
         }
         return Ok(exit::OK);
     }
-    crate::interrupt::waiting_for(&submitted.task_id);
-    let task = s.wait(&submitted.task_id)?;
+    crate::interrupt::waiting_for(&handle);
+    let task = s.wait(client, server, &submitted.task_id)?;
     if !s.json {
-        s.show(&task);
+        s.show(server, &task);
     }
     let files = match &finish.out {
-        Some(dir) => save_results(s, &task, dir, finish.split)?,
+        Some(dir) => save_results(client, s.json, &file_stem(server, &task.id), &task, dir, finish.split)?,
         None => Vec::new(),
     };
     crate::interrupt::done();
     if s.json {
         let files: Vec<_> =
             files.iter().map(|f| json!({"path": f.path(), "kept": matches!(f, Saved::Kept(_))})).collect();
-        output::result(json!({"task": s.redacted(&task), "files": files}));
+        output::result(json!({"task": s.task_json(server, &task), "files": files}));
     }
     Ok(exit::for_task(&task))
+}
+
+/// What a task's files are named after: its id, or in a pool `name-id`, since ids are
+/// only unique per server (made safe for a file name when saved).
+fn file_stem(server: Option<&str>, id: &str) -> String {
+    match server {
+        Some(server) => format!("{server}-{id}"),
+        None => id.to_owned(),
+    }
 }
 
 pub(crate) fn hooked<S: Submit>(request: S, hook: &Hook) -> S {
@@ -59,9 +76,16 @@ pub(crate) fn check_finish(finish: &Finish) -> Result<(), Failure> {
 }
 
 /// Downloads the result images (the four images when the server lists them, else the
-/// grid or single image), and with `split` cuts the grid into four. In the human view,
-/// one line per file.
-pub(crate) fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) -> Result<Vec<Saved>, Failure> {
+/// grid or single image) into files named after `stem`, and with `split` cuts the grid
+/// into four. In the human view, one line per file.
+pub(crate) fn save_results(
+    client: &CliClient,
+    json: bool,
+    stem: &str,
+    task: &Task,
+    dir: &Path,
+    split: bool,
+) -> Result<Vec<Saved>, Failure> {
     let mut saved = Vec::new();
     let urls = task.result_image_urls();
     let grid = task.image_url.as_deref().filter(|_| task.status == TaskStatus::Success);
@@ -69,26 +93,25 @@ pub(crate) fn save_results(s: &Session, task: &Task, dir: &Path, split: bool) ->
     for (n, url) in urls.iter().enumerate() {
         let suffix = if listed_separately { format!("-{}", n + 1) } else { String::new() };
         saved.push(
-            download::fetch(&s.client, url, dir, &download::file_name(&task.id, &suffix, url))
-                .map_err(Failure::gave_up)?,
+            download::fetch(client, url, dir, &download::file_name(stem, &suffix, url)).map_err(Failure::gave_up)?,
         );
     }
     if split {
         let grid = grid.ok_or_else(|| Failure::usage("the task has no grid image to split"))?;
-        let name = download::file_name(&task.id, "", grid);
+        let name = download::file_name(stem, "", grid);
         let file = match saved.iter().find(|f| f.path().ends_with(&name)) {
             Some(file) => file.path().to_path_buf(),
             None => {
-                let file = download::fetch(&s.client, grid, dir, &name).map_err(Failure::gave_up)?;
+                let file = download::fetch(client, grid, dir, &name).map_err(Failure::gave_up)?;
                 let path = file.path().to_path_buf();
                 saved.push(file);
                 path
             }
         };
-        let stem = format!("{}-split", mj_proto::file_name::safe_stem(&task.id));
+        let stem = format!("{}-split", mj_proto::file_name::safe_stem(stem));
         saved.extend(download::split(&file, &stem).map_err(Failure::gave_up)?);
     }
-    if !s.json {
+    if !json {
         for file in &saved {
             let kept = matches!(file, Saved::Kept(_));
             println!("{} {}", if kept { "kept " } else { "saved" }, file.path().display());

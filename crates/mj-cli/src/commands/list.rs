@@ -23,7 +23,7 @@ pub(crate) fn run(s: &Session, status: Option<StatusArg>, page: u32, size: u32) 
     if let Some(status) = status.clone() {
         query = query.status(status);
     }
-    let (tasks, more) = match s.client.query(&query) {
+    let (tasks, more) = match s.single()?.query(&query) {
         Ok(page) => {
             let more = !page.is_last();
             (page.content, more)
@@ -31,7 +31,7 @@ pub(crate) fn run(s: &Session, status: Option<StatusArg>, page: u32, size: u32) 
         // No paged query on this server: page the plain list here.
         Err(e) if e.kind() == ErrorKind::Unexpected => {
             let all: Vec<Task> =
-                s.client.list()?.into_iter().filter(|t| status.as_ref().is_none_or(|st| &t.status == st)).collect();
+                s.single()?.list()?.into_iter().filter(|t| status.as_ref().is_none_or(|st| &t.status == st)).collect();
             let start = page as usize * size as usize;
             let more = all.len() > start + size as usize;
             (all.into_iter().skip(start).take(size as usize).collect(), more)

@@ -5,19 +5,21 @@ use mj_proto::prelude::*;
 use super::finish::{check_finish, complete, file_data_url, hooked};
 use crate::cli::ModalArgs;
 use crate::exit::Failure;
-use crate::session::Session;
+use crate::session::{Sent, Session};
 
 /// Runs `mj modal`.
 pub(crate) fn run(s: &Session, args: ModalArgs) -> Result<u8, Failure> {
     let ModalArgs { task_id, prompt, mask, finish, hook } = args;
     check_finish(&finish)?;
-    let mut modal = Modal::new(task_id);
+    // The modal is confirmed on the server whose task asks for it.
+    let at = s.locate(&task_id)?;
+    let mut modal = Modal::new(at.id);
     if let Some(prompt) = prompt {
         modal = modal.prompt(prompt);
     }
     if let Some(mask) = mask {
         modal = modal.mask(file_data_url(&mask)?);
     }
-    let submitted = s.client.submit(hooked(modal, &hook))?;
-    complete(s, submitted, &finish)
+    let submitted = at.client.submit(hooked(modal, &hook))?;
+    complete(s, Sent { server: at.server, client: at.client, submitted }, &finish)
 }

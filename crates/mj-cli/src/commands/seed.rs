@@ -10,9 +10,10 @@ use crate::session::Session;
 /// Runs `mj seed`.
 pub(crate) fn run(s: &Session, args: SeedArgs) -> Result<u8, Failure> {
     let SeedArgs { task_id } = args;
-    let seed = s.client.image_seed(&task_id)?;
+    let at = s.locate(&task_id)?;
+    let seed = at.client.image_seed(&at.id)?;
     if s.json {
-        output::result(json!({"taskId": task_id, "seed": seed}));
+        output::result(json!({"taskId": at.id, "server": at.server, "seed": seed}));
     } else {
         println!("{seed}");
     }

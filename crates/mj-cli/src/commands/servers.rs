@@ -1,4 +1,5 @@
-//! `mj servers`: the servers of the servers file, each asked once whether it answers.
+//! `mj servers`: the servers of the servers file, each asked whether it answers, how
+//! much it has in flight, and which endpoints it lacks.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use serde_json::json;
 use crate::cli::Global;
 use crate::exit::{self, Failure};
 
-/// Lists each server with what one small request to it found.
+/// Lists each server with what a few small requests to it found.
 pub fn run(global: &Global) -> Result<u8, Failure> {
     let Some(path) = crate::servers::locate(global.config.as_deref()) else {
         return Err(Failure::usage(
@@ -20,7 +21,7 @@ pub fn run(global: &Global) -> Result<u8, Failure> {
     let servers = crate::servers::load(&path)?;
     let mut all_answer = true;
     for member in &servers.members {
-        // One try, ten seconds: this is a look, not a job.
+        // One try each, ten seconds in all: this is a look, not a job.
         let settings = Settings::default().retry(RetryPolicy::none()).deadline(Duration::from_secs(10));
         let transport = UreqTransport::builder().timeout(Duration::from_secs(10)).build();
         let client = mj_proto::Client::with_transport(transport, member.config.clone()).with_settings(settings);
@@ -31,19 +32,30 @@ pub fn run(global: &Global) -> Result<u8, Failure> {
             Err(e) if e.kind() == ErrorKind::Connect => "down (no connection)".to_owned(),
             Err(e) => crate::terminal::clean(&e.to_string()),
         };
-        all_answer &= state == "answers";
         let ms = started.elapsed().as_millis();
+        let answers = state == "answers";
+        all_answer &= answers;
+        // Its load: the tasks it has queued or running; and what it lacks, learned from
+        // a batch lookup (a server without `list-by-condition` answers it 404).
+        let load = if answers { client.queue().ok().map(|tasks| tasks.len()) } else { None };
+        if answers {
+            let _ = client.tasks(["0", "1"]);
+        }
+        let missing = client.missing_endpoints();
         let profile = member.config.profile().map_or("undeclared", |p| p.name());
         if global.json {
             println!(
                 "{}",
                 json!({"type": "server", "name": member.name, "profile": profile, "weight": member.weight,
-                       "max_in_flight": member.max_in_flight, "state": state, "ms": ms})
+                       "max_in_flight": member.max_in_flight, "state": state, "ms": ms, "in_flight": load,
+                       "missing": missing})
             );
         } else {
+            let load = load.map_or_else(|| "-".to_owned(), |n| n.to_string());
+            let lacks = if missing.is_empty() { String::new() } else { format!("; lacks {}", missing.join(", ")) };
             println!(
-                "{:<12} {:<10} weight {:<3} room {:<3} {} ({ms} ms)",
-                member.name, profile, member.weight, member.max_in_flight, state
+                "{:<12} {:<10} weight {:<3} room {:<3} in flight {load:<4} {state} ({ms} ms){lacks}",
+                member.name, profile, member.weight, member.max_in_flight
             );
         }
     }

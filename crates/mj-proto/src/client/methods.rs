@@ -60,8 +60,14 @@ macro_rules! client_struct {
                 }
             }
 
-            /// What clones of this client share (a pool client uses its first member's to
-            /// give submits the hook).
+            /// The endpoints this client learned its server lacks (it answered 404, 405 or
+            /// 501, announced as [`Notice::Fallback`]($crate::plan::Notice::Fallback)): later
+            /// calls go straight to what works instead of asking again.
+            pub fn missing_endpoints(&self) -> Vec<&'static str> {
+                self.shared.learned.missing()
+            }
+
+            /// What clones of this client share.
             pub(crate) fn shared(&self) -> &$crate::client::Shared {
                 &self.shared
             }

@@ -64,6 +64,11 @@ impl Learned {
         }
     }
 
+    /// The endpoints the server answered that it lacks.
+    pub(crate) fn missing(&self) -> Vec<&'static str> {
+        self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     /// True when the server answered that it lacks `endpoint`.
     pub(crate) fn lacks(&self, endpoint: &str) -> bool {
         self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&endpoint)

@@ -73,6 +73,7 @@ impl Simulator {
                         "队列已满，请稍后尝试"
                     };
                     let code = if flavor == Flavor::Trueai { 9 } else { 23 };
+                    self.stats.queue_full += 1;
                     let mut props = Map::new();
                     props.insert("discordInstanceId".into(), json!(DISCORD_INSTANCE));
                     return reply::refuse(code, text, props);

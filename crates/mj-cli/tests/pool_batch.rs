@@ -1,0 +1,100 @@
+//! `mj batch` over a pool (a servers file of several servers, no `--server`), killed with
+//! SIGKILL while its jobs run and run again: the jobs spread over the members, each
+//! keeps the member it was sent to (the journal says which), nothing is made twice across
+//! members, and `--status` counts the jobs of each member.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mj_sim::{Server, SimConfig};
+
+const PROMPTS: usize = 16;
+
+fn mj(config: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mj"));
+    for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_AUTH", "MJ_MODE", "MJ_PROFILE", "MJ_SERVER", "MJ_HOOK_LISTEN"] {
+        cmd.env_remove(var);
+    }
+    cmd.arg("--config").arg(config).args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mj-pool-batch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Each job's member and task id, from the journal (WAL lets a reader in while it runs).
+fn placements(journal: &Path) -> Vec<(i64, Option<String>, Option<String>, String)> {
+    let Ok(db) = rusqlite::Connection::open_with_flags(journal, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+        return Vec::new();
+    };
+    let Ok(mut query) = db.prepare("SELECT item, server, task_id, state FROM jobs ORDER BY item") else {
+        return Vec::new();
+    };
+    query
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .map(|rows| rows.flatten().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_pooled_batch_killed_mid_run_resumes_each_job_on_its_own_member() {
+    let a = Server::start(SimConfig::new("").speed(5.0).capacity(3, 10).seed(11), 0).expect("a");
+    let b = Server::start(SimConfig::new("").speed(5.0).capacity(3, 10).seed(12), 0).expect("b");
+    let dir = temp_dir("kill");
+    let config = dir.join("servers.toml");
+    let servers = format!(
+        "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nmax_in_flight = 5\n\n[[server]]\nname = \"b\"\nbase_url = \"{}\"\nmax_in_flight = 5\n",
+        a.url(),
+        b.url()
+    );
+    std::fs::write(&config, servers).expect("servers file");
+    let prompts = dir.join("prompts.txt");
+    std::fs::write(&prompts, (0..PROMPTS).map(|i| format!("a fox number {i}\n")).collect::<String>()).expect("prompts");
+    let out = dir.join("out");
+    let journal = out.join("mj-batch.journal");
+    let args = ["batch", prompts.to_str().expect("path"), "--out", out.to_str().expect("path")];
+
+    // Killed once every member has running jobs.
+    let mut child = mj(&config, &args).spawn().expect("spawns");
+    let started = Instant::now();
+    let at_kill = loop {
+        let jobs = placements(&journal);
+        let running_on = |name: &str| {
+            jobs.iter()
+                .any(|(_, server, id, state)| server.as_deref() == Some(name) && id.is_some() && state == "running")
+        };
+        if running_on("a") && running_on("b") {
+            break jobs;
+        }
+        assert!(child.try_wait().expect("waits").is_none(), "the batch ended before the kill");
+        assert!(started.elapsed() < Duration::from_secs(60), "the kill point never came");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+
+    let finished = mj(&config, &args).output().expect("runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert_eq!(finished.status.code(), Some(0), "{}{}", text(&finished.stdout), text(&finished.stderr));
+    let jobs = placements(&journal);
+    assert!(jobs.iter().all(|(_, _, _, state)| state == "done"), "{jobs:?}");
+    for (item, server, id, _) in at_kill.iter().filter(|(_, _, id, _)| id.is_some()) {
+        let now = jobs.iter().find(|(i, ..)| i == item).expect("the job");
+        assert_eq!((&now.1, &now.2), (server, id), "job {item} kept its member and task");
+    }
+    let made = a.stats().total_tasks() + b.stats().total_tasks();
+    assert_eq!(made, PROMPTS as u64, "every prompt made once across the members");
+    assert!(a.stats().duplicated_states().is_empty() && b.stats().duplicated_states().is_empty());
+    let on = |name: &str| jobs.iter().filter(|(_, s, ..)| s.as_deref() == Some(name)).count();
+    assert!(on("a") >= 4 && on("b") >= 4, "spread: a {} b {}", on("a"), on("b"));
+    assert_eq!((on("a") as u64, on("b") as u64), (a.stats().total_tasks(), b.stats().total_tasks()));
+
+    let status = mj(&config, &["batch", "--status", "--out", out.to_str().expect("path")]).output().expect("status");
+    let shown = text(&status.stdout);
+    assert!(shown.contains(&format!("a: {}", on("a"))) && shown.contains(&format!("b: {}", on("b"))), "{shown}");
+}
