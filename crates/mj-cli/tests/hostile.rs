@@ -506,3 +506,45 @@ fn a_full_disk_stops_the_batch_and_the_journal_survives() {
     assert_eq!(stats.tasks_created.get("IMAGINE").copied(), Some(8), "{:?}", stats.tasks_created);
     assert!(stats.duplicated_states().is_empty());
 }
+
+/// Over a pool, each member's key is scrubbed from what any member says: two servers whose
+/// failure reasons echo their own key (and the other's), and neither key reaches the
+/// summary, the journal or `--status`.
+#[test]
+fn a_pooled_batch_never_writes_any_members_key() {
+    const OTHER: &str = "sk-second-member-key";
+    let dir = temp_dir("batch-pool-keys");
+    let reason = format!("upstream said: bad keys {} / {} / {OTHER}", FORMS[0], FORMS[1]);
+    let (a, b) = (
+        batch_server("a", "FAILURE", Some(reason.clone()), real_png),
+        batch_server("b", "FAILURE", Some(reason), real_png),
+    );
+    let config = dir.join("servers.toml");
+    let servers = format!(
+        "[[server]]\nname = \"a\"\nbase_url = \"{}\"\napi_key_env = \"POOL_KEY_A\"\n\n\
+         [[server]]\nname = \"b\"\nbase_url = \"{}\"\napi_key_env = \"POOL_KEY_B\"\n",
+        a.url, b.url
+    );
+    std::fs::write(&config, servers).expect("servers file");
+    let file = prompts(&dir, 4);
+    let out = dir.join("out");
+    let pooled = |args: &[&str]| {
+        let mut cmd = mj("", &["--config"]);
+        cmd.arg(&config).args(args).env_remove("MJ_BASE_URL").env("POOL_KEY_A", KEY).env("POOL_KEY_B", OTHER);
+        cmd
+    };
+    let (code, stdout, stderr, _) = run(pooled(&["batch"]).arg(&file).arg("--out").arg(&out));
+    assert_eq!(code, 1, "four failed jobs: {stdout}{stderr}");
+    let (_, status, _, _) = run(pooled(&["batch", "--status", "--out"]).arg(&out));
+    assert!(status.contains("sent to a: ") && status.contains("b: "), "both members had jobs: {status}");
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(&out).expect("out").flatten() {
+        stored.extend(std::fs::read(entry.path()).unwrap_or_default());
+    }
+    let stored = String::from_utf8_lossy(&stored).into_owned();
+    for form in FORMS.iter().copied().chain([OTHER]) {
+        for (what, text) in [("stdout", &stdout), ("stderr", &stderr), ("status", &status), ("journal", &stored)] {
+            assert!(!text.contains(form), "{form} in {what}");
+        }
+    }
+}
