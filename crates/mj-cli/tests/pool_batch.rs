@@ -98,3 +98,44 @@ fn a_pooled_batch_killed_mid_run_resumes_each_job_on_its_own_member() {
     let shown = text(&status.stdout);
     assert!(shown.contains(&format!("a: {}", on("a"))) && shown.contains(&format!("b: {}", on("b"))), "{shown}");
 }
+
+/// A member that dies with tasks in flight: the run ends at `--timeout` and names the
+/// member that holds them; nothing of it was sent to the other member.
+#[test]
+fn a_member_that_dies_holds_its_tasks_and_the_run_names_it() {
+    let a = Server::start(SimConfig::new("").speed(5.0).seed(21), 0).expect("a");
+    // `c` is slow: its tasks are still running when it dies.
+    let c = Server::start(SimConfig::new("").speed(0.2).seed(22), 0).expect("c");
+    let dir = temp_dir("dies");
+    let config = dir.join("servers.toml");
+    let servers = format!(
+        "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nmax_in_flight = 4\n\n[[server]]\nname = \"c\"\nbase_url = \"{}\"\nmax_in_flight = 4\n",
+        a.url(),
+        c.url()
+    );
+    std::fs::write(&config, servers).expect("servers file");
+    let prompts = dir.join("prompts.txt");
+    std::fs::write(&prompts, (0..12).map(|i| format!("a fox number {i}\n")).collect::<String>()).expect("prompts");
+    let out = dir.join("out");
+    let journal = out.join("mj-batch.journal");
+    let args = ["--timeout", "15", "batch", prompts.to_str().expect("path"), "--out", out.to_str().expect("path")];
+    let child = mj(&config, &args).spawn().expect("spawns");
+    let started = Instant::now();
+    while !placements(&journal).iter().any(|(_, s, id, _)| s.as_deref() == Some("c") && id.is_some()) {
+        assert!(started.elapsed() < Duration::from_secs(30), "c never got work");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let made_on_c = c.stats().total_tasks();
+    c.stop();
+    let finished = child.wait_with_output().expect("runs");
+    let stderr = String::from_utf8_lossy(&finished.stderr);
+    assert_eq!(finished.status.code(), Some(4), "gave up at --timeout: {stderr}");
+    let jobs = placements(&journal);
+    let on_c = jobs.iter().filter(|(_, s, ..)| s.as_deref() == Some("c")).count() as u64;
+    assert!(on_c >= made_on_c, "c's tasks stay c's");
+    assert!(stderr.contains(&format!("sent to c: {on_c}")), "{stderr}");
+    assert!(jobs.iter().filter(|(_, s, ..)| s.as_deref() == Some("a")).all(|(.., state)| state == "done"), "{jobs:?}");
+    let on_a = jobs.iter().filter(|(_, s, id, _)| s.as_deref() == Some("a") && id.is_some()).count() as u64;
+    assert_eq!(a.stats().total_tasks(), on_a, "a made exactly the jobs the journal gives it");
+    assert!(a.stats().duplicated_states().is_empty());
+}

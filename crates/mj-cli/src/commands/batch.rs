@@ -157,11 +157,29 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     drop(session);
     if summary.unfinished > 0 {
         return Err(Failure::gave_up(format!(
-            "--timeout ({} s) ran out with {} job(s) unfinished; they stay in the journal: run the same `mj batch` again to resume (with a longer --timeout)",
-            global.timeout, summary.unfinished
+            "--timeout ({} s) ran out with {} job(s) unfinished{}; they stay in the journal: run the same `mj batch` again to resume (with a longer --timeout)",
+            global.timeout,
+            summary.unfinished,
+            unfinished_by_member(&journal_path)
         )));
     }
     Ok(if summary.failed.is_empty() { exit::OK } else { exit::TASK_FAILED })
+}
+
+/// Over a pool, where the unfinished jobs are (` (on c: 3)`): a member that died holds
+/// its tasks, and they are resumed there only.
+fn unfinished_by_member(journal: &Path) -> String {
+    let Ok(jobs) = SqliteJournal::open_read_only(journal).and_then(|mut j| j.jobs()) else { return String::new() };
+    let mut members: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let sent = |j: &&mj_batch::Job| matches!(j.state, mj_batch::JobState::Submitting | mj_batch::JobState::Running);
+    for server in jobs.iter().filter(sent).filter_map(|j| j.server.clone()) {
+        *members.entry(server).or_default() += 1;
+    }
+    if members.is_empty() {
+        return String::new();
+    }
+    let members: Vec<String> = members.iter().map(|(name, n)| format!("{name}: {n}")).collect();
+    format!(" (sent to {})", members.join(", "))
 }
 
 /// `--status`: what the journal says.
