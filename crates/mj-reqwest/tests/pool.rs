@@ -34,3 +34,33 @@ async fn async_submits_spread_over_two_profiles_without_a_duplicate() {
     assert_eq!(plus.stats().total_tasks() + trueai.stats().total_tasks(), 6, "no task twice");
     assert!(client.status().iter().all(|m| m.in_flight == 0));
 }
+
+#[tokio::test]
+async fn each_member_calls_back_into_its_scope_of_the_async_receiver() {
+    let (plus, trueai) = (sim(Flavor::Plus), sim(Flavor::Trueai));
+    let pool = Pool::new(vec![
+        Member::new("plus", Config::new(&plus.url()).expect("config")).expect("member"),
+        Member::new("trueai", Config::new(&trueai.url()).expect("config")).expect("member"),
+    ])
+    .expect("pool");
+    let receiver = mj_reqwest::HookReceiver::start("127.0.0.1:0", None).await.expect("receiver");
+    let hooks = receiver.hooks();
+    let client = PoolClient::new(pool).with_settings(Settings::default().hooks(hooks.clone()));
+    let waits: Vec<_> = (0..4)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_, _| {}).await })
+        })
+        .collect();
+    for wait in waits {
+        let (handle, task) = wait.await.expect("joined").expect("finished");
+        assert_eq!(task.status, TaskStatus::Success);
+        let heard = hooks.scoped(&handle.server).latest(&handle.id).map(|t| t.status);
+        assert_eq!(heard, Some(TaskStatus::Success), "{handle} called back into its scope");
+        assert!(hooks.latest(&handle.id).is_none(), "nothing lands in the shared scope");
+    }
+    // An unknown scope is not routed: 404, and the hub never sees it.
+    let stranger = format!("{}/nobody", hooks.url());
+    let answer = reqwest::Client::new().post(&stranger).body(r#"{"id":"1","status":"SUCCESS"}"#).send().await;
+    assert_eq!(answer.expect("answered").status().as_u16(), 404);
+}
