@@ -41,23 +41,39 @@ fn placements(journal: &Path) -> Vec<(i64, Option<String>, Option<String>, Strin
         .unwrap_or_default()
 }
 
+/// A batch's folder: a servers file naming `members` (name, server, room), a file of
+/// `prompts` prompts, and where the output and journal go.
+struct Setup {
+    config: PathBuf,
+    prompts: String,
+    out: String,
+    journal: PathBuf,
+}
+
+fn setup(name: &str, members: &[(&str, &Server, usize)], prompts: usize) -> Setup {
+    let dir = temp_dir(name);
+    let config = dir.join("servers.toml");
+    let servers: String = members
+        .iter()
+        .map(|(name, server, room)| {
+            format!("[[server]]\nname = \"{name}\"\nbase_url = \"{}\"\nmax_in_flight = {room}\n\n", server.url())
+        })
+        .collect();
+    std::fs::write(&config, servers).expect("servers file");
+    let file = dir.join("prompts.txt");
+    std::fs::write(&file, (0..prompts).map(|i| format!("a fox number {i}\n")).collect::<String>()).expect("prompts");
+    let out = dir.join("out");
+    let journal = out.join("mj-batch.journal");
+    let text = |p: &Path| p.to_str().expect("path").to_owned();
+    Setup { config, prompts: text(&file), out: text(&out), journal }
+}
+
 #[test]
 fn a_pooled_batch_killed_mid_run_resumes_each_job_on_its_own_member() {
     let a = Server::start(SimConfig::new("").speed(5.0).capacity(3, 10).seed(11), 0).expect("a");
     let b = Server::start(SimConfig::new("").speed(5.0).capacity(3, 10).seed(12), 0).expect("b");
-    let dir = temp_dir("kill");
-    let config = dir.join("servers.toml");
-    let servers = format!(
-        "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nmax_in_flight = 5\n\n[[server]]\nname = \"b\"\nbase_url = \"{}\"\nmax_in_flight = 5\n",
-        a.url(),
-        b.url()
-    );
-    std::fs::write(&config, servers).expect("servers file");
-    let prompts = dir.join("prompts.txt");
-    std::fs::write(&prompts, (0..PROMPTS).map(|i| format!("a fox number {i}\n")).collect::<String>()).expect("prompts");
-    let out = dir.join("out");
-    let journal = out.join("mj-batch.journal");
-    let args = ["batch", prompts.to_str().expect("path"), "--out", out.to_str().expect("path")];
+    let Setup { config, prompts, out, journal } = setup("kill", &[("a", &a, 5), ("b", &b, 5)], PROMPTS);
+    let args = ["batch", &prompts, "--out", &out];
 
     // Killed once every member has running jobs.
     let mut child = mj(&config, &args).spawn().expect("spawns");
@@ -94,7 +110,7 @@ fn a_pooled_batch_killed_mid_run_resumes_each_job_on_its_own_member() {
     assert!(on("a") >= 4 && on("b") >= 4, "spread: a {} b {}", on("a"), on("b"));
     assert_eq!((on("a") as u64, on("b") as u64), (a.stats().total_tasks(), b.stats().total_tasks()));
 
-    let status = mj(&config, &["batch", "--status", "--out", out.to_str().expect("path")]).output().expect("status");
+    let status = mj(&config, &["batch", "--status", "--out", &out]).output().expect("status");
     let shown = text(&status.stdout);
     assert!(shown.contains(&format!("a: {}", on("a"))) && shown.contains(&format!("b: {}", on("b"))), "{shown}");
 }
@@ -106,19 +122,8 @@ fn a_member_that_dies_holds_its_tasks_and_the_run_names_it() {
     let a = Server::start(SimConfig::new("").speed(5.0).seed(21), 0).expect("a");
     // `c` is slow: its tasks are still running when it dies.
     let c = Server::start(SimConfig::new("").speed(0.2).seed(22), 0).expect("c");
-    let dir = temp_dir("dies");
-    let config = dir.join("servers.toml");
-    let servers = format!(
-        "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nmax_in_flight = 4\n\n[[server]]\nname = \"c\"\nbase_url = \"{}\"\nmax_in_flight = 4\n",
-        a.url(),
-        c.url()
-    );
-    std::fs::write(&config, servers).expect("servers file");
-    let prompts = dir.join("prompts.txt");
-    std::fs::write(&prompts, (0..12).map(|i| format!("a fox number {i}\n")).collect::<String>()).expect("prompts");
-    let out = dir.join("out");
-    let journal = out.join("mj-batch.journal");
-    let args = ["--timeout", "15", "batch", prompts.to_str().expect("path"), "--out", out.to_str().expect("path")];
+    let Setup { config, prompts, out, journal } = setup("dies", &[("a", &a, 4), ("c", &c, 4)], 12);
+    let args = ["--timeout", "15", "batch", &prompts, "--out", &out];
     let child = mj(&config, &args).spawn().expect("spawns");
     let started = Instant::now();
     while !placements(&journal).iter().any(|(_, s, id, _)| s.as_deref() == Some("c") && id.is_some()) {
