@@ -20,10 +20,12 @@ use crate::servers::Servers;
 /// A batch run over a blocking client (or a pool of servers) and a journal.
 pub struct Batch<'c, S: Servers, J> {
     pub(crate) servers: &'c S,
+    /// The client whose clock, settings and checks the run uses.
+    pub(crate) lead: &'c Client<S::Transport>,
     /// Each server's client for the run's own requests (following, a grid's fetch): one
     /// try each, since the next round asks again, so that a server that died never holds
     /// the others' jobs up.
-    followers: Vec<(Option<String>, Client<&'c S::Transport>)>,
+    followers: Vec<(Option<String>, Client<S::Transport>)>,
     pub(crate) journal: J,
     out: PathBuf,
     concurrency: usize,
@@ -43,13 +45,12 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             .map(|(name, client)| {
                 let mut settings = client.settings().clone();
                 settings.retry = RetryPolicy::none();
-                let follower =
-                    Client::with_transport(client.transport(), client.config().clone()).with_settings(settings);
-                (name, follower)
+                (name, client.clone().with_settings(settings))
             })
             .collect();
         Self {
             servers,
+            lead: servers.lead(),
             followers,
             journal,
             out: out.into(),
@@ -143,7 +144,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
                 Some(d) => self.interval.min(d.saturating_duration_since(self.now())),
                 None => self.interval,
             };
-            run.pause(self.servers.lead().transport(), |job| self.hooks(job), pause);
+            run.pause(self.lead.transport(), |job| self.hooks(job), pause);
         }
         let mut summary = run.summary;
         summary.jobs = run.jobs.len();
@@ -181,7 +182,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
 
     /// The run's clock.
     pub(crate) fn now(&self) -> Instant {
-        self.servers.lead().transport().now()
+        self.lead.transport().now()
     }
 
     /// The hooks the server of `job` calls back to.
@@ -190,7 +191,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
     }
 
     /// The one-try client for the jobs of `server`.
-    pub(crate) fn follower(&self, server: Option<&str>) -> Option<&Client<&'c S::Transport>> {
+    pub(crate) fn follower(&self, server: Option<&str>) -> Option<&Client<S::Transport>> {
         self.followers.iter().find(|(name, _)| name.as_deref() == server).map(|(_, client)| client)
     }
 
@@ -236,7 +237,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             return Ok(());
         }
         let now = self.now();
-        let lead = self.servers.lead().settings();
+        let lead = self.lead.settings();
         let asked = run.to_ask(|job| self.hooks(job), self.interval, lead.watch.safety_net, now);
         // What is asked about besides confirmations is a safety net for lost callbacks.
         let quiet = asked

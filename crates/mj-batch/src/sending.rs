@@ -150,7 +150,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
                 imagine = imagine.image(image.clone());
             }
             // Refused here (empty, too long, bad image) rather than by the server.
-            self.servers.lead().config().build(&imagine)?;
+            self.lead.config().build(&imagine)?;
             return Ok(Request::Imagine(imagine));
         }
         let Some((grid_id, server)) = grid.and_then(|g| Some((g.task_id.as_deref()?, g.server.as_deref()))) else {

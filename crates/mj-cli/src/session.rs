@@ -211,8 +211,7 @@ impl Session {
                 for (name, client) in pool.members() {
                     let mut settings = client.settings().clone();
                     settings.retry = mj_proto::plan::RetryPolicy::none();
-                    let once = CliClient::with_transport(client.transport().clone(), client.config().clone())
-                        .with_settings(settings);
+                    let once = client.clone().with_settings(settings);
                     let found = once.fetch(arg);
                     pool.learn(&name, found.as_ref().map(|_| ()));
                     match found {
@@ -304,20 +303,19 @@ impl Session {
 
     /// `task` with every server's API key scrubbed wherever a server echoed it.
     pub fn redacted(&self, task: &Task) -> Task {
-        self.configs().fold(task.clone(), |task, config| config.redact_task(task))
+        self.configs().into_iter().fold(task.clone(), |task, config| config.redact_task(task))
     }
 
     /// `text` with every server's API key scrubbed.
     pub fn redact_text(&self, text: &str) -> String {
-        self.configs().fold(text.to_owned(), |text, config| config.redact_text(text))
+        self.configs().into_iter().fold(text.to_owned(), |text, config| config.redact_text(text))
     }
 
-    fn configs(&self) -> impl Iterator<Item = Config> + '_ {
-        let configs: Vec<Config> = match &self.servers {
-            Servers::One { client, .. } => vec![client.config().clone()],
-            Servers::Pool(pool) => pool.members().into_iter().map(|(_, c)| c.config().clone()).collect(),
-        };
-        configs.into_iter()
+    fn configs(&self) -> Vec<&Config> {
+        match &self.servers {
+            Servers::One { client, .. } => vec![client.config()],
+            Servers::Pool(pool) => pool.members().into_iter().map(|(_, c)| c.config()).collect(),
+        }
     }
 }
 

@@ -15,37 +15,26 @@ pub(crate) fn run(s: &Session, args: FetchArgs) -> Result<u8, Failure> {
     // Each task with the member that has it (`None`: the only server).
     let mut found: Vec<(Option<String>, Task)> = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
-    match (s.pool(), ids.as_slice()) {
-        (None, [id]) => {
-            let at = s.locate(id)?;
-            // One id: GET fetch, which every server has.
-            match at.client.fetch(&at.id)? {
-                Some(task) => found.push((at.server, task)),
-                None => unknown.push(id.clone()),
+    if s.pool().is_none() && ids.len() > 1 {
+        // Several on one server: one batch request (or per-id fetches where it lacks it).
+        let located: Vec<_> = ids.iter().map(|id| s.locate(id)).collect::<Result<_, _>>()?;
+        let tasks = s.single()?.tasks(located.iter().map(|at| at.id.clone()))?;
+        for (arg, at) in ids.iter().zip(&located) {
+            match tasks.iter().find(|t| t.id == at.id) {
+                Some(task) => found.push((at.server.clone(), task.clone())),
+                None => unknown.push(arg.clone()),
             }
         }
-        (None, _) => {
-            // Several: one batch request (or per-id fetches where the server lacks it).
-            let located: Vec<_> = ids.iter().map(|id| s.locate(id)).collect::<Result<_, _>>()?;
-            let client = s.single()?;
-            let tasks = client.tasks(located.iter().map(|at| at.id.clone()))?;
-            for (arg, at) in ids.iter().zip(&located) {
-                match tasks.iter().find(|t| t.id == at.id) {
-                    Some(task) => found.push((at.server.clone(), task.clone())),
-                    None => unknown.push(arg.clone()),
-                }
-            }
-        }
-        (Some(_), _) => {
-            for id in &ids {
-                match s.locate(id) {
-                    Ok(at) => match at.client.fetch(&at.id)? {
-                        Some(task) => found.push((at.server, task)),
-                        None => unknown.push(id.clone()),
-                    },
-                    Err(e) if e.code == exit::REFUSED => unknown.push(id.clone()),
-                    Err(e) => return Err(e),
-                }
+    } else {
+        // One id (GET fetch, which every server has), or each task on its pool member.
+        for id in &ids {
+            match s.locate(id) {
+                Ok(at) => match at.client.fetch(&at.id)? {
+                    Some(task) => found.push((at.server, task)),
+                    None => unknown.push(id.clone()),
+                },
+                Err(e) if e.code == exit::REFUSED => unknown.push(id.clone()),
+                Err(e) => return Err(e),
             }
         }
     }
