@@ -22,20 +22,9 @@ pub enum BatchError {
         #[source]
         source: std::io::Error,
     },
-    /// The server refused the credentials: the batch stops at once, and no job is
-    /// recorded as failed because of it.
+    /// The only server refused the credentials: the batch stops at once, and no job is
+    /// recorded as failed because of it. (A pool member that refuses them is taken out of
+    /// the run instead: [`Summary::refused`](crate::Summary::refused).)
     #[error("the server refused the API key; nothing was recorded as failed: {0}")]
     Unauthorized(#[source] mj_proto::Error),
-    /// A job of the journal was sent to a server this run does not have: it can only be
-    /// followed, or its lost answer resumed, where it was sent.
-    #[error(
-        "the job on line {line} was sent to {}, which this run does not have: run the batch with the servers it started with",
-        server.as_deref().map_or_else(|| "a single server (not a pool member)".to_owned(), |s| format!("server `{s}`"))
-    )]
-    UnknownServer {
-        /// The prompt's line.
-        line: usize,
-        /// The member the journal names (`None`: a run on one server).
-        server: Option<String>,
-    },
 }

@@ -16,7 +16,7 @@
 //! ```no_run
 //! use mj_batch::{Batch, SqliteJournal, prompts};
 //!
-//! fn run<T: mj_proto::Transport>(client: &mj_proto::Client<T>) -> Result<(), Box<dyn std::error::Error>> {
+//! fn run<T: mj_proto::Transport + Send + Sync>(client: &mj_proto::Client<T>) -> Result<(), Box<dyn std::error::Error>> {
 //!     let text = std::fs::read("prompts.txt")?;
 //!     let lines = prompts::parse(&text, false)?;
 //!     let journal = SqliteJournal::open("out/mj-batch.journal")?;
@@ -27,9 +27,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod dispatch;
 mod error;
 mod files;
 mod journal;
+mod lane;
+mod outcomes;
 pub mod plan;
 pub mod prompts;
 mod report;
@@ -41,7 +44,7 @@ mod sqlite;
 
 pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
-pub use report::{Progress, Summary};
+pub use report::{Progress, Refused, Summary, Unfinished};
 pub use runner::Batch;
 pub use servers::Servers;
 pub use sqlite::SqliteJournal;

@@ -1,24 +1,71 @@
-//! What a batch run holds in memory between rounds, and which running tasks it asks the
-//! server about next.
+//! What a batch run holds in memory: the journal's jobs as last written, what each running
+//! task last showed, the work handed to the servers' lanes, and which running tasks to ask
+//! about next.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use mj_proto::{Hooks, Task, Transport};
+use mj_proto::{Hooks, Task};
 
 use crate::journal::{Job, JobKey, JobState};
+use crate::lane::Work;
 use crate::report::Summary;
+use crate::sending::Request;
 
-/// Rounds a running task may be missing from the server's answers (or a submit may be
+/// Times a running task may be missing from its server's answers (or a submit may be
 /// impossible to rebuild) before its job fails.
 pub(crate) const MAX_MISSES: u32 = 15;
 
-/// Rounds whose download of a finished task's files failed, each after the client's own
+/// Passes whose download of a finished task's files failed, each after the client's own
 /// retries, before the job fails.
 pub(crate) const MAX_DOWNLOAD_ROUNDS: u32 = 2;
 
-/// How often a pause with hooks looks for a reported end.
-const NAP: Duration = Duration::from_millis(10);
+/// What a running task last showed, and since when it has shown that.
+#[derive(Clone, Debug)]
+pub(crate) struct Seen {
+    pub(crate) status: String,
+    pub(crate) progress: Option<String>,
+    pub(crate) since: Instant,
+}
+
+/// A server the run sends to: its lane's two threads, and whether it is still in the run.
+pub(crate) struct Lane {
+    /// The member's name (`None`: the only server).
+    pub(crate) name: Option<String>,
+    /// Where its submits go; `None` once the run is ending.
+    pub(crate) sender: Option<Sender<Vec<Work>>>,
+    /// Where its questions and downloads go; `None` once the run is ending.
+    pub(crate) asker: Option<Sender<Vec<Work>>>,
+    /// True while its sender does a pass of work.
+    pub(crate) sending: bool,
+    /// True while its asker does a pass of work.
+    pub(crate) asking: bool,
+    /// Why it was taken out of the run (it refused the key): its jobs wait.
+    pub(crate) refused: Option<String>,
+}
+
+impl Lane {
+    /// True while it is in the run (not refused, not ended).
+    pub(crate) fn open(&self) -> bool {
+        self.refused.is_none() && self.sender.is_some() && self.asker.is_some()
+    }
+
+    /// True when it can take a submit now.
+    pub(crate) fn can_send(&self) -> bool {
+        self.open() && !self.sending
+    }
+
+    /// True when it can take questions and downloads now.
+    pub(crate) fn can_ask(&self) -> bool {
+        self.open() && !self.asking
+    }
+
+    /// True while either thread works.
+    pub(crate) fn busy(&self) -> bool {
+        self.sending || self.asking
+    }
+}
 
 /// What a run holds in memory: the journal's jobs as last written.
 pub(crate) struct Run {
@@ -26,18 +73,25 @@ pub(crate) struct Run {
     /// Item index to its line in the prompt file.
     pub(crate) lines: HashMap<u32, usize>,
     pub(crate) summary: Summary,
-    /// Rounds in which a job's task was missing (or its submit could not be rebuilt).
+    /// Times a job's task was missing (or its submit could not be rebuilt).
     pub(crate) unseen: HashMap<JobKey, u32>,
-    /// Rounds in which a job's download failed. Kept apart from `unseen`, which seeing the
+    /// Passes in which a job's download failed. Kept apart from `unseen`, which seeing the
     /// task clears: a task that is found but whose file never comes must still fail.
     pub(crate) download_failures: HashMap<JobKey, u32>,
-    /// What each running task last showed (status and progress), and since when.
-    pub(crate) changed: HashMap<JobKey, (String, Instant)>,
+    /// What each running task last showed, and since when.
+    pub(crate) seen: HashMap<JobKey, Seen>,
     /// When the server was last asked about each running task.
     pub(crate) asked: HashMap<JobKey, Instant>,
     /// Running tasks whose callback-reported end a fetch was sent to confirm.
     pub(crate) confirmed: HashSet<JobKey>,
     pub(crate) finished_now: usize,
+    /// Jobs whose work (a submit, a grid's fetch, a download) a lane has and has not
+    /// reported back yet: never handed out twice.
+    pub(crate) handed: HashSet<JobKey>,
+    /// Finished tasks whose files are still to be downloaded.
+    pub(crate) ready: BTreeMap<JobKey, Vec<String>>,
+    /// Upscales whose request was built from their grid, waiting to be sent.
+    pub(crate) built: HashMap<JobKey, Request>,
 }
 
 impl Run {
@@ -49,46 +103,69 @@ impl Run {
             summary: Summary::default(),
             unseen: HashMap::new(),
             download_failures: HashMap::new(),
-            changed: HashMap::new(),
+            seen: HashMap::new(),
             asked: HashMap::new(),
             confirmed: HashSet::new(),
             finished_now: 0,
+            handed: HashSet::new(),
+            ready: BTreeMap::new(),
+            built: HashMap::new(),
         }
     }
 
-    /// Counts one more round in which `key` could not go on in `counter`; true once that
-    /// has happened `limit` times.
+    /// Counts one more time that `key` could not go on in `counter`; true once that has
+    /// happened `limit` times.
     pub(crate) fn count(counter: &mut HashMap<JobKey, u32>, key: JobKey, limit: u32) -> bool {
         let misses = counter.entry(key).or_insert(0);
         *misses += 1;
         *misses >= limit
     }
 
-    fn running(&self) -> impl Iterator<Item = &Job> {
+    /// The prompt file's line of job `key`.
+    pub(crate) fn line(&self, key: JobKey) -> usize {
+        self.lines.get(&key.item).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn running(&self) -> impl Iterator<Item = &Job> {
         self.jobs.values().filter(|j| j.state == JobState::Running)
     }
 
-    /// The running jobs whose tasks to ask their server about this round. A job whose
-    /// server calls back to no hooks: every round. With hooks, only those whose end a
+    /// Notes what `task` of job `key` shows at `now`; returns since when it has shown it.
+    pub(crate) fn saw(&mut self, key: JobKey, task: &Task, now: Instant) -> Instant {
+        let (status, progress) = (task.status.as_str().to_owned(), task.progress.clone());
+        match self.seen.get(&key) {
+            Some(seen) if seen.status == status && seen.progress == progress => seen.since,
+            _ => {
+                self.seen.insert(key, Seen { status, progress, since: now });
+                now
+            }
+        }
+    }
+
+    /// The running jobs of server `server` whose tasks to ask about now. A job whose
+    /// server calls back to no hooks: every `interval`. With hooks, only those whose end a
     /// callback reported (to confirm it), those that never had a callback (a server that
     /// does not call back is polled every `interval`, as before), and those quiet for the
-    /// `safety_net`.
-    pub(crate) fn to_ask<'h>(
+    /// `safety_net`. Jobs whose files are being fetched are not asked about.
+    pub(crate) fn to_ask(
         &self,
-        hooks: impl Fn(&Job) -> Option<&'h Hooks>,
+        server: Option<&str>,
+        hooks: Option<&Hooks>,
         interval: Duration,
         safety_net: Duration,
         now: Instant,
     ) -> Vec<JobKey> {
         let since = |at: Option<Instant>| at.map_or(Duration::MAX, |at| now.saturating_duration_since(at));
         self.running()
+            .filter(|job| job.server.as_deref() == server && !self.handed.contains(&job.key))
+            .filter(|job| !self.ready.contains_key(&job.key))
             .filter(|job| {
                 let Some(id) = job.task_id.as_deref() else { return false };
-                let Some(hooks) = hooks(job) else { return true };
                 let asked = self.asked.get(&job.key).copied();
+                let Some(hooks) = hooks else { return since(asked) >= interval };
                 match hooks.latest(id) {
                     Some(task) => {
-                        let heard = self.changed.get(&job.key).map(|(_, at)| *at).max(asked);
+                        let heard = self.seen.get(&job.key).map(|s| s.since).max(asked);
                         (ended(&task) && !self.confirmed.contains(&job.key)) || since(heard) >= safety_net
                     }
                     None => since(asked) >= interval,
@@ -96,29 +173,6 @@ impl Run {
             })
             .map(|j| j.key)
             .collect()
-    }
-
-    /// Sleeps until the next round: `pause`, or less when a callback reports that a
-    /// running task ended (it is then confirmed at once).
-    pub(crate) fn pause<'h>(
-        &self,
-        transport: &impl Transport,
-        hooks: impl Fn(&Job) -> Option<&'h Hooks>,
-        pause: Duration,
-    ) {
-        let until = transport.now() + pause;
-        let unconfirmed: Vec<(&Hooks, &str)> = self
-            .running()
-            .filter(|j| !self.confirmed.contains(&j.key))
-            .filter_map(|j| Some((hooks(j)?, j.task_id.as_deref()?)))
-            .collect();
-        if unconfirmed.is_empty() {
-            return transport.sleep(pause);
-        }
-        let any_ended = || unconfirmed.iter().any(|(hooks, id)| hooks.latest(id).is_some_and(|t| ended(&t)));
-        while transport.now() < until && !any_ended() {
-            transport.sleep(NAP.min(until.saturating_duration_since(transport.now())));
-        }
     }
 }
 

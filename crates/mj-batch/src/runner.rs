@@ -1,37 +1,47 @@
-//! The driver: carries out what [`plan`](crate::plan) decides with a blocking client,
-//! writing every step to the journal before going on.
+//! The driver: a coordinator that decides with [`plan`](crate::plan) and writes every step
+//! to the journal, and one [lane](crate::lane) per server that makes that server's
+//! requests. The coordinator never waits on a server: it hands work to the lanes that are
+//! free and records their outcomes as they come, so a server that hangs, dies or refuses
+//! the key holds up only its own jobs.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use mj_proto::plan::RetryPolicy;
-use mj_proto::{Client, ErrorKind, Hooks, Task, Transport};
+use mj_proto::{Client, Hooks, Task, Transport};
 
 use crate::error::BatchError;
 use crate::files;
 use crate::journal::{Job, JobKey, JobState, Journal};
-use crate::plan::{self, Verdict};
+use crate::lane::{self, LaneClients, Report, Role};
+use crate::plan::{self, Counts};
 use crate::prompts::PromptLine;
-use crate::report::{Progress, Summary};
-use crate::run::{self, MAX_DOWNLOAD_ROUNDS, MAX_MISSES, Run};
+use crate::report::{Progress, Refused, Summary, Unfinished};
+use crate::run::{Lane, Run};
 use crate::servers::Servers;
+
+/// How often the run looks for a callback-reported end while tasks with hooks run.
+const NAP: Duration = Duration::from_millis(10);
 
 /// A batch run over a blocking client (or a pool of servers) and a journal.
 pub struct Batch<'c, S: Servers, J> {
     pub(crate) servers: &'c S,
     /// The client whose clock, settings and checks the run uses.
     pub(crate) lead: &'c Client<S::Transport>,
-    /// Each server's client for the run's own requests (following, a grid's fetch): one
-    /// try each, since the next round asks again, so that a server that died never holds
-    /// the others' jobs up.
+    /// Each server's client for the run's own questions (following, a grid's fetch): one
+    /// try each, since the next pass asks again.
     followers: Vec<(Option<String>, Client<S::Transport>)>,
+    /// `servers` with every call ending by the run's deadline: what the lanes send with.
+    bounded: Option<S>,
     pub(crate) journal: J,
-    out: PathBuf,
-    concurrency: usize,
-    interval: Duration,
+    pub(crate) out: PathBuf,
+    pub(crate) concurrency: usize,
+    pub(crate) interval: Duration,
     deadline: Option<Instant>,
-    stall_after: Duration,
+    pub(crate) stall_after: Duration,
 }
 
 impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
@@ -52,6 +62,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             servers,
             lead: servers.lead(),
             followers,
+            bounded: None,
             journal,
             out: out.into(),
             concurrency: 4,
@@ -61,12 +72,18 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
         }
     }
 
-    /// Ends the whole run at `deadline`: no round starts after it, and the run returns its
-    /// summary with the jobs it did not finish counted in [`Summary::unfinished`] (they stay
-    /// in the journal for the next run). Give the client the same deadline
-    /// ([`Settings::ends_at`](mj_proto::Settings::ends_at)) so that no single call outlasts it.
+    /// Ends the whole run at `deadline`: nothing new is sent after it, the run's own
+    /// questions end by then, and the run returns its summary with the jobs it did not
+    /// finish in [`Summary::unfinished_jobs`] (they stay in the journal for the next run).
+    /// Every call the run makes (submits and downloads included) ends by then.
     pub fn deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
+        self.bounded = Some(self.servers.until(deadline));
+        for (_, follower) in &mut self.followers {
+            let mut settings = follower.settings().clone();
+            settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
+            *follower = follower.clone().with_settings(settings);
+        }
         self
     }
 
@@ -91,7 +108,15 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
     }
 
     /// Runs (or resumes) the batch of `lines`, whose file has `fingerprint`, until every
-    /// job is done or failed, calling `on_progress` after each round.
+    /// job is done or failed, the deadline passes, or what is left can only wait (for a
+    /// server that refused the key, or one this run does not have). Calls `on_progress`
+    /// after each change.
+    ///
+    /// Each server's requests are made by a thread of its own. Jobs sent to a member the
+    /// run does not have wait for a run that has it (counted in [`Summary::absent`]); a
+    /// pool member that refuses the key is taken out of the run (its jobs wait, the
+    /// others go on: [`Summary::refused`]); a single server that refuses it stops the run
+    /// with [`BatchError::Unauthorized`].
     pub fn run(
         mut self,
         lines: &[PromptLine],
@@ -120,64 +145,146 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
         );
         self.repair_files(&mut run)?;
-        self.check_servers(&run)?;
-        for job in run.jobs.values().filter(|j| j.state == JobState::Running) {
+        for job in run.running() {
             if let Some(id) = &job.task_id {
                 self.servers.adopt(job.server.as_deref(), id);
             }
         }
-        loop {
-            if self.deadline.is_some_and(|d| self.now() >= d) {
-                break;
+        let followers = std::mem::take(&mut self.followers);
+        let bounded = self.bounded.take();
+        let servers = bounded.as_ref().unwrap_or(self.servers);
+        let stop = AtomicBool::new(false);
+        let lanes = std::thread::scope(|scope| {
+            let (reports_to, reports) = mpsc::channel::<Report>();
+            let mut lanes = Vec::new();
+            for (name, follower) in &followers {
+                let Some(client) = servers.client(name.as_deref()) else { continue };
+                let at = lanes.len();
+                let spawn = |role: Role| {
+                    let (work, passes) = mpsc::channel();
+                    let clients = LaneClients { servers, name: name.clone(), client, follower };
+                    let (reports_to, stop) = (reports_to.clone(), &stop);
+                    std::thread::Builder::new()
+                        .name(format!("mj-batch-{}-{role:?}", name.as_deref().unwrap_or("server")))
+                        .spawn_scoped(scope, move || lane::serve(at, role, &clients, &passes, &reports_to, stop))
+                        .map(|_| work)
+                        .map_err(|source| BatchError::Output { path: "a thread for a server".to_owned(), source })
+                };
+                let (sender, asker) = (spawn(Role::Sender)?, spawn(Role::Asker)?);
+                lanes.push(Lane {
+                    name: name.clone(),
+                    sender: Some(sender),
+                    asker: Some(asker),
+                    sending: false,
+                    asking: false,
+                    refused: None,
+                });
             }
-            self.round(&mut run)?;
-            let jobs: Vec<Job> = run.jobs.values().cloned().collect();
-            on_progress(&Progress {
-                counts: plan::counts(&jobs),
-                elapsed: started.elapsed(),
-                finished_now: run.finished_now,
-            });
-            if plan::finished(&jobs) {
-                break;
+            drop(reports_to);
+            let ended = self.coordinate(&mut run, &mut lanes, &reports, started, &mut on_progress);
+            // The lanes finish what they are doing (their calls end by the deadline) and
+            // skip the rest; what they still report is recorded, so that no submit's
+            // answer is lost.
+            stop.store(true, Ordering::Relaxed);
+            for lane in &mut lanes {
+                (lane.sender, lane.asker) = (None, None);
             }
-            let pause = match self.deadline {
-                Some(d) => self.interval.min(d.saturating_duration_since(self.now())),
-                None => self.interval,
-            };
-            run.pause(self.lead.transport(), |job| self.hooks(job), pause);
-        }
-        let mut summary = run.summary;
-        summary.jobs = run.jobs.len();
-        summary.done = run.jobs.values().filter(|j| j.state == JobState::Done).count();
-        summary.failed = run
-            .jobs
-            .values()
-            .filter(|j| j.state == JobState::Failed)
-            .map(|j| {
-                (
-                    run.lines.get(&j.key.item).copied().unwrap_or(0),
-                    j.prompt.clone(),
-                    j.reason.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
-        summary.unfinished =
-            run.jobs.values().filter(|j| !matches!(j.state, JobState::Done | JobState::Failed)).count();
-        summary.elapsed = started.elapsed();
-        Ok(summary)
+            let mut drained = Ok(());
+            for report in reports.iter() {
+                let applied = self.apply(&mut run, &mut lanes, report);
+                drained = drained.and(applied);
+            }
+            ended.and(drained).map(|()| lanes)
+        })?;
+        Ok(self.summary(run, &lanes, started))
     }
 
-    /// Refuses a journal whose running jobs were sent to a server this run does not have:
-    /// they can only be followed (or resumed) where they were sent.
-    fn check_servers(&self, run: &Run) -> Result<(), BatchError> {
-        let live = |j: &&Job| matches!(j.state, JobState::Submitting | JobState::Running);
-        match run.jobs.values().filter(live).find(|j| self.servers.client(j.server.as_deref()).is_none()) {
-            Some(job) => Err(BatchError::UnknownServer {
-                line: run.lines.get(&job.key.item).copied().unwrap_or(0),
-                server: job.server.clone(),
-            }),
-            None => Ok(()),
+    /// Hands work to the free lanes and records what they report, until the run is over.
+    fn coordinate(
+        &mut self,
+        run: &mut Run,
+        lanes: &mut [Lane],
+        reports: &Receiver<Report>,
+        started: Instant,
+        on_progress: &mut impl FnMut(&Progress),
+    ) -> Result<(), BatchError> {
+        let mut told: Option<(Counts, usize, Instant)> = None;
+        loop {
+            while let Ok(report) = reports.try_recv() {
+                self.apply(run, lanes, report)?;
+            }
+            let now = self.now();
+            if self.deadline.is_some_and(|d| now >= d) {
+                return Ok(());
+            }
+            self.fail_orphans(run)?;
+            self.heard(run)?;
+            self.dispatch(run, lanes)?;
+            let counts = plan::counts(&run.jobs.values().cloned().collect::<Vec<_>>());
+            let refused = lanes.iter().filter(|l| l.refused.is_some()).count();
+            let due = told.is_none_or(|(c, r, at)| c != counts || r != refused || now >= at + self.interval);
+            if due {
+                told = Some((counts, refused, now));
+                on_progress(&Progress {
+                    counts,
+                    elapsed: started.elapsed(),
+                    finished_now: run.finished_now,
+                    refused: lanes
+                        .iter()
+                        .filter_map(|l| Some((l.name.clone().unwrap_or_default(), l.refused.clone()?)))
+                        .collect(),
+                });
+            }
+            if counts.running + counts.left == 0 {
+                return Ok(());
+            }
+            if !lanes.iter().any(Lane::busy) && self.stuck(run, lanes) {
+                return Ok(());
+            }
+            let wake = self.next_wake(run, lanes, now);
+            if !lanes.iter().any(Lane::busy) {
+                // No report can come: the pause is the transport's (a simulated clock
+                // moves).
+                self.lead.transport().sleep(wake);
+                continue;
+            }
+            match reports.recv_timeout(wake) {
+                Ok(report) => self.apply(run, lanes, report)?,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
         }
+    }
+
+    /// How long the coordinator may sleep when no lane reports: until the next task is
+    /// due to be asked about, a callback may have come, or the deadline.
+    fn next_wake(&self, run: &Run, lanes: &[Lane], now: Instant) -> Duration {
+        let hooked = run.running().any(|job| self.hooks(job.server.as_deref()).is_some());
+        let free = lanes.iter().any(Lane::can_ask);
+        let mut wake = if hooked && free {
+            NAP
+        } else {
+            // A busy lane reports when it is done: only a free lane's jobs can fall due.
+            let free = |server: &Option<String>| lanes.iter().any(|l| &l.name == server && l.can_ask());
+            run.running()
+                .filter(|job| free(&job.server))
+                .filter_map(|job| run.asked.get(&job.key))
+                .map(|at| (*at + self.interval).saturating_duration_since(now))
+                .min()
+                .unwrap_or(self.interval)
+                .clamp(Duration::from_millis(1), self.interval)
+        };
+        if let Some(deadline) = self.deadline {
+            wake = wake.min(deadline.saturating_duration_since(now).max(Duration::from_millis(1)));
+        }
+        wake
+    }
+
+    /// True when every unfinished job can only wait: its server refused the key or is not
+    /// in this run, or (a job not sent yet) no server is left that may take it.
+    fn stuck(&self, run: &Run, lanes: &[Lane]) -> bool {
+        let unfinished = || run.jobs.values().filter(|j| !matches!(j.state, JobState::Done | JobState::Failed));
+        unfinished().next().is_some() && unfinished().all(|job| blocked(run, lanes, job).is_some())
     }
 
     /// The run's clock.
@@ -185,14 +292,14 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
         self.lead.transport().now()
     }
 
-    /// The hooks the server of `job` calls back to.
-    fn hooks(&self, job: &Job) -> Option<&Hooks> {
-        self.servers.client(job.server.as_deref())?.settings().hooks.as_ref()
+    /// The hooks server `server` calls back to.
+    pub(crate) fn hooks(&self, server: Option<&str>) -> Option<&Hooks> {
+        self.servers.client(server)?.settings().hooks.as_ref()
     }
 
-    /// The one-try client for the jobs of `server`.
-    pub(crate) fn follower(&self, server: Option<&str>) -> Option<&Client<S::Transport>> {
-        self.followers.iter().find(|(name, _)| name.as_deref() == server).map(|(_, client)| client)
+    /// What callbacks reported of `job`'s task, when its server calls back.
+    pub(crate) fn pushed(&self, job: &Job) -> Option<Task> {
+        self.hooks(job.server.as_deref())?.latest(job.task_id.as_deref()?)
     }
 
     /// Checks every file the journal says a finished job saved. A job whose file is gone
@@ -218,154 +325,18 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
         Ok(())
     }
 
-    /// One round: fail orphans, resume lost submits, send within the concurrency, follow
-    /// the running tasks and save what finished.
-    fn round(&mut self, run: &mut Run) -> Result<(), BatchError> {
-        let jobs: Vec<Job> = run.jobs.values().cloned().collect();
-        for key in plan::orphaned(&jobs) {
+    /// Fails the upscales whose grid failed: they cannot run.
+    fn fail_orphans(&mut self, run: &mut Run) -> Result<(), BatchError> {
+        let jobs: Vec<Job> =
+            run.jobs.values().filter(|j| j.state == JobState::Pending && j.key.step > 0).cloned().collect();
+        let orphans: Vec<JobKey> = jobs
+            .iter()
+            .filter(|j| run.jobs.get(&JobKey { item: j.key.item, step: 0 }).is_none_or(|g| g.state == JobState::Failed))
+            .map(|j| j.key)
+            .collect();
+        for key in orphans {
             self.fail(run, key, "its grid failed".to_owned())?;
         }
-        for key in plan::to_resume(&jobs) {
-            self.submit(run, key, true)?;
-        }
-        let jobs: Vec<Job> = run.jobs.values().cloned().collect();
-        for key in plan::to_send(&jobs, self.concurrency) {
-            self.submit(run, key, false)?;
-        }
-        let jobs: Vec<Job> = run.jobs.values().cloned().collect();
-        if plan::running_ids(&jobs).is_empty() {
-            return Ok(());
-        }
-        let now = self.now();
-        let lead = self.lead.settings();
-        let asked = run.to_ask(|job| self.hooks(job), self.interval, lead.watch.safety_net, now);
-        // What is asked about besides confirmations is a safety net for lost callbacks.
-        let quiet = asked
-            .iter()
-            .filter_map(|key| run.jobs.get(key))
-            .filter(|job| self.pushed(job).is_some_and(|t| !run::ended(&t)))
-            .count();
-        if quiet > 0 {
-            lead.observer.notify(&mj_proto::plan::Notice::SafetyNet { tasks: quiet });
-        }
-        // One request per server that has jobs to ask about; a server that does not
-        // answer holds up only its own jobs, and is asked again next round.
-        let mut by_server: BTreeMap<Option<String>, Vec<String>> = BTreeMap::new();
-        for job in asked.iter().filter_map(|key| run.jobs.get(key)) {
-            if let Some(id) = &job.task_id {
-                by_server.entry(job.server.clone()).or_default().push(id.clone());
-            }
-        }
-        let mut found: HashMap<(Option<String>, String), Task> = HashMap::new();
-        let mut answered: HashSet<Option<String>> = HashSet::new();
-        for (server, ids) in by_server {
-            let Some(follower) = self.follower(server.as_deref()) else { continue };
-            let result = follower.tasks(&ids);
-            self.servers.learn(server.as_deref(), result.as_ref().map(|_| ()));
-            match result {
-                Ok(tasks) => {
-                    found.extend(tasks.into_iter().map(|t| ((server.clone(), t.id.clone()), t)));
-                    answered.insert(server);
-                }
-                Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
-                Err(_) => {}
-            }
-        }
-        let asked: HashSet<JobKey> =
-            asked.into_iter().filter(|key| run.jobs.get(key).is_some_and(|j| answered.contains(&j.server))).collect();
-        for job in jobs.iter().filter(|j| asked.contains(&j.key)) {
-            run.asked.insert(job.key, now);
-            if self.pushed(job).is_some_and(|t| run::ended(&t)) {
-                // Its reported end is being confirmed: a fetch that says otherwise wins,
-                // and the report does not trigger another.
-                run.confirmed.insert(job.key);
-            }
-        }
-        for job in jobs.iter().filter(|j| j.state == JobState::Running) {
-            let Some(id) = job.task_id.as_deref() else { continue };
-            // Not asked this round: what callbacks said keeps the stall clock honest.
-            let was_asked = asked.contains(&job.key);
-            let pushed = if was_asked { None } else { self.pushed(job) };
-            let Some(task) = found.get(&(job.server.clone(), id.to_owned())).or(pushed.as_ref()) else {
-                if was_asked && Run::count(&mut run.unseen, job.key, MAX_MISSES) {
-                    self.fail(run, job.key, format!("the server no longer knows task {id}"))?;
-                }
-                continue;
-            };
-            if pushed.is_none() {
-                run.unseen.remove(&job.key);
-            }
-            // A pushed end is only believed once a fetch confirms it (the next round).
-            let verdict = match plan::judge(task) {
-                Verdict::Running => Verdict::Running,
-                _ if pushed.is_some() => continue,
-                verdict => verdict,
-            };
-            match verdict {
-                Verdict::Running => {
-                    let seen = format!("{} {}", task.status, task.progress.as_deref().unwrap_or_default());
-                    let since = match run.changed.get(&job.key) {
-                        Some((last, since)) if *last == seen => *since,
-                        _ => {
-                            run.changed.insert(job.key, (seen.clone(), now));
-                            now
-                        }
-                    };
-                    if now.saturating_duration_since(since) >= self.stall_after {
-                        let reason = format!(
-                            "task {id} stalled: still {seen} after {} s without a change",
-                            self.stall_after.as_secs()
-                        );
-                        self.fail(run, job.key, reason)?;
-                    }
-                }
-                Verdict::Failed(reason) => self.fail(run, job.key, reason)?,
-                Verdict::Succeeded(urls) => self.save(run, job.key, id, &urls)?,
-            }
-        }
-        Ok(())
-    }
-
-    /// What callbacks reported of `job`'s task, when its server calls back.
-    fn pushed(&self, job: &Job) -> Option<Task> {
-        self.hooks(job)?.latest(job.task_id.as_deref()?)
-    }
-
-    /// Downloads and saves `urls` for job `key` (task `id`), then records it done.
-    fn save(&mut self, run: &mut Run, key: JobKey, id: &str, urls: &[String]) -> Result<(), BatchError> {
-        let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
-        let Some(client) = self.servers.client(job.server.as_deref()) else { return Ok(()) };
-        let line = run.lines.get(&key.item).copied().unwrap_or(0);
-        let mut saved = Vec::new();
-        for url in urls {
-            let media = match client.download(url) {
-                Ok(media) => media,
-                Err(e) if e.kind() == ErrorKind::Unauthorized => return Err(BatchError::Unauthorized(e)),
-                // Retried within the call already; a transient failure gets a few more
-                // rounds, anything else (404, not an image, a refused host) fails the job.
-                Err(e) if e.is_retryable() && !Run::count(&mut run.download_failures, key, MAX_DOWNLOAD_ROUNDS) => {
-                    return Ok(());
-                }
-                Err(e) => return self.fail(run, key, format!("download of {url} failed: {e}")),
-            };
-            let path = self.out.join(plan::file_name(line, key.step, id, media.extension()));
-            match files::save(&path, &media.bytes) {
-                Ok(file) => saved.push(file),
-                // A full disk stops the run (the job stays running, resumed next time)...
-                Err(source) if storage_full(&source) => {
-                    return Err(BatchError::Output { path: path.display().to_string(), source });
-                }
-                // ...any other trouble with this one file fails this job only.
-                Err(e) => return self.fail(run, key, format!("cannot write {}: {e}", path.display())),
-            }
-        }
-        run.summary.files_written += saved.len();
-        job.files = saved;
-        job.state = JobState::Done;
-        self.journal.save(&job)?;
-        self.servers.release(job.server.as_deref(), id);
-        run.jobs.insert(key, job);
-        run.finished_now += 1;
         Ok(())
     }
 
@@ -381,16 +352,105 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
         if let (true, Some(id)) = (was_running, &job.task_id) {
             self.servers.release(job.server.as_deref(), id);
         }
+        run.ready.remove(&key);
+        run.built.remove(&key);
         run.jobs.insert(key, job);
         run.finished_now += 1;
         Ok(())
     }
+
+    /// How the run ended, job by job.
+    fn summary(&self, run: Run, lanes: &[Lane], started: Instant) -> Summary {
+        let now = self.now();
+        let mut summary = run.summary.clone();
+        summary.jobs = run.jobs.len();
+        summary.done = run.jobs.values().filter(|j| j.state == JobState::Done).count();
+        summary.failed = run
+            .jobs
+            .values()
+            .filter(|j| j.state == JobState::Failed)
+            .map(|j| (run.line(j.key), j.prompt.clone(), j.reason.clone().unwrap_or_default()))
+            .collect();
+        let mut absent: BTreeMap<Option<String>, usize> = BTreeMap::new();
+        let mut refused: BTreeMap<Option<String>, usize> = BTreeMap::new();
+        for job in run.jobs.values().filter(|j| !matches!(j.state, JobState::Done | JobState::Failed)) {
+            let seen = run.seen.get(&job.key).filter(|_| job.state == JobState::Running);
+            let blocked = blocked(&run, lanes, job);
+            match &blocked {
+                Some(Blocked::Absent(server)) => *absent.entry(server.clone()).or_default() += 1,
+                Some(Blocked::Refused(server)) => *refused.entry(server.clone()).or_default() += 1,
+                Some(Blocked::NoServer) | None => {}
+            }
+            summary.unfinished_jobs.push(Unfinished {
+                line: run.line(job.key),
+                prompt: job.prompt.clone(),
+                step: job.key.step,
+                state: job.state,
+                server: job.server.clone(),
+                task_id: job.task_id.clone(),
+                status: seen.map(|s| s.status.clone()),
+                progress: seen.and_then(|s| s.progress.clone()),
+                unchanged_for: seen.map(|s| now.saturating_duration_since(s.since)),
+                blocked: blocked.map(|b| b.to_string()),
+            });
+        }
+        summary.unfinished = summary.unfinished_jobs.len();
+        summary.absent = absent.into_iter().collect();
+        summary.refused = lanes
+            .iter()
+            .filter_map(|lane| {
+                Some(Refused {
+                    server: lane.name.clone(),
+                    reason: lane.refused.clone()?,
+                    jobs: refused.get(&lane.name).copied().unwrap_or(0),
+                })
+            })
+            .collect();
+        summary.elapsed = started.elapsed();
+        summary
+    }
 }
 
-/// True when `error` says the disk (or the user's quota) is full: no job can be saved,
-/// so the run stops and resumes later, instead of failing every job in turn.
-fn storage_full(error: &std::io::Error) -> bool {
-    matches!(error.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+/// Why a job cannot go on in this run.
+pub(crate) enum Blocked {
+    /// Its server (or its grid's) is not in this run.
+    Absent(Option<String>),
+    /// Its server (or its grid's) refused the key.
+    Refused(Option<String>),
+    /// Not sent yet, and every server of the run refused the key.
+    NoServer,
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = |s: &Option<String>| {
+            s.as_deref().map_or_else(|| "the single server".to_owned(), |s| format!("server `{s}`"))
+        };
+        match self {
+            Self::Absent(server) => write!(f, "it was sent to {}, which this run does not have", name(server)),
+            Self::Refused(server) => write!(f, "{} refused the API key", name(server)),
+            Self::NoServer => f.write_str("every server of this run refused the API key"),
+        }
+    }
+}
+
+/// Why `job` cannot go on in this run, if it cannot.
+pub(crate) fn blocked(run: &Run, lanes: &[Lane], job: &Job) -> Option<Blocked> {
+    let lane = |server: &Option<String>| lanes.iter().find(|l| &l.name == server);
+    let on = |server: &Option<String>| match lane(server) {
+        None => Some(Blocked::Absent(server.clone())),
+        Some(l) if l.refused.is_some() => Some(Blocked::Refused(server.clone())),
+        Some(_) => None,
+    };
+    match job.state {
+        JobState::Submitting | JobState::Running => on(&job.server),
+        JobState::Pending if job.key.step > 0 => {
+            let grid = run.jobs.get(&JobKey { item: job.key.item, step: 0 })?;
+            if grid.state == JobState::Done { on(&grid.server) } else { None }
+        }
+        JobState::Pending => lanes.iter().all(|l| l.refused.is_some()).then_some(Blocked::NoServer),
+        JobState::Done | JobState::Failed => None,
+    }
 }
 
 /// The jobs of a new batch: each prompt's grid, and each upscale it asks for.

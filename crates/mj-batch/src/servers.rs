@@ -2,7 +2,7 @@
 //! ([`mj_proto::PoolClient`]), whose jobs each remember their member in the journal.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mj_proto::endpoint::Submit;
 use mj_proto::model::TaskHandle;
@@ -12,9 +12,12 @@ use mj_proto::{Client, Error, PoolClient, Submitted, Transport};
 /// jobs name no member) or a [`PoolClient`] (each job is sent to a member the pool routes
 /// it to, written in the journal before the send, and followed, pressed and resumed on
 /// that member only). Implemented for those two only.
-pub trait Servers: sealed::Sealed {
+///
+/// Each server's requests are made by a thread of its own, so the clients are shared
+/// between threads (`Sync`).
+pub trait Servers: sealed::Sealed + Sync {
     /// The transport of the clients jobs are followed with.
-    type Transport: Transport;
+    type Transport: Transport + Send + Sync;
 
     /// The client for the jobs of member `server` (`None`: the only server), or `None`
     /// when there is no such member.
@@ -53,6 +56,12 @@ pub trait Servers: sealed::Sealed {
     /// Stops counting task `id` of `server` against its room.
     fn release(&self, server: Option<&str>, id: &str);
 
+    /// The same servers with every call ending by `deadline` at the latest, sharing this
+    /// one's pool health and load: what a run with a deadline sends with.
+    fn until(&self, deadline: Instant) -> Self
+    where
+        Self: Sized;
+
     /// `text` with every member's API key scrubbed from it.
     fn redact(&self, text: String) -> String {
         self.all().iter().fold(text, |text, (_, client)| client.config().redact_text(text))
@@ -65,7 +74,7 @@ mod sealed {
     impl<T> Sealed for mj_proto::PoolClient<T> {}
 }
 
-impl<T: Transport> Servers for Client<T> {
+impl<T: Transport + Send + Sync> Servers for Client<T> {
     type Transport = T;
 
     fn client(&self, server: Option<&str>) -> Option<&Client<T>> {
@@ -96,6 +105,12 @@ impl<T: Transport> Servers for Client<T> {
         self.resume_submit(request, lost_for)
     }
 
+    fn until(&self, deadline: Instant) -> Self {
+        let mut settings = self.settings().clone();
+        settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
+        self.clone().with_settings(settings)
+    }
+
     fn learn(&self, _: Option<&str>, _: Result<(), &Error>) {}
 
     fn adopt(&self, _: Option<&str>, _: &str) {}
@@ -103,7 +118,7 @@ impl<T: Transport> Servers for Client<T> {
     fn release(&self, _: Option<&str>, _: &str) {}
 }
 
-impl<T: Transport> Servers for PoolClient<T> {
+impl<T: Transport + Send + Sync> Servers for PoolClient<T> {
     type Transport = Arc<T>;
 
     fn client(&self, server: Option<&str>) -> Option<&Client<Arc<T>>> {
@@ -143,6 +158,10 @@ impl<T: Transport> Servers for PoolClient<T> {
     ) -> Result<Submitted, Error> {
         let Some(server) = server else { return Err(Error::PlanMisuse) };
         self.resume_submit(server, request, lost_for).map(|p| p.submitted)
+    }
+
+    fn until(&self, deadline: Instant) -> Self {
+        PoolClient::until(self, deadline)
     }
 
     fn learn(&self, server: Option<&str>, outcome: Result<(), &Error>) {

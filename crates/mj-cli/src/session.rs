@@ -116,14 +116,17 @@ impl Session {
         if let Some(receiver) = &receiver {
             settings = settings.hooks(receiver.hooks());
         }
-        let transport = Watched::new(transport, request_timeout, deadline);
+        let transport = Watched::new(transport, request_timeout, deadline).naming(match &target {
+            Target::Pool(members) => members.iter().map(|m| (m.name.as_str(), m.config.base_url())).collect(),
+            Target::Configured(..) | Target::Simulator(..) => Vec::new(),
+        });
         let servers = match &target {
             Target::Pool(members) => {
                 let pool = Pool::new(members.clone()).map_err(|e| Failure::usage(e.to_string()))?;
                 Servers::Pool(CliPool::with_transport(transport, pool).with_settings(settings.clone()))
             }
-            Target::Configured(config, name) => Servers::One {
-                name: name.clone(),
+            Target::Configured(config, member) => Servers::One {
+                name: member.as_ref().map(|m| m.name.clone()),
                 client: CliClient::with_transport(Arc::new(transport), config.clone()).with_settings(settings.clone()),
             },
             Target::Simulator(config, _) => Servers::One {
@@ -147,11 +150,13 @@ impl Session {
         }
     }
 
-    /// The pool's members as the servers file describes them, in a pool.
+    /// The servers file's members this session runs on: a pool's, or the one server
+    /// `--server` picked (so that a batch's jobs keep naming their member).
     pub fn members(&self) -> Option<&[Member]> {
         match &self.target {
             Target::Pool(members) => Some(members),
-            Target::Configured(..) | Target::Simulator(..) => None,
+            Target::Configured(_, Some(member)) => Some(std::slice::from_ref(member)),
+            Target::Configured(_, None) | Target::Simulator(..) => None,
         }
     }
 
@@ -358,7 +363,7 @@ fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Target, 
         (None, [only]) => only,
         (None, _) => return Ok(Target::Pool(servers.members)),
     };
-    Ok(Target::Configured(member.config.clone(), Some(member.name.clone())))
+    Ok(Target::Configured(member.config.clone(), Some(member.clone())))
 }
 
 /// The config for the server at `base`, built from the typed options: the profile (and its
@@ -380,7 +385,7 @@ fn configure(base: &str, key: Option<String>, global: &Global) -> Result<Config,
 /// Where requests go: a configured server (with its name in the servers file), a pool,
 /// or the built-in simulator, which stops when this is dropped.
 enum Target {
-    Configured(Config, Option<String>),
+    Configured(Config, Option<Member>),
     Pool(Vec<Member>),
     Simulator(Config, Server),
 }

@@ -21,31 +21,47 @@ pub fn say(line: impl std::fmt::Display) {
     *last_said() = Instant::now();
 }
 
-/// A transport that remembers when its exchange started, so that a watcher thread can say
-/// "still waiting" while a server takes its time.
+/// A transport that remembers when each of its exchanges started and where it went, so
+/// that a watcher thread can say "still waiting", naming the server, while one takes its
+/// time (over a pool, one member may hang while the others answer).
 #[derive(Clone)]
 pub struct Watched<T> {
     inner: T,
-    inflight: Arc<Mutex<Option<Instant>>>,
+    inflight: Arc<Mutex<InFlight>>,
+}
+
+/// The exchanges under way, and the names of the servers they may go to.
+#[derive(Default)]
+struct InFlight {
+    next: u64,
+    open: std::collections::BTreeMap<u64, (Instant, String)>,
+    /// A pool member's name by the host (and port) of its base URL.
+    names: Vec<(String, String)>,
+}
+
+impl InFlight {
+    fn lock(this: &Mutex<Self>) -> MutexGuard<'_, Self> {
+        this.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl<T> Watched<T> {
     /// Watches `inner`; a background thread speaks up after every [`QUIET`] spell of an
-    /// unanswered exchange, naming when it will be given up: after the per-exchange
-    /// `limit`, or at the command's `deadline` when that comes first.
+    /// unanswered exchange, naming the server and when it will be given up: after the
+    /// per-exchange `limit`, or at the command's `deadline` when that comes first.
     pub fn new(inner: T, limit: Duration, deadline: Instant) -> Self {
-        let inflight = Arc::new(Mutex::new(None::<Instant>));
+        let inflight = Arc::new(Mutex::new(InFlight::default()));
         let watched = Arc::clone(&inflight);
         let _ = std::thread::Builder::new().name("mj-watchdog".into()).spawn(move || {
             loop {
                 std::thread::sleep(Duration::from_millis(250));
-                let since = *watched.lock().unwrap_or_else(|p| p.into_inner());
-                let Some(since) = since else { continue };
+                let oldest = InFlight::lock(&watched).open.values().min_by_key(|(since, _)| *since).cloned();
+                let Some((since, who)) = oldest else { continue };
                 let quiet = last_said().elapsed();
                 if since.elapsed() >= QUIET && quiet >= QUIET {
                     let ends = (since + limit).min(deadline);
                     say(format!(
-                        "no answer from the server yet after {} s (given up in {} s{})",
+                        "no answer from {who} yet after {} s (given up in {} s{})",
                         since.elapsed().as_secs(),
                         ends.saturating_duration_since(Instant::now()).as_secs(),
                         if ends == deadline { ", when --timeout runs out" } else { "" }
@@ -55,13 +71,40 @@ impl<T> Watched<T> {
         });
         Self { inner, inflight }
     }
+
+    /// Names each pool member in what the watcher says: `(name, base URL)` pairs.
+    pub fn naming<'a>(self, members: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let names = members
+            .into_iter()
+            .filter_map(|(name, base)| Some((authority(&base.parse::<mj_proto::http::Uri>().ok()?)?, name.to_owned())))
+            .collect();
+        InFlight::lock(&self.inflight).names = names;
+        self
+    }
+}
+
+/// The host and port of `uri`.
+fn authority(uri: &mj_proto::http::Uri) -> Option<String> {
+    uri.authority().map(|a| a.as_str().rsplit('@').next().unwrap_or_default().to_ascii_lowercase())
 }
 
 impl<T: Transport> Transport for Watched<T> {
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        *self.inflight.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        let id = {
+            let mut inflight = InFlight::lock(&self.inflight);
+            let host = authority(request.uri()).unwrap_or_default();
+            let who = match inflight.names.iter().find(|(at, _)| *at == host) {
+                Some((_, name)) => format!("server `{name}`"),
+                None if inflight.names.is_empty() => "the server".to_owned(),
+                None => crate::terminal::clean(&host),
+            };
+            inflight.next += 1;
+            let id = inflight.next;
+            inflight.open.insert(id, (Instant::now(), who));
+            id
+        };
         let result = self.inner.send(request);
-        *self.inflight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        InFlight::lock(&self.inflight).open.remove(&id);
         result
     }
 

@@ -79,9 +79,12 @@ impl Server {
         lock(&self.sim).stats().clone()
     }
 
-    /// Stops serving and waits for the thread to end.
-    pub fn stop(mut self) {
+    /// Stops serving, waits for the thread to end, and returns the final counters (what
+    /// it made up to the instant it stopped: a test that kills a server mid-run counts
+    /// exactly).
+    pub fn stop(mut self) -> Stats {
         self.shutdown();
+        self.stats()
     }
 
     fn shutdown(&mut self) {

@@ -54,7 +54,7 @@ fn a_refused_port_fails_over_at_once_and_sits_out() {
     let placed = client.submit(Imagine::new("a fox")).expect("placed");
     assert_eq!(placed.server, "up");
     let down_status = client.status().into_iter().find(|m| m.name == "down").expect("down");
-    assert!(down_status.connect_failures == 1 && down_status.cooling_for.is_some(), "{down_status:?}");
+    assert!(down_status.unanswered == 1 && down_status.cooling_for.is_some(), "{down_status:?}");
     // While it cools down, submits go straight to the member that is up.
     assert_eq!(client.submit(Imagine::new("a wolf")).expect("placed").server, "up");
     assert_eq!(up.stats().total_tasks(), 2);
@@ -66,7 +66,7 @@ fn a_refused_port_fails_over_at_once_and_sits_out() {
     );
     let error = all_down.submit(Imagine::new("a fox")).expect_err("nobody up");
     assert_eq!(error.kind(), ErrorKind::Connect);
-    assert!(all_down.status().iter().all(|m| m.connect_failures == 1), "{:?}", all_down.status());
+    assert!(all_down.status().iter().all(|m| m.unanswered == 1), "{:?}", all_down.status());
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mj_batch::plan::{self, Counts};
-use mj_batch::{Batch, BatchError, Journal, JournalError, SqliteJournal, prompts};
+use mj_batch::{Batch, BatchError, Journal, JournalError, SqliteJournal, Unfinished, prompts};
 
 use crate::counted::Counted;
 use mj_ureq::UreqTransport;
@@ -52,11 +52,11 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     // `--timeout` bounds the whole run: every call ends by then, and so does the batch.
     let deadline = std::time::Instant::now() + Duration::from_secs(global.timeout.max(1));
     let request_timeout = Duration::from_secs(global.request_timeout.max(1));
-    let transport = Counted::new(Watched::new(
-        UreqTransport::builder().timeout(request_timeout).build(),
-        request_timeout,
-        deadline,
-    ));
+    let members = session.members().unwrap_or_default();
+    let transport = Counted::new(
+        Watched::new(UreqTransport::builder().timeout(request_timeout).build(), request_timeout, deadline)
+            .naming(members.iter().filter(|_| members.len() > 1).map(|m| (m.name.as_str(), m.config.base_url()))),
+    );
     // The session's settings: its deadline, its notices on stderr, its callback receiver.
     let settings = session.settings().clone();
     let interval =
@@ -80,12 +80,17 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         if let Some(bar) = &bar {
             bar.set_length(c.total() as u64);
             bar.set_position((c.done + c.failed) as u64);
-            bar.set_message(format!("done {}, running {}, failed {}, left {}", c.done, c.running, c.failed, c.left));
+            let out: String = progress.refused.iter().map(|(name, _)| format!("; {name} refused the key")).collect();
+            bar.set_message(terminal::clean(&format!(
+                "done {}, running {}, failed {}, left {}{out}",
+                c.done, c.running, c.failed, c.left
+            )));
         } else {
             println!(
                 "{}",
                 output::batch_progress(
-                    json!({"done": c.done, "running": c.running, "failed": c.failed, "left": c.left})
+                    json!({"done": c.done, "running": c.running, "failed": c.failed, "left": c.left,
+                        "refused": progress.refused.iter().map(|(name, _)| name).collect::<Vec<_>>()})
                 )
             );
         }
@@ -124,6 +129,13 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     let requests = transport.sent();
     let tasks = summary.submitted.max(1);
     let redact = |text: &str| session.redact_text(text);
+    // A task's progress is the server's text.
+    let shown = |job: &Unfinished| {
+        let mut job = job.clone();
+        job.progress = job.progress.map(|p| redact(&p));
+        job.status = job.status.map(|s| redact(&s));
+        job
+    };
     if global.json {
         let failed: Vec<_> = summary
             .failed
@@ -133,6 +145,9 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         output::result(json!({
             "done": summary.done, "failed": failed, "jobs": summary.jobs, "filesWritten": summary.files_written,
             "filesRepaired": summary.files_repaired, "unfinished": summary.unfinished,
+            "unfinishedJobs": summary.unfinished_jobs.iter().map(|j| unfinished_json(&shown(j))).collect::<Vec<_>>(),
+            "refused": summary.refused.iter().map(|r| json!({"server": r.server, "reason": redact(&r.reason), "jobs": r.jobs})).collect::<Vec<_>>(),
+            "absent": summary.absent.iter().map(|(s, n)| json!({"server": s, "jobs": n})).collect::<Vec<_>>(),
             "submitted": summary.submitted, "requests": requests, "seconds": summary.elapsed.as_secs_f64(),
         }));
     } else {
@@ -150,36 +165,104 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         for (line, prompt, why) in &summary.failed {
             println!("  failed: line {line} `{}`: {}", terminal::clean(prompt), terminal::clean(&redact(why)));
         }
+        for job in &summary.unfinished_jobs {
+            println!("  unfinished: {}", terminal::clean(&unfinished_line(&shown(job))));
+        }
         if summary.files_repaired > 0 {
             println!("  {} recorded file(s) were missing or altered and were downloaded again", summary.files_repaired);
         }
     }
+    for refused in &summary.refused {
+        warn(&format!(
+            "{} refused the API key ({}); its {} job(s) wait: mend its key (api_key_file or api_key_env in the servers file) and run the same `mj batch` again",
+            server_name(refused.server.as_deref()),
+            redact(&refused.reason),
+            refused.jobs
+        ));
+    }
+    for (server, jobs) in &summary.absent {
+        warn(&format!(
+            "{jobs} job(s) were sent to {}, which this run does not have: they wait for a run that has it",
+            server_name(server.as_deref())
+        ));
+    }
     drop(session);
+    if !summary.refused.is_empty() {
+        let names: Vec<String> = summary.refused.iter().map(|r| server_name(r.server.as_deref())).collect();
+        return Err(Failure::refused(format!(
+            "{} refused the API key; the other servers' jobs ran ({} of {} done, {} unfinished)",
+            names.join(" and "),
+            summary.done,
+            summary.jobs,
+            summary.unfinished
+        )));
+    }
     if summary.unfinished > 0 {
+        let why = if summary.elapsed.as_secs() >= global.timeout || summary.absent.is_empty() {
+            format!("--timeout ({} s) ran out with", global.timeout)
+        } else {
+            "the run ended with".to_owned()
+        };
         return Err(Failure::gave_up(format!(
-            "--timeout ({} s) ran out with {} job(s) unfinished{}; they stay in the journal: run the same `mj batch` again to resume (with a longer --timeout)",
-            global.timeout,
+            "{why} {} job(s) unfinished{}; they stay in the journal: run the same `mj batch` again to resume (with a longer --timeout, or with the servers they wait for)",
             summary.unfinished,
-            unfinished_by_member(&journal_path)
+            unfinished_by_member(&summary.unfinished_jobs)
         )));
     }
     Ok(if summary.failed.is_empty() { exit::OK } else { exit::TASK_FAILED })
 }
 
-/// Over a pool, where the unfinished jobs are (` (on c: 3)`): a member that died holds
-/// its tasks, and they are resumed there only.
-fn unfinished_by_member(journal: &Path) -> String {
-    let Ok(jobs) = SqliteJournal::open_read_only(journal).and_then(|mut j| j.jobs()) else { return String::new() };
-    let mut members: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    let sent = |j: &&mj_batch::Job| matches!(j.state, mj_batch::JobState::Submitting | mj_batch::JobState::Running);
-    for server in jobs.iter().filter(sent).filter_map(|j| j.server.clone()) {
+/// A member's name for a person: `server `b``, or the single server.
+fn server_name(server: Option<&str>) -> String {
+    server.map_or_else(|| "the server".to_owned(), |s| format!("server `{}`", terminal::clean(s)))
+}
+
+/// A line on stderr that does not end the command.
+fn warn(line: &str) {
+    eprintln!("mj: {}", terminal::clean(line));
+}
+
+/// Over a pool, where the unfinished jobs are (` (sent to c: 3)`): a member that died
+/// holds its tasks, and they are resumed there only.
+fn unfinished_by_member(jobs: &[Unfinished]) -> String {
+    let mut members: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for server in jobs.iter().filter_map(|j| j.server.as_deref()) {
         *members.entry(server).or_default() += 1;
     }
     if members.is_empty() {
         return String::new();
     }
     let members: Vec<String> = members.iter().map(|(name, n)| format!("{name}: {n}")).collect();
-    format!(" (sent to {})", members.join(", "))
+    format!(" (sent to {})", terminal::clean(&members.join(", ")))
+}
+
+/// One unfinished job for a person: its line, the start of its prompt, its member, and
+/// where its task stands (`IN_PROGRESS 42%, unchanged for 600 s`).
+fn unfinished_line(job: &Unfinished) -> String {
+    let prompt: String = job.prompt.chars().take(40).collect();
+    let more = if job.prompt.chars().count() > 40 { "…" } else { "" };
+    let step = if job.step == 0 { String::new() } else { format!(" U{}", job.step) };
+    let server = job.server.as_deref().map(|s| format!(" on {s}")).unwrap_or_default();
+    let task = job.task_id.as_deref().map(|t| format!(" task {t}")).unwrap_or_default();
+    let stands = match (&job.status, &job.blocked) {
+        (_, Some(blocked)) => blocked.clone(),
+        (Some(status), None) => {
+            let progress = job.progress.as_deref().map(|p| format!(" {p}")).unwrap_or_default();
+            let unchanged = job.unchanged_for.map(|d| format!(", unchanged for {} s", d.as_secs())).unwrap_or_default();
+            format!("{status}{progress}{unchanged}")
+        }
+        (None, None) => job.state.name().to_owned(),
+    };
+    format!("line {}{step} `{prompt}{more}`{server}{task}: {stands}", job.line)
+}
+
+/// One unfinished job as JSON.
+fn unfinished_json(job: &Unfinished) -> serde_json::Value {
+    json!({
+        "line": job.line, "prompt": job.prompt, "step": job.step, "state": job.state.name(),
+        "server": job.server, "taskId": job.task_id, "status": job.status, "progress": job.progress,
+        "unchangedSeconds": job.unchanged_for.map(|d| d.as_secs()), "blocked": job.blocked,
+    })
 }
 
 /// `--status`: what the journal says.

@@ -65,6 +65,23 @@ macro_rules! pool_client {
                 Self { clients, pool: self.pool }
             }
 
+            /// The same pool with every call on every member ending by `deadline` at the
+            /// latest (each member's [`Settings::ends_at`]($crate::Settings::ends_at), the
+            /// earlier one kept): a run of many calls, such as a batch, ends whole. The
+            /// clone shares the pool's health and load with this one.
+            pub fn until(&self, deadline: std::time::Instant) -> Self {
+                let clients = self
+                    .clients
+                    .iter()
+                    .map(|client| {
+                        let mut settings = client.settings().clone();
+                        settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
+                        client.clone().with_settings(settings)
+                    })
+                    .collect();
+                Self { clients, pool: self.pool.clone() }
+            }
+
             fn lock(&self) -> std::sync::MutexGuard<'_, $crate::plan::Pool> {
                 self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
             }

@@ -1,9 +1,10 @@
 //! Many servers behind one client: who they are, how each is doing, and which should take
 //! the next submit.
 //!
-//! A [`Pool`] learns its members' health from the traffic the clients see: connection
-//! failures in a row put a member in a cooldown that doubles each time (1 s to 60 s),
-//! and any answer brings it back; a member that says its queue is full is given a
+//! A [`Pool`] learns its members' health from the traffic the clients see: exchanges in a
+//! row that got no answer (no connection, no answer in time, a dropped connection) put a
+//! member in a cooldown that doubles each time (1 s to 60 s), so that a member that hangs
+//! gets no new work as surely as one that is down; any answer brings it back; a member that says its queue is full is given a
 //! quarter of its share for a while. A submit goes to the member with the most room for
 //! its weight among those that are healthy, not full, and whose profile offers the
 //! endpoint ([`route`](Pool::route)).
@@ -65,7 +66,7 @@ impl Member {
 #[derive(Clone, Debug, Default)]
 struct Health {
     in_flight: usize,
-    connect_failures: u32,
+    unanswered: u32,
     cooling_until: Option<Instant>,
     crowded_until: Option<Instant>,
 }
@@ -78,9 +79,10 @@ pub struct MemberStatus {
     pub name: String,
     /// Tasks placed on it and not yet released.
     pub in_flight: usize,
-    /// Connection failures in a row.
-    pub connect_failures: u32,
-    /// How long it still sits out after connection failures.
+    /// Exchanges in a row that got no answer: no connection, no answer in time, or a
+    /// dropped connection.
+    pub unanswered: u32,
+    /// How long it still sits out after exchanges that got no answer.
     pub cooling_for: Option<Duration>,
     /// Whether it said its queue was full lately.
     pub crowded: bool,
@@ -119,7 +121,7 @@ impl Pool {
     }
 
     /// The members that may take a submit to `endpoint` at `now`, best first: healthy (not
-    /// cooling down after connection failures), with room under `max_in_flight`, offering
+    /// cooling down after exchanges that got no answer), with room under `max_in_flight`, offering
     /// the endpoint when their profile is known, ordered by load for their weight (a
     /// crowded member counts four times its load).
     pub fn route(&self, endpoint: &str, now: Instant) -> Vec<usize> {
@@ -160,16 +162,23 @@ impl Pool {
     pub fn learn(&mut self, i: usize, outcome: Result<(), &Error>, now: Instant) {
         let Some(health) = self.health.get_mut(i) else { return };
         match outcome {
-            Err(e) if e.kind() == ErrorKind::Connect => {
-                health.connect_failures += 1;
-                let doubling = 2u32.saturating_pow(health.connect_failures.saturating_sub(1).min(16));
+            // A member that hangs (no answer in time, a submit's answer lost beyond every
+            // lookup) or drops connections is as unfit for new work as one that refuses them.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Interrupted | ErrorKind::OutcomeUnknown
+                ) =>
+            {
+                health.unanswered += 1;
+                let doubling = 2u32.saturating_pow(health.unanswered.saturating_sub(1).min(16));
                 health.cooling_until = Some(now + FIRST_COOLDOWN.saturating_mul(doubling).min(LONGEST_COOLDOWN));
             }
             Err(e) if e.is_backpressure() => {
-                (health.connect_failures, health.cooling_until) = (0, None);
+                (health.unanswered, health.cooling_until) = (0, None);
                 health.crowded_until = Some(now + CROWDED_FOR);
             }
-            _ => (health.connect_failures, health.cooling_until) = (0, None),
+            _ => (health.unanswered, health.cooling_until) = (0, None),
         }
     }
 
@@ -181,7 +190,7 @@ impl Pool {
             .map(|(member, health)| MemberStatus {
                 name: member.name.clone(),
                 in_flight: health.in_flight,
-                connect_failures: health.connect_failures,
+                unanswered: health.unanswered,
                 cooling_for: health.cooling_until.map(|u| u.saturating_duration_since(now)).filter(|d| !d.is_zero()),
                 crowded: health.crowded_until.is_some_and(|until| now < until),
             })
@@ -228,7 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn connect_failures_cool_a_member_down_and_an_answer_brings_it_back() {
+    fn unanswered_exchanges_cool_a_member_down_and_an_answer_brings_it_back() {
         let mut pool = Pool::new(vec![member("a", None), member("b", None)]).expect("pool");
         let t0 = Instant::now();
         let refused = Error::Transport(crate::TransportError::new(crate::TransportErrorKind::Connect, "refused"));
@@ -241,5 +250,12 @@ mod tests {
         pool.learn(0, Ok(()), t0);
         assert_eq!(pool.route("imagine", t0), [0, 1]);
         assert!(refused.created_nothing());
+        // A member that accepts and never answers, or drops the connection, cools down too.
+        for kind in [crate::TransportErrorKind::Timeout, crate::TransportErrorKind::Interrupted] {
+            let mut pool = Pool::new(vec![member("a", None), member("b", None)]).expect("pool");
+            pool.learn(1, Err(&Error::Transport(crate::TransportError::new(kind, "no answer"))), t0);
+            assert_eq!(pool.route("imagine", t0), [0], "{kind:?}");
+            assert_eq!(pool.status(t0)[1].unanswered, 1);
+        }
     }
 }
