@@ -149,6 +149,15 @@ fn a_member_that_dies_holds_its_tasks_and_the_run_names_it() {
     let on_c = jobs.iter().filter(|(_, s, ..)| s.as_deref() == Some("c")).count() as u64;
     assert!(on_c >= made_on_c, "c's tasks stay c's");
     assert!(stderr.contains(&format!("sent to c: {on_c}")), "{stderr}");
+    // The summary names each unfinished job: its line, its prompt, its member, its task and
+    // where the task stood when last seen.
+    let stdout = String::from_utf8_lossy(&finished.stdout);
+    let unfinished: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  unfinished: line ")).collect();
+    assert_eq!(unfinished.len() as u64, on_c, "{stdout}");
+    for line in unfinished {
+        assert!(line.contains("`a fox number ") && line.contains(" on c task "), "{line}");
+        assert!(line.contains("unchanged for ") || line.ends_with(": running"), "{line}");
+    }
     assert!(jobs.iter().filter(|(_, s, ..)| s.as_deref() == Some("a")).all(|(.., state)| state == "done"), "{jobs:?}");
     let on_a = jobs.iter().filter(|(_, s, id, _)| s.as_deref() == Some("a") && id.is_some()).count() as u64;
     assert_eq!(a.stats().total_tasks(), on_a, "a made exactly the jobs the journal gives it");
