@@ -36,6 +36,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod address;
 mod auth;
 pub mod client;
 mod config;
@@ -65,6 +66,7 @@ pub use futures_core::Stream;
 
 /// `Result` with mj's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub use address::AddressCheck;
 pub use auth::AuthStyle;
 pub use config::{Config, DEFAULT_USER_AGENT};
 pub use config_error::ConfigError;

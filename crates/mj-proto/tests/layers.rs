@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 /// Bottom to top. A module may use any module of a lower layer, none of its own or above.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("the wire vocabulary and leaf helpers", &["wire", "json", "multipart", "file_name", "auth", "config_error"]),
+    (
+        "the wire vocabulary and leaf helpers",
+        &["wire", "json", "multipart", "file_name", "auth", "config_error", "address"],
+    ),
     ("the API key", &["secret"]),
     ("the data the servers send and take", &["model"]),
     ("the transport seam", &["transport"]),

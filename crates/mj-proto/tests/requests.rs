@@ -294,4 +294,62 @@ fn downloads_send_the_key_only_home_and_check_what_comes_back() {
     assert_eq!(kind(200, "image/png", None, b"0123456789"), ErrorKind::BodyTooLarge);
     assert_eq!(kind(503, "text/plain", None, b"busy"), ErrorKind::Server);
     assert_eq!(kind(404, "text/plain", None, b"gone"), ErrorKind::Unexpected);
+    every_spelling_of_a_local_host_is_refused_unless_the_server_is_there();
+}
+
+/// Downloads are decided on the address, not the spelling: every form the system resolver
+/// and URL parsers accept for loopback, the metadata service and `0.0.0.0` is refused when
+/// the configured server is elsewhere, and allowed when the configured server is that host.
+/// A name is marked for the transport to check what it resolves to.
+fn every_spelling_of_a_local_host_is_refused_unless_the_server_is_there() {
+    use mj_proto::endpoint::Download;
+    let public = Config::new("https://api.example.com").expect("config");
+    for host in [
+        "127.0.0.1",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "[::ffff:0:127.0.0.1]",
+        "[64:ff9b::7f00:1]",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "127.1",
+        "127.0.0.1.",
+        "localhost",
+        "localhost.",
+        "LocalHost",
+        "x.localhost",
+        "10.0.0.1",
+        "192.168.1.1",
+        "[::1]",
+        "[fd00::1]",
+        "[::ffff:169.254.169.254]",
+        "2852039166",
+        "169.254.169.254",
+        "0",
+        "0.0.0.0",
+        "[::]",
+        "[fe80::1]",
+    ] {
+        let url = format!("http://{host}:8080/a.png");
+        let e = public.build(&Download::new(&url)).expect_err(&url);
+        assert!(e.to_string().contains("refusing to download"), "{url}: {e}");
+        // The configured server itself lives there: its own images are fetched.
+        let there = Config::new(&format!("http://{host}:8080")).expect("config");
+        let request = there.build(&Download::new(&url)).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(mj_proto::AddressCheck::of(&request), None, "{url}");
+    }
+    // Spellings that URL parsers turn into an address this check never saw are refused.
+    for url in ["http://%31%32%37.0.0.1/a.png", "http://1.2.3.4.5/a.png"] {
+        assert!(public.build(&Download::new(url)).is_err(), "{url}");
+    }
+    // A name is marked: the transport checks the addresses it resolves to before it
+    // connects, allowing local ones only when the configured server is local.
+    let request = public.build(&Download::new("https://cdn.example.net/a.png")).expect("a CDN");
+    assert_eq!(mj_proto::AddressCheck::of(&request), Some(mj_proto::AddressCheck { allow_local: false }));
+    let local = Config::new("http://127.0.0.1:8080").expect("config");
+    let request = local.build(&Download::new("https://cdn.example.net/a.png")).expect("a CDN");
+    assert_eq!(mj_proto::AddressCheck::of(&request), Some(mj_proto::AddressCheck { allow_local: true }));
+    let request = public.build(&Download::new("https://8.8.8.8/a.png")).expect("a public address");
+    assert_eq!(mj_proto::AddressCheck::of(&request), None);
 }

@@ -156,3 +156,25 @@ fn a_key_echoed_anywhere_in_a_task_reaches_no_error() {
     assert_clean(&format!("{clean:?} {}", serde_json::to_string(&clean).expect("json")));
     assert_eq!((clean.buttons.len(), clean.properties.get("nested").is_some()), (task.buttons.len(), true));
 }
+
+/// A key with a slash, sent inside a task's text as `\/` or `\u002F` (escaped once more,
+/// so the decoded text still holds the escape), is scrubbed from the decoded text that a
+/// person sees, in every field.
+#[test]
+fn a_key_escaped_inside_decoded_text_is_scrubbed() {
+    let key = "sk-a/b+c";
+    let config = Config::new("https://gw.example.test").and_then(|c| c.with_api_key(key)).expect("config");
+    for escaped in [r"sk-a\\/b+c", r"sk-a\\u002Fb\\u002bc", r"sk-a\\u002fb+c"] {
+        let json = format!(
+            r#"{{"id":"1","status":"FAILURE","failReason":"bad key {escaped}","prompt":"p {escaped}","properties":{{"note":"{escaped}"}},"odd":["{escaped}"]}}"#
+        );
+        let task: mj_proto::Task = serde_json::from_str(&json).expect("a task");
+        assert!(task.fail_reason.as_deref().is_some_and(|r| r.contains('\\')), "the escape survives decoding");
+        let shown = config.redact_task(task);
+        let text = format!("{shown:?} {}", serde_json::to_string(&shown).expect("json"));
+        for form in ["sk-a", "b+c", "002F", "002f"] {
+            assert!(!text.contains(form), "{form} in {text}");
+        }
+        assert_eq!(shown.fail_reason.as_deref(), Some("bad key [redacted]"));
+    }
+}

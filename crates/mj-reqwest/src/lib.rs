@@ -68,6 +68,7 @@ use mj_proto::{
     TransportError, TransportErrorKind, TransportOptions, http,
 };
 
+mod checked;
 mod hooks;
 
 pub use axum;
@@ -120,6 +121,10 @@ pub type PoolClient = mj_proto::AsyncPoolClient<ReqwestTransport>;
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// The clients for requests that must not reach some addresses (downloads from hosts
+    /// other than the configured server's); `None` for the caller's own client, whose
+    /// requests are checked by a lookup before sending.
+    checked: Option<checked::CheckedClients>,
     max_body: u64,
     /// The client's overall timeout, when mj configured it; a request's
     /// [`RequestTimeout`] can only shorten it.
@@ -147,7 +152,7 @@ impl ReqwestTransport {
     /// `redirect(reqwest::redirect::Policy::none())`: a followed redirect would hide the
     /// server's real answer from mj.
     pub fn from_client(client: reqwest::Client) -> Self {
-        Self { client, max_body: DEFAULT_MAX_BODY, timeout: None }
+        Self { client, checked: None, max_body: DEFAULT_MAX_BODY, timeout: None }
     }
 
     /// Sets the body cap.
@@ -159,18 +164,32 @@ impl ReqwestTransport {
     /// The transport for `options`, or the reason reqwest refuses them (a bad proxy URL,
     /// a TLS backend that cannot start).
     pub fn try_from_options(options: &TransportOptions) -> Result<Self, TransportError> {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
-            .user_agent(mj_proto::DEFAULT_USER_AGENT);
-        if let Some(proxy) = &options.proxy {
-            let proxy = reqwest::Proxy::all(proxy)
-                .map_err(|_| TransportError::new(TransportErrorKind::Other, "the proxy URL is not valid"))?;
-            builder = builder.proxy(proxy);
-        }
-        let client = builder.build().map_err(map_error)?;
-        Ok(Self { client, max_body: options.max_body, timeout: Some(options.timeout) })
+        let proxy = match &options.proxy {
+            Some(proxy) => Some(
+                reqwest::Proxy::all(proxy)
+                    .map_err(|_| TransportError::new(TransportErrorKind::Other, "the proxy URL is not valid"))?,
+            ),
+            None => None,
+        };
+        let builder = || {
+            let builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(options.connect_timeout)
+                .timeout(options.timeout)
+                .user_agent(mj_proto::DEFAULT_USER_AGENT);
+            match &proxy {
+                Some(proxy) => builder.proxy(proxy.clone()),
+                None => builder,
+            }
+        };
+        let client = builder().build().map_err(map_error)?;
+        // Through a proxy, the connection is to the proxy's address: the target's are
+        // checked by a lookup before sending instead.
+        let checked = match checked::proxied(options) {
+            false => Some(checked::CheckedClients::new(builder).map_err(map_error)?),
+            true => None,
+        };
+        Ok(Self { client, checked, max_body: options.max_body, timeout: Some(options.timeout) })
     }
 }
 
@@ -180,6 +199,7 @@ impl FromOptions for ReqwestTransport {
     fn from_options(options: &TransportOptions) -> Self {
         Self::try_from_options(options).unwrap_or_else(|_| Self {
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
+            checked: None,
             max_body: options.max_body,
             timeout: Some(options.timeout),
         })
@@ -191,13 +211,24 @@ impl AsyncTransport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let https = request.uri().scheme_str() == Some("https");
         let asked = RequestTimeout::of(&request);
+        // A download from another host goes through a client that checks the addresses
+        // its name resolves to.
+        let check = mj_proto::AddressCheck::of(&request);
+        let client = match (check, &self.checked) {
+            (Some(check), Some(checked)) => checked.client(check),
+            (Some(check), None) => {
+                checked::check_before_sending(check, request.uri().host().unwrap_or_default()).await?;
+                &self.client
+            }
+            (None, _) => &self.client,
+        };
         let mut request = reqwest::Request::try_from(request)
             .map_err(|_| TransportError::new(TransportErrorKind::Other, "invalid request URL"))?;
         // A request's own timeout replaces the client's in reqwest, so take the shorter.
         if let Some(asked) = asked {
             *request.timeout_mut() = Some(self.timeout.map_or(asked, |own| own.min(asked)));
         }
-        let mut response = self.client.execute(request).await.map_err(|e| {
+        let mut response = client.execute(request).await.map_err(|e| {
             let handshake = https && is_handshake_failure(&e);
             let error = map_error(e);
             if handshake { error.in_tls_handshake() } else { error }
@@ -252,6 +283,9 @@ fn map_error(error: reqwest::Error) -> TransportError {
     let chain = causes(&error);
     // A connect that timed out sent nothing: a connect failure, safe to retry.
     let error = error.without_url();
+    if let Some(refusal) = checked::refusal(&chain) {
+        return TransportError::new(TransportErrorKind::Other, refusal);
+    }
     let transport = if error.is_connect() {
         if is_dns_failure(&chain) {
             TransportError::host_not_found()

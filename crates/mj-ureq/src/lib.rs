@@ -39,6 +39,7 @@ use mj_proto::{
     TransportError, TransportErrorKind, TransportOptions,
 };
 
+mod checked;
 mod hooks;
 
 pub use hooks::{HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT};
@@ -92,6 +93,9 @@ pub type PoolClient = mj_proto::PoolClient<UreqTransport>;
 #[derive(Clone, Debug)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// The agents for requests that must not reach some addresses (downloads from hosts
+    /// other than the configured server's).
+    checked: std::sync::Arc<checked::CheckedAgents>,
     max_body: u64,
     /// The agent's overall timeout, when mj configured it; a request's
     /// [`RequestTimeout`](mj_proto::RequestTimeout) can only shorten it.
@@ -119,7 +123,7 @@ impl UreqTransport {
     /// Uses your own agent. mj still turns off status errors and redirects for its own
     /// requests, whatever the agent says; timeouts, proxy and TLS stay yours.
     pub fn from_agent(agent: ureq::Agent) -> Self {
-        Self { agent, max_body: DEFAULT_MAX_BODY, timeout: None }
+        Self { agent, checked: Default::default(), max_body: DEFAULT_MAX_BODY, timeout: None }
     }
 
     /// Sets the body cap.
@@ -152,7 +156,12 @@ impl FromOptions for UreqTransport {
             config =
                 config.tls_config(ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::NativeTls).build());
         }
-        UreqTransport { agent: config.build().new_agent(), max_body: options.max_body, timeout: Some(options.timeout) }
+        UreqTransport {
+            agent: config.build().new_agent(),
+            checked: Default::default(),
+            max_body: options.max_body,
+            timeout: Some(options.timeout),
+        }
     }
 }
 
@@ -163,11 +172,25 @@ impl Transport for UreqTransport {
             (Some(asked), Some(own)) => Some(asked.min(own)),
             (asked, own) => asked.or(own),
         };
-        let mut configured = self.agent.configure_request(request).http_status_as_error(false).max_redirects(0);
+        // A download from another host goes through an agent that checks the addresses
+        // its name resolves to (with a proxy, the proxy resolves it: unchecked).
+        let agent = match mj_proto::AddressCheck::of(&request) {
+            Some(check) => match self.checked.agent(&self.agent, check) {
+                Some(agent) => agent,
+                None => {
+                    let port = request.uri().port_u16().unwrap_or(if https { 443 } else { 80 });
+                    checked::check_before_sending(check, request.uri().host().unwrap_or_default(), port)
+                        .map_err(|refusal| TransportError::new(TransportErrorKind::Other, refusal))?;
+                    &self.agent
+                }
+            },
+            None => &self.agent,
+        };
+        let mut configured = agent.configure_request(request).http_status_as_error(false).max_redirects(0);
         if let Some(limit) = limit {
             configured = configured.timeout_global(Some(limit));
         }
-        let response = self.agent.run(configured.build()).map_err(|e| {
+        let response = agent.run(configured.build()).map_err(|e| {
             let handshake = https && is_handshake_failure(&e);
             let error = map_error(e);
             if handshake { error.in_tls_handshake() } else { error }
@@ -199,6 +222,9 @@ fn map_error(error: ureq::Error) -> TransportError {
         && is_dns_failure(io)
     {
         return TransportError::host_not_found().with_source(error);
+    }
+    if let Some(refusal) = checked::refusal(&error) {
+        return TransportError::new(TransportErrorKind::Other, refusal);
     }
     let (kind, message) = match &error {
         // Nothing was sent while resolving or connecting: safe to retry, even a submit.

@@ -4,6 +4,7 @@ use http::Method;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 
 use super::Endpoint;
+use crate::address::{AddressCheck, HostKind, classify_host};
 use crate::config::Config;
 use crate::error::{BuildError, Error, ServerAnswer};
 use crate::response;
@@ -91,11 +92,13 @@ impl Endpoint for Download {
     fn build(&self, config: &Config, _: crate::endpoint::Door) -> Result<HttpRequest, Error> {
         validate::url("url", &self.url)?;
         let uri: http::Uri = self.url.parse().map_err(|_| BuildError::Url { field: "url" })?;
-        if let Some(why) = unsafe_host(&uri, config) {
-            return Err(
-                BuildError::Http(format!("refusing to download from {}: {why}", uri.host().unwrap_or("?"))).into()
-            );
-        }
+        let check = match address_check(&uri, config) {
+            Ok(check) => check,
+            Err(why) => {
+                let host: String = uri.host().unwrap_or("?").chars().take(80).collect();
+                return Err(BuildError::Http(format!("refusing to download from {host}: {why}")).into());
+            }
+        };
         let ours = self.url.starts_with(&format!("{}/", config.base_url()));
         let mut request = if ours {
             // Through the usual builder, for the auth headers, then pointed at the URL.
@@ -111,6 +114,9 @@ impl Endpoint for Download {
                 .map_err(|_| BuildError::Url { field: "url" })?
         };
         request.headers_mut().remove(http::header::ACCEPT);
+        if let Some(check) = check {
+            request.extensions_mut().insert(check);
+        }
         Ok(request)
     }
     fn parse(&self, response: HttpResponse, _: crate::endpoint::Door) -> Result<Media, Error> {
@@ -169,28 +175,32 @@ fn sniff_media(bytes: &[u8], claimed: &str) -> Option<&'static str> {
     crate::data_url::sniff_image_type(bytes)
 }
 
-/// Why a URL a server gave is not fetched: cloud metadata and other link-local addresses
-/// never, and loopback or private addresses only when the configured server is itself on
-/// such an address (a simulator, a proxy on the LAN). Only IP literals can be judged here:
-/// the core does no DNS.
-fn unsafe_host(url: &http::Uri, config: &Config) -> Option<&'static str> {
-    let class = |host: &str| -> u8 {
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        match host.parse::<std::net::IpAddr>() {
-            Ok(std::net::IpAddr::V4(ip)) if ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast() => 3,
-            Ok(std::net::IpAddr::V6(ip)) if (ip.segments()[0] & 0xffc0) == 0xfe80 || ip.is_unspecified() => 3,
-            Ok(std::net::IpAddr::V4(ip)) if ip.is_loopback() || ip.is_private() => 2,
-            Ok(std::net::IpAddr::V6(ip)) if ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00 => 2,
-            Err(_) if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") => 2,
-            _ => 1,
-        }
-    };
+/// Whether a URL a server gave may be fetched, judged on the address its host stands for
+/// in every spelling a resolver accepts ([`crate::address`]): cloud metadata and other
+/// link-local or reserved addresses never; loopback and private addresses only when the
+/// configured server is itself on one (a simulator, a proxy on the LAN); an unusual
+/// spelling never. A name other than the configured server's gets an [`AddressCheck`],
+/// so that the transport checks what it resolves to before connecting.
+fn address_check(url: &http::Uri, config: &Config) -> Result<Option<AddressCheck>, &'static str> {
+    let host = url.host().unwrap_or_default();
     let base: Option<http::Uri> = config.base_url().parse().ok();
-    let ours = base.as_ref().and_then(http::Uri::host).map_or(1, class);
-    match class(url.host().unwrap_or_default()) {
-        3 => Some("a link-local or unspecified address (such as the cloud metadata service 169.254.169.254)"),
-        2 if ours < 2 => Some("a loopback or private address, while the configured server is not on one"),
-        _ => None,
+    let base_host = base.as_ref().and_then(http::Uri::host).unwrap_or_default();
+    if host.eq_ignore_ascii_case(base_host) {
+        return Ok(None);
+    }
+    let allow_local = classify_host(base_host) == HostKind::Local;
+    match classify_host(host) {
+        HostKind::Forbidden => {
+            Err("a link-local, unspecified or reserved address (such as the cloud metadata service 169.254.169.254)")
+        }
+        HostKind::Unusual => Err(
+            "an unusual spelling of a host (percent-escapes, characters other than ASCII letters, digits, `-` and `.`, or numbers that are no address)",
+        ),
+        HostKind::Local if !allow_local => {
+            Err("a loopback or private address, while the configured server is not on one")
+        }
+        HostKind::Local | HostKind::Public => Ok(None),
+        HostKind::Name => Ok(Some(AddressCheck { allow_local })),
     }
 }
 

@@ -299,12 +299,13 @@ impl Task {
     /// description, properties, buttons, URLs, …) with `[redacted]`. Goes through the
     /// task's JSON form, so no field, present or future, is missed.
     pub(crate) fn scrub(&mut self, secret: &str) {
-        let Ok(json) = serde_json::to_vec(&*self) else { return };
-        if !crate::secret::contains(&json, secret) {
+        // Each text is scrubbed as decoded: a key a server sent escaped inside the text
+        // (`sk\/abc`, `sk\u002Fabc`) stays escaped once decoded, and is caught there.
+        let Ok(mut value) = serde_json::to_value(&*self) else { return };
+        if !scrub_strings(&mut value, secret) {
             return;
         }
-        let mut cleaned = json;
-        crate::secret::scrub_bytes(&mut cleaned, secret);
+        let Ok(cleaned) = serde_json::to_vec(&value) else { return };
         *self = serde_json::from_slice(&cleaned).unwrap_or_else(|_| {
             let mut id = self.id.clone();
             crate::secret::scrub_text(&mut id, secret);
@@ -384,5 +385,20 @@ impl Task {
     /// The first button whose label, emoji or customId is `text` (labels ignore case).
     pub fn find_button(&self, text: &str) -> Option<&Button> {
         self.buttons.iter().find(|b| b.matches(text))
+    }
+}
+
+/// Scrubs `secret` from every string in `value`; true when one held it.
+fn scrub_strings(value: &mut serde_json::Value, secret: &str) -> bool {
+    match value {
+        serde_json::Value::String(text) if crate::secret::contains(text.as_bytes(), secret) => {
+            crate::secret::scrub_text(text, secret);
+            true
+        }
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |found, v| scrub_strings(v, secret) | found),
+        serde_json::Value::Object(members) => {
+            members.values_mut().fold(false, |found, v| scrub_strings(v, secret) | found)
+        }
+        _ => false,
     }
 }
