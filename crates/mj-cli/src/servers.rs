@@ -105,16 +105,32 @@ pub fn load(path: &Path) -> Result<Servers, Failure> {
         }
         let mut member = Member::new(entry.name.clone(), config).map_err(|e| in_server(e.to_string()))?;
         if let Some(weight) = entry.weight {
-            member = member.weight(weight);
+            member = member.weight(within("weight", weight, MAX_WEIGHT).map_err(&in_server)?);
         }
         if let Some(n) = entry.max_in_flight {
-            member = member.max_in_flight(n);
+            member = member.max_in_flight(within("max_in_flight", n, MAX_IN_FLIGHT).map_err(&in_server)?);
         }
         members.push(member);
     }
     // Names are checked once more as a pool checks them (each once).
     mj_proto::plan::Pool::new(members.clone()).map_err(|e| bad(e.to_string()))?;
     Ok(Servers { members })
+}
+
+/// The largest `weight`: a share a thousand times another's is already all of them.
+const MAX_WEIGHT: u32 = 1000;
+/// The largest `max_in_flight`: a Midjourney account runs 3 tasks and queues about 10;
+/// a gateway over many accounts a few hundred.
+const MAX_IN_FLIGHT: usize = 1000;
+/// The largest key file: a key is a line; anything bigger is not the file meant.
+const MAX_KEY_FILE: u64 = 4096;
+
+/// `value` of `field` when it is 1 to `max`.
+fn within<T: PartialOrd + From<u8> + std::fmt::Display + Copy>(field: &str, value: T, max: T) -> Result<T, String> {
+    if value < T::from(1) || value > max {
+        return Err(format!("{field} = {value} is not a number from 1 to {max}"));
+    }
+    Ok(value)
 }
 
 /// A value of one of the CLI's enums, as written in the file.
@@ -129,14 +145,37 @@ fn parse<T: ValueEnum>(field: &str, value: &str) -> Result<T, String> {
 /// The key a server entry names, from its file, its variable or the file itself.
 fn key_of(entry: &Entry) -> Result<Option<String>, String> {
     match (&entry.api_key_file, &entry.api_key_env, &entry.api_key) {
-        (Some(file), None, None) => {
-            let file = expand_home(file);
-            std::fs::read_to_string(&file).map(Some).map_err(|e| format!("cannot read {}: {e}", file.display()))
-        }
+        (Some(file), None, None) => read_key_file(&expand_home(file)).map(Some),
         (None, Some(var), None) => std::env::var(var).map(Some).map_err(|_| format!("{var} is not set")),
         (None, None, key) => Ok(key.clone()),
         _ => Err("give one of api_key_file, api_key_env and api_key".to_owned()),
     }
+}
+
+/// The key in `path`: a regular file of at most 4 KiB that no one but its owner can read
+/// (checked on the opened file, so that what is read is what was checked).
+fn read_key_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| format!("api_key_file {shown}: cannot read it: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("api_key_file {shown}: cannot read it: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("api_key_file {shown} is not a regular file"));
+    }
+    if !private_mode(&meta) {
+        return Err(format!("api_key_file {shown} can be read by others: `chmod 600 {shown}`"));
+    }
+    if meta.len() > MAX_KEY_FILE {
+        return Err(format!("api_key_file {shown} is {} bytes: a key file holds one key (at most 4 KiB)", meta.len()));
+    }
+    let mut key = String::new();
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_string(&mut key)
+        .map_err(|e| format!("api_key_file {shown}: cannot read it as text: {e}"))?;
+    if key.len() as u64 > MAX_KEY_FILE {
+        return Err(format!("api_key_file {shown} grew past 4 KiB while it was read"));
+    }
+    Ok(key)
 }
 
 /// `~/x` as a path in the home directory.
@@ -148,14 +187,20 @@ fn expand_home(path: &Path) -> PathBuf {
 }
 
 /// True when no one but the file's owner may read it.
-#[cfg(unix)]
 fn owner_only(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0)
+    std::fs::metadata(path).is_ok_and(|m| private_mode(&m))
 }
 
-/// Elsewhere the permissions cannot be read this way: a key in the file is refused.
+/// True when the permissions in `meta` let no one but the owner in.
+#[cfg(unix)]
+fn private_mode(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o077 == 0
+}
+
+/// Elsewhere the permissions cannot be read this way: a key in the file is refused, and
+/// so is a key file.
 #[cfg(not(unix))]
-fn owner_only(_: &Path) -> bool {
+fn private_mode(_: &std::fs::Metadata) -> bool {
     false
 }

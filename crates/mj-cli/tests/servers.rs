@@ -151,3 +151,48 @@ fn without_server_the_pool_takes_submits_and_handles_go_to_their_owner() {
     let (code, _, stderr) = run(&mut mj(&["--config", config, "fetch", "zz:1"]));
     assert!(code == 2 && stderr.contains("no server of the pool is named `zz`"), "{stderr}");
 }
+
+/// The servers file is strict: a key file must be a regular file no one else can read, of
+/// at most 4 KiB; a weight or max_in_flight of 0 or of an absurd size is an error naming
+/// the server and the field (never an overflow).
+#[test]
+fn a_servers_file_with_a_loose_key_file_or_an_absurd_number_is_refused() {
+    let table = |extra: &str| format!("[[server]]\nname = \"eu\"\nbase_url = \"http://127.0.0.1:9\"\n{extra}\n");
+    let check = |name: &str, text: &str, wanted: &[&str]| {
+        let file = write(name, text, 0o600);
+        let (code, stdout, stderr) = run(&mut mj(&["--config", file.to_str().expect("path"), "servers"]));
+        assert_eq!(code, 2, "{name}: {stdout}{stderr}");
+        for word in wanted {
+            assert!(stderr.contains(word), "{name}: `{word}` not in {stderr}");
+        }
+        stderr
+    };
+    for (field, value) in [("weight", "0"), ("weight", "4294967295"), ("max_in_flight", "0")] {
+        check(
+            &format!("{field}-{value}.toml"),
+            &table(&format!("{field} = {value}")),
+            &["server `eu`", field, "1 to 1000"],
+        );
+    }
+    let huge = check("huge.toml", &table("max_in_flight = 18446744073709551615"), &["eu"]);
+    assert!(!huge.contains("panicked"), "{huge}");
+
+    if cfg!(unix) {
+        let open_key = write("open.key", "sk-in-a-loose-file\n", 0o644);
+        let stderr = check(
+            "open-key.toml",
+            &table(&format!("api_key_file = \"{}\"", open_key.display())),
+            &["server `eu`", "can be read by others", "chmod 600"],
+        );
+        assert!(!stderr.contains("sk-in-a-loose-file"), "{stderr}");
+        let big_key = write("big.key", &"k".repeat(5000), 0o600);
+        check("big-key.toml", &table(&format!("api_key_file = \"{}\"", big_key.display())), &["at most 4 KiB"]);
+        let folder = std::env::temp_dir().join(format!("mj-servers-test-{}", std::process::id()));
+        check("dir-key.toml", &table(&format!("api_key_file = \"{}\"", folder.display())), &["not a regular file"]);
+        let good_key = write("good.key", "sk-private\n", 0o600);
+        let good =
+            write("good.toml", &table(&format!("api_key_file = \"{}\"\nweight = 1000", good_key.display())), 0o600);
+        let (code, stdout, stderr) = run(&mut mj(&["--config", good.to_str().expect("path"), "servers"]));
+        assert!(!stderr.contains("api_key_file") && !stderr.contains("1 to 1000"), "{code}: {stdout}{stderr}");
+    }
+}

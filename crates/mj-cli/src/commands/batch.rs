@@ -98,7 +98,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     // Over the pool, every member may take its max_in_flight, unless told otherwise.
     let concurrency = match (options.concurrency, session.members()) {
         (Some(n), _) => usize::from(n),
-        (None, Some(members)) => members.iter().map(|m| m.max_in_flight).sum(),
+        (None, Some(members)) => members.iter().fold(0usize, |n, m| n.saturating_add(m.max_in_flight)),
         (None, None) => 4,
     };
     let result = match session.members() {

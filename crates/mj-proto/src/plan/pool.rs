@@ -135,8 +135,8 @@ impl Pool {
             .map(|i| {
                 let (member, health) = (&self.members[i], &self.health[i]);
                 let crowded = health.crowded_until.is_some_and(|until| now < until);
-                let load = (health.in_flight as u64 + 1) * if crowded { 4 } else { 1 };
-                (load * 1_000_000 / u64::from(member.weight.max(1)), i)
+                let load = (health.in_flight as u64).saturating_add(1).saturating_mul(if crowded { 4 } else { 1 });
+                (load.saturating_mul(1_000_000) / u64::from(member.weight.max(1)), i)
             })
             .collect();
         able.sort_unstable();
