@@ -173,7 +173,7 @@ fn a_lost_submit_answer_is_recovered_by_its_token() {
 }
 
 #[test]
-fn a_callback_with_the_token_resolves_a_lost_submit_without_a_lookup() {
+fn a_callback_with_the_token_is_a_claim_a_fetch_confirms_before_it_resolves_a_lost_submit() {
     let config = config();
     let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
     let token = plan.token().to_owned();
@@ -184,27 +184,58 @@ fn a_callback_with_the_token_resolves_a_lost_submit_without_a_lookup() {
     plan.handle(lost(), t0);
     let Step::Notice(Notice::Lookup { .. }) = plan.poll(t0) else { panic!("a lookup is announced") };
     let Step::Sleep(_) = plan.poll(t0) else { panic!("settling before the lookup") };
-    // Another task's callback changes nothing; ours resolves it at once.
-    let ours = mj_proto::webhook::parse(json!({"id": "88", "status": "SUBMITTED", "state": token}).to_string())
-        .expect("a task");
-    let mut other = ours.clone();
-    other.state = Some("mj-someone-else".into());
-    plan.pushed(&other, t0);
+    let claim = |id: &str, state: &str| {
+        mj_proto::webhook::parse(json!({"id": id, "status": "SUBMITTED", "state": state}).to_string()).expect("a task")
+    };
+    // Another task's callback changes nothing.
+    plan.pushed(&claim("88", "mj-someone-else"), t0);
     let Step::Sleep(_) = plan.poll(t0) else { panic!("still settling") };
-    plan.pushed(&ours, t0);
-    let Step::Done(Ok(submitted)) = plan.poll(t0) else { panic!("resolved") };
-    assert_eq!((submitted.task_id.as_str(), &submitted.outcome), ("88", &SubmitOutcome::Recovered));
-
-    // A callback that comes before the answer, which is then lost: no lookup at all.
+    // A forged claim (anyone who knows the path can post one) is fetched and refuted: the
+    // server does not have it, or has it under another submit's token.
+    let other = json!({"id": "77", "status": "SUCCESS", "state": "mj-other"});
+    for (forged, answer) in [("EVIL-1", Ok(response(404, ""))), ("77", ok(other))] {
+        plan.pushed(&claim(forged, &token), t0);
+        let Step::Send(fetch) = plan.poll(t0) else { panic!("the claim is fetched") };
+        assert_eq!(fetch.uri().path(), format!("/mj/task/{forged}/fetch"));
+        plan.handle(answer, t0);
+        // Refuted: the lookups go on (finding nothing yet), and the same claim again is not
+        // fetched again.
+        plan.pushed(&claim(forged, &token), t0);
+        loop {
+            match plan.poll(t0) {
+                Step::Notice(_) => {}
+                Step::Send(lookup) => {
+                    assert!(!lookup.uri().path().contains(forged), "{forged} is fetched once");
+                    plan.handle(ok(json!({"content": []})), t0);
+                }
+                Step::Sleep(_) => break,
+                other => panic!("{forged} is not adopted: {other:?}"),
+            }
+        }
+    }
+    // Ours is confirmed by the server and adopted.
     let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
     let token = plan.token().to_owned();
     let Step::Send(_) = plan.poll(t0) else { panic!("submits") };
-    let early = mj_proto::webhook::parse(json!({"id": "89", "status": "SUBMITTED", "state": token}).to_string())
-        .expect("a task");
-    plan.pushed(&early, t0);
     plan.handle(lost(), t0);
+    plan.pushed(&claim("88", &token), t0);
+    let Step::Send(fetch) = plan.poll(t0) else { panic!("the claim is fetched") };
+    assert_eq!(fetch.uri().path(), "/mj/task/88/fetch");
+    plan.handle(ok(json!({"id": "88", "status": "SUBMITTED", "state": token})), t0);
+    let Step::Done(Ok(submitted)) = plan.poll(t0) else { panic!("resolved") };
+    assert_eq!((submitted.task_id.as_str(), &submitted.outcome), ("88", &SubmitOutcome::Recovered));
+
+    // A callback that comes before the answer, which is then lost: one fetch, no lookup.
+    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let token = plan.token().to_owned();
+    let Step::Send(_) = plan.poll(t0) else { panic!("submits") };
+    plan.pushed(&claim("89", &token), t0);
+    plan.handle(lost(), t0);
+    let Step::Send(fetch) = plan.poll(t0) else { panic!("the claim is fetched") };
+    assert_eq!(fetch.uri().path(), "/mj/task/89/fetch");
+    plan.handle(ok(json!({"id": "89", "status": "SUBMITTED"})), t0);
     let step = plan.poll(t0);
-    let Step::Done(Ok(submitted)) = step else { panic!("resolved by the early callback, no lookup: {step:?}") };
+    let Step::Done(Ok(submitted)) = step else { panic!("resolved by the confirmed callback: {step:?}") };
     assert_eq!(submitted.task_id, "89");
 }
 

@@ -140,3 +140,50 @@ fn each_member_calls_back_into_a_scope_of_its_own() {
         .sum();
     assert!(fetches <= 2 * done.len() as u64, "{fetches} lookups for {} tasks", done.len());
 }
+
+/// A lost submit is adopted only once the member it went to confirms the task. `m1`
+/// refuses the key, so the submit fails over to `m2`, whose answer is lost; meanwhile
+/// callbacks carrying the submit's token name a task `EVIL-1`, one in `m1`'s scope and one
+/// in `m2`'s. The first is never heard (the submit listens to the scope of the member it
+/// is on), the second is fetched from `m2`, which does not have it: the real task is the
+/// one adopted.
+#[test]
+fn a_forged_callback_cannot_adopt_a_lost_submit() {
+    use std::sync::{Arc, Mutex};
+    let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
+    let hooks = receiver.hooks();
+    let m1 = Hostile::start(|_: &mj_test_support::hostile::Seen, _: &str| {
+        Answer::with(401, "application/json", r#"{"code":401,"description":"invalid key"}"#)
+    });
+    let token = Arc::new(Mutex::new(String::new()));
+    let (forger, seen_token) = (hooks.clone(), Arc::clone(&token));
+    let m2 = Hostile::start(move |req: &mj_test_support::hostile::Seen, _: &str| {
+        let real = || {
+            let state = seen_token.lock().expect("lock").clone();
+            serde_json::json!({"id": "real-1", "status": "SUBMITTED", "state": state})
+        };
+        match req.path.as_str() {
+            p if p.ends_with("/submit/imagine") => {
+                let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                let state = body["state"].as_str().unwrap_or_default().to_owned();
+                *seen_token.lock().expect("lock") = state.clone();
+                let forged =
+                    serde_json::json!({"id": "EVIL-1", "status": "SUCCESS", "progress": "100%", "state": state});
+                for scope in ["m1", "m2"] {
+                    forger.accept(forger.scoped(scope).path(), forged.to_string().as_bytes());
+                }
+                Answer::with(500, "text/plain", "the answer is lost")
+            }
+            p if p.ends_with("/task/real-1/fetch") => Answer::json(real().to_string()),
+            p if p.ends_with("/task/query") => Answer::json(serde_json::json!({"content": [real()]}).to_string()),
+            _ => Answer::with(404, "text/plain", "no such task"),
+        }
+    });
+    let pool = Pool::new(vec![member("m1", &m1.url), member("m2", &m2.url)]).expect("pool");
+    let client = PoolClient::new(pool).with_settings(Settings::default().hooks(hooks));
+    let placed = client.submit(Imagine::new("a fox")).expect("placed");
+    assert_eq!(placed.handle().to_string(), "m2:real-1", "the real task is adopted");
+    assert_eq!(m2.count("/submit/imagine"), 1, "never sent twice");
+    assert_eq!(m2.count("/task/EVIL-1/fetch"), 1, "the claim in m2's scope was checked once");
+    assert_eq!(m1.count("/task/"), 0, "m1 is asked nothing about the submit");
+}

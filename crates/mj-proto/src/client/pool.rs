@@ -4,7 +4,50 @@
 //! every task is known by its [`TaskHandle`] afterwards, and fetch, wait and press go to
 //! the member that owns it.
 
-use crate::transport::{AsyncTransport, Transport};
+use std::time::Instant;
+
+use crate::client::Hooks;
+use crate::endpoint::Submit;
+use crate::plan::{Placed, Plan, PoolSubmitPlan, Step};
+use crate::transport::{AsyncTransport, Transport, TransportError};
+use crate::wire::HttpResponse;
+
+/// A pool submit fed by the callbacks of the member it is on. Task ids and tokens speak
+/// for one server only: a member's scope is listened to while the submit is on that
+/// member, and a callback in another member's scope (a member that refused, or any other)
+/// never names the task.
+struct MemberFed<'p, 'a, S: Submit + Clone> {
+    plan: &'p mut PoolSubmitPlan<'a, S>,
+    /// Each member's hooks (its scope), by member index.
+    scopes: Vec<Option<Hooks>>,
+    /// The hub generation each scope was last read at.
+    seen: Vec<u64>,
+}
+
+impl<'p, 'a, S: Submit + Clone> MemberFed<'p, 'a, S> {
+    fn new(plan: &'p mut PoolSubmitPlan<'a, S>, scopes: Vec<Option<Hooks>>) -> Self {
+        let seen = vec![0; scopes.len()];
+        Self { plan, scopes, seen }
+    }
+}
+
+impl<S: Submit + Clone> Plan for MemberFed<'_, '_, S> {
+    type Output = Placed;
+    type Progress = std::convert::Infallible;
+
+    fn poll(&mut self, now: Instant) -> Step<Placed, Self::Progress> {
+        if let Some(i) = self.plan.member()
+            && let (Some(Some(hooks)), Some(seen)) = (self.scopes.get(i), self.seen.get_mut(i))
+        {
+            *seen = hooks.feed(&mut *self.plan, *seen, now);
+        }
+        self.plan.poll(now)
+    }
+
+    fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
+        self.plan.handle(result, now);
+    }
+}
 
 /// The struct and the methods both pool clients share; `$async`/`$await` make them
 /// blocking or async.
@@ -237,7 +280,12 @@ macro_rules! pool_client {
                 let mut plan = $crate::plan::PoolSubmitPlan::new(&members, route, request, settings.retry.clone(), settings.submit.clone())
                     .notify_hooks(hooks)
                     .until(driver.call_deadline());
-                let result = driver.drive(&mut plan, |_| {}) $($await)*;
+                // Callbacks come from the scope of the member the submit is on, and no
+                // other (a failover listens to the new member's): the driver itself
+                // listens to none.
+                let scopes = self.clients.iter().map(|c| c.settings().hooks.clone()).collect();
+                let deaf = driver.clone().with_settings($crate::Settings { hooks: None, ..settings.clone() });
+                let result = deaf.drive(MemberFed::new(&mut plan, scopes), |_| {}) $($await)*;
                 let now = self.now();
                 let mut pool = self.lock();
                 if let Some(reserved) = reserved {

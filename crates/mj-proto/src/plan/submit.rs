@@ -25,6 +25,9 @@ const LOOKUP_EXCHANGE: Duration = Duration::from_secs(10);
 /// server has never answered: a server that answers none of them is down, and the call
 /// should say so in tens of seconds.
 const LOOKUP_TIMEOUTS: u32 = 3;
+/// Claims by callback a submit checks at most: past them, only lookups resolve it (a
+/// flood of forged claims costs at most this many fetches).
+const MAX_REFUTED: usize = 8;
 
 /// Submits `request` exactly once.
 ///
@@ -58,8 +61,12 @@ pub struct SubmitPlan<'a, S: Submit> {
     lookup_timeouts: u32,
     /// Since when the queue has been full.
     queued_since: Option<Instant>,
-    /// A callback that named this submit's task by its token, not yet adopted.
+    /// A callback that named this submit's task by its token, not yet adopted: a claim,
+    /// believed once a fetch of that task from this server confirms it.
     early: Option<Task>,
+    /// Task ids a callback claimed by the token and the server's fetch refuted: their
+    /// later callbacks are not asked about again.
+    refuted: Vec<String>,
     notice: Option<Notice>,
 }
 
@@ -78,6 +85,8 @@ type Phase = exchange::Phase<Submitted, Next>;
 enum Next {
     Submit,
     Lookup,
+    /// Fetches the task a callback named by the token, to confirm the claim.
+    Confirm,
 }
 
 impl<'a, S: Submit> SubmitPlan<'a, S> {
@@ -123,6 +132,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             lookup_timeouts: 0,
             queued_since: None,
             early: None,
+            refuted: Vec::new(),
             notice: None,
         }
     }
@@ -219,15 +229,44 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         }
     }
 
-    /// Adopts the task a callback named by the token, once the answer is known lost and no
-    /// exchange is on its way: no lookup is needed (one announced is not made).
+    /// Confirms the task a callback named by the token, once the answer is known lost and
+    /// no exchange is on its way: the callback is a claim (anyone who knows the hook's path
+    /// can post one), so the task is fetched from this server and adopted only when the
+    /// server has it under this token; the lookup announced meanwhile is not made.
     fn adopt_pushed(&mut self) {
         if self.lost.is_some()
-            && matches!(self.phase, Phase::Ready(_) | Phase::Sleeping(..))
-            && let Some(task) = self.early.take()
+            && self.early.is_some()
+            && matches!(self.phase, Phase::Ready(Next::Submit | Next::Lookup) | Phase::Sleeping(..))
         {
             self.notice = None;
-            self.phase = Phase::done(Ok(self.adopt(&task)));
+            self.phase = Phase::Ready(Next::Confirm);
+        }
+    }
+
+    /// Notes that the server refuted the claim of `claimed`, and goes on looking.
+    fn refute(&mut self, claimed: Task, now: Instant) -> Phase {
+        self.refuted.push(claimed.id);
+        self.look_again(now, now, "a callback claimed a task this server does not have".to_owned())
+    }
+
+    /// What the fetch of a claimed task said: adopted when the server has that task under
+    /// this submit's token (or without any token: servers that leave `state` out of a
+    /// fetch); refuted otherwise, and the lookups go on.
+    fn handle_confirm(&mut self, fetched: Result<Option<Task>, Error>, now: Instant) -> Phase {
+        let Some(claimed) = self.early.take() else { return Phase::Ready(Next::Lookup) };
+        match fetched {
+            Ok(Some(task))
+                if task.id == claimed.id
+                    && task.state.as_deref().is_none_or(|state| state.is_empty() || state == self.token) =>
+            {
+                Phase::done(Ok(self.adopt(&task)))
+            }
+            // The server answered: not there (an empty answer or a 404), or another
+            // submit's task. A false claim.
+            Ok(_) | Err(Error::TaskNotFound { .. }) => self.refute(claimed, now),
+            Err(error) if error.status().is_some() => self.refute(claimed, now),
+            // The fetch failed: the lookups decide, as they would have.
+            Err(error) => self.look_again(now, now + SETTLE, error.to_string()),
         }
     }
 
@@ -405,7 +444,10 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
     /// While the answer may still come, or for a modal (whose callbacks name the task it
     /// continues), it changes nothing.
     fn pushed(&mut self, task: &Task, _now: Instant) {
-        let ours = task.state.as_deref() == Some(self.token.as_str()) && !task.id.is_empty();
+        let ours = task.state.as_deref() == Some(self.token.as_str())
+            && !task.id.is_empty()
+            && !self.refuted.contains(&task.id)
+            && self.refuted.len() < MAX_REFUTED;
         if ours && self.request.continues_task().is_none() && !matches!(self.phase, Phase::Finished(_)) {
             // Kept until the answer is known lost (it may still come).
             self.early = Some(task.clone());
@@ -429,11 +471,15 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
                 return self.poll(now);
             }
             Next::Lookup => self.lookup_request(),
+            Next::Confirm => match &self.early {
+                Some(claimed) => self.config.build(&Fetch::new(claimed.id.clone())),
+                None => self.lookup_request(),
+            },
         };
         // A lookup's exchange is cut sooner: a silent server must not eat the patience.
         let deadline = match next {
             Next::Submit => self.budget.deadline(),
-            Next::Lookup => {
+            Next::Lookup | Next::Confirm => {
                 Some(self.budget.deadline().map_or(now + LOOKUP_EXCHANGE, |d| d.min(now + LOOKUP_EXCHANGE)))
             }
         };
@@ -481,6 +527,15 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
                     (Ok(response), _) => self.config.parse(&ListTasks::new(), response).map(with_token),
                 };
                 self.handle_lookup(found, now)
+            }
+            Next::Confirm => {
+                let claimed = self.early.as_ref().map(|t| Fetch::new(t.id.clone()));
+                let fetched = match (result, claimed) {
+                    (Ok(response), Some(fetch)) => self.config.parse(&fetch, response),
+                    (Ok(_), None) => Ok(None),
+                    (Err(e), _) => Err(self.config.redact(e.into())),
+                };
+                self.handle_confirm(fetched, now)
             }
         };
         self.adopt_pushed();
