@@ -237,7 +237,9 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
             .filter_map(|j| Some((j.key, self.pushed(j)?)))
             .collect();
         for (key, task) in pushed {
-            if plan::judge(&task) == Verdict::Running {
+            if run::ended(&task) {
+                run.reported_end.entry(key).or_insert(now);
+            } else if plan::judge(&task) == Verdict::Running {
                 self.still_running(run, key, &task, now)?;
             }
         }

@@ -21,6 +21,10 @@ pub(crate) const MAX_MISSES: u32 = 15;
 /// retries, before the job fails.
 pub(crate) const MAX_DOWNLOAD_ROUNDS: u32 = 2;
 
+/// How long callback-reported ends are gathered before one request confirms them all:
+/// tasks sent together end together, and each end alone would cost a request.
+pub(crate) const GATHER: Duration = Duration::from_millis(100);
+
 /// What a running task last showed, and since when it has shown that.
 #[derive(Clone, Debug)]
 pub(crate) struct Seen {
@@ -84,6 +88,9 @@ pub(crate) struct Run {
     pub(crate) asked: HashMap<JobKey, Instant>,
     /// Running tasks whose callback-reported end a fetch was sent to confirm.
     pub(crate) confirmed: HashSet<JobKey>,
+    /// When a callback first reported each running task's end: ends are confirmed
+    /// together, [`GATHER`] after the first, in one request per server.
+    pub(crate) reported_end: HashMap<JobKey, Instant>,
     pub(crate) finished_now: usize,
     /// Jobs whose work (a submit, a grid's fetch, a download) a lane has and has not
     /// reported back yet: never handed out twice.
@@ -106,6 +113,7 @@ impl Run {
             seen: HashMap::new(),
             asked: HashMap::new(),
             confirmed: HashSet::new(),
+            reported_end: HashMap::new(),
             finished_now: 0,
             handed: HashSet::new(),
             ready: BTreeMap::new(),
@@ -156,18 +164,24 @@ impl Run {
         now: Instant,
     ) -> Vec<JobKey> {
         let since = |at: Option<Instant>| at.map_or(Duration::MAX, |at| now.saturating_duration_since(at));
-        self.running()
-            .filter(|job| job.server.as_deref() == server && !self.handed.contains(&job.key))
-            .filter(|job| !self.ready.contains_key(&job.key))
+        let jobs = || {
+            self.running()
+                .filter(|job| job.server.as_deref() == server && !self.handed.contains(&job.key))
+                .filter(|job| !self.ready.contains_key(&job.key))
+        };
+        let unconfirmed_end =
+            |job: &Job| self.reported_end.contains_key(&job.key) && !self.confirmed.contains(&job.key);
+        // Reported ends go together, once the first has waited GATHER.
+        let confirm =
+            jobs().filter(|j| unconfirmed_end(j)).any(|j| since(self.reported_end.get(&j.key).copied()) >= GATHER);
+        jobs()
             .filter(|job| {
                 let Some(id) = job.task_id.as_deref() else { return false };
                 let asked = self.asked.get(&job.key).copied();
                 let Some(hooks) = hooks else { return since(asked) >= interval };
                 match hooks.latest(id) {
-                    Some(task) => {
-                        let heard = self.seen.get(&job.key).map(|s| s.since).max(asked);
-                        (ended(&task) && !self.confirmed.contains(&job.key)) || since(heard) >= safety_net
-                    }
+                    Some(_) if unconfirmed_end(job) => confirm,
+                    Some(_) => since(self.seen.get(&job.key).map(|s| s.since).max(asked)) >= safety_net,
                     None => since(asked) >= interval,
                 }
             })

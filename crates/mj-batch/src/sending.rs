@@ -91,6 +91,9 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
                 job.task_id = Some(submitted.task_id);
                 job.state = JobState::Running;
                 self.journal.save(&job)?;
+                // Just sent: first asked about after an interval (its callbacks, when its
+                // server calls back, come before that).
+                run.asked.insert(key, self.now());
                 run.jobs.insert(key, job);
                 Ok(())
             }

@@ -62,9 +62,15 @@ pub trait Servers: sealed::Sealed + Sync {
     where
         Self: Sized;
 
-    /// `text` with every member's API key scrubbed from it.
+    /// `text` with every member's API key, and its hook's secret path, scrubbed from it.
     fn redact(&self, text: String) -> String {
-        self.all().iter().fold(text, |text, (_, client)| client.config().redact_text(text))
+        self.all().iter().fold(text, |text, (_, client)| {
+            let text = client.config().redact_text(text);
+            match &client.settings().hooks {
+                Some(hooks) => hooks.redact_text(&text),
+                None => text,
+            }
+        })
     }
 }
 

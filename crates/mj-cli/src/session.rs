@@ -306,14 +306,23 @@ impl Session {
         value
     }
 
-    /// `task` with every server's API key scrubbed wherever a server echoed it.
+    /// `task` with every server's API key, and the hook's secret path, scrubbed wherever
+    /// a server echoed them (new-api echoes `properties.notifyHook`).
     pub fn redacted(&self, task: &Task) -> Task {
-        self.configs().into_iter().fold(task.clone(), |task, config| config.redact_task(task))
+        let task = self.configs().into_iter().fold(task.clone(), |task, config| config.redact_task(task));
+        match &self.settings.hooks {
+            Some(hooks) => hooks.redact_task(task),
+            None => task,
+        }
     }
 
-    /// `text` with every server's API key scrubbed.
+    /// `text` with every server's API key, and the hook's secret path, scrubbed.
     pub fn redact_text(&self, text: &str) -> String {
-        self.configs().into_iter().fold(text.to_owned(), |text, config| config.redact_text(text))
+        let text = self.configs().into_iter().fold(text.to_owned(), |text, config| config.redact_text(text));
+        match &self.settings.hooks {
+            Some(hooks) => hooks.redact_text(&text),
+            None => text,
+        }
     }
 
     fn configs(&self) -> Vec<&Config> {
@@ -341,6 +350,12 @@ fn listen(global: &Global, simulator: bool) -> Result<Option<HookReceiver>, Fail
             None => Ok(None),
         };
     };
+    let every_interface = listen.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_unspecified());
+    if every_interface && url.is_none() {
+        return Err(Failure::usage(format!(
+            "--hook-listen {listen} listens on every interface, and the server needs an address it can reach: give it with --hook-url http://HOST:PORT (MJ_HOOK_URL), or listen on one address"
+        )));
+    }
     HookReceiver::start(listen, url)
         .map(Some)
         .map_err(|e| Failure::usage(format!("--hook-listen {listen}: cannot listen for callbacks: {e}")))

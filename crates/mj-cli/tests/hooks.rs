@@ -94,3 +94,21 @@ fn a_batch_with_hooks_makes_about_one_request_per_task_beyond_its_submit() {
     eprintln!("{per_task} requests per task beyond its submit: {:?}", stats.requests);
     assert!(per_task <= 1.25, "{per_task} requests per task beyond its submit: {stats:?}");
 }
+
+/// A server that echoes `properties.notifyHook` (new-api, plus) never gets the hook's
+/// secret path printed: `--json` shows it scrubbed. A receiver on every interface without
+/// `--hook-url` is a usage error that says what to pass.
+#[test]
+fn the_hooks_secret_path_is_never_printed_and_every_interface_needs_a_hook_url() {
+    let sim = Server::start(SimConfig::new("").flavor(mj_sim::Flavor::Plus).speed(10.0), 0).expect("sim");
+    let args = ["--json", "--hook-listen", "127.0.0.1:0", "imagine", "a red fox", "--wait"];
+    let (code, stdout, stderr) = run(&mut mj(&sim.url(), &args));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("notifyHook"), "the server echoes the hook: {stdout}");
+    let shown = stdout.matches("mj-hook/").count();
+    assert!(shown > 0 && stdout.matches("mj-hook/[redacted]").count() == shown, "{stdout}");
+
+    let (code, _, stderr) = run(&mut mj(&sim.url(), &["--hook-listen", "0.0.0.0:0", "imagine", "a fox"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("every interface") && stderr.contains("--hook-url"), "{stderr}");
+}

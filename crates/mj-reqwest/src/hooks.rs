@@ -21,6 +21,10 @@ pub const MAX_CALLBACK_BODY: usize = 1024 * 1024;
 /// The longest a caller may take to send a request's head, and then its body: a client
 /// that trickles its bytes is cut off then.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a caller may take to send a request's head: a server calls back at once,
+/// so a connection that sends nothing (an idle one, opened to hold a slot) is closed
+/// after this.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 /// Connections the standalone receiver serves at once; more are closed at once.
 pub const MAX_CONNECTIONS: usize = 256;
 
@@ -96,8 +100,9 @@ pub fn hook_secret() -> io::Result<u128> {
 /// # Ok(()) }
 /// ```
 ///
-/// It serves [`hook_router`] over HTTP/1.1 with a [`READ_TIMEOUT`] on each request's
-/// head and body, and at most [`MAX_CONNECTIONS`] connections at once.
+/// It serves [`hook_router`] over HTTP/1.1 (chunked bodies included) with a
+/// [`HEAD_TIMEOUT`] on each request's head and a [`READ_TIMEOUT`] on its body, and at
+/// most [`MAX_CONNECTIONS`] connections at once.
 #[derive(Debug)]
 pub struct HookReceiver {
     hooks: Hooks,
@@ -151,7 +156,7 @@ async fn serve(listener: TcpListener, app: Router) {
         tokio::spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(READ_TIMEOUT)
+                .header_read_timeout(HEAD_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service);
             let _ = connection.await;
             drop(permit);

@@ -72,7 +72,9 @@ mod checked;
 mod hooks;
 
 pub use axum;
-pub use hooks::{HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT, hook_router, hook_secret};
+pub use hooks::{
+    HEAD_TIMEOUT, HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT, hook_router, hook_secret,
+};
 pub use mj_proto;
 pub use mj_proto::{Error, Hooks, Result, webhook};
 pub use reqwest;

@@ -86,3 +86,39 @@ async fn the_route_mounted_in_an_app_feeds_the_waits_and_refuses_other_paths() {
     assert_eq!(empty.status(), 400);
     server.abort();
 }
+
+/// The standalone receiver reads chunked callbacks, and idle connections (no secret
+/// needed to open them) do not keep callbacks out: a wait with 64 of them open ends no
+/// more than 1 s later than without.
+#[tokio::test]
+async fn chunked_callbacks_are_read_and_idle_connections_delay_no_wait() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = sim("", 5.0);
+    let receiver = HookReceiver::start("127.0.0.1:0", None).await.expect("receiver");
+    let hooks = receiver.hooks();
+    let raw = format!(
+        "POST {} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n{}",
+        hooks.path(),
+        "11\r\n{\"id\":\"chunky\",\"s\r\n20\r\ntatus\":\"IN_PROGRESS\",\"progress\":\r\n6\r\n\"42%\"}\r\n0\r\n\r\n"
+    );
+    let mut stream = tokio::net::TcpStream::connect(receiver.local_addr()).await.expect("connect");
+    stream.write_all(raw.as_bytes()).await.expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
+    assert_eq!(hooks.latest("chunky").and_then(|t| t.progress), Some("42%".to_owned()));
+
+    let client = Client::new(Config::new(&sim.url()).expect("config")).with_settings(Settings::default().hooks(hooks));
+    let started = std::time::Instant::now();
+    client.submit_and_wait(Imagine::new("a fox"), |_| {}).await.expect("finished");
+    let calm = started.elapsed();
+    let mut idle = Vec::new();
+    for _ in 0..64 {
+        idle.push(tokio::net::TcpStream::connect(receiver.local_addr()).await.expect("idle"));
+    }
+    let started = std::time::Instant::now();
+    client.submit_and_wait(Imagine::new("a fox"), |_| {}).await.expect("finished");
+    let crowded = started.elapsed();
+    drop(idle);
+    assert!(crowded <= calm + Duration::from_secs(1), "{crowded:?} with 64 idle connections, {calm:?} without");
+}

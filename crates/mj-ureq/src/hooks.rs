@@ -14,10 +14,14 @@ use mj_proto::Hooks;
 /// with 413 before it is read).
 pub const MAX_CALLBACK_BODY: usize = 1024 * 1024;
 /// The longest a caller may take to send one whole callback: a client that trickles its
-/// bytes is cut off then, and holds one of [`MAX_CONNECTIONS`] at most that long.
+/// bytes is cut off then.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a caller may take to send a request's head: a server calls back at once,
+/// so a connection that sends nothing (an idle one, opened to hold a slot) is closed
+/// after this and holds one of [`MAX_CONNECTIONS`] at most this long.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 /// Connections served at once; more are answered 503 and closed.
-pub const MAX_CONNECTIONS: usize = 64;
+pub const MAX_CONNECTIONS: usize = 256;
 /// The largest request head read.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -40,8 +44,9 @@ const MAX_HEAD: usize = 16 * 1024;
 /// Each request is answered as [`Callback::status`](mj_proto::plan::Callback::status)
 /// says: 204 for a task, 400 for a body that is not one, 404 for any path but the hook's
 /// (its body unread); 405 for a method other than POST, 413 for a body over
-/// [`MAX_CALLBACK_BODY`], 408 when it is not all in within [`READ_TIMEOUT`]. Nothing it
-/// logs or answers holds the hook's secret path or the API key.
+/// [`MAX_CALLBACK_BODY`] (declared, or read so far of a chunked one), 408 when its head is
+/// not in within [`HEAD_TIMEOUT`] or all of it within [`READ_TIMEOUT`]. Nothing it logs
+/// or answers holds the hook's secret path or the API key.
 #[derive(Debug)]
 pub struct HookReceiver {
     hooks: Hooks,
@@ -134,12 +139,16 @@ fn serve(listener: &TcpListener, hooks: &Hooks, stop: &AtomicBool) {
 
 /// One callback: the head, the path checked before the body is read, then the hub.
 fn handle(stream: &mut TcpStream, hooks: &Hooks) -> io::Result<()> {
-    let deadline = Instant::now() + READ_TIMEOUT;
+    let started = Instant::now();
+    let (head_deadline, deadline) = (started + HEAD_TIMEOUT, started + READ_TIMEOUT);
     stream.set_write_timeout(Some(READ_TIMEOUT))?;
     let mut buf = Vec::with_capacity(2048);
     let (method, path, length, body_start) = loop {
-        if read_some(stream, &mut buf, deadline)? == 0 {
-            return Ok(());
+        match read_some(stream, &mut buf, head_deadline) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => return answer(stream, 408),
+            Err(e) => return Err(e),
         }
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut request = httparse::Request::new(&mut headers);
@@ -150,14 +159,18 @@ fn handle(stream: &mut TcpStream, hooks: &Hooks) -> io::Result<()> {
                     .iter()
                     .find(|h| h.name.eq_ignore_ascii_case("content-length"))
                     .and_then(|h| std::str::from_utf8(h.value).ok()?.trim().parse::<usize>().ok());
-                let chunked = request.headers.iter().any(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
+                let encoding = request.headers.iter().find(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
                 let method = request.method.unwrap_or_default().to_owned();
                 let path = request.path.unwrap_or_default().to_owned();
-                match length {
-                    _ if chunked => return answer(stream, 411),
-                    None => return answer(stream, 411),
-                    Some(length) => break (method, path, length, end),
-                }
+                let length = match (encoding, length) {
+                    // HTTP/1.1: a chunked body (its length comes with each chunk).
+                    (Some(e), _) if e.value.eq_ignore_ascii_case(b"chunked") => Length::Chunked,
+                    (Some(_), _) => return answer(stream, 501),
+                    (None, Some(length)) => Length::Declared(length),
+                    (None, None) if method == "POST" => return answer(stream, 411),
+                    (None, None) => Length::Declared(0),
+                };
+                break (method, path, length, end);
             }
             Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
             _ => return answer(stream, 400),
@@ -169,21 +182,112 @@ fn handle(stream: &mut TcpStream, hooks: &Hooks) -> io::Result<()> {
     if method != "POST" {
         return answer(stream, 405);
     }
-    if length > MAX_CALLBACK_BODY {
-        return answer(stream, 413);
-    }
     let mut body = buf.split_off(body_start);
-    while body.len() < length {
-        match read_some(stream, &mut body, deadline) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => return answer(stream, 408),
-            Err(e) => return Err(e),
+    let body = match length {
+        Length::Declared(length) if length > MAX_CALLBACK_BODY => return answer(stream, 413),
+        Length::Declared(length) => {
+            while body.len() < length {
+                match read_some(stream, &mut body, deadline) {
+                    Ok(0) => return Ok(()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::TimedOut => return answer(stream, 408),
+                    Err(e) => return Err(e),
+                }
+            }
+            body.truncate(length);
+            body
         }
-    }
-    body.truncate(length);
+        Length::Chunked => match read_chunked(stream, body, deadline) {
+            Ok(Some(body)) => body,
+            Ok(None) => return Ok(()),
+            Err(Refused(status)) => return answer(stream, status),
+        },
+    };
     let status = hooks.accept(&path, &body).status();
     answer(stream, status)
+}
+
+/// How a request's body is delimited.
+enum Length {
+    Declared(usize),
+    Chunked,
+}
+
+/// Why a chunked body was not read: the status to answer.
+struct Refused(u16);
+
+/// Reads a chunked body (RFC 9112 §7.1) that starts with `raw`: each chunk's size line,
+/// its data and CRLF, to the last (size 0) chunk and the trailers. At most
+/// [`MAX_CALLBACK_BODY`] bytes of data (413 past it), all in by `deadline` (408); a
+/// malformed one is 400. `None` when the caller hung up.
+fn read_chunked(stream: &mut TcpStream, mut raw: Vec<u8>, deadline: Instant) -> Result<Option<Vec<u8>>, Refused> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        // The size line.
+        let line_end = loop {
+            if let Some(end) = find_crlf(&raw[at..]) {
+                break at + end;
+            }
+            if raw.len() - at > 1024 {
+                return Err(Refused(400));
+            }
+            if !more(stream, &mut raw, deadline)? {
+                return Ok(None);
+            }
+        };
+        let line = std::str::from_utf8(&raw[at..line_end]).map_err(|_| Refused(400))?;
+        let size = line.split(';').next().map(str::trim).unwrap_or_default();
+        let size = usize::from_str_radix(size, 16).map_err(|_| Refused(400))?;
+        at = line_end + 2;
+        if size == 0 {
+            // Trailers, up to the empty line.
+            loop {
+                if raw[at..].starts_with(b"\r\n") {
+                    return Ok(Some(body));
+                }
+                match find_crlf(&raw[at..]) {
+                    Some(end) => at += end + 2,
+                    None if raw.len() - at > MAX_HEAD => return Err(Refused(400)),
+                    None => {
+                        if !more(stream, &mut raw, deadline)? {
+                            return Ok(None);
+                        }
+                    }
+                }
+            }
+        }
+        if body.len().saturating_add(size) > MAX_CALLBACK_BODY {
+            return Err(Refused(413));
+        }
+        while raw.len() < at + size + 2 {
+            if !more(stream, &mut raw, deadline)? {
+                return Ok(None);
+            }
+        }
+        if &raw[at + size..at + size + 2] != b"\r\n" {
+            return Err(Refused(400));
+        }
+        body.extend_from_slice(&raw[at..at + size]);
+        at += size + 2;
+        // What was consumed is dropped, so that `raw` holds at most one chunk.
+        raw.drain(..at);
+        at = 0;
+    }
+}
+
+/// Reads more of the body into `raw`; false when the caller hung up.
+fn more(stream: &mut TcpStream, raw: &mut Vec<u8>, deadline: Instant) -> Result<bool, Refused> {
+    match read_some(stream, raw, deadline) {
+        Ok(0) => Ok(false),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => Err(Refused(408)),
+        Err(_) => Ok(false),
+    }
+}
+
+fn find_crlf(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(2).position(|w| w == b"\r\n")
 }
 
 /// Reads what is there into `buf`, waiting no later than `deadline`.

@@ -42,7 +42,7 @@ use mj_proto::{
 mod checked;
 mod hooks;
 
-pub use hooks::{HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT};
+pub use hooks::{HEAD_TIMEOUT, HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT};
 pub use mj_proto;
 pub use mj_proto::{Error, Hooks, Result, webhook};
 pub use ureq;

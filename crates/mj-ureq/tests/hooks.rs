@@ -138,3 +138,47 @@ fn a_trickling_caller_does_not_hold_up_the_others() {
     assert!(started.elapsed() < Duration::from_secs(2));
     drop(slow);
 }
+
+/// HTTP/1.1 receivers must take chunked bodies: one is read (under the same cap) and
+/// reaches the waits; one over the cap is 413; a malformed one is 400.
+#[test]
+fn a_chunked_callback_is_read_under_the_same_cap() {
+    let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
+    let (addr, hooks) = (receiver.local_addr(), receiver.hooks());
+    let chunked = |chunks: &[&str]| {
+        let mut raw = format!("POST {} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n", hooks.path());
+        for chunk in chunks {
+            raw.push_str(&format!("{:x};ext=1\r\n{chunk}\r\n", chunk.len()));
+        }
+        raw + "0\r\ntrailer: yes\r\n\r\n"
+    };
+    let task = r#"{"id":"chunky","status":"IN_PROGRESS","progress":"42%"}"#;
+    let (a, b) = task.split_at(17);
+    assert_eq!(send(addr, &chunked(&[a, b])), 204);
+    assert_eq!(hooks.latest("chunky").and_then(|t| t.progress), Some("42%".to_owned()));
+    let big = "x".repeat(600 * 1024);
+    assert_eq!(send(addr, &chunked(&[&big, &big])), 413, "over the cap, counted across chunks");
+    let bad = format!("POST {} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n", hooks.path());
+    assert_eq!(send(addr, &bad), 400);
+}
+
+/// Idle connections (no secret needed to open them) do not keep callbacks out: a wait
+/// with 64 of them open against its receiver ends no more than 1 s later than without.
+#[test]
+fn idle_connections_do_not_delay_a_wait() {
+    let sim = sim("", 5.0);
+    let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
+    let client = hooked_client(&sim, &receiver);
+    let timed = |client: &Client| {
+        let started = Instant::now();
+        client.submit_and_wait(Imagine::new("a fox"), |_| {}).expect("finished");
+        started.elapsed()
+    };
+    let calm = timed(&client);
+    let idle: Vec<TcpStream> = (0..64).map(|_| TcpStream::connect(receiver.local_addr()).expect("idle")).collect();
+    let crowded = timed(&client);
+    drop(idle);
+    assert!(crowded <= calm + Duration::from_secs(1), "{crowded:?} with 64 idle connections, {calm:?} without");
+    let notified = sim.stats().notifications.get("sent").copied().unwrap_or(0);
+    assert!(notified > 0, "{:?}", sim.stats().notifications);
+}

@@ -132,8 +132,35 @@ impl Hooks {
         public_url: Option<&str>,
         secret: u128,
     ) -> Result<Self, crate::ConfigError> {
+        if public_url.is_none() && addr.ip().is_unspecified() {
+            // `http://0.0.0.0:PORT` reaches no one: the server needs an address it can reach.
+            return Err(crate::ConfigError::InvalidBaseUrl {
+                reason: "a receiver on every interface (0.0.0.0 or [::]) needs the public URL the server reaches it at",
+            });
+        }
         let base = public_url.map_or_else(|| format!("http://{addr}"), str::to_owned);
         Ok(Self::new(Hub::new(&base, secret)?))
+    }
+
+    /// The secret part of the hook's path, which must never be shown.
+    fn secret(&self) -> &str {
+        // `/mj-hook/<secret>`, and `/<scope>` after it for a scope.
+        self.inner.path.split('/').skip_while(|part| *part != "mj-hook").nth(1).unwrap_or(&self.inner.path)
+    }
+
+    /// `task` with the hook's secret (the path a server may echo, as new-api's
+    /// `properties.notifyHook` does) replaced by `[redacted]` in every field and spelling,
+    /// for anything a person or a log sees. Scopes share their hooks' secret.
+    pub fn redact_task(&self, mut task: Task) -> Task {
+        task.scrub(self.secret());
+        task
+    }
+
+    /// `text` with the hook's secret replaced by `[redacted]` in every spelling.
+    pub fn redact_text(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        crate::secret::scrub_text(&mut text, self.secret());
+        text
     }
 
     /// The `notifyHook` URL submits carry. It holds the hook's secret path: do not log it
@@ -321,6 +348,21 @@ mod tests {
         assert_eq!(hooks.generation(), rung, "a repeat wakes nobody");
         assert_eq!(hooks.accept("/elsewhere", task).status(), 404);
         assert_eq!(hooks.generation(), rung);
+    }
+
+    #[test]
+    fn the_secret_is_scrubbed_from_what_people_see_and_no_hook_is_made_for_every_interface() {
+        let hooks = Hooks::new(Hub::new("http://127.0.0.1:9", 0xfeed_beef).expect("hub"));
+        let body = format!(r#"{{"id":"1","status":"SUCCESS","properties":{{"notifyHook":"{}/a"}}}}"#, hooks.url());
+        let task = crate::webhook::parse(body).expect("task");
+        let scope = hooks.scoped("a-member-with-a-long-name");
+        let shown = serde_json::to_string(&scope.redact_task(task)).expect("json");
+        assert!(!shown.contains("feedbeef") && shown.contains("[redacted]"), "{shown}");
+        let text = hooks.redact_text(&format!("echoed {} and {}", hooks.url(), hooks.url().replace('/', "%2F")));
+        assert!(!text.contains("feedbeef"), "{text}");
+        let anywhere: std::net::SocketAddr = "0.0.0.0:9000".parse().expect("addr");
+        assert!(Hooks::listening(anywhere, None, 1).is_err());
+        assert!(Hooks::listening(anywhere, Some("http://me.example.com:9000"), 1).is_ok());
     }
 
     #[test]

@@ -30,6 +30,15 @@ use crate::model::{Task, TaskStatus};
 /// leaked path) cannot grow a long-running client without bound.
 pub const REMEMBERED: usize = 4096;
 
+/// The most callback bytes a hub keeps tasks of (each counted by its body's length, a
+/// summary as 1 KiB; see [`crate::webhook::RETAINED_WHOLE`]): past it, the tasks updated
+/// longest ago are forgotten. A flood of large callbacks on the right path keeps a client
+/// small.
+pub const RETAINED_BYTES: usize = 4 * 1024 * 1024;
+
+/// What a summary of a large callback is counted as.
+const SUMMARY_COST: usize = 1024;
+
 /// The tasks callbacks reported, keyed by task id, and the path they must come to.
 #[derive(Debug)]
 pub struct Hub {
@@ -41,13 +50,17 @@ pub struct Hub {
     by_age: BTreeMap<u64, String>,
     /// Counts the updates taken; each task remembers the one that last moved it.
     generation: u64,
+    /// The callback bytes the remembered tasks count for.
+    retained: usize,
 }
 
-/// A task as callbacks last reported it, and the generation of that report.
+/// A task as callbacks last reported it, the generation of that report, and the bytes it
+/// counts for.
 #[derive(Debug)]
 struct Known {
     task: Task,
     generation: u64,
+    cost: usize,
 }
 
 /// What became of one callback.
@@ -98,6 +111,7 @@ impl Hub {
             tokens: HashMap::new(),
             by_age: BTreeMap::new(),
             generation: 0,
+            retained: 0,
         })
     }
 
@@ -111,6 +125,7 @@ impl Hub {
             tokens: HashMap::new(),
             by_age: BTreeMap::new(),
             generation: 0,
+            retained: 0,
         }
     }
 
@@ -131,32 +146,49 @@ impl Hub {
         if path != self.path {
             return Callback::WrongPath;
         }
-        let task = match crate::webhook::parse(body) {
+        let task = match crate::webhook::retained(body) {
             Ok(task) => task,
             Err(e) => return Callback::Bad(e),
         };
         match self.tasks.get(&task.id) {
             Some(known) if !advances(&known.task, &task) => Callback::Stale { id: task.id },
             _ => {
-                self.remember(task.clone());
+                let cost = if crate::webhook::is_summary(&task) { SUMMARY_COST } else { body.len() };
+                self.remember(task.clone(), cost);
                 Callback::Advanced(Box::new(task))
             }
         }
     }
 
-    fn remember(&mut self, task: Task) {
+    /// Keeps `task` (its callback counted as `cost` bytes) in place of what was known of
+    /// it, with one token: a task's earlier token no longer finds it.
+    fn remember(&mut self, task: Task, cost: usize) {
         self.generation += 1;
-        if let Some(token) = task.state.as_deref().filter(|t| !t.is_empty()) {
-            self.tokens.insert(token.to_owned(), task.id.clone());
-        }
         let id = task.id.clone();
-        self.by_age.insert(self.generation, id.clone());
-        if let Some(old) = self.tasks.insert(id, Known { task, generation: self.generation }) {
+        let token = task.state.clone().filter(|t| !t.is_empty());
+        if let Some(old) = self.tasks.remove(&id) {
             self.by_age.remove(&old.generation);
+            self.retained = self.retained.saturating_sub(old.cost);
+            if let Some(old_token) = old.task.state.filter(|t| Some(t) != token.as_ref()) {
+                self.drop_token(&old_token, &id);
+            }
         }
-        while self.tasks.len() > REMEMBERED {
+        if let Some(token) = token {
+            self.tokens.insert(token, id.clone());
+        }
+        self.by_age.insert(self.generation, id.clone());
+        self.retained = self.retained.saturating_add(cost);
+        self.tasks.insert(id, Known { task, generation: self.generation, cost });
+        while self.tasks.len() > REMEMBERED || (self.retained > RETAINED_BYTES && self.tasks.len() > 1) {
             let Some((_, id)) = self.by_age.pop_first() else { break };
             self.forget(&id);
+        }
+    }
+
+    /// Forgets `token` if it still names task `id`.
+    fn drop_token(&mut self, token: &str, id: &str) {
+        if self.tokens.get(token).is_some_and(|named| named == id) {
+            self.tokens.remove(token);
         }
     }
 
@@ -188,8 +220,9 @@ impl Hub {
     pub fn forget(&mut self, id: &str) {
         if let Some(known) = self.tasks.remove(id) {
             self.by_age.remove(&known.generation);
+            self.retained = self.retained.saturating_sub(known.cost);
             if let Some(token) = known.task.state {
-                self.tokens.remove(&token);
+                self.drop_token(&token, id);
             }
         }
     }
@@ -314,5 +347,46 @@ mod tests {
         assert_eq!(hub.by_age.len(), REMEMBERED);
         assert!(hub.latest("9").is_none() && hub.by_token("tok-9").is_none(), "the oldest went first");
         assert!(hub.latest(&(REMEMBERED + 9).to_string()).is_some());
+    }
+
+    #[test]
+    fn large_callbacks_are_kept_as_summaries_and_the_bytes_kept_are_bounded() {
+        let mut hub = hub();
+        let path = hub.path().to_owned();
+        let filler = "[0".to_owned() + &",0".repeat(512 * 1024) + "]";
+        for n in 0..24u32 {
+            let body = format!(
+                r#"{{"id":"{n}","status":"IN_PROGRESS","progress":"{}%","state":"tok-{n}","x":{filler},"prompt":"p"}}"#,
+                n % 100
+            );
+            assert!(body.len() > 1024 * 1024);
+            let Callback::Advanced(task) = hub.accept(&path, body.as_bytes()) else { panic!("a task") };
+            assert!(crate::webhook::is_summary(&task) && task.extra.is_empty() && task.prompt.is_none());
+            assert_eq!(task.state.as_deref(), Some(format!("tok-{n}").as_str()));
+        }
+        assert!(hub.retained <= RETAINED_BYTES, "{}", hub.retained);
+        // Whole tasks of a few KiB each: the budget forgets the oldest.
+        let whole =
+            format!(r#"{{"id":"w","status":"IN_PROGRESS","progress":"1%","prompt":"{}"}}"#, "p".repeat(15 * 1024));
+        for n in 0..400 {
+            hub.accept(&path, whole.replace(r#""w""#, &format!(r#""w{n}""#)).as_bytes());
+        }
+        assert!(hub.retained <= RETAINED_BYTES, "{}", hub.retained);
+        assert!(hub.latest("w399").is_some() && hub.latest("w0").is_none());
+        assert!(hub.latest("w399").is_some_and(|t| !crate::webhook::is_summary(t)));
+    }
+
+    #[test]
+    fn a_task_keeps_one_token_each_new_one_replacing_the_last() {
+        let mut hub = hub();
+        let path = hub.path().to_owned();
+        for n in 0..50 {
+            let body = format!(r#"{{"id":"7","status":"IN_PROGRESS","progress":"{n}%","state":"tok-{n}"}}"#);
+            hub.accept(&path, body.as_bytes());
+        }
+        assert_eq!(hub.tokens.len(), 1, "one token per task");
+        assert!(hub.by_token("tok-49").is_some() && hub.by_token("tok-0").is_none());
+        hub.forget("7");
+        assert!(hub.tokens.is_empty());
     }
 }

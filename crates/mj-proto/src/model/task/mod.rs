@@ -289,6 +289,15 @@ impl Task {
         &self.quirks.0
     }
 
+    /// Notes, as a quirk at `path`, that this task is a summary of a body of `bytes`
+    /// bytes, over `limit`: what it leaves out was never read.
+    pub(crate) fn note_summary(&mut self, path: &str, bytes: usize, limit: usize) {
+        let expected = format!(
+            "a callback of at most {limit} bytes; only the id, status, progress, state, times, image URL and failure were kept"
+        );
+        self.quirks.0.push(Quirk::new(path, expected, Value::from(bytes)));
+    }
+
     /// Keeps member `key`'s `value`, which had a shape mj does not read.
     fn keep(&mut self, key: &str, expected: impl Into<String>, value: Value) {
         self.quirks.0.push(Quirk::new(key, expected, value.clone()));
