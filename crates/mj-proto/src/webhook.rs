@@ -34,8 +34,8 @@ pub fn parse(body: impl AsRef<[u8]>) -> Result<Task, Error> {
 
 /// The largest callback body whose task is kept whole: a real server's callback is a few
 /// KiB. A larger one (whoever knows the hook's path can post up to the receiver's cap) is
-/// kept as a summary ([`retained`]), so that what a client remembers of callbacks stays
-/// small whatever is posted to it.
+/// kept as a summary (only the id, status, progress, state, times, image URL and failure),
+/// so that what a client remembers of callbacks stays small whatever is posted to it.
 pub const RETAINED_WHOLE: usize = 16 * 1024;
 
 /// Where a summary's [`Quirk`](crate::model::Quirk) says the callback was cut down.
