@@ -38,8 +38,9 @@ const MAX_REFUTED: usize = 8;
 /// connect failures within the [`RetryPolicy`], a full queue (code 23), 429 and code 30
 /// for [`SubmitPolicy::queue_patience`]. When the answer is lost (timeout, dropped
 /// connection, truncated body, 5xx), the plan looks for a task with the token and adopts
-/// it ([`SubmitOutcome::Recovered`]), riding out lookup failures for
-/// [`SubmitPolicy::lookup_patience`]. It sends again only when lookups made at least
+/// it ([`SubmitOutcome::Recovered`](crate::model::SubmitOutcome::Recovered)), riding out
+/// lookup failures for [`SubmitPolicy::lookup_patience`]; a callback naming the token is a
+/// claim that a fetch from this server confirms before it counts. It sends again only when lookups made at least
 /// [`SubmitPolicy::absent_after`] after the loss find nothing. Otherwise the result is
 /// [`Error::OutcomeUnknown`] with the token and the reason (no lookup on this server, or
 /// the lookups failed), never a silent duplicate and never an orphan: a task mj created
@@ -163,7 +164,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     /// Picks up a submit that an earlier run sent, or may have sent, with this plan's token
     /// (its `state`) and whose answer it never recorded, `lost_for` ago. The plan starts by
     /// looking the task up, as after an answer lost in this process: it adopts the task it
-    /// finds ([`SubmitOutcome::Recovered`]) and sends only when lookups made at least
+    /// finds ([`SubmitOutcome::Recovered`](crate::model::SubmitOutcome::Recovered)) and sends only when lookups made at least
     /// [`SubmitPolicy::absent_after`] after the loss find nothing. On a server with no
     /// lookup the result is [`Error::OutcomeUnknown`], never a blind send. This is how a
     /// caller that writes the token down before each send (a journal) resumes after a crash.
@@ -385,10 +386,12 @@ impl<S: Submit> Plan for SubmitPlan<'_, S> {
         vec![Interest::Token(&self.token)]
     }
 
-    /// A callback for the task this submit created, found by its token: once the answer
-    /// was lost, it resolves the submit ([`SubmitOutcome::Recovered`]) without a lookup.
-    /// While the answer may still come, or for a modal (whose callbacks name the task it
-    /// continues), it changes nothing.
+    /// A callback naming this submit's token: a claim. Once the answer is known lost, the
+    /// claimed task is fetched from this server and, when the server has it under the
+    /// token, resolves the submit
+    /// ([`SubmitOutcome::Recovered`](crate::model::SubmitOutcome::Recovered)) without a
+    /// lookup. While the answer may still come, or for a modal (whose callbacks name the
+    /// task it continues), it changes nothing.
     fn pushed(&mut self, task: &Task, _now: Instant) {
         let ours = task.state.as_deref() == Some(self.token.as_str())
             && !task.id.is_empty()
