@@ -51,9 +51,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
         }
         // New submits, in file order, within the concurrency.
         for key in self.to_send(run) {
-            let grid_server = (key.step > 0)
-                .then(|| run.jobs.get(&JobKey { item: key.item, step: 0 }).map(|g| g.server.clone()))
-                .flatten();
+            let grid_server = (key.step > 0).then(|| run.grid(key).map(|g| g.server.clone())).flatten();
             let candidates: Vec<Option<String>> = match &grid_server {
                 Some(server) => vec![server.clone()],
                 None => self.servers.route(sending::IMAGINE),
@@ -116,10 +114,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
         run.jobs
             .values()
             .filter(|j| j.state == JobState::Pending && !run.handed.contains(&j.key))
-            .filter(|j| {
-                j.key.step == 0
-                    || run.jobs.get(&JobKey { item: j.key.item, step: 0 }).is_some_and(|g| g.state == JobState::Done)
-            })
+            .filter(|j| j.key.step == 0 || run.grid(j.key).is_some_and(|g| g.state == JobState::Done))
             .take(room)
             .map(|j| j.key)
             .collect()
@@ -145,7 +140,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
         if let Some(request) = run.built.remove(&key) {
             return Ok(Some(request));
         }
-        let grid = run.jobs.get(&JobKey { item: key.item, step: 0 });
+        let grid = run.grid(key);
         let Some((grid_id, server)) = grid.and_then(|g| Some((g.task_id.clone()?, g.server.clone()))) else {
             self.could_not_build(run, key, resume, &mj_proto::Error::PlanMisuse)?;
             return Ok(None);

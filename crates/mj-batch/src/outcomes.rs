@@ -81,7 +81,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
         result: Result<Option<Task>, Error>,
     ) -> Result<(), BatchError> {
         let resume = run.jobs.get(&key).is_some_and(|j| j.state == JobState::Submitting);
-        let Some(grid_id) = run.jobs.get(&JobKey { item: key.item, step: 0 }).and_then(|g| g.task_id.clone()) else {
+        let Some(grid_id) = run.grid(key).and_then(|g| g.task_id.clone()) else {
             return Ok(());
         };
         let built = result

@@ -28,7 +28,7 @@ impl Counts {
 }
 
 /// Counts `jobs` by state.
-pub fn counts(jobs: &[Job]) -> Counts {
+pub fn counts<'a>(jobs: impl IntoIterator<Item = &'a Job>) -> Counts {
     let mut counts = Counts::default();
     for job in jobs {
         match job.state {

@@ -129,6 +129,11 @@ impl Run {
         *misses >= limit
     }
 
+    /// The grid job of `key`'s prompt (itself, for a grid).
+    pub(crate) fn grid(&self, key: JobKey) -> Option<&Job> {
+        self.jobs.get(&JobKey { item: key.item, step: 0 })
+    }
+
     /// The prompt file's line of job `key`.
     pub(crate) fn line(&self, key: JobKey) -> usize {
         self.lines.get(&key.item).copied().unwrap_or(0)

@@ -80,9 +80,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
         self.deadline = Some(deadline);
         self.bounded = Some(self.servers.until(deadline));
         for (_, follower) in &mut self.followers {
-            let mut settings = follower.settings().clone();
-            settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
-            *follower = follower.clone().with_settings(settings);
+            *follower = follower.until(deadline);
         }
         self
     }
@@ -220,7 +218,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             self.fail_orphans(run)?;
             self.heard(run)?;
             self.dispatch(run, lanes)?;
-            let counts = plan::counts(&run.jobs.values().cloned().collect::<Vec<_>>());
+            let counts = plan::counts(run.jobs.values());
             let refused = lanes.iter().filter(|l| l.refused.is_some()).count();
             let due = told.is_none_or(|(c, r, at)| c != counts || r != refused || now >= at + self.interval);
             if due {
@@ -331,7 +329,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             run.jobs.values().filter(|j| j.state == JobState::Pending && j.key.step > 0).cloned().collect();
         let orphans: Vec<JobKey> = jobs
             .iter()
-            .filter(|j| run.jobs.get(&JobKey { item: j.key.item, step: 0 }).is_none_or(|g| g.state == JobState::Failed))
+            .filter(|j| run.grid(j.key).is_none_or(|g| g.state == JobState::Failed))
             .map(|j| j.key)
             .collect();
         for key in orphans {
@@ -360,9 +358,9 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
     }
 
     /// How the run ended, job by job.
-    fn summary(&self, run: Run, lanes: &[Lane], started: Instant) -> Summary {
+    fn summary(&self, mut run: Run, lanes: &[Lane], started: Instant) -> Summary {
         let now = self.now();
-        let mut summary = run.summary.clone();
+        let mut summary = std::mem::take(&mut run.summary);
         summary.jobs = run.jobs.len();
         summary.done = run.jobs.values().filter(|j| j.state == JobState::Done).count();
         summary.failed = run
@@ -445,7 +443,7 @@ pub(crate) fn blocked(run: &Run, lanes: &[Lane], job: &Job) -> Option<Blocked> {
     match job.state {
         JobState::Submitting | JobState::Running => on(&job.server),
         JobState::Pending if job.key.step > 0 => {
-            let grid = run.jobs.get(&JobKey { item: job.key.item, step: 0 })?;
+            let grid = run.grid(job.key)?;
             if grid.state == JobState::Done { on(&grid.server) } else { None }
         }
         JobState::Pending => lanes.iter().all(|l| l.refused.is_some()).then_some(Blocked::NoServer),

@@ -112,9 +112,7 @@ impl<T: Transport + Send + Sync> Servers for Client<T> {
     }
 
     fn until(&self, deadline: Instant) -> Self {
-        let mut settings = self.settings().clone();
-        settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
-        self.clone().with_settings(settings)
+        Client::until(self, deadline)
     }
 
     fn learn(&self, _: Option<&str>, _: Result<(), &Error>) {}

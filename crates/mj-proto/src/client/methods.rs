@@ -44,6 +44,15 @@ macro_rules! client_struct {
                 }
             }
 
+            /// The same client with every call ending by `deadline` at the latest (its
+            /// [`Settings::ends_at`]($crate::client::Settings::ends_at), the earlier one
+            /// kept): a run of many calls, such as a batch, ends whole.
+            pub fn until(&self, deadline: std::time::Instant) -> Self {
+                let mut settings = self.shared.settings.clone();
+                settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
+                self.clone().with_settings(settings)
+            }
+
             /// The same client with other settings (what it learned of the server is kept).
             pub fn with_settings(self, settings: $crate::client::Settings) -> Self {
                 let shared = $crate::client::Shared::new(self.shared.config.clone(), settings, self.shared.learned.clone());

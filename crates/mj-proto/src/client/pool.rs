@@ -113,15 +113,7 @@ macro_rules! pool_client {
             /// earlier one kept): a run of many calls, such as a batch, ends whole. The
             /// clone shares the pool's health and load with this one.
             pub fn until(&self, deadline: std::time::Instant) -> Self {
-                let clients = self
-                    .clients
-                    .iter()
-                    .map(|client| {
-                        let mut settings = client.settings().clone();
-                        settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
-                        client.clone().with_settings(settings)
-                    })
-                    .collect();
+                let clients = self.clients.iter().map(|client| client.until(deadline)).collect();
                 Self { clients, pool: self.pool.clone() }
             }
 
