@@ -22,9 +22,10 @@ pub enum BatchError {
         #[source]
         source: std::io::Error,
     },
-    /// The only server refused the credentials: the batch stops at once, and no job is
-    /// recorded as failed because of it. (A pool member that refuses them is taken out of
+    /// The only server refused to work for this account (the key refused, the quota or
+    /// balance spent, the server not set up: [`mj_proto::Error::needs_a_person`]): the
+    /// batch stops at once, and no job is recorded as failed because of it. (A pool member that refuses them is taken out of
     /// the run instead: [`Summary::refused`](crate::Summary::refused).)
-    #[error("the server refused the API key; nothing was recorded as failed: {0}")]
+    #[error("the server refused to work for this account; nothing was recorded as failed: {0}")]
     Unauthorized(#[source] mj_proto::Error),
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use mj_proto::endpoint::Media;
-use mj_proto::{Error, ErrorKind, Task};
+use mj_proto::{Error, Task};
 
 use crate::error::BatchError;
 use crate::files;
@@ -92,7 +92,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
                 run.built.insert(key, request);
                 Ok(())
             }
-            Err(e) if e.kind() == ErrorKind::Unauthorized => self.refuse(lanes, lane, e),
+            Err(e) if e.needs_a_person() => self.refuse(lanes, lane, e),
             Err(e) => self.could_not_build(run, key, resume, &e),
         }
     }
@@ -120,7 +120,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
                 for (key, _) in &asked {
                     run.confirmed.remove(key);
                 }
-                return if e.kind() == ErrorKind::Unauthorized { self.refuse(lanes, lane, e) } else { Ok(()) };
+                return if e.needs_a_person() { self.refuse(lanes, lane, e) } else { Ok(()) };
             }
         };
         let now = self.now();
@@ -181,7 +181,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
         };
         let media = match result {
             Ok(media) => media,
-            Err((_, e)) if e.kind() == ErrorKind::Unauthorized => return self.refuse(lanes, lane, e),
+            Err((_, e)) if e.needs_a_person() => return self.refuse(lanes, lane, e),
             // Retried within the call already; a transient failure gets a few more
             // passes, anything else (404, not an image, a refused host) fails the job.
             Err((_, e)) if e.is_retryable() && !Run::count(&mut run.download_failures, key, MAX_DOWNLOAD_ROUNDS) => {

@@ -426,8 +426,10 @@ impl std::fmt::Display for Blocked {
         };
         match self {
             Self::Absent(server) => write!(f, "it was sent to {}, which this run does not have", name(server)),
-            Self::Refused(server) => write!(f, "{} refused the API key", name(server)),
-            Self::NoServer => f.write_str("every server of this run refused the API key"),
+            Self::Refused(server) => {
+                write!(f, "{} refused to work for this account (its key, its balance or its setup)", name(server))
+            }
+            Self::NoServer => f.write_str("every server of this run refused to work for this account"),
         }
     }
 }

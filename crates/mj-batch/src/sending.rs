@@ -97,7 +97,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
                 run.jobs.insert(key, job);
                 Ok(())
             }
-            Err(e) if e.kind() == ErrorKind::Unauthorized => {
+            Err(e) if e.needs_a_person() => {
                 // Refused before anything was created: the job is as it was, free to go
                 // to another server; this one is out of the run.
                 if !resumed {

@@ -64,6 +64,8 @@ impl From<Error> for Failure {
             ErrorKind::TaskFailed | ErrorKind::NeedsInput => TASK_FAILED,
             ErrorKind::Config | ErrorKind::Build | ErrorKind::WrongBaseUrl => USAGE,
             ErrorKind::Unauthorized
+            | ErrorKind::Quota
+            | ErrorKind::NotConfigured
             | ErrorKind::Rejected
             | ErrorKind::Unexpected
             | ErrorKind::Decode

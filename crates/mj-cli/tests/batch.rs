@@ -209,7 +209,7 @@ fn a_refused_key_stops_the_batch_with_nothing_recorded_as_failed() {
     let args = ["batch", prompts.to_str().expect("path"), "--out", out.to_str().expect("path")];
     let (code, _, stderr) = finish(mj(&server.url(), &args).env("MJ_API_KEY", "wrong"));
     assert_eq!(code, 3, "{stderr}");
-    assert!(stderr.contains("refused the API key"), "{stderr}");
+    assert!(stderr.contains("refused to work for this account"), "{stderr}");
     let states = journal_states(&out.join("mj-batch.journal"));
     assert_eq!(count(&states, "failed"), 0, "{states:?}");
     assert_eq!(count(&states, "pending"), PROMPTS as i64, "{states:?}");

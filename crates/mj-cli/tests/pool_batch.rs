@@ -278,7 +278,7 @@ fn one_bad_member_costs_only_its_own_jobs() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     if output.status.code().is_some() {
         assert_eq!(output.status.code(), Some(3), "{stderr}");
-        assert!(stderr.contains("server `b` refused the API key"), "{stderr}");
+        assert!(stderr.contains("server `b` refused to work for this account"), "{stderr}");
         assert!(!stderr.contains("wrong"), "the key is never shown: {stderr}");
     }
 

@@ -9,8 +9,8 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use crate::error::{DecodeError, Error, Rejection, ServerAnswer};
-use crate::model::{ErrorEnvelope, ListedView, SubmitAnswer, Task, TaskList, TaskView};
+use crate::error::{DecodeError, Error, Rejection, ServerAnswer, speaks_of_quota};
+use crate::model::{ErrorEnvelope, ListedView, SubmitAnswer, Task, TaskList, TaskView, Wrapper};
 use crate::wire::HttpResponse;
 
 /// A successful answer's body.
@@ -40,12 +40,22 @@ pub(crate) fn payload(response: &HttpResponse) -> Result<Payload<'_>, Error> {
 fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
     let envelope = ErrorEnvelope::parse(body);
     let message = envelope.as_ref().map(|e| e.message().to_owned()).filter(|m| !m.is_empty());
+    // The words a refusal is classed by: the message and the error's type (`insufficient_quota`),
+    // else the body itself (a plain-text answer).
+    let words = match &envelope {
+        Some(e) => format!("{} {}", e.message(), e.kind().unwrap_or_default()),
+        None => String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned(),
+    };
     let mut answer = ServerAnswer::new(status, message, body);
     answer.retry_after = retry_after(headers);
     let answer = Box::new(answer);
     match status.as_u16() {
+        402 => Error::Quota(answer),
+        403 | 429 if speaks_of_quota(&words) => Error::Quota(answer),
         401 | 403 => Error::Unauthorized(answer),
         429 => Error::RateLimited(answer),
+        501 => Error::NotConfigured(answer),
+        500..=599 if says_not_configured(&words) => Error::NotConfigured(answer),
         500..=599 => Error::Server(answer),
         _ => match envelope {
             Some(ErrorEnvelope::Mj { kind, .. }) => rejection(status, body, kind).unwrap_or(Error::Unexpected(answer)),
@@ -54,9 +64,20 @@ fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
     }
 }
 
+/// True when a server error's words say it is not set up for the request: a platform not
+/// configured, or an account that failed to log in. It lasts until the operator acts.
+fn says_not_configured(words: &str) -> bool {
+    const NOT_CONFIGURED: [&str; 6] =
+        ["not configured", "未配置", "login fail", "failed to log in", "登录失败", "not implemented"];
+    let lower = words.to_lowercase();
+    NOT_CONFIGURED.iter().any(|w| lower.contains(w))
+}
+
 /// A 2xx body that is an error envelope instead of the expected content.
 pub(crate) fn envelope_error(status: StatusCode, body: &[u8]) -> Option<Error> {
     match ErrorEnvelope::parse(body)? {
+        // A wrapper that calls itself a success is no refusal, whatever it holds.
+        ErrorEnvelope::Mj { .. } if Wrapper::parse(body).is_some_and(|w| w.says_success()) => None,
         ErrorEnvelope::Mj { kind, description, .. } => rejection(status, body, kind).map(|e| match e {
             // The envelope reads the message wherever the server put it (`msg`, `message`).
             Error::Rejected(mut r) if r.description.is_empty() => {

@@ -115,7 +115,7 @@ fn retry_never_repeats_other_4xx_or_ambiguous_submits() {
     let refused = run(RetryPlan::new(&config, &fetch, policy()), |_, _| {
         Ok(response(400, r#"{"code":4,"description":"quota_not_enough","type":"upstream_error"}"#))
     });
-    assert_eq!((refused.requests.len(), refused.result.expect_err("4xx").kind()), (1, ErrorKind::Rejected));
+    assert_eq!((refused.requests.len(), refused.result.expect_err("4xx").kind()), (1, ErrorKind::Quota));
     let imagine = Imagine::new("x");
     let ambiguous = run(RetryPlan::new(&config, &imagine, policy()), |_, _| Ok(response(502, "")));
     assert_eq!(ambiguous.requests.len(), 1, "a submit that may have landed is not re-sent blindly");

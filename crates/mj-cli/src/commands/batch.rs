@@ -174,7 +174,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     }
     for refused in &summary.refused {
         warn(&format!(
-            "{} refused the API key ({}); its {} job(s) wait: mend its key (api_key_file or api_key_env in the servers file) and run the same `mj batch` again",
+            "{} refused to work for this account ({}); its {} job(s) wait: mend what it names (its key in api_key_file or api_key_env, the account's balance, or the server's setup) and run the same `mj batch` again",
             server_name(refused.server.as_deref()),
             redact(&refused.reason),
             refused.jobs
@@ -190,7 +190,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     if !summary.refused.is_empty() {
         let names: Vec<String> = summary.refused.iter().map(|r| server_name(r.server.as_deref())).collect();
         return Err(Failure::refused(format!(
-            "{} refused the API key; the other servers' jobs ran ({} of {} done, {} unfinished)",
+            "{} refused to work for this account; the other servers' jobs ran ({} of {} done, {} unfinished)",
             names.join(" and "),
             summary.done,
             summary.jobs,
@@ -323,7 +323,7 @@ fn batch_failure(error: BatchError) -> Failure {
         BatchError::Unauthorized(e) => Failure {
             code: exit::REFUSED,
             message: format!(
-                "the server refused the API key; the batch stopped and nothing was recorded as failed ({e})"
+                "the server refused to work for this account; the batch stopped and nothing was recorded as failed ({e})"
             ),
         },
         BatchError::Journal(e) => journal_failure(e),

@@ -29,6 +29,8 @@ pub fn run(global: &Global) -> Result<u8, Failure> {
         let state = match client.fetch("0") {
             Ok(_) => "answers".to_owned(),
             Err(e) if e.kind() == ErrorKind::Unauthorized => "refuses the key".to_owned(),
+            Err(e) if e.kind() == ErrorKind::Quota => "the account's quota or balance is spent".to_owned(),
+            Err(e) if e.kind() == ErrorKind::NotConfigured => "not set up to serve Midjourney".to_owned(),
             Err(e) if e.kind() == ErrorKind::Connect => "down (no connection)".to_owned(),
             Err(e) => crate::terminal::clean(&e.to_string()),
         };

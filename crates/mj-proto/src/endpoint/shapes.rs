@@ -7,7 +7,7 @@ use crate::model::task::TaskList;
 
 use crate::error::Error;
 use crate::model::{
-    ErrorEnvelope, Page, ResultMember, ReturnCode, SubmitAnswer, SubmitOutcome, Submitted, Task, TaskStatus,
+    ErrorEnvelope, Page, ResultMember, ReturnCode, SubmitAnswer, SubmitOutcome, Submitted, Task, TaskStatus, Wrapper,
 };
 use crate::response::{self, Payload, decode, decode_failure, envelope_error, reject};
 use crate::wire::HttpResponse;
@@ -20,10 +20,67 @@ fn submit_result(response: &HttpResponse) -> Result<(SubmitAnswer, &[u8]), Error
     match response::payload(response)? {
         Payload::Empty => Err(Error::EmptyBody { status, expected: "a submit result" }),
         Payload::Json(body) => match decode::<SubmitAnswer>(body, SUBMIT, status) {
-            Ok(raw) => Ok((raw, body)),
+            Ok(raw) => Ok((unwrapped_answer(raw, body, status)?, body)),
             Err(e) => Err(envelope_error(status, body).unwrap_or(e)),
         },
     }
+}
+
+/// A submit answer whose code is none of the servers' own (`200`, `0`) but whose wrapper
+/// calls itself a success: the answer it wraps (`{"code": 200, "result": {"code": 1, …}}`),
+/// or the id it carries as code 1.
+fn unwrapped_answer(mut raw: SubmitAnswer, body: &[u8], status: StatusCode) -> Result<SubmitAnswer, Error> {
+    if !matches!(raw.code, ReturnCode::Other(_)) {
+        return Ok(raw);
+    }
+    let Some(wrapper) = Wrapper::parse(body).filter(Wrapper::says_success) else {
+        return Ok(raw);
+    };
+    if let Some(inner) = wrapper.inner_answer() {
+        return decode_value(inner, SUBMIT, status);
+    }
+    raw.code = ReturnCode::Success;
+    if raw.result.is_none() {
+        raw.result = match wrapper.payload {
+            Some(serde_json::Value::String(id)) if !id.trim().is_empty() => {
+                Some(ResultMember::Id(id.trim().to_owned()))
+            }
+            Some(serde_json::Value::Number(id)) => Some(ResultMember::Id(id.to_string())),
+            _ => None,
+        };
+    }
+    Ok(raw)
+}
+
+/// Decodes a member of an already parsed body as `T`, naming paths inside it on failure.
+fn decode_value<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+    what: &'static str,
+    status: StatusCode,
+) -> Result<T, Error> {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    decode::<T>(&bytes, what, status)
+}
+
+/// What a body that is not a task means when it is a wrapper: the task it wraps, or, when
+/// it calls itself a success over no task, an answer without a task id. `None` when it is
+/// no wrapper, or one whose code refuses (its words are read as an error body's).
+fn wrapped_task(body: &[u8], status: StatusCode, what: &'static str) -> Option<Result<Task, Error>> {
+    let wrapper = Wrapper::parse(body)?;
+    if let Some(task) = wrapper.task() {
+        return Some(decode_value(task, what, status));
+    }
+    wrapper.says_success().then(|| Err(no_task_id(&wrapper, status, body, what)))
+}
+
+/// A success answer (`{"code": 1, "status": …}`) that holds no task id.
+fn no_task_id(wrapper: &Wrapper, status: StatusCode, body: &[u8], what: &'static str) -> Error {
+    let words = wrapper.words.as_deref().map(|w| format!(" (`{w}`)")).unwrap_or_default();
+    let message = format!(
+        "an answer without a task id: its code {}{words} says success, but it holds no task",
+        wrapper.code_text()
+    );
+    decode_failure(what, "id".to_owned(), message, false, status, body)
 }
 
 /// A task-creating submit: codes 1, 22 and 21 are accepted, others are refusals.
@@ -132,9 +189,13 @@ pub(crate) fn task_or_none(response: HttpResponse) -> Result<Option<Task>, Error
     }
     match decode::<Task>(body, "task", status) {
         Ok(task) => return Ok(Some(task)),
-        // An object that is not a task: an error envelope, or `{}` for "no such task".
+        // An object that is not a task: a wrapper around one, an error envelope, or `{}`
+        // for "no such task".
         Err(Error::Decode(d)) if d.message.starts_with("missing field `id`") => {}
         Err(e) => return Err(e),
+    }
+    if let Some(wrapped) = wrapped_task(body, status, "task") {
+        return wrapped.map(Some);
     }
     match envelope_error(status, body) {
         Some(e) if !means_not_found(&e) => Err(e),
@@ -149,7 +210,12 @@ pub(crate) fn task(body: &[u8], status: StatusCode, what: &'static str) -> Resul
         return Err(Error::EmptyBody { status, expected: "a task" });
     }
     // The task decoder itself refuses a task without an id.
-    decode(body, what, status)
+    match decode(body, what, status) {
+        Err(Error::Decode(d)) if d.message.starts_with("missing field `id`") => {
+            wrapped_task(body, status, what).unwrap_or(Err(Error::Decode(d)))
+        }
+        other => other,
+    }
 }
 
 fn means_not_found(error: &Error) -> bool {
@@ -168,10 +234,19 @@ pub(crate) fn task_list(response: HttpResponse, what: &'static str) -> Result<Ve
         Payload::Empty => return Ok(Vec::new()),
         Payload::Json(body) => body,
     };
-    if body.first() == Some(&b'{')
-        && let Some(e) = envelope_error(status, body)
-    {
-        return Err(e);
+    if body.first() == Some(&b'{') {
+        // A wrapper around the list (`{"code": 0, "message": "", "data": […]}`).
+        if let Some(wrapper) = Wrapper::parse(body) {
+            if let Some(list) = wrapper.list() {
+                return decode_value::<TaskList>(list, what, status).map(|l| l.0);
+            }
+            if wrapper.says_success() && wrapper.payload.is_none() {
+                return Ok(Vec::new());
+            }
+        }
+        if let Some(e) = envelope_error(status, body) {
+            return Err(e);
+        }
     }
     decode::<TaskList>(body, what, status).map(|l| l.0)
 }
@@ -184,12 +259,17 @@ pub(crate) fn page(response: HttpResponse) -> Result<Page<Task>, Error> {
         Payload::Json(body) => body,
     };
     let page: Page<Task> = decode(body, "page", status)?;
-    if page.content.is_empty()
-        && let Some(e) = envelope_error(status, body)
-    {
-        return Err(e);
+    if !page.content.is_empty() {
+        return Ok(page);
     }
-    Ok(page)
+    // A wrapper around the page (`{"code": 200, "data": {"content": […], …}}`).
+    if let Some(Some(inner)) = Wrapper::parse(body).map(|w| w.payload.filter(|p| p.get("content").is_some())) {
+        return decode_value(&inner, "page", status);
+    }
+    match envelope_error(status, body) {
+        Some(e) => Err(e),
+        None => Ok(page),
+    }
 }
 
 /// An acknowledgement: an empty 2xx (trueai), `{code: 1}` (PLUS), `{success: true}`.
@@ -199,6 +279,7 @@ pub(crate) fn ack(response: HttpResponse) -> Result<(), Error> {
         Payload::Empty => Ok(()),
         Payload::Json(body) => match ErrorEnvelope::parse(body) {
             Some(ErrorEnvelope::Mj { code: ReturnCode::Success, .. }) | None => Ok(()),
+            Some(ErrorEnvelope::Mj { .. }) if Wrapper::parse(body).is_some_and(|w| w.says_success()) => Ok(()),
             Some(_) => Err(envelope_error(status, body).unwrap_or_else(|| {
                 decode_failure("acknowledgement", ".".to_owned(), "unrecognised answer".to_owned(), false, status, body)
             })),

@@ -30,6 +30,11 @@ pub enum ErrorKind {
     Unauthorized,
     /// Rate limited.
     RateLimited,
+    /// The account's quota or balance is spent; not retried.
+    Quota,
+    /// The server is not set up to serve this (HTTP 501, a platform not configured, an
+    /// account that cannot log in); not retried.
+    NotConfigured,
     /// Refused with a return code.
     Rejected,
     /// A 5xx.
@@ -69,6 +74,9 @@ impl Error {
             },
             Self::Unauthorized(_) => ErrorKind::Unauthorized,
             Self::RateLimited(_) => ErrorKind::RateLimited,
+            Self::Quota(_) => ErrorKind::Quota,
+            Self::NotConfigured(_) => ErrorKind::NotConfigured,
+            Self::Rejected(r) if speaks_of_quota(&r.description) => ErrorKind::Quota,
             Self::Rejected(_) => ErrorKind::Rejected,
             Self::Server(_) => ErrorKind::Server,
             Self::Html(_) => ErrorKind::WrongBaseUrl,
@@ -128,8 +136,21 @@ impl Error {
     /// ([`is_backpressure`](Self::is_backpressure)). A lost or unreadable answer proves
     /// nothing: that submit is resolved where it was sent.
     pub fn created_nothing(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Connect | ErrorKind::Config | ErrorKind::Unauthorized)
-            || self.is_backpressure()
+        matches!(
+            self.kind(),
+            ErrorKind::Connect
+                | ErrorKind::Config
+                | ErrorKind::Unauthorized
+                | ErrorKind::Quota
+                | ErrorKind::NotConfigured
+        ) || self.is_backpressure()
+    }
+
+    /// True when the server will do no work for this account until a person acts: it
+    /// refused the key, the account's quota or balance is spent, or the server is not set
+    /// up for it. Retrying is pointless; another server (a pool's other member) may serve.
+    pub fn needs_a_person(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Unauthorized | ErrorKind::Quota | ErrorKind::NotConfigured)
     }
 
     /// True when the request may have reached the server and been handled although no
@@ -142,9 +163,13 @@ impl Error {
     /// The HTTP status, when an answer arrived.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Unauthorized(a) | Self::RateLimited(a) | Self::Server(a) | Self::Html(a) | Self::Unexpected(a) => {
-                Some(a.status)
-            }
+            Self::Unauthorized(a)
+            | Self::Quota(a)
+            | Self::NotConfigured(a)
+            | Self::RateLimited(a)
+            | Self::Server(a)
+            | Self::Html(a)
+            | Self::Unexpected(a) => Some(a.status),
             Self::Rejected(r) => Some(r.status),
             Self::EmptyBody { status, .. } => Some(*status),
             Self::Decode(d) => Some(d.status),
@@ -165,7 +190,7 @@ impl Error {
     /// The delay the server asked for (`Retry-After`), when it gave one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited(a) | Self::Server(a) | Self::Unexpected(a) => a.retry_after,
+            Self::RateLimited(a) | Self::Server(a) | Self::Unexpected(a) | Self::Quota(a) => a.retry_after,
             _ => None,
         }
     }
@@ -177,4 +202,12 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// True when a refusal's words speak of the account's quota, balance or credit: such a
+/// refusal lasts until the account is topped up.
+pub(crate) fn speaks_of_quota(words: &str) -> bool {
+    const QUOTA: [&str; 7] = ["quota", "balance", "credit", "billing", "额度", "余额", "欠费"];
+    let lower = words.to_lowercase();
+    QUOTA.iter().any(|w| lower.contains(w))
 }

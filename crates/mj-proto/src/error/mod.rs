@@ -18,6 +18,7 @@ pub(crate) use answer::excerpt;
 pub use answer::{DecodeError, Rejection, ServerAnswer};
 pub use build::BuildError;
 pub use kind::ErrorKind;
+pub(crate) use kind::speaks_of_quota;
 
 /// Any failure of a call to a Midjourney proxy server.
 #[derive(Debug, thiserror::Error)]
@@ -39,11 +40,27 @@ pub enum Error {
         .0.status.as_u16(), .0.summary()
     )]
     Unauthorized(Box<ServerAnswer>),
+    /// The account's quota or balance is spent: HTTP 402, a 403 or 429 whose words speak
+    /// of quota, balance or credit (`Insufficient quota`, `quota_exceeded`, `额度不足`,
+    /// `余额不足`). Not retried: nothing changes until the account is topped up.
+    #[error(
+        "the account's quota or balance is spent (HTTP {}: {}): top up the account's balance at this server or gateway (the key is not the problem); retrying will not help",
+        .0.status.as_u16(), .0.summary()
+    )]
+    Quota(Box<ServerAnswer>),
+    /// The server is not set up to do this at all: HTTP 501, or a 5xx saying the platform
+    /// is not configured (`任务平台未配置: midjourney`) or that its account failed to log in.
+    /// Not retried: it lasts until the server's operator mends it.
+    #[error(
+        "the server is not set up to serve this (HTTP {}: {}): its operator must configure it (a Midjourney channel or account); retrying will not help",
+        .0.status.as_u16(), .0.summary()
+    )]
+    NotConfigured(Box<ServerAnswer>),
     /// HTTP 429.
     #[error("rate limited (HTTP 429: {}){}", .0.summary(), retry_hint(.0.retry_after))]
     RateLimited(Box<ServerAnswer>),
     /// The server refused the request with a `{code, description}` answer.
-    #[error("the server refused the request (code {}{}): {}{}", .0.code, code_name(.0.code), .0.description, route_hint(.0.code))]
+    #[error("the server refused the request (code {}{}): {}{}", .0.code, code_name(.0.code), .0.description, route_hint(.0))]
     Rejected(Box<Rejection>),
     /// HTTP 5xx.
     #[error("server error (HTTP {}: {})", .0.status.as_u16(), .0.summary())]
@@ -185,10 +202,14 @@ fn retry_hint(after: Option<Duration>) -> String {
 
 /// An answer whose own code is 404 (an HTTP 200 `{"code": 404, "msg": "API 404 Not Found"}`
 /// from a server that serves other things at that path) says the route is missing there.
-fn route_hint(code: ReturnCode) -> &'static str {
-    match code {
+/// A refusal whose words speak of quota (new-api's `quota_not_enough`) names the balance.
+fn route_hint(rejection: &Rejection) -> &'static str {
+    match rejection.code {
         ReturnCode::Other(404) => {
             ": the server at this base URL has no such /mj route; check that the base URL ends before /mj and that the server offers the endpoint"
+        }
+        _ if speaks_of_quota(&rejection.description) => {
+            ": the account's quota or balance is spent; top it up at this server or gateway (retrying will not help)"
         }
         _ => "",
     }

@@ -20,9 +20,13 @@ impl Error {
             return self;
         }
         match &mut self {
-            Self::Unauthorized(a) | Self::RateLimited(a) | Self::Server(a) | Self::Html(a) | Self::Unexpected(a) => {
-                a.redact(secret)
-            }
+            Self::Unauthorized(a)
+            | Self::Quota(a)
+            | Self::NotConfigured(a)
+            | Self::RateLimited(a)
+            | Self::Server(a)
+            | Self::Html(a)
+            | Self::Unexpected(a) => a.redact(secret),
             Self::Rejected(r) => {
                 scrub_text(&mut r.description, secret);
                 r.properties.scrub(secret);

@@ -53,7 +53,14 @@ impl ErrorEnvelope {
                     inner.get("message").and_then(value_text).or_else(|| inner.get("description").and_then(value_text)),
                     inner.get("type").and_then(value_text),
                 ),
-                other => (value_text(other), None),
+                // `{"error": "quota_exceeded", "message": "…"}`: the string is the error's
+                // type, the sibling its words; both are kept.
+                other => {
+                    match (value_text(other), text("message").or_else(|| text("msg")).or_else(|| text("description"))) {
+                        (Some(code), Some(words)) if code != words => (Some(format!("{code}: {words}")), Some(code)),
+                        (code, words) => (code.or(words), None),
+                    }
+                }
             };
             if let Some(message) = message.or_else(|| text("message")).or_else(|| text("msg")) {
                 return Some(Self::Gateway { message, kind });
@@ -74,6 +81,15 @@ impl ErrorEnvelope {
             description: text("description").or_else(|| text("message")).or_else(|| text("msg")).unwrap_or_default(),
             kind: text("type"),
         })
+    }
+
+    /// The error's type (`upstream_error`, `insufficient_quota`, `quota_exceeded`), when
+    /// it has one.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            Self::Mj { kind, .. } | Self::Gateway { kind, .. } => kind.as_deref(),
+            Self::Failure { .. } => None,
+        }
     }
 
     /// The message a person should read, whichever member carried it.

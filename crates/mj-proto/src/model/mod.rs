@@ -19,6 +19,7 @@ pub(crate) mod task;
 mod timestamp;
 pub(crate) mod tolerant;
 mod view;
+mod wrapper;
 
 pub use action::TaskAction;
 pub use button::{Button, ButtonKind, ComponentValue, PanDirection};
@@ -38,3 +39,4 @@ pub use task::{DisplayTexts, Task, VideoInfo};
 pub use timestamp::Timestamp;
 pub(crate) use view::ListedView;
 pub use view::{ButtonView, TaskView, Text};
+pub(crate) use wrapper::Wrapper;
