@@ -61,7 +61,8 @@ impl fmt::Display for FaultKind {
 
 /// The fault rates: `500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01,late=0.01`,
 /// with `slow_ms=` and `late_ms=` for the delays, `lookup_lag_ms=` for a lookup by state
-/// that lists new tasks late, and `hook_drop=`, `hook_dup=` and `hook_delay_ms=` for
+/// that lists new tasks late, `refresh_lag_ms=` for a gateway that shows its copy of a task
+/// refreshed only that often, and `hook_drop=`, `hook_dup=` and `hook_delay_ms=` for
 /// webhook callbacks that go missing, come twice or come late and out of order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FaultPlan {
@@ -75,6 +76,10 @@ pub struct FaultPlan {
     /// from a database written after the upstream answers lag like this; a client that
     /// trusts "not found" sooner sends a second task.
     pub lookup_lag: Duration,
+    /// How often the tasks a client sees are refreshed (`refresh_lag_ms=`, 0 unless given):
+    /// new-api copies its upstream's tasks every 15 s, so a client sees the last copy, and
+    /// for up to that long after a submit, the task as submitted (an empty status, 0%).
+    pub refresh_lag: Duration,
     /// The chance that a webhook POST is never sent (`hook_drop=`): a client that trusts
     /// callbacks alone never learns of that change.
     pub hook_drop: f64,
@@ -93,6 +98,7 @@ impl FaultPlan {
             slow_delay: Duration::from_secs(2),
             late_delay: Duration::from_secs(3),
             lookup_lag: Duration::ZERO,
+            refresh_lag: Duration::ZERO,
             hook_drop: 0.0,
             hook_dup: 0.0,
             hook_delay: Duration::ZERO,
@@ -139,6 +145,7 @@ impl FromStr for FaultPlan {
                 "slow_ms" => Some(&mut plan.slow_delay),
                 "late_ms" => Some(&mut plan.late_delay),
                 "lookup_lag_ms" => Some(&mut plan.lookup_lag),
+                "refresh_lag_ms" => Some(&mut plan.refresh_lag),
                 "hook_delay_ms" => Some(&mut plan.hook_delay),
                 _ => None,
             } {
@@ -162,7 +169,7 @@ impl FromStr for FaultPlan {
             let kind = FaultKind::ALL.into_iter().find(|k| k.name() == name).ok_or_else(|| {
                 let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
                 format!(
-                    "unknown fault `{name}`: use {} (or slow_ms, late_ms, lookup_lag_ms, hook_drop, hook_dup, hook_delay_ms)",
+                    "unknown fault `{name}`: use {} (or slow_ms, late_ms, lookup_lag_ms, refresh_lag_ms, hook_drop, hook_dup, hook_delay_ms)",
                     names.join(", ")
                 )
             })?;
@@ -191,6 +198,8 @@ mod tests {
         let plan: FaultPlan = "slow=1,slow_ms=50,lookup_lag_ms=15000".parse().expect("plan");
         assert_eq!(plan.slow_delay, Duration::from_millis(50));
         assert_eq!(plan.lookup_lag, Duration::from_secs(15));
+        let plan: FaultPlan = "refresh_lag_ms=15000".parse().expect("plan");
+        assert_eq!((plan.refresh_lag, plan.is_empty()), (Duration::from_secs(15), true));
         assert!(FaultKind::Html.strikes_before() && !FaultKind::Slow.strikes_before());
         for bad in ["500", "teapot=0.1", "500=x", "500=2", "500=0.6,429=0.6"] {
             assert!(bad.parse::<FaultPlan>().is_err(), "{bad}");

@@ -16,8 +16,9 @@ pub enum Flavor {
     /// trueai-org/midjourney-proxy: the whole TaskInfo, `Authorization` taken raw, 204 for
     /// unknown tasks, 404 with code 3 for a missing parent, cancel turns tasks to FAILURE.
     Trueai,
-    /// new-api gateway: `""` and `0` instead of null, `buttons: null`, numeric submit ids,
-    /// 21/22 rewritten to 1, OpenAI-style auth errors, `task_no_found` as HTTP 400.
+    /// new-api gateway: `""` and `0` instead of null, `buttons: null`, the upstream's string
+    /// ids passed through (a numeric `taskId` does not bind: HTTP 400), 21/22 rewritten to 1,
+    /// OpenAI-style auth errors, `task_no_found` as HTTP 400.
     Newapi,
     /// A hosted reseller on new-api: as new-api, with string `type`/`style`, `buttons: []`
     /// and the paged query.

@@ -33,6 +33,7 @@ mod simulator;
 mod stats;
 mod task;
 mod transport;
+mod upload;
 
 pub use clock::Clock;
 pub use config::SimConfig;

@@ -57,10 +57,8 @@ pub fn submitted(
         (true, 21) if !modal_kept => 1,
         (_, code) => code,
     };
-    let result = match (flavor, id.parse::<u64>()) {
-        (Flavor::Newapi, Ok(n)) => json!(n),
-        _ => json!(id),
-    };
+    // new-api passes the upstream's string id through (its `result` is the upstream's).
+    let result = json!(id);
     let properties =
         if properties.is_empty() && flavor == Flavor::Newapi { Value::Null } else { Value::Object(properties) };
     json(200, &json!({"code": code, "description": description, "result": result, "properties": properties}))

@@ -5,6 +5,10 @@ use serde_json::{Map, Value, json};
 use crate::buttons::{Product, SimButton, buttons_for};
 use crate::flavor::Flavor;
 use crate::lifecycle::{Ending, Snapshot, Timeline, snapshot};
+use crate::upload::Source;
+
+/// Where a command names its task's own id, before the id is drawn.
+pub const TASK_ID: &str = "{task-id}";
 
 /// Which modal a MODAL task waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +62,8 @@ pub struct SimTask {
     pub cancelled_at: Option<u64>,
     /// The modal it waits for (or waited for).
     pub modal: Option<ModalKind>,
+    /// The image a describe was given: its result image.
+    pub source: Option<Source>,
 }
 
 impl SimTask {
@@ -73,10 +79,21 @@ impl SimTask {
 
     /// The result image URL (a grid or a single image) under `base`.
     pub fn image_url(&self, base: &str) -> Option<String> {
-        match self.product {
-            Product::Grid | Product::Single(_) | Product::Prompts => Some(format!("{base}/sim/image/{}.png", self.id)),
-            Product::Analysis | Product::Video => None,
+        match (self.product, &self.source) {
+            // A describe shows the image it was given.
+            (Product::Prompts, Some(Source::Link(link))) => Some(link.clone()),
+            (Product::Prompts, Some(Source::Uploaded { .. })) => Some(format!("{base}/sim/described/{}", self.id)),
+            (Product::Grid | Product::Single(_) | Product::Prompts, _) => {
+                Some(format!("{base}/sim/image/{}.png", self.id))
+            }
+            (Product::Analysis | Product::Video, _) => None,
         }
+    }
+
+    /// Whether a preview shows at `snap`: Discord posts one only once the job has made
+    /// progress, and only for images being drawn.
+    pub fn previews(&self, snap: &Snapshot) -> bool {
+        snap.status == "IN_PROGRESS" && snap.progress > 0 && matches!(self.product, Product::Grid | Product::Single(_))
     }
 
     /// The result video URLs under `base`.
@@ -101,10 +118,21 @@ impl SimTask {
         };
         let success = snap.status == "SUCCESS";
         let running = snap.status == "IN_PROGRESS";
-        let image = match (success, running) {
-            (true, _) => self.image_url(base),
-            (false, true) => self.image_url(base).map(|u| format!("{u}?preview={}", snap.progress)),
-            _ => None,
+        let image = if success {
+            self.image_url(base)
+        } else if self.previews(&snap) {
+            // A preview is its own image, not the result.
+            Some(format!("{base}/sim/preview/{}/{}.png", self.id, snap.progress))
+        } else {
+            None
+        };
+        // A finished describe carries its prompts: novicezk, PLUS and trueai in `prompt`,
+        // `promptEn` and `finalPrompt`; new-api copies the upstream's `promptEn` and keeps
+        // the request's (empty) `prompt`.
+        let (prompt, prompt_en) = match (success && self.product == Product::Prompts, flavor.is_gateway()) {
+            (true, true) => (self.prompt.clone(), self.final_prompt.clone()),
+            (true, false) => (self.final_prompt.clone(), self.final_prompt.clone()),
+            (false, _) => (self.prompt.clone(), self.prompt_en.clone()),
         };
         let progress = match (flavor, snap.status) {
             (f, "FAILURE") if f.is_gateway() => "100%".to_owned(),
@@ -120,8 +148,8 @@ impl SimTask {
         m.insert("id".into(), json!(self.id));
         m.insert("action".into(), json!(self.action));
         m.insert("status".into(), json!(status));
-        m.insert("prompt".into(), json!(self.prompt));
-        m.insert("promptEn".into(), json!(self.prompt_en));
+        m.insert("prompt".into(), json!(prompt));
+        m.insert("promptEn".into(), json!(prompt_en));
         m.insert("submitTime".into(), json!(self.submit_time));
         m.insert("progress".into(), json!(progress));
         let gateway_image = |success: bool| {

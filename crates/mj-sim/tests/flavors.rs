@@ -107,7 +107,7 @@ fn not_found_differs_by_flavor() {
 fn gateways_write_empty_strings_zeros_and_null_buttons() {
     let mut s = sim(Flavor::Newapi);
     let (answer, id) = imagine(&mut s, Flavor::Newapi);
-    assert!(answer["result"].is_u64(), "new-api answers a bare number: {answer}");
+    assert!(answer["result"].is_string(), "new-api passes the upstream's string id through: {answer}");
     assert!(answer["properties"].is_null());
     let task = s.task_json(&id, T0).expect("task");
     assert_eq!(task["status"], "", "empty until the first poll");
@@ -166,7 +166,7 @@ fn new_api_rewrites_21_and_22_to_1_except_for_region_and_custom_zoom() {
     let (_, body, _) =
         call(&mut s, T0 + 60_000, "POST", "/mj/submit/action", &[], Some(json!({"taskId": id, "customId": u1})));
     let up = parse(&body);
-    let up_id = up["result"].to_string();
+    let up_id = up["result"].as_str().expect("a string id").to_owned();
     let upscale = s.task_json(&up_id, T0 + 600_000).expect("upscale");
     let zoom =
         upscale["buttons"].as_array().and_then(|b| b.iter().find(|b| b["label"] == "Custom Zoom")).expect("zoom");

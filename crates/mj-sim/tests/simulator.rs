@@ -113,16 +113,26 @@ fn lifecycle_progresses_with_time_and_ends_with_buttons() {
 }
 
 #[test]
-fn a_preview_image_shows_while_running() {
+fn a_preview_image_shows_once_progress_is_above_zero_and_is_not_the_result() {
     let mut h = Harness::plus();
     let id = h.imagine("a fox");
-    h.advance(3_000);
+    h.advance(1_200);
+    let started = h.fetch(&id);
+    assert_eq!((started["status"].as_str(), started["progress"].as_str()), (Some("IN_PROGRESS"), Some("0%")));
+    assert!(started["imageUrl"].is_null(), "no preview at 0%: {}", started["imageUrl"]);
+    h.advance(1_800);
     let task = h.fetch(&id);
     assert_eq!(task["status"], "IN_PROGRESS");
-    assert!(text(&task["imageUrl"]).contains("?preview="));
-    let (status, png) = h.call("GET", &format!("/sim/image/{id}.png"), None);
+    let preview_url = text(&task["imageUrl"]);
+    assert!(preview_url.contains("/sim/preview/"), "{preview_url}");
+    let path = preview_url.trim_start_matches("http://sim.test").to_owned();
+    let (status, preview) = h.call("GET", &path, None);
     assert_eq!(status, 200);
-    assert!(png.starts_with(b"\x89PNG"));
+    assert!(preview.starts_with(b"\x89PNG"));
+    let done = h.finish(&id);
+    let (status, result) = h.call("GET", text(&done["imageUrl"]).trim_start_matches("http://sim.test"), None);
+    assert_eq!(status, 200);
+    assert!(result.starts_with(b"\x89PNG") && result != preview, "a preview is not the result");
 }
 
 #[test]

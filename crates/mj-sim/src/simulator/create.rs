@@ -14,6 +14,8 @@ pub(super) struct NewTask {
     pub(super) final_prompt: String,
     pub(super) modal: Option<ModalKind>,
     pub(super) bot_type: &'static str,
+    /// The image a describe was given.
+    pub(super) source: Option<Source>,
 }
 
 impl NewTask {
@@ -28,6 +30,7 @@ impl NewTask {
             parent_id: None,
             modal: None,
             bot_type: "MID_JOURNEY",
+            source: None,
         }
     }
 }
@@ -96,7 +99,8 @@ impl Simulator {
             product: spec.product,
             prompt_en: spec.prompt.clone(),
             prompt: spec.prompt,
-            command: spec.command,
+            // The servers name the task's own id in a describe's or a blend's command.
+            command: spec.command.replace(TASK_ID, &id),
             state: ctx.text("state"),
             notify_hook: ctx.text("notifyHook"),
             bot_type: spec.bot_type,
@@ -110,6 +114,7 @@ impl Simulator {
             ending,
             cancelled_at: None,
             modal,
+            source: spec.source,
         };
         let final_prompt = task.final_prompt.clone();
         self.tasks.insert(id.clone(), task);

@@ -29,7 +29,8 @@ use crate::lifecycle::{Ending, Timeline};
 use crate::reply;
 use crate::rng::{Rng, hash};
 use crate::stats::Stats;
-use crate::task::{DISCORD_INSTANCE, ModalKind, SimTask};
+use crate::task::{DISCORD_INSTANCE, ModalKind, SimTask, TASK_ID};
+use crate::upload::Source;
 use numeric_enums::enums_as_numbers;
 use router::mode_of;
 
@@ -170,7 +171,7 @@ impl Simulator {
         self.land_late(now);
         let path = request.uri().path().to_owned();
         if let Some(rest) = path.strip_prefix("/sim/") {
-            if rest.starts_with("image/") || rest.starts_with("video/") {
+            if ["image/", "video/", "described/", "preview/"].iter().any(|p| rest.starts_with(p)) {
                 // Downloads: what a client fetched again shows here.
                 Stats::bump(&mut self.stats.requests, "sim/media");
             }
@@ -288,7 +289,18 @@ impl Simulator {
 
     /// The task `id` as the flavor renders it at `now`, if it exists.
     pub fn task_json(&self, id: &str, now: u64) -> Option<Value> {
-        self.tasks.get(id).map(|t| t.render(self.config.flavor, &self.config.base_url, now))
+        self.tasks.get(id).map(|t| t.render(self.config.flavor, &self.config.base_url, self.seen_at(t, now)))
+    }
+
+    /// The instant whose state of `task` a client sees at `now`: with `refresh_lag_ms`,
+    /// the last refresh (refreshes fall on multiples of the lag), and before the first one
+    /// after its submit, the task as submitted.
+    pub(crate) fn seen_at(&self, task: &SimTask, now: u64) -> u64 {
+        let lag = u64::try_from(self.config.faults.refresh_lag.as_millis()).unwrap_or(u64::MAX);
+        if lag == 0 {
+            return now;
+        }
+        (now / lag * lag).max(task.submit_time).min(now)
     }
 }
 

@@ -135,12 +135,29 @@ impl Simulator {
         )
     }
 
+    /// new-api's `/mj/image/{id}`: it fetches what the upstream's `imageUrl` shows now: the
+    /// result, or the preview while one shows.
     pub(super) fn gateway_image(&self, id: &str, now: u64) -> HttpResponse {
-        match self.tasks.get(id) {
-            Some(task) if task.image_url("").is_some() && task.at(now).status != "NOT_START" => {
-                reply::with_type(200, "image/png", self.image_bytes(task))
-            }
-            _ => reply::json(400, &json!({"error": "midjourney_task_not_found"})),
+        let Some(task) = self.tasks.get(id).filter(|t| t.image_url("").is_some()) else {
+            return reply::json(400, &json!({"error": "midjourney_task_not_found"}));
+        };
+        let snap = task.at(now);
+        if snap.status == "SUCCESS" {
+            let (mime, bytes) = self.result_image(task);
+            reply::with_type(200, &mime, bytes)
+        } else if task.previews(&snap) {
+            reply::with_type(200, "image/png", preview(task, snap.progress))
+        } else {
+            reply::json(400, &json!({"error": "midjourney_task_not_found"}))
+        }
+    }
+
+    /// A task's result image and its media type: the upload a describe was given, else
+    /// the drawing.
+    pub(super) fn result_image(&self, task: &SimTask) -> (String, Vec<u8>) {
+        match &task.source {
+            Some(Source::Uploaded { mime, bytes }) if task.product == Product::Prompts => (mime.clone(), bytes.clone()),
+            _ => ("image/png".to_owned(), self.image_bytes(task)),
         }
     }
 
@@ -175,6 +192,20 @@ impl Simulator {
                     _ => reply::text(404, "no such image"),
                 }
             }
+            ["described", id] => match self.tasks.get(*id).map(|t| (&t.source, t.at(now).status)) {
+                Some((Some(Source::Uploaded { mime, bytes }), "SUCCESS")) => reply::with_type(200, mime, bytes.clone()),
+                _ => reply::text(404, "no such image"),
+            },
+            ["preview", id, file] => {
+                let progress =
+                    file.strip_suffix(".png").and_then(|p| p.parse::<u8>().ok()).filter(|p| (1..100).contains(p));
+                match (self.tasks.get(*id), progress) {
+                    (Some(task), Some(p)) if matches!(task.product, Product::Grid | Product::Single(_)) => {
+                        png(preview(task, p))
+                    }
+                    _ => reply::text(404, "no such preview"),
+                }
+            }
             ["upload", file] => match file.strip_suffix(".png").and_then(|n| n.parse::<u64>().ok()) {
                 Some(n) if n >= 1 && n <= self.uploads => png(crate::image::grid(&format!("upload {n}"))),
                 _ => reply::text(404, "no such upload"),
@@ -189,3 +220,8 @@ impl Simulator {
 
 /// The smallest MP4 header a player recognises; enough to test downloads.
 const FAKE_MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom\x00\x00\x00\x08free";
+
+/// The preview Discord shows at `progress`: a drawing of its own, never the result.
+fn preview(task: &SimTask, progress: u8) -> Vec<u8> {
+    crate::image::grid(&format!("{} preview {progress}", task.image_seed))
+}

@@ -76,6 +76,14 @@ impl Simulator {
         } else {
             Map::new()
         };
+        // new-api binds `taskId` into a Go string: a number does not bind (its
+        // `MidjourneyRequest.TaskId string`), and the relay answers its own 400.
+        if self.config.flavor == Flavor::Newapi && body.get("taskId").is_some_and(Value::is_number) {
+            return reply::json(
+                400,
+                &json!({"description": "bind_request_body_failed", "type": "upstream_error", "code": 4}),
+            );
+        }
         let ctx = Ctx { body: &body, mode, now };
         match route {
             Route::Imagine => self.imagine(&ctx),

@@ -58,7 +58,8 @@ impl Simulator {
             return reply::invalid(flavor, "index参数错误", "index_is_required");
         }
         let Some(parent) = self.tasks.get(&parent_id).cloned() else { return reply::missing_parent(flavor) };
-        if parent.at(ctx.now).status != "SUCCESS" {
+        // A gateway judges its own copy of the task (see `refresh_lag_ms`).
+        if parent.at(self.seen_at(&parent, ctx.now)).status != "SUCCESS" {
             return reply::invalid(flavor, "关联任务状态错误", "task_status_not_success");
         }
         if !matches!(parent.action.as_str(), "IMAGINE" | "VARIATION" | "REROLL" | "BLEND") {
@@ -106,8 +107,12 @@ impl Simulator {
         };
         let seed = format!("describe {}", hash(&image));
         let prompts = described_prompts(&seed);
-        let mut spec =
-            NewTask::new("DESCRIBE", Product::Prompts, String::new(), format!("/describe {}.png", hash(&image)));
+        // novicezk names the upload after the task (`/describe <id>.png`); trueai writes
+        // the bare command.
+        let command =
+            if flavor == Flavor::Trueai { "/describe".to_owned() } else { format!("/describe {TASK_ID}.png") };
+        let mut spec = NewTask::new("DESCRIBE", Product::Prompts, String::new(), command);
+        spec.source = Source::of(&image);
         spec.image_seed = seed;
         spec.final_prompt = prompts;
         if flavor == Flavor::Trueai {
@@ -134,7 +139,7 @@ impl Simulator {
         }
         let seed = images.iter().map(|i| hash(i).to_string()).collect::<Vec<_>>().join("+");
         let mut spec =
-            NewTask::new("BLEND", Product::Grid, String::new(), format!("/blend {} {}", hash(&seed), images.len()));
+            NewTask::new("BLEND", Product::Grid, String::new(), format!("/blend {TASK_ID} {}", images.len()));
         spec.image_seed = format!("blend {seed}");
         self.create(spec, ctx)
     }
