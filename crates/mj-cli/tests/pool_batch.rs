@@ -117,7 +117,11 @@ fn a_pooled_batch_killed_mid_run_resumes_each_job_on_its_own_member() {
     assert_eq!(made, PROMPTS as u64, "every prompt made once across the members");
     assert!(a.stats().duplicated_states().is_empty() && b.stats().duplicated_states().is_empty());
     let on = |name: &str| jobs.iter().filter(|(_, s, ..)| s.as_deref() == Some(name)).count();
-    assert!(on("a") >= 4 && on("b") >= 4, "spread: a {} b {}", on("a"), on("b"));
+    // Both took work. How evenly depends on where the kill fell: a member resuming a
+    // submit whose answer the kill lost sends nothing new until its lookup settles (up to
+    // its lookup lag when the submit never arrived), and the other member takes the
+    // pending jobs meanwhile, as it should (one in six runs ended 3 and 13 before).
+    assert!(on("a") >= 2 && on("b") >= 2, "spread: a {} b {}", on("a"), on("b"));
     assert_eq!((on("a") as u64, on("b") as u64), (a.stats().total_tasks(), b.stats().total_tasks()));
 
     let status = mj(&config, &["batch", "--status", "--out", &out]).output().expect("status");
