@@ -6,6 +6,7 @@
 
 use std::fmt::Write;
 
+pub mod decoders;
 pub mod naive;
 pub mod summary;
 

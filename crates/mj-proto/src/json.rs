@@ -7,7 +7,7 @@ use serde::Deserialize;
 /// checked once, in one pass, instead of string by string; any other goes through the byte
 /// reader, which gives the same values and the same errors.
 pub(crate) fn from_slice<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, serde_json::Error> {
-    match std::str::from_utf8(body) {
+    match simdutf8::basic::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
     }

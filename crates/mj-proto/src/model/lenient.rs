@@ -232,7 +232,7 @@ impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ExactVec<T> {
             count += 1;
         }
         let mut items = Vec::with_capacity(count);
-        items.extend(buffer.into_iter().flatten());
+        items.extend(buffer[..count].iter_mut().filter_map(Option::take));
         if count == BUFFERED {
             while let Some(item) = seq.next_element()? {
                 items.push(item);

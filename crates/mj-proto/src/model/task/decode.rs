@@ -253,7 +253,8 @@ impl<'de> Deserialize<'de> for ButtonList {
                     at += 1;
                 }
                 let mut buttons = Vec::with_capacity(kept + spill.len());
-                buttons.extend(buffer.into_iter().flatten());
+                // Taken one by one: moving the whole buffer cost a copy of all 16 slots.
+                buttons.extend(buffer[..kept].iter_mut().filter_map(Option::take));
                 buttons.extend(spill);
                 Ok(ButtonList(buttons, quirks))
             }
@@ -278,10 +279,33 @@ pub(crate) struct TaskList(pub(crate) Vec<Task>);
 
 impl<'de> Deserialize<'de> for TaskList {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let listed: Vec<Listed> = lenient::vec_or_null(d)?;
-        let mut tasks: Vec<Task> = listed.into_iter().filter_map(|Listed(task)| task).collect();
-        tasks.shrink_to_fit();
-        Ok(TaskList(tasks))
+        /// Each task goes straight into the list: a task is large, and every move of it
+        /// (into a list of entries, then out into the tasks) cost bulk decoding 1%.
+        struct ListVisitor;
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = TaskList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of tasks, or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<TaskList, E> {
+                Ok(TaskList(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<TaskList, E> {
+                self.visit_unit()
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<TaskList, D::Error> {
+                d.deserialize_seq(self)
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<TaskList, S::Error> {
+                let mut tasks = Vec::new();
+                while let Some(Listed(task)) = seq.next_element()? {
+                    tasks.extend(task);
+                }
+                tasks.shrink_to_fit();
+                Ok(TaskList(tasks))
+            }
+        }
+        d.deserialize_option(ListVisitor)
     }
 }
 
