@@ -46,12 +46,23 @@ fn errors_that_echo_the_key_are_scrubbed() {
         (404, format!("no route for {KEY}")),
         (200, format!(r#"{{"code":24,"description":"x","properties":{{"promptEn":"{KEY}","n":[{{"k":"{KEY}"}}]}}}}"#)),
         (400, format!(r#"{{"code":4,"description":"x","type":"{KEY}","result":["{KEY}"]}}"#)),
+        // A quota refusal, a server not set up, a wrapper over no task: each can echo it.
+        (402, format!(r#"{{"error":"quota_exceeded","message":"no balance for {KEY}"}}"#)),
+        (403, format!(r#"{{"error":{{"message":"Insufficient quota","type":"{KEY}"}}}}"#)),
+        (501, format!(r#"{{"success":false,"message":"任务平台未配置: {KEY}"}}"#)),
+        (200, format!(r#"{{"code":200,"description":"{KEY}","result":{{"code":9,"description":"{KEY}"}}}}"#)),
     ];
     for (status, body) in echoes {
         let error = config.parse(&Imagine::new("x"), response(status, body.clone())).expect_err(&body);
         assert_clean(&error.to_string());
         assert_clean(&format!("{error:?}"));
-        if let Error::Html(a) | Error::Unexpected(a) | Error::Server(a) | Error::Unauthorized(a) = &error {
+        if let Error::Html(a)
+        | Error::Unexpected(a)
+        | Error::Server(a)
+        | Error::Unauthorized(a)
+        | Error::Quota(a)
+        | Error::NotConfigured(a) = &error
+        {
             assert_clean(&String::from_utf8_lossy(&a.body));
         }
         if let Error::Decode(d) = &error {
