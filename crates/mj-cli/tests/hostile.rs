@@ -548,3 +548,25 @@ fn a_pooled_batch_never_writes_any_members_key() {
         }
     }
 }
+
+#[test]
+fn a_spent_quota_or_a_gateway_without_midjourney_fails_at_once_and_says_what_to_mend() {
+    for (status, body, words, advice) in [
+        (
+            403,
+            r#"{"error":{"message":"Insufficient quota","type":"insufficient_quota"}}"#,
+            "Insufficient quota",
+            "balance",
+        ),
+        (429, r#"{"error":"quota_exceeded","message":"plan used up"}"#, "quota_exceeded: plan used up", "balance"),
+        (501, r#"{"success":false,"message":"任务平台未配置: midjourney"}"#, "任务平台未配置: midjourney", "operator"),
+    ] {
+        let server = Hostile::start(move |_, _| Answer::with(status, "application/json", body));
+        let (code, _, stderr, took) = run(mj(&server.url, &["imagine", "a fox", "--wait"]).env("MJ_API_KEY", KEY));
+        assert_eq!(code, 3, "HTTP {status}: {stderr}");
+        assert!(stderr.contains(words) && stderr.contains(advice), "HTTP {status}: {stderr}");
+        assert!(!stderr.contains("check the API key"), "HTTP {status} is not the key: {stderr}");
+        assert_eq!(server.count("/mj/submit/imagine"), 1, "HTTP {status} is never retried");
+        assert!(took < Duration::from_secs(10), "HTTP {status} failed slowly: {took:?}");
+    }
+}
