@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Ways: a polling `wait` per task; one `watch` over all of them; waits fed by callbacks
-//! (mj-reqwest's `HookReceiver`); the same with 30% of callbacks dropped (`hook_drop=0.3`)
+//! (mj-hooks' `HookReceiver`); the same with 30% of callbacks dropped (`hook_drop=0.3`)
 //! and with every one dropped (`hook_drop=1.0`). For each: requests per task by route
 //! (submits and images apart), detection latency from the simulator's `finishTime` to the
 //! moment the client has the result (p50, p99), and the client's CPU time per task (its
@@ -15,6 +15,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use mj_hooks::HookReceiver;
 use mj_reqwest::prelude::*;
 use mj_sim::{FaultPlan, Server, SimConfig, Stats};
 
@@ -80,7 +81,7 @@ async fn run(way: Way, n: usize) -> Row {
     let config = Config::new(&sim.url()).expect("config");
     let (client, _receiver) = match way {
         Way::Hooks(_) => {
-            let receiver = HookReceiver::start("127.0.0.1:0", None).await.expect("receiver");
+            let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
             let settings = Settings::default().hooks(receiver.hooks());
             (Client::new(config).with_settings(settings), Some(receiver))
         }

@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use mj_batch::{Batch, Job, JobState, Journal, SqliteJournal, prompts};
+use mj_hooks::HookReceiver;
 use mj_sim::{Flavor, Server, SimConfig};
 use mj_ureq::prelude::*;
 

@@ -258,7 +258,7 @@ pub enum Command {
     Parse(ParseArgs),
     /// Run the simulator as a server on 127.0.0.1 until Ctrl-C
     Sim(SimArgs),
-    /// Receive notifyHook callbacks and print each task update
+    /// Receive notifyHook callbacks on a secret path and print each task update
     Listen(ListenArgs),
     /// The servers of the servers file (--config): whether each answers, and how fast
     Servers,

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mj_hooks::HookReceiver;
 use mj_proto::endpoint::Submit;
 use mj_proto::model::TaskHandle;
 use mj_proto::plan::{Member, Pool};
 use mj_proto::prelude::*;
 use mj_sim::{Flavor, Server, SimConfig};
-use mj_ureq::{HookReceiver, UreqTransport};
+use mj_ureq::UreqTransport;
 
 use crate::cli::{Global, ModeArg};
 use crate::exit::Failure;

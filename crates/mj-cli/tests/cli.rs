@@ -480,6 +480,13 @@ fn sim_serves_and_listen_prints_callbacks() {
     let (mut listen, line, mut callbacks) =
         spawn_until(&["--json", "listen", "--port", "0"], "listening for callbacks on", true);
     let hook = line.split_whitespace().find(|w| w.starts_with("http://")).expect("hook url").to_owned();
+    // Only the printed (secret) path reaches it: any other is answered 404 unread.
+    let base = hook.split("/mj-hook/").next().expect("a base").to_owned();
+    assert!(hook.len() > base.len() + "/mj-hook/".len() + 31, "a secret path: {hook}");
+    let forged = mj_ureq::ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let body = r#"{"id":"forged","status":"SUCCESS","progress":"100%"}"#;
+    let answer = forged.post(format!("{base}/")).send(body.as_bytes()).expect("answered");
+    assert_eq!(answer.status().as_u16(), 404);
 
     // The simulator sends the hook only when asked, and new-api strips nothing here.
     let (code, stdout, stderr) =

@@ -1,4 +1,5 @@
-//! Webhook-driven waiting in an axum app: mj's callback route mounted beside the app's own,
+//! Webhook-driven waiting in an axum app: mj's callback route (mj-hooks, feature `axum`)
+//! mounted beside the app's own,
 //! a client whose submits carry it, and the wait's updates streamed from another task.
 //!
 //! ```text
@@ -11,10 +12,10 @@
 
 use std::process::ExitCode;
 
-use mj_reqwest::axum::Router;
-use mj_reqwest::axum::routing::get;
+use axum::Router;
+use axum::routing::get;
+use mj_hooks::Hub;
 use mj_reqwest::mj_proto::Stream;
-use mj_reqwest::mj_proto::plan::Hub;
 use mj_reqwest::prelude::*;
 
 #[tokio::main(flavor = "current_thread")]
@@ -32,10 +33,10 @@ async fn main() -> ExitCode {
 async fn run() -> Result<TaskStatus, Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     // The base the server calls back to, and a secret path drawn from the OS.
-    let hooks = Hooks::new(Hub::new(&format!("http://{}", listener.local_addr()?), mj_reqwest::hook_secret()?)?);
+    let hooks = Hooks::new(Hub::new(&format!("http://{}", listener.local_addr()?), mj_hooks::secret()?)?);
     println!("receiving callbacks at {hooks}");
-    let app = Router::new().route("/health", get(|| async { "ok" })).merge(mj_reqwest::hook_router(hooks.clone()));
-    tokio::spawn(async move { mj_reqwest::axum::serve(listener, app).await });
+    let app = Router::new().route("/health", get(|| async { "ok" })).merge(mj_hooks::router(hooks.clone()));
+    tokio::spawn(async move { axum::serve(listener, app).await });
 
     // The server from MJ_BASE_URL & co.; with nothing set, the built-in simulator (the
     // only use of mj-sim here).

@@ -26,30 +26,27 @@
 //! A server POSTs the task to a submit's `notifyHook` on every change. Give the client
 //! [`Hooks`] and every submit carries their URL, every wait wakes the moment a callback
 //! arrives, and polling drops to a safety net for callbacks that go missing (a reported
-//! end is confirmed by one fetch, since callbacks are unsigned). [`HookReceiver`] runs a
-//! standalone receiver on tokio; [`hook_router`] is the same route to mount in your axum
-//! app. A stream of the wait moves to another task, as any owned future does:
+//! end is confirmed by one fetch, since callbacks are unsigned). The receiver is the
+//! `mj-hooks` crate's (a listener of its own, or a route for your axum app), so this
+//! crate builds no server: `Settings::default().hooks(receiver.hooks())`.
+//!
+//! A wait's stream is owned (`'static` and `Send`), so it moves to another task as any
+//! owned future does:
 //!
 //! ```no_run
 //! use mj_reqwest::prelude::*;
 //! use mj_reqwest::mj_proto::Stream;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let receiver = HookReceiver::start("127.0.0.1:0", None).await?;
-//! let client = Client::new(Config::new("http://127.0.0.1:8080")?)
-//!     .with_settings(Settings::default().hooks(receiver.hooks()));
+//! let client = Client::new(Config::new("http://127.0.0.1:8080")?);
 //! let mut updates = client.submit_and_wait_stream(Imagine::new("a red fox in the snow"));
-//! // The stream is owned ('static and Send): spawn it onto a task of its own.
-//! let shown = mj_reqwest::tokio::spawn(async move {
-//!     while let Some(update) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
-//!         match update {
-//!             Ok(task) => println!("{} {:?}", task.status, task.progress_percent()),
-//!             Err(e) => eprintln!("{e}"),
-//!         }
+//! while let Some(update) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
+//!     match update {
+//!         Ok(task) => println!("{} {:?}", task.status, task.progress_percent()),
+//!         Err(e) => eprintln!("{e}"),
 //!     }
-//!     updates.output()
-//! });
-//! let grid = shown.await?;
+//! }
+//! let grid = updates.output();
 //! # Ok(()) }
 //! ```
 //!
@@ -69,16 +66,10 @@ use mj_proto::{
 };
 
 mod checked;
-mod hooks;
 
-pub use axum;
-pub use hooks::{
-    HEAD_TIMEOUT, HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT, hook_router, hook_secret,
-};
 pub use mj_proto;
 pub use mj_proto::{Error, Hooks, Result, webhook};
 pub use reqwest;
-pub use tokio;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
 /// async client (`Client::new(config)` needs no type annotation).
@@ -96,7 +87,7 @@ pub mod prelude {
 
     pub use mj_proto::plan::{Member, Pool};
 
-    pub use crate::{Client, HookReceiver, PoolClient, ReqwestTransport};
+    pub use crate::{Client, PoolClient, ReqwestTransport};
 }
 
 /// mj's async client over reqwest.

@@ -43,7 +43,7 @@ async fn each_member_calls_back_into_its_scope_of_the_async_receiver() {
         Member::new("trueai", Config::new(&trueai.url()).expect("config")).expect("member"),
     ])
     .expect("pool");
-    let receiver = mj_reqwest::HookReceiver::start("127.0.0.1:0", None).await.expect("receiver");
+    let receiver = mj_hooks::HookReceiver::start("127.0.0.1:0", None).expect("receiver");
     let hooks = receiver.hooks();
     let client = PoolClient::new(pool).with_settings(Settings::default().hooks(hooks.clone()));
     let waits: Vec<_> = (0..4)

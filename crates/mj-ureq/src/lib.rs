@@ -40,9 +40,7 @@ use mj_proto::{
 };
 
 mod checked;
-mod hooks;
 
-pub use hooks::{HEAD_TIMEOUT, HookReceiver, MAX_CALLBACK_BODY, MAX_CONNECTIONS, READ_TIMEOUT};
 pub use mj_proto;
 pub use mj_proto::{Error, Hooks, Result, webhook};
 pub use ureq;
@@ -62,7 +60,7 @@ pub mod prelude {
 
     pub use mj_proto::plan::{Member, Pool};
 
-    pub use crate::{Client, HookReceiver, PoolClient, UreqTransport};
+    pub use crate::{Client, PoolClient, UreqTransport};
 }
 
 /// mj's blocking client over ureq.

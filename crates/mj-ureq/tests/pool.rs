@@ -2,6 +2,7 @@
 //! loses a submit's answer, with the shipped defaults. Counted on the servers' side: no
 //! task twice, none sent to a second member when the first may have made it.
 
+use mj_hooks::HookReceiver;
 use mj_sim::{Flavor, Server, SimConfig};
 use mj_test_support::hostile::{Answer, Hostile};
 use mj_test_support::refused::Refused;

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use mj_ureq::{HookReceiver, MAX_CALLBACK_BODY};
+use mj_hooks::{HookReceiver, MAX_CALLBACK_BODY};
 
 /// The process's resident size, in bytes (Linux).
 fn resident() -> Option<u64> {

@@ -1,11 +1,10 @@
-//! The async webhook receivers over real HTTP: mj-sim calls back, with its callback
-//! faults, to the standalone receiver and to the route mounted in an axum app. Every
-//! client runs with the shipped defaults.
+//! The receiver under the async client over real HTTP: mj-sim calls back, with its
+//! callback faults, to the standalone receiver (its own threads, no runtime) and the
+//! async waits wake. Every client runs with the shipped defaults.
 
 use std::time::Duration;
 
-use mj_reqwest::mj_proto::Stream;
-use mj_reqwest::mj_proto::plan::Hub;
+use mj_hooks::HookReceiver;
 use mj_reqwest::prelude::*;
 use mj_sim::{FaultPlan, Server, SimConfig};
 
@@ -21,7 +20,7 @@ fn count(stats: &mj_sim::Stats, route: &str) -> u64 {
 #[tokio::test]
 async fn faulty_callbacks_finish_every_task_once_on_the_standalone_receiver() {
     let sim = sim("hook_drop=0.3,hook_dup=0.3,hook_delay_ms=800", 2.0);
-    let receiver = HookReceiver::start("127.0.0.1:0", None).await.expect("receiver");
+    let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
     let client = Client::new(Config::new(&sim.url()).expect("config"))
         .with_settings(Settings::default().hooks(receiver.hooks()));
     let waits: Vec<_> = (0..16)
@@ -44,49 +43,6 @@ async fn faulty_callbacks_finish_every_task_once_on_the_standalone_receiver() {
     assert!(fetches <= 16 * 2, "{fetches} fetches for 16 tasks: {stats:?}");
 }
 
-#[tokio::test]
-async fn the_route_mounted_in_an_app_feeds_the_waits_and_refuses_other_paths() {
-    let sim = sim("", 4.0);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let hooks =
-        Hooks::new(Hub::new(&format!("http://{addr}"), mj_reqwest::hook_secret().expect("secret")).expect("hub"));
-    let app = mj_reqwest::axum::Router::new()
-        .route("/health", mj_reqwest::axum::routing::get(|| async { "ok" }))
-        .merge(mj_reqwest::hook_router(hooks.clone()));
-    let server = tokio::spawn(async move { mj_reqwest::axum::serve(listener, app).await });
-
-    let client =
-        Client::new(Config::new(&sim.url()).expect("config")).with_settings(Settings::default().hooks(hooks.clone()));
-    let mut updates = client.submit_and_wait_stream(Imagine::new("a fox"));
-    // The stream is owned: it runs on a task of its own.
-    let shown = tokio::spawn(async move {
-        let mut seen = Vec::new();
-        while let Some(update) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
-            seen.push(update.expect("no error").status);
-        }
-        (seen, updates.output())
-    });
-    let (seen, output) = tokio::time::timeout(Duration::from_secs(30), shown).await.expect("in time").expect("joined");
-    assert_eq!(output.map(|t| t.status), Some(TaskStatus::Success));
-    assert!(seen.contains(&TaskStatus::InProgress), "progress came by callback: {seen:?}");
-    let stats = sim.stats();
-    assert!(stats.notifications.get("sent").copied().unwrap_or(0) >= 3, "{stats:?}");
-    assert!(count(&stats, "task/fetch") <= 2, "a confirmation, and nothing more: {stats:?}");
-
-    // Anything but the hook's path is the app's, and never reaches the hub.
-    let http = mj_reqwest::reqwest::Client::new();
-    let forged = r#"{"id":"1","status":"SUCCESS","progress":"100%"}"#;
-    let wrong = http.post(format!("http://{addr}/mj-hook/{}", "0".repeat(32))).body(forged).send().await.expect("sent");
-    assert_eq!(wrong.status(), 404);
-    assert!(hooks.latest("1").is_none());
-    let get = http.get(format!("http://{addr}{}", hooks.path())).send().await.expect("sent");
-    assert_eq!(get.status(), 405);
-    let empty = http.post(format!("http://{addr}{}", hooks.path())).send().await.expect("sent");
-    assert_eq!(empty.status(), 400);
-    server.abort();
-}
-
 /// The standalone receiver reads chunked callbacks, and idle connections (no secret
 /// needed to open them) do not keep callbacks out: a wait with 64 of them open ends no
 /// more than 1 s later than without.
@@ -94,7 +50,7 @@ async fn the_route_mounted_in_an_app_feeds_the_waits_and_refuses_other_paths() {
 async fn chunked_callbacks_are_read_and_idle_connections_delay_no_wait() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let sim = sim("", 5.0);
-    let receiver = HookReceiver::start("127.0.0.1:0", None).await.expect("receiver");
+    let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
     let hooks = receiver.hooks();
     let raw = format!(
         "POST {} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n{}",

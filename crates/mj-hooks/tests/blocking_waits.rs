@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use mj_hooks::{HookReceiver, MAX_CALLBACK_BODY};
 use mj_sim::{FaultPlan, Server, SimConfig};
 use mj_ureq::prelude::*;
 
@@ -110,7 +111,7 @@ fn forged_callbacks_change_nothing_and_a_contradicted_end_is_not_believed() {
 
     // Not a task: 400. Too big: 413, unread.
     assert_eq!(post(addr, &path, ""), 400);
-    let too_big = mj_ureq::MAX_CALLBACK_BODY + 1;
+    let too_big = MAX_CALLBACK_BODY + 1;
     assert_eq!(send(addr, &format!("POST {path} HTTP/1.1\r\ncontent-length: {too_big}\r\n\r\n")), 413);
     assert_eq!(send(addr, &format!("GET {path} HTTP/1.1\r\ncontent-length: 0\r\n\r\n")), 405);
 
