@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use mj_batch::{Batch, SqliteJournal, prompts};
-use mj_proto::{Config, HttpRequest, HttpResponse, Settings, Transport, TransportError};
+use mj_proto::{Config, HttpRequest, HttpResponse, Transport, TransportError};
 
 /// A server whose tasks stay IN_PROGRESS at 50% forever, on a clock that moves only when
 /// the client sleeps.
@@ -75,8 +75,8 @@ fn the_run_deadline_ends_the_run_with_its_summary() {
     let start = Instant::now();
     let transport = Stuck { now: Mutex::new(start), submits: Mutex::new(0) };
     let deadline = start + Duration::from_secs(20);
-    let client = mj_proto::Client::with_transport(transport, Config::new("http://stuck.test").expect("config"))
-        .with_settings(Settings::default().ends_at(deadline));
+    let client =
+        mj_proto::Client::with_transport(transport, Config::new("http://stuck.test").expect("config")).until(deadline);
     let (journal, dir) = journal("deadline");
     let text = b"a fox\na cat\na dog\n";
     let lines = prompts::parse(text, false).expect("prompts");

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mj_proto::{AuthStyle, ServerProfile, SpeedMode};
 
 /// mj: submit Midjourney tasks, wait for them, press their buttons, download results.
 ///
@@ -47,15 +48,17 @@ pub struct Global {
     /// Read the API key from this file (otherwise MJ_API_KEY is used)
     #[arg(long, global = true, value_name = "FILE")]
     pub api_key_file: Option<PathBuf>,
-    /// The server family: what it offers, which buttons it has, how it takes the key
-    #[arg(long, env = "MJ_PROFILE", global = true, value_enum)]
-    pub profile: Option<ProfileArg>,
-    /// How the key is sent [default: the profile's way, else bearer]
-    #[arg(long, env = "MJ_AUTH", global = true, value_enum)]
-    pub auth: Option<AuthArg>,
-    /// Speed mode path prefix (/mj-fast, /mj-relax, /mj-turbo)
-    #[arg(long, env = "MJ_MODE", global = true, value_enum)]
-    pub mode: Option<ModeArg>,
+    /// The server family: what it offers, which buttons it has, how it takes the key:
+    /// novicezk, plus, trueai, gateway (new-api, one-hub) or reseller
+    #[arg(long, env = "MJ_PROFILE", global = true, value_name = "PROFILE", value_parser = core_word::<ServerProfile>)]
+    pub profile: Option<ServerProfile>,
+    /// How the key is sent: bearer, mj-api-secret, raw or both [default: the profile's
+    /// way, else bearer]
+    #[arg(long, env = "MJ_AUTH", global = true, value_name = "STYLE", value_parser = core_word::<AuthStyle>)]
+    pub auth: Option<AuthStyle>,
+    /// Speed mode path prefix: fast, relax or turbo (/mj-fast, /mj-relax, /mj-turbo)
+    #[arg(long, env = "MJ_MODE", global = true, value_name = "MODE", value_parser = core_word::<SpeedMode>)]
+    pub mode: Option<SpeedMode>,
     /// The whole command's time limit, in seconds: retries, lookups, waiting and
     /// downloads together
     #[arg(long, global = true, default_value_t = 600, value_name = "SECS")]
@@ -85,82 +88,10 @@ pub struct Global {
     pub verbose: u8,
 }
 
-/// The server families mj knows (`ServerProfile`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ProfileArg {
-    /// novicezk/midjourney-proxy
-    Novicezk,
-    /// midjourney-proxy-plus
-    Plus,
-    /// trueai-org/midjourney-proxy
-    Trueai,
-    /// new-api and one-hub gateways
-    Gateway,
-    /// hosted resellers
-    Reseller,
-}
-
-impl ProfileArg {
-    /// The profile it names.
-    pub fn profile(self) -> mj_proto::ServerProfile {
-        use mj_proto::ServerProfile;
-        match self {
-            Self::Novicezk => ServerProfile::Novicezk,
-            Self::Plus => ServerProfile::Plus,
-            Self::Trueai => ServerProfile::Trueai,
-            Self::Gateway => ServerProfile::Gateway,
-            Self::Reseller => ServerProfile::Reseller,
-        }
-    }
-}
-
-/// The auth styles of spec §3.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum AuthArg {
-    /// Authorization: Bearer KEY (new-api and most resellers)
-    Bearer,
-    /// mj-api-secret: KEY (novicezk, PLUS, one-hub)
-    MjApiSecret,
-    /// Authorization: KEY (trueai user tokens)
-    Raw,
-    /// Both Bearer and mj-api-secret
-    Both,
-}
-
-impl AuthArg {
-    /// The style it names.
-    pub fn style(self) -> mj_proto::AuthStyle {
-        use mj_proto::AuthStyle;
-        match self {
-            Self::Bearer => AuthStyle::Bearer,
-            Self::MjApiSecret => AuthStyle::MjApiSecret,
-            Self::Raw => AuthStyle::RawAuthorization,
-            Self::Both => AuthStyle::Both,
-        }
-    }
-}
-
-/// Speed modes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ModeArg {
-    /// /mj-fast
-    Fast,
-    /// /mj-relax
-    Relax,
-    /// /mj-turbo
-    Turbo,
-}
-
-impl ModeArg {
-    /// The speed mode it names.
-    pub fn mode(self) -> mj_proto::SpeedMode {
-        use mj_proto::SpeedMode;
-        match self {
-            Self::Fast => SpeedMode::Fast,
-            Self::Relax => SpeedMode::Relax,
-            Self::Turbo => SpeedMode::Turbo,
-        }
-    }
+/// A word the core reads (its `FromStr`, aliases included), so that `--profile`,
+/// `MJ_PROFILE`, `Config::from_env` and the servers file take the same words.
+fn core_word<T: std::str::FromStr<Err = String>>(word: &str) -> Result<T, String> {
+    word.parse()
 }
 
 /// Blend aspects.

@@ -11,7 +11,6 @@ mod interrupt;
 mod output;
 mod progress;
 mod render;
-mod servers;
 mod session;
 mod terminal;
 mod watchdog;

@@ -12,7 +12,7 @@ use mj_proto::prelude::*;
 use mj_sim::{Flavor, Server, SimConfig};
 use mj_ureq::UreqTransport;
 
-use crate::cli::{Global, ModeArg};
+use crate::cli::Global;
 use crate::exit::Failure;
 use crate::progress::Progress;
 use crate::watchdog::{Watched, say};
@@ -78,7 +78,7 @@ impl Session {
         let speed = std::env::var("MJ_SIM_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
         let target = match global.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             Some(base) => Target::Configured(configure(base, key, global)?, None),
-            None => match crate::servers::locate(global.config.as_deref()) {
+            None => match mj_files::ServersFile::locate(global.config.as_deref()) {
                 Some(path) => from_servers_file(&path, global)?,
                 None => {
                     let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
@@ -103,10 +103,11 @@ impl Session {
         let deadline = Instant::now() + timeout;
         let request_timeout = Duration::from_secs(global.request_timeout.max(1));
         let transport = UreqTransport::builder().timeout(request_timeout).build();
-        // `--timeout` bounds the whole command: no call outlasts it, and together they end by then.
+        // `--timeout` bounds the whole command: no call outlasts it (`deadline`), and the
+        // clients end every call by then (`until`).
         // Safety-net polls are routine: said with -v only.
         let verbose = global.verbose > 0;
-        let mut settings = Settings::default().deadline(timeout).ends_at(deadline).observer(move |notice| {
+        let mut settings = Settings::default().deadline(timeout).observer(move |notice| {
             if verbose || !matches!(notice, Notice::SafetyNet { .. }) {
                 say(notice)
             }
@@ -124,15 +125,19 @@ impl Session {
         let servers = match &target {
             Target::Pool(members) => {
                 let pool = Pool::new(members.clone()).map_err(|e| Failure::usage(e.to_string()))?;
-                Servers::Pool(CliPool::with_transport(transport, pool).with_settings(settings.clone()))
+                Servers::Pool(CliPool::with_transport(transport, pool).with_settings(settings.clone()).until(deadline))
             }
             Target::Configured(config, member) => Servers::One {
                 name: member.as_ref().map(|m| m.name.clone()),
-                client: CliClient::with_transport(Arc::new(transport), config.clone()).with_settings(settings.clone()),
+                client: CliClient::with_transport(Arc::new(transport), config.clone())
+                    .with_settings(settings.clone())
+                    .until(deadline),
             },
             Target::Simulator(config, _) => Servers::One {
                 name: None,
-                client: CliClient::with_transport(Arc::new(transport), config.clone()).with_settings(settings.clone()),
+                client: CliClient::with_transport(Arc::new(transport), config.clone())
+                    .with_settings(settings.clone())
+                    .until(deadline),
             },
         };
         Ok(Self { servers, json: global.json, settings, target, _hooks: receiver })
@@ -365,9 +370,9 @@ fn listen(global: &Global, simulator: bool) -> Result<Option<HookReceiver>, Fail
 /// What the servers file at `path` makes: the server `--server` names (or its only
 /// one), else the pool of all.
 fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Target, Failure> {
-    let servers = crate::servers::load(path)?;
-    let names: Vec<&str> = servers.members.iter().map(|m| m.name.as_str()).collect();
-    let member = match (global.server.as_deref(), servers.members.as_slice()) {
+    let servers = mj_files::ServersFile::read(path).map_err(|e| Failure::usage(e.to_string()))?;
+    let names: Vec<&str> = servers.members().iter().map(|m| m.name.as_str()).collect();
+    let member = match (global.server.as_deref(), servers.members()) {
         (Some(name), members) => members.iter().find(|m| m.name == name).ok_or_else(|| {
             Failure::usage(format!(
                 "{}: no server named `{}` (it has {})",
@@ -377,7 +382,7 @@ fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Target, 
             ))
         })?,
         (None, [only]) => only,
-        (None, _) => return Ok(Target::Pool(servers.members)),
+        (None, _) => return Ok(Target::Pool(servers.into_members())),
     };
     Ok(Target::Configured(member.config.clone(), Some(member.clone())))
 }
@@ -387,15 +392,15 @@ fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Target, 
 fn configure(base: &str, key: Option<String>, global: &Global) -> Result<Config, Failure> {
     let mut config = Config::new(base).map_err(|e| Failure::usage(format!("MJ_BASE_URL: {e}")))?;
     if let Some(profile) = global.profile {
-        config = config.with_profile(profile.profile());
+        config = config.with_profile(profile);
     }
     if let Some(auth) = global.auth {
-        config = config.with_auth_style(auth.style());
+        config = config.with_auth_style(auth);
     }
     if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
         config = config.with_api_key(key.trim()).map_err(|e| Failure::usage(format!("the API key: {e}")))?;
     }
-    Ok(config.with_mode(global.mode.map(ModeArg::mode)))
+    Ok(config.with_mode(global.mode))
 }
 
 /// Where requests go: a configured server (with its name in the servers file), a pool,

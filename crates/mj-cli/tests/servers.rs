@@ -196,3 +196,62 @@ fn a_servers_file_with_a_loose_key_file_or_an_absurd_number_is_refused() {
         assert!(!stderr.contains("api_key_file") && !stderr.contains("1 to 1000"), "{code}: {stdout}{stderr}");
     }
 }
+
+/// One servers file, read by `mj servers` and by the SDK (`mj_files::ServersFile`), with
+/// the aliases the core's words allow: both see the same servers, profiles, weights and
+/// rooms, and `MJ_PROFILE=one-hub` works for a single server as it does for
+/// `Config::from_env`.
+#[test]
+fn the_cli_and_the_sdk_read_one_servers_file_alike_aliases_included() {
+    let gateway = Server::start(SimConfig::new("").flavor(mj_sim::Flavor::Newapi).api_key("sk-gw"), 0).expect("sim");
+    let plus = Server::start(SimConfig::new("").flavor(mj_sim::Flavor::Plus), 0).expect("sim");
+    let key = write("gw.key", "sk-gw\n", 0o600);
+    let text = format!(
+        "[[server]]\nname = \"gw\"\nbase_url = \"{}\"\nprofile = \"one-hub\"\nauth = \"bearer\"\nmode = \"mj-fast\"\napi_key_file = \"{}\"\nweight = 3\n\n\
+         [[server]]\nname = \"plus\"\nbase_url = \"{}\"\nprofile = \"PLUS\"\nauth = \"secret\"\nmax_in_flight = 4\n",
+        gateway.url(),
+        key.display(),
+        plus.url()
+    );
+    let path = write("aliases.toml", &text, 0o600);
+    let sdk = mj_files::ServersFile::read(&path).expect("the SDK reads it");
+    let members = sdk.members();
+    assert_eq!(members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["gw", "plus"]);
+    assert_eq!(members[0].config.profile(), Some(mj_proto::ServerProfile::Gateway));
+    assert_eq!(members[0].config.mode(), Some(mj_proto::SpeedMode::Fast));
+    assert_eq!(members[1].config.profile(), Some(mj_proto::ServerProfile::Plus));
+    assert_eq!(members[1].config.auth_style(), mj_proto::AuthStyle::MjApiSecret);
+
+    let (code, stdout, stderr) = run(&mut mj(&["--json", "--config", path.to_str().expect("path"), "servers"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let cli: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(cli.len(), members.len(), "{stdout}");
+    for (shown, member) in cli.iter().zip(members) {
+        assert_eq!(shown["name"], member.name.as_str());
+        assert_eq!(shown["profile"], member.config.profile().map(|p| p.name()).unwrap_or_default());
+        assert_eq!(shown["weight"], member.weight);
+        assert_eq!(shown["max_in_flight"], member.max_in_flight);
+        assert_eq!(shown["state"], "answers", "{shown}");
+    }
+
+    // The same words in the environment, for one server.
+    let (code, stdout, stderr) = run(mj(&["--json", "imagine", "a fox"])
+        .env("MJ_BASE_URL", gateway.url())
+        .env("MJ_API_KEY", "sk-gw")
+        .env("MJ_PROFILE", "one-hub")
+        .env("MJ_MODE", "mj-fast"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let answer: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    let id = answer["taskId"].as_str().expect("a task id").to_owned();
+    let (code, stdout, stderr) = run(mj(&["fetch", &id])
+        .env("MJ_BASE_URL", gateway.url())
+        .env("MJ_API_KEY", "sk-gw")
+        .env("MJ_PROFILE", "one-hub"));
+    assert_eq!(code, 0, "MJ_PROFILE=one-hub mj fetch: {stdout}{stderr}");
+    let from_env = mj_proto::Config::from_lookup(|name| match name {
+        "MJ_BASE_URL" => Some(gateway.url()),
+        "MJ_PROFILE" => Some("one-hub".to_owned()),
+        _ => None,
+    });
+    assert_eq!(from_env.expect("the core reads it").and_then(|c| c.profile()), Some(mj_proto::ServerProfile::Gateway));
+}

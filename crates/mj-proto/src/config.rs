@@ -54,12 +54,30 @@ impl Config {
         })
     }
 
+    /// The same server description at another base URL: the key, auth style, profile,
+    /// mode, headers and user agent are kept.
+    ///
+    /// ```
+    /// use mj_proto::{Config, ServerProfile};
+    ///
+    /// let eu = Config::new("https://eu.example.com")?.with_api_key("sk-1")?.with_profile(ServerProfile::Plus);
+    /// let us = eu.with_base_url("https://us.example.com")?;
+    /// assert_eq!(us.host(), "us.example.com");
+    /// assert_eq!(us.profile(), Some(ServerProfile::Plus));
+    /// assert!(us.api_key().is_some());
+    /// # Ok::<(), mj_proto::ConfigError>(())
+    /// ```
+    pub fn with_base_url(mut self, base_url: &str) -> Result<Self, ConfigError> {
+        self.base = normalize_base(base_url)?;
+        Ok(self)
+    }
+
     /// The server named by the process environment: `MJ_BASE_URL`, and optionally `MJ_API_KEY`, `MJ_PROFILE` (novicezk, plus, trueai, gateway,
     /// reseller), `MJ_AUTH` (bearer, mj-api-secret, raw, both; after the profile's
     /// choice) and `MJ_MODE` (fast, relax, turbo). Blank values count as unset.
     ///
     /// `Ok(None)` when `MJ_BASE_URL` is unset; an error names the variable at fault. This is
-    /// the only place mj reads the environment.
+    /// the only place mj-proto reads the environment.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

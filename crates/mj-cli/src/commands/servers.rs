@@ -13,14 +13,14 @@ use crate::exit::{self, Failure};
 
 /// Lists each server with what a few small requests to it found.
 pub fn run(global: &Global) -> Result<u8, Failure> {
-    let Some(path) = crate::servers::locate(global.config.as_deref()) else {
+    let Some(path) = mj_files::ServersFile::locate(global.config.as_deref()) else {
         return Err(Failure::usage(
             "no servers file: write ~/.config/mj/config.toml with [[server]] tables, or pass --config FILE",
         ));
     };
-    let servers = crate::servers::load(&path)?;
+    let servers = mj_files::ServersFile::read(&path).map_err(|e| Failure::usage(e.to_string()))?;
     let mut all_answer = true;
-    for member in &servers.members {
+    for member in servers.members() {
         // One try each, ten seconds in all: this is a look, not a job.
         let settings = Settings::default().retry(RetryPolicy::none()).deadline(Duration::from_secs(10));
         let transport = UreqTransport::builder().timeout(Duration::from_secs(10)).build();

@@ -60,7 +60,8 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Starts from a whole configuration instead (a base URL set here replaces its own).
+    /// Starts from a whole configuration; what the other steps set is applied on top of it
+    /// (a base URL set here moves it to that server and keeps the rest).
     pub fn config(mut self, config: crate::Config) -> Self {
         self.config = Some(config);
         self
@@ -118,7 +119,8 @@ impl<C> ClientBuilder<C> {
     /// header cannot carry, a bad header).
     pub fn build(self) -> Result<C, crate::ConfigError> {
         let mut config = match (self.config, self.base_url) {
-            (_, Some(url)) => crate::Config::new(&url)?,
+            (Some(config), Some(url)) => config.with_base_url(&url)?,
+            (None, Some(url)) => crate::Config::new(&url)?,
             (Some(config), None) => config,
             (None, None) => return Err(crate::ConfigError::InvalidBaseUrl { reason: "no base URL was given" }),
         };
@@ -138,5 +140,42 @@ impl<C> ClientBuilder<C> {
             config = config.with_header(name, value)?;
         }
         Ok((self.make)(config, self.settings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::{AuthStyle, Client, Config, ServerProfile, SpeedMode};
+
+    #[derive(Default)]
+    struct Nowhere;
+
+    impl crate::Transport for Nowhere {
+        fn send(&self, _: crate::HttpRequest) -> Result<crate::HttpResponse, crate::TransportError> {
+            Err(crate::TransportError::new(crate::TransportErrorKind::Connect, "nowhere"))
+        }
+        fn sleep(&self, _: Duration) {}
+    }
+
+    /// A base URL given after a whole config moves it to that server and keeps the rest
+    /// (it used to drop the key, the profile and the headers).
+    #[test]
+    fn a_base_url_after_a_config_keeps_the_config() -> Result<(), crate::ConfigError> {
+        let config = Config::new("https://eu.example.com")?
+            .with_api_key("sk-kept")?
+            .with_profile(ServerProfile::Trueai)
+            .with_mode(Some(SpeedMode::Relax))
+            .with_header("x-storage-options", "1")?;
+        let client: Client<Nowhere> = Client::builder().config(config).base_url("https://us.example.com").build()?;
+        let kept = client.config();
+        assert_eq!(kept.host(), "us.example.com");
+        assert!(kept.api_key().is_some());
+        assert_eq!(kept.profile(), Some(ServerProfile::Trueai));
+        assert_eq!(kept.auth_style(), AuthStyle::RawAuthorization);
+        assert_eq!(kept.mode(), Some(SpeedMode::Relax));
+        assert!(kept.headers().contains_key("x-storage-options"));
+        Ok(())
     }
 }

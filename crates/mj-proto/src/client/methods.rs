@@ -40,30 +40,43 @@ macro_rules! client_struct {
             pub fn with_transport(transport: T, config: $crate::Config) -> Self {
                 Self {
                     transport: std::sync::Arc::new(transport),
-                    shared: $crate::client::Shared::new(config, $crate::client::Settings::default(), Default::default()),
+                    shared: $crate::client::Shared::new(config, $crate::client::Settings::default(), Default::default(), None),
                 }
             }
 
-            /// The same client with every call ending by `deadline` at the latest (its
-            /// [`Settings::ends_at`]($crate::client::Settings::ends_at), the earlier one
-            /// kept): a run of many calls, such as a batch, ends whole.
+            /// The same client with every call ending by `deadline` at the latest (the
+            /// earlier one kept, if it already had one): a run of many calls, such as a
+            /// batch or a command-line tool's whole command, ends whole. Each call is
+            /// still bounded by [`Settings::deadline`]($crate::client::Settings::deadline)
+            /// too.
             pub fn until(&self, deadline: std::time::Instant) -> Self {
-                let mut settings = self.shared.settings.clone();
-                settings.ends_at = Some(settings.ends_at.map_or(deadline, |at| at.min(deadline)));
-                self.clone().with_settings(settings)
+                let ends_at = Some(self.shared.ends_at.map_or(deadline, |at| at.min(deadline)));
+                let shared = $crate::client::Shared::new(
+                    self.shared.config.clone(),
+                    self.shared.settings.clone(),
+                    self.shared.learned.clone(),
+                    ends_at,
+                );
+                Self { transport: self.transport.clone(), shared }
             }
 
-            /// The same client with other settings (what it learned of the server is kept).
+            /// The same client with other settings (what it learned of the server, and
+            /// the end [`until`](Self::until) set, are kept).
             pub fn with_settings(self, settings: $crate::client::Settings) -> Self {
-                let shared = $crate::client::Shared::new(self.shared.config.clone(), settings, self.shared.learned.clone());
+                let shared = $crate::client::Shared::new(
+                    self.shared.config.clone(),
+                    settings,
+                    self.shared.learned.clone(),
+                    self.shared.ends_at,
+                );
                 Self { transport: self.transport, shared }
             }
 
             /// The instant a call starting now must end by, from [`Settings::deadline`]($crate::client::Settings::deadline)
-            /// and [`Settings::ends_at`]($crate::client::Settings::ends_at).
+            /// and the end [`until`](Self::until) set.
             pub(crate) fn call_deadline(&self) -> Option<std::time::Instant> {
                 let own = self.transport.now().checked_add(self.shared.settings.deadline);
-                match (own, self.shared.settings.ends_at) {
+                match (own, self.shared.ends_at) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }

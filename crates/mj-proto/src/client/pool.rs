@@ -109,7 +109,7 @@ macro_rules! pool_client {
             }
 
             /// The same pool with every call on every member ending by `deadline` at the
-            /// latest (each member's [`Settings::ends_at`]($crate::Settings::ends_at), the
+            /// latest (each member client's [`until`]($crate::Client::until), the
             /// earlier one kept): a run of many calls, such as a batch, ends whole. The
             /// clone shares the pool's health and load with this one.
             pub fn until(&self, deadline: std::time::Instant) -> Self {

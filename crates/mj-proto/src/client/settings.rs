@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 
@@ -42,10 +42,6 @@ pub struct Settings {
     /// waiting, each exchange); `submit_and_wait` and `press_and_wait` are one call.
     /// [`DEFAULT_DEADLINE`](crate::plan::DEFAULT_DEADLINE) (10 minutes) unless set.
     pub deadline: Duration,
-    /// Every call ends by this instant (on the transport's clock), whatever
-    /// [`deadline`](Self::deadline) says: one limit for a run of several calls, such as
-    /// a command-line tool's whole command.
-    pub ends_at: Option<Instant>,
     /// Seeds the backoff jitter and correlation tokens, so that a run can be replayed;
     /// `None` seeds from the clock, so that clients never back off in lockstep.
     pub seed: Option<u64>,
@@ -65,7 +61,6 @@ impl Default for Settings {
             wait: WaitOptions::default(),
             watch: WatchOptions::default(),
             deadline: crate::plan::DEFAULT_DEADLINE,
-            ends_at: None,
             seed: None,
             observer: NoticeObserver::default(),
             hooks: None,
@@ -101,12 +96,6 @@ impl Settings {
     /// Sets the time limit of each call.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
-        self
-    }
-
-    /// Ends every call by `at` (see [`Settings::ends_at`]).
-    pub fn ends_at(mut self, at: Instant) -> Self {
-        self.ends_at = Some(at);
         self
     }
 

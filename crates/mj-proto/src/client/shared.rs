@@ -110,6 +110,9 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     pub(crate) seeds: Seeds,
     pub(crate) learned: Arc<Learned>,
+    /// Every call ends by this instant (on the transport's clock) whatever
+    /// [`Settings::deadline`] says: the end of a run of many calls (`Client::until`).
+    pub(crate) ends_at: Option<Instant>,
     /// Ids of the tasks this client submitted lately (the last [`RECENT`]): a wait on one
     /// of them gets the full not-found grace, since a server may list a new task late; a
     /// wait on any other id gets the short one.
@@ -120,8 +123,14 @@ pub(crate) struct Shared {
 const RECENT: usize = 256;
 
 impl Shared {
-    pub(crate) fn new(config: crate::Config, settings: Settings, learned: Arc<Learned>) -> Arc<Self> {
-        Arc::new(Self { seeds: Seeds::new(settings.seed), config, settings, learned, recent: Default::default() })
+    pub(crate) fn new(
+        config: crate::Config,
+        settings: Settings,
+        learned: Arc<Learned>,
+        ends_at: Option<Instant>,
+    ) -> Arc<Self> {
+        let seeds = Seeds::new(settings.seed);
+        Arc::new(Self { seeds, config, settings, learned, ends_at, recent: Default::default() })
     }
 
     /// The retry policy for one call: its own jitter seed, and whether the server is
