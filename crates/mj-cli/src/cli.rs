@@ -124,16 +124,6 @@ pub enum MotionArg {
     High,
 }
 
-/// Simulator flavors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FlavorArg {
-    Plus,
-    Novicezk,
-    Trueai,
-    Newapi,
-    Reseller,
-}
-
 /// What to do after submitting.
 #[derive(Debug, Args)]
 pub struct Finish {
@@ -385,9 +375,10 @@ pub struct SimArgs {
     /// Port (0 picks a free one)
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Imitate this server family (and its auth header)
-    #[arg(long, value_enum)]
-    pub flavor: Option<FlavorArg>,
+    /// Imitate this server family (and its auth header): plus, novicezk, trueai, newapi or
+    /// reseller
+    #[arg(long, value_name = "FLAVOR", value_parser = core_word::<mj_sim::Flavor>)]
+    pub flavor: Option<mj_sim::Flavor>,
     /// Require this key
     #[arg(long, value_name = "KEY")]
     pub api_key: Option<String>,

@@ -1,19 +1,13 @@
 //! `mj sim`: the simulator as a server on 127.0.0.1 until Ctrl-C.
 
-use crate::cli::{FlavorArg, SimArgs};
+use crate::cli::SimArgs;
 use crate::exit::Failure;
 
 pub(crate) fn run(args: SimArgs) -> Result<u8, Failure> {
     let SimArgs { port, flavor, api_key, speed, faults, seed } = args;
     let mut config = mj_sim::SimConfig::new("").speed(speed).seed(seed);
     if let Some(flavor) = flavor {
-        config = config.flavor(match flavor {
-            FlavorArg::Plus => mj_sim::Flavor::Plus,
-            FlavorArg::Novicezk => mj_sim::Flavor::Novicezk,
-            FlavorArg::Trueai => mj_sim::Flavor::Trueai,
-            FlavorArg::Newapi => mj_sim::Flavor::Newapi,
-            FlavorArg::Reseller => mj_sim::Flavor::Reseller,
-        });
+        config = config.flavor(flavor);
     }
     if let Some(key) = api_key {
         config = config.api_key(key);
