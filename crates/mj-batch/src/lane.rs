@@ -165,7 +165,6 @@ fn send<S: Servers>(
     }
     match request {
         Request::Imagine(imagine) => go(servers, server, imagine, token, resumed),
-        Request::Action(action) => go(servers, server, action, token, resumed),
-        Request::Change(change) => go(servers, server, change, token, resumed),
+        Request::Press(press) => go(servers, server, press, token, resumed),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mj_proto::endpoint::{Change, Imagine};
+use mj_proto::endpoint::{Imagine, Press};
 use mj_proto::{Config, Endpoint, Error, ErrorKind, Submitted, Task};
 
 use crate::error::BatchError;
@@ -20,8 +20,8 @@ pub(crate) const IMAGINE: &str = "imagine";
 #[derive(Clone)]
 pub(crate) enum Request {
     Imagine(Imagine),
-    Action(mj_proto::endpoint::Action),
-    Change(Change),
+    /// An upscale: the grid's button, or novicezk's change.
+    Press(Press),
 }
 
 /// The imagine of grid job `job`, checked against `config` here (empty, too long, a bad
@@ -36,16 +36,15 @@ pub(crate) fn imagine(config: &Config, job: &Job) -> Result<Request, Error> {
     Ok(Request::Imagine(imagine))
 }
 
-/// The upscale U`step` of `grid` (task `grid_id`): its button, or on a server whose tasks
-/// carry no buttons, `/submit/change`.
+/// The upscale U`step` of `grid` (task `grid_id`), as `client.press` sends it: its button,
+/// or on a server whose tasks carry no buttons, `/submit/change`.
 pub(crate) fn upscale(grid: &Task, grid_id: &str, step: u8) -> Result<Request, Error> {
-    Ok(match grid.upscale(step) {
-        Some(action) => Request::Action(action),
-        None if grid.buttons.is_empty() => Request::Change(Change::upscale(grid_id, step)),
-        None => {
-            return Err(Error::Build(mj_proto::BuildError::Http(format!("task {grid_id} has no U{step} button"))));
-        }
-    })
+    if grid.id != grid_id {
+        return Err(Error::Build(mj_proto::BuildError::Http(format!(
+            "asked for grid {grid_id}, the server answered with another task"
+        ))));
+    }
+    Ok(Request::Press(grid.upscale(step)?))
 }
 
 impl<S: Servers, J: Journal> Batch<'_, S, J> {

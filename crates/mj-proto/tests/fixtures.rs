@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use common::Answer;
 use common::kind as inspect;
 use common::{any_task, classify, fixture, fixture_body, response};
-use mj_proto::endpoint::{Fetch, ImageSeed, Imagine, ListByCondition, Query, UploadDiscordImages};
+use mj_proto::endpoint::{Fetch, ImageSeed, Imagine, ListByCondition, Press, Query, UploadDiscordImages};
 use mj_proto::model::{ComponentValue, Properties, ResultMember};
 use mj_proto::prelude::*;
 use mj_proto::{ReturnCode, webhook};
@@ -291,17 +291,19 @@ fn trueai_task_info_decodes_with_buttons_media_and_properties() {
     let kinds: Vec<ButtonKind> = t.buttons.iter().map(Button::kind).collect();
     assert!(kinds.contains(&ButtonKind::VaryStrong) && kinds.contains(&ButtonKind::ZoomOut(50)));
     assert!(t.button(&ButtonKind::CustomZoom).is_some_and(|b| b.kind().opens_modal()));
-    let zoom = t.action(&ButtonKind::CustomZoom).expect("custom zoom");
+    let Ok(Press::Button(zoom)) = t.press(&ButtonKind::CustomZoom) else { panic!("custom zoom") };
     assert_eq!((zoom.task_id.as_str(), zoom.custom_id.as_str()), (t.id.as_str(), "MJ::CustomZoom::1::3f1c"));
 }
 
 #[test]
 fn grid_buttons_become_ready_actions() {
     let t = task("upstream/seed-elkapi-fetch-imagine-success.json");
-    let u2 = t.upscale(2).expect("U2");
+    let Ok(Press::Button(u2)) = t.upscale(2) else { panic!("U2") };
     assert_eq!(u2.custom_id, "MJ::JOB::upsample::2::e116ba11-6559-4e3a-8792-ce6ff98e8bd4");
     assert_eq!(u2.task_id, "1747190313867714");
-    assert!(t.variation(4).is_some() && t.reroll().is_some() && t.upscale(5).is_none());
+    assert!(t.variation(4).is_ok() && t.reroll().is_ok());
+    let missing = t.upscale(5).expect_err("no U5");
+    assert!(missing.to_string().contains("U1"), "the error lists the buttons: {missing}");
     assert_eq!(t.find_button("🔄").map(Button::kind), Some(ButtonKind::Reroll));
     assert_eq!(t.properties.message_hash(), Some("e116ba11-6559-4e3a-8792-ce6ff98e8bd4"));
     assert_eq!((t.image_width, t.image_height), (Some(2048), Some(2048)));

@@ -37,7 +37,7 @@ fn press(task: &Task, button: &str, profile: Option<ServerProfile>) -> Result<Pr
         },
     };
     match (task.find_button(button), named) {
-        (Some(found), _) if found.kind() == ButtonKind::Other => Ok(Press::Button(task.press(found))),
+        (Some(found), _) if found.kind() == ButtonKind::Other => Ok(task.press_button(found)),
         (Some(found), _) => Ok(Press::new(task, &found.kind(), profile)?),
         (None, Some(kind)) => Ok(Press::new(task, &kind, profile)?),
         (None, None) => {

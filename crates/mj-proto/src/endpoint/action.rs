@@ -80,31 +80,47 @@ impl Action {
 submit_endpoint!(Action, "action", "/submit/action");
 
 /// The requests that press a task's buttons: built here, beside the endpoint they use, so
-/// that the model stays below the endpoints.
+/// that the model stays below the endpoints. Each is the request `client.press` sends
+/// (there with the server's declared profile): the button's own [`Action`], or on a task
+/// without buttons (novicezk's) the equivalent [`Change`], so `client.submit(task.upscale(1)?)`
+/// works on every server.
 impl Task {
-    /// The request that presses `button` on this task.
-    pub fn press(&self, button: &Button) -> Action {
-        Action::new(self.id.clone(), button.custom_id.clone())
+    /// The request that presses the first button of `kind`; an error lists the buttons the
+    /// task has.
+    ///
+    /// ```
+    /// use mj_proto::endpoint::Press;
+    /// use mj_proto::ButtonKind;
+    ///
+    /// // A finished grid from a server without buttons: U1 is novicezk's change.
+    /// let task = mj_proto::webhook::parse(br#"{"id":"1","status":"SUCCESS"}"#)?;
+    /// assert!(matches!(task.press(&ButtonKind::Upscale(1))?, Press::Change(_)));
+    /// assert!(matches!(task.upscale(1)?, Press::Change(_)));
+    /// # Ok::<(), mj_proto::Error>(())
+    /// ```
+    pub fn press(&self, kind: &ButtonKind) -> Result<Press, Error> {
+        Press::new(self, kind, None)
     }
 
-    /// The request that presses the first button of `kind`, if the task has one.
-    pub fn action(&self, kind: &ButtonKind) -> Option<Action> {
-        self.button(kind).map(|b| self.press(b))
+    /// The request that presses `button`, one of this task's own buttons (one whose kind
+    /// mj does not know included).
+    pub fn press_button(&self, button: &Button) -> Press {
+        Press::Button(Action::new(self.id.clone(), button.custom_id.clone()))
     }
 
     /// U`n`: upscale image `n` (1-4) of the grid.
-    pub fn upscale(&self, n: u8) -> Option<Action> {
-        self.action(&ButtonKind::Upscale(n))
+    pub fn upscale(&self, n: u8) -> Result<Press, Error> {
+        self.press(&ButtonKind::Upscale(n))
     }
 
     /// V`n`: variations of image `n` (1-4) of the grid.
-    pub fn variation(&self, n: u8) -> Option<Action> {
-        self.action(&ButtonKind::Variation(n))
+    pub fn variation(&self, n: u8) -> Result<Press, Error> {
+        self.press(&ButtonKind::Variation(n))
     }
 
     /// 🔄: run the prompt again.
-    pub fn reroll(&self) -> Option<Action> {
-        self.action(&ButtonKind::Reroll)
+    pub fn reroll(&self) -> Result<Press, Error> {
+        self.press(&ButtonKind::Reroll)
     }
 }
 
@@ -144,8 +160,8 @@ impl Press {
             return Err(crate::BuildError::ButtonRefused { wanted: format!("{kind:?}"), server: profile.name() }.into());
         }
         let buttonless = task.buttons.is_empty() || profile.is_some_and(|p| !p.sends_buttons());
-        if let Some(action) = task.action(kind).filter(|_| !buttonless) {
-            return Ok(Self::Button(action));
+        if let Some(button) = task.button(kind).filter(|_| !buttonless) {
+            return Ok(task.press_button(button));
         }
         if buttonless {
             match kind {
