@@ -119,6 +119,7 @@ macro_rules! client_methods {
         /// Calls `endpoint`, retrying only what is safe (see [`RetryPlan`](crate::plan::RetryPlan)).
         pub $($async)? fn execute<E: $crate::Endpoint>(&self, endpoint: &E) -> Result<E::Output, $crate::Error> {
             let plan = $crate::plan::RetryPlan::new(&self.shared.config, endpoint, self.shared.policy())
+                .knowing(&self.shared.facts())
                 .until(self.call_deadline());
             self.drive_as(endpoint.name(), plan, |_| {}) $($await)*
         }
@@ -178,11 +179,9 @@ macro_rules! client_methods {
         /// server without that endpoint, one `GET fetch` per id instead (announced as a
         /// [`Notice::Fallback`]($crate::plan::Notice::Fallback)).
         pub $($async)? fn tasks<I: Into<String>>(&self, ids: impl IntoIterator<Item = I>) -> Result<Vec<$crate::Task>, $crate::Error> {
-            let mut plan = $crate::plan::TasksPlan::new(&self.shared.config, ids, self.shared.policy())
+            let plan = $crate::plan::TasksPlan::new(&self.shared.config, ids, self.shared.policy())
+                .knowing(&self.shared.facts())
                 .until(self.call_deadline());
-            if self.shared.learned.lacks("list-by-condition") {
-                plan = plan.per_id();
-            }
             self.drive_as("tasks", plan, |_| {}) $($await)*
         }
 
@@ -239,6 +238,7 @@ macro_rules! client_methods {
                 self.shared.wait_options(id),
                 self.shared.policy(),
             )
+            .knowing(&self.shared.facts())
             .until(deadline);
             if self.shared.expects_pushes(id) {
                 plan = plan.expecting_pushes();
@@ -264,8 +264,8 @@ macro_rules! client_methods {
                 options,
                 self.shared.policy(),
             )
+            .knowing(&self.shared.facts())
             .until(self.call_deadline());
-            let plan = if self.shared.learned.lacks("list-by-condition") { plan.per_id() } else { plan };
             self.drive_as("watch", plan, |task| {
                 $crate::client::trace::task(&task);
                 on_update(&task)

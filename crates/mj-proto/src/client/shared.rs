@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::{Settings, trace};
 use crate::model::{SubmitOutcome, Submitted, Task, TaskStatus};
-use crate::plan::{Notice, RetryPolicy};
+use crate::plan::{Notice, RetryPolicy, ServerFacts};
 
 /// Per-plan jitter seeds: the settings' seed (or the clock), then a counter, so two
 /// plans never back off in lockstep and a seeded client replays exactly.
@@ -29,49 +29,37 @@ impl Seeds {
     }
 }
 
-/// What a client learned of its server while running: the endpoints it answered 404 (or
-/// 405/501) for, announced as [`Notice::Fallback`]. Later calls go straight to what works
-/// instead of asking again, so an undeclared reseller without `list-by-condition` costs
-/// one failed request per client, not one per call.
-///
-/// It also remembers whether the server ever answered this client: until it has, a port
-/// that refuses or a server that lets exchanges time out is taken for a server that is
-/// down (or a wrong URL) and a call fails fast; once it has, the same failures are ridden
-/// out as a passing fault (see [`RetryPolicy::connect_patience`](crate::plan::RetryPolicy::connect_patience)).
+/// What a client learned of its server while running ([`ServerFacts`]), shared by its
+/// clones: the endpoints it answered 404 (or 405/501) for, announced as
+/// [`Notice::Fallback`], so that later calls go straight to what works (an undeclared
+/// reseller without `list-by-condition` costs one failed request per client, not one per
+/// call); and whether the server ever answered, so that a refused connection or a timeout
+/// is taken for a server that is down only until it has.
 #[derive(Debug, Default)]
-pub(crate) struct Learned {
-    missing: std::sync::Mutex<Vec<&'static str>>,
-    heard: std::sync::atomic::AtomicBool,
-}
+pub(crate) struct Learned(std::sync::Mutex<ServerFacts>);
 
 impl Learned {
-    /// Notes that the server answered (any status).
-    pub(crate) fn heard(&self) {
-        self.heard.store(true, Ordering::Relaxed);
+    fn facts_mut(&self) -> std::sync::MutexGuard<'_, ServerFacts> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether the server ever answered this client.
-    pub(crate) fn has_heard(&self) -> bool {
-        self.heard.load(Ordering::Relaxed)
+    /// Notes that the server answered (any status).
+    pub(crate) fn heard(&self) {
+        self.facts_mut().heard();
     }
 
     pub(crate) fn note(&self, notice: &Notice) {
-        if let Notice::Fallback { missing, .. } = notice {
-            let mut missing_ones = self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !missing_ones.contains(missing) {
-                missing_ones.push(missing);
-            }
-        }
+        self.facts_mut().learn(notice);
+    }
+
+    /// What was learned so far, for a new plan.
+    pub(crate) fn facts(&self) -> ServerFacts {
+        self.facts_mut().clone()
     }
 
     /// The endpoints the server answered that it lacks.
     pub(crate) fn missing(&self) -> Vec<&'static str> {
-        self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
-    }
-
-    /// True when the server answered that it lacks `endpoint`.
-    pub(crate) fn lacks(&self, endpoint: &str) -> bool {
-        self.missing.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&endpoint)
+        self.facts_mut().missing().to_vec()
     }
 }
 
@@ -133,12 +121,14 @@ impl Shared {
         Arc::new(Self { seeds, config, settings, learned, ends_at, recent: Default::default() })
     }
 
-    /// The retry policy for one call: its own jitter seed, and whether the server is
-    /// known to be alive (it answered this client before).
+    /// The retry policy for one call: its own jitter seed.
     pub(crate) fn policy(&self) -> RetryPolicy {
-        let mut policy = self.seeds.policy(&self.settings.retry);
-        policy.server_known = self.learned.has_heard();
-        policy
+        self.seeds.policy(&self.settings.retry)
+    }
+
+    /// What this client learned of its server, for a new plan's `knowing`.
+    pub(crate) fn facts(&self) -> ServerFacts {
+        self.learned.facts()
     }
 
     /// Notes the tasks a submit created.
@@ -199,7 +189,7 @@ impl Shared {
         deadline: Option<Instant>,
     ) -> crate::plan::SubmitPlan<'_, S> {
         crate::plan::SubmitPlan::new(&self.config, request, self.policy(), self.settings.submit.clone())
-            .lacking(|e| self.learned.lacks(e))
+            .knowing(&self.facts())
             .until(deadline)
     }
 

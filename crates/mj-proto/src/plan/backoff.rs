@@ -257,6 +257,12 @@ impl Budget {
         }
     }
 
+    /// Takes what a driver learned of the server: once it answered, refusals and timeouts
+    /// are a passing fault.
+    pub(crate) fn knowing(&mut self, facts: &super::ServerFacts) {
+        self.policy.server_known = facts.answered();
+    }
+
     /// Counts `error` in the failure streaks and says whether they show a server that will
     /// not heal within this call: one that never answered, and has refused connections for
     /// [`RetryPolicy::connect_patience`] or let [`RetryPolicy::max_timeouts`] exchanges in a

@@ -25,6 +25,7 @@
 
 mod backoff;
 mod exchange;
+mod facts;
 mod hub;
 mod notice;
 mod pool;
@@ -41,6 +42,7 @@ use std::time::{Duration, Instant};
 
 pub use crate::profile::Lookup;
 pub use backoff::RetryPolicy;
+pub use facts::ServerFacts;
 pub use hub::{Callback, Hub, REMEMBERED};
 pub use notice::Notice;
 pub use pool::{Member, MemberStatus, Pool};

@@ -60,10 +60,8 @@ impl<'a> PoolWatchPlan<'a> {
         for member in members {
             let ids: Vec<String> = handles.iter().filter(|h| h.server == member.name).map(|h| h.id.clone()).collect();
             if !ids.is_empty() {
-                let mut plan = WatchPlan::new(&member.config, ids.clone(), options.clone(), retry.clone());
-                if member.config.profile().is_some_and(|p| !p.offers("list-by-condition")) {
-                    plan = plan.per_id();
-                }
+                // A declared profile without `list-by-condition` starts with one fetch per id.
+                let plan = WatchPlan::new(&member.config, ids.clone(), options.clone(), retry.clone());
                 watches.push(Watch { member, ids, plan, done: false });
             }
         }

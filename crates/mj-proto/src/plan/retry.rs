@@ -30,6 +30,12 @@ impl<'a, E: Endpoint> RetryPlan<'a, E> {
         Self { config, endpoint, budget: Budget::new(policy), notice: None, phase: Phase::Ready(()) }
     }
 
+    /// Starts knowing what a driver learned of the server (see [`ServerFacts`](super::ServerFacts)).
+    pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
+        self.budget.knowing(facts);
+        self
+    }
+
     /// Ends the call at `deadline` (no retry starts after it; an exchange is cut at it).
     pub fn until(mut self, deadline: Option<Instant>) -> Self {
         self.budget.until(deadline);

@@ -58,10 +58,15 @@ impl<'a> TasksPlan<'a> {
         self
     }
 
-    /// Starts with one fetch per id (the client already learned that the server lacks
-    /// `list-by-condition`).
-    pub(crate) fn per_id(mut self) -> Self {
-        self.next_id.get_or_insert(0);
+    /// Starts knowing what a driver learned of the server (see
+    /// [`ServerFacts`](super::ServerFacts)): with one fetch per id when it lacks
+    /// `list-by-condition`.
+    pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
+        self.policy.server_known = facts.answered();
+        self.budget.knowing(facts);
+        if facts.lacks("list-by-condition") {
+            self.next_id.get_or_insert(0);
+        }
         self
     }
 

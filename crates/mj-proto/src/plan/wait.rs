@@ -151,6 +151,12 @@ impl<'a> WaitPlan<'a> {
         }
     }
 
+    /// Starts knowing what a driver learned of the server (see [`ServerFacts`](super::ServerFacts)).
+    pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
+        self.budget.knowing(facts);
+        self
+    }
+
     /// Expects callbacks for this task (it was submitted with the hook of the
     /// [`Hub`](super::Hub) that feeds this plan): the first poll comes after one
     /// [`WaitOptions::interval`] rather than at once, so that a task whose callbacks arrive

@@ -207,10 +207,12 @@ impl<'a> WatchPlan<'a> {
         report
     }
 
-    /// Starts with one fetch per id (the client already learned that the server lacks
-    /// `list-by-condition`).
-    pub(crate) fn per_id(mut self) -> Self {
-        self.per_id = true;
+    /// Starts knowing what a driver learned of the server (see
+    /// [`ServerFacts`](super::ServerFacts)): with one fetch per id when it lacks
+    /// `list-by-condition`.
+    pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
+        self.budget.knowing(facts);
+        self.per_id |= facts.lacks("list-by-condition");
         self
     }
 

@@ -147,14 +147,16 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
         self
     }
 
-    /// Skips the lookups the client already learned this server lacks (`query`, `list`):
-    /// an undeclared server that answered 404 once is not asked again.
-    pub(crate) fn lacking(mut self, lacks: impl Fn(&str) -> bool) -> Self {
+    /// Starts knowing what a driver learned of the server (see
+    /// [`ServerFacts`](super::ServerFacts)): the lookups it lacks (`query`, `list`) are
+    /// skipped, so an undeclared server that answered 404 once is not asked again.
+    pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
+        self.budget.knowing(facts);
         if self.policy.lookup == Lookup::Auto && self.config.profile().is_none() {
-            if self.method == Some(Method::Query) && lacks("query") {
+            if self.method == Some(Method::Query) && facts.lacks("query") {
                 self.method = Some(Method::List);
             }
-            if self.method == Some(Method::List) && lacks("list") {
+            if self.method == Some(Method::List) && facts.lacks("list") {
                 self.method = None;
             }
         }
