@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use mj_proto::ServerProfile;
 use mj_proto::prelude::*;
+use mj_proto::{EndpointName, ServerProfile};
 use mj_proto::{Transport, TransportErrorKind};
 use mj_sim::{Flavor, SimConfig, SimTransport};
 
@@ -249,30 +249,10 @@ fn server_profiles_match_the_simulator_flavors() {
 }
 
 /// The endpoint name of a request in the shared list (`change_upscale` → `change`).
-fn endpoint_name(request: &str) -> &'static str {
-    const NAMES: [&str; 21] = [
-        "simple-change",
-        "video-swap",
-        "retexture",
-        "change",
-        "imagine",
-        "describe",
-        "blend",
-        "shorten",
-        "action",
-        "modal",
-        "video",
-        "edits",
-        "upload-discord-images",
-        "swap-face",
-        "list-by-condition",
-        "list",
-        "queue",
-        "cancel",
-        "image-seed",
-        "query",
-        "fetch",
-    ];
+fn endpoint_name(request: &str) -> EndpointName {
     let key = request.replace('_', "-");
-    NAMES.iter().find(|n| key.starts_with(*n)).copied().unwrap_or_else(|| panic!("which endpoint is {request}?"))
+    // The longest name first: `simple-change` before `change`, `list-by-condition` before `list`.
+    let mut names = EndpointName::ALL;
+    names.sort_by_key(|n| std::cmp::Reverse(n.as_str().len()));
+    names.into_iter().find(|n| key.starts_with(n.as_str())).unwrap_or_else(|| panic!("which endpoint is {request}?"))
 }

@@ -54,7 +54,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
             let grid_server = (key.step > 0).then(|| run.grid(key).map(|g| g.server.clone())).flatten();
             let candidates: Vec<Option<String>> = match &grid_server {
                 Some(server) => vec![server.clone()],
-                None => self.servers.route(sending::IMAGINE),
+                None => self.servers.route(mj_proto::EndpointName::IMAGINE),
             };
             let free = |s: &Option<String>| free_to_send(lanes, s.as_deref()).filter(|&i| sends[i].is_empty());
             let Some((server, lane)) = candidates.into_iter().find_map(|s| Some((s.clone(), free(&s)?))) else {

@@ -5,16 +5,13 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mj_proto::endpoint::{Imagine, Press};
-use mj_proto::{Config, Endpoint, Error, ErrorKind, Submitted, Task};
+use mj_proto::{Config, Error, ErrorKind, Submitted, Task};
 
 use crate::error::BatchError;
 use crate::journal::{Job, JobKey, JobState, Journal};
 use crate::run::{Lane, MAX_MISSES, Run};
 use crate::runner::Batch;
 use crate::servers::Servers;
-
-/// The endpoint a grid is created by, for routing.
-pub(crate) const IMAGINE: &str = "imagine";
 
 /// What a job sends.
 #[derive(Clone)]
@@ -32,7 +29,6 @@ pub(crate) fn imagine(config: &Config, job: &Job) -> Result<Request, Error> {
         imagine = imagine.image(image.clone());
     }
     config.build(&imagine)?;
-    debug_assert_eq!(imagine.name(), IMAGINE);
     Ok(Request::Imagine(imagine))
 }
 

@@ -30,7 +30,7 @@ pub trait Servers: sealed::Sealed + Sync {
     fn all(&self) -> Vec<(Option<String>, &Client<Self::Transport>)>;
 
     /// The members a new submit to `endpoint` goes to, best first (healthy, with room).
-    fn route(&self, endpoint: &str) -> Vec<Option<String>>;
+    fn route(&self, endpoint: mj_proto::EndpointName) -> Vec<Option<String>>;
 
     /// True for a pool: a refusal that proves nothing was created sends the job back to
     /// wait for another member, instead of failing it.
@@ -95,7 +95,7 @@ impl<T: Transport + Send + Sync> Servers for Client<T> {
         vec![(None, self)]
     }
 
-    fn route(&self, _: &str) -> Vec<Option<String>> {
+    fn route(&self, _: mj_proto::EndpointName) -> Vec<Option<String>> {
         vec![None]
     }
 
@@ -138,7 +138,7 @@ impl<T: Transport + Send + Sync> Servers for PoolClient<T> {
         self.members().into_iter().map(|(name, client)| (Some(name), client)).collect()
     }
 
-    fn route(&self, endpoint: &str) -> Vec<Option<String>> {
+    fn route(&self, endpoint: mj_proto::EndpointName) -> Vec<Option<String>> {
         PoolClient::route(self, endpoint).into_iter().map(Some).collect()
     }
 

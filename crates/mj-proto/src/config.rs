@@ -174,7 +174,7 @@ impl Config {
     }
 
     /// True unless the declared profile lacks the endpoint named `endpoint`.
-    pub fn offers(&self, endpoint: &str) -> bool {
+    pub fn offers(&self, endpoint: crate::EndpointName) -> bool {
         self.profile.is_none_or(|p| p.offers(endpoint))
     }
 

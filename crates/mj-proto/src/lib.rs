@@ -43,6 +43,7 @@ mod config;
 mod config_error;
 pub mod data_url;
 pub mod endpoint;
+mod endpoint_name;
 mod error;
 pub mod file_name;
 #[cfg(any(fuzzing, test))]
@@ -71,6 +72,7 @@ pub use auth::AuthStyle;
 pub use config::{Config, DEFAULT_USER_AGENT};
 pub use config_error::ConfigError;
 pub use endpoint::Endpoint;
+pub use endpoint_name::EndpointName;
 pub use error::{BuildError, DecodeError, Error, ErrorKind, LookupFailure, Rejection, ServerAnswer};
 /// The `http` crate mj speaks, re-exported so transports and users match its version.
 pub use http;

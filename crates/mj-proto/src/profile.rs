@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::EndpointName;
+
 use crate::auth::AuthStyle;
 use crate::model::{ButtonKind, ReturnCode};
 
@@ -64,64 +66,74 @@ impl ServerProfile {
 
     /// True when the server has the endpoint named `endpoint`
     /// ([`Endpoint::name`](crate::Endpoint::name)).
-    pub fn offers(self, endpoint: &str) -> bool {
-        const NOVICEZK: &[&str] =
-            &["imagine", "change", "simple-change", "describe", "blend", "fetch", "list-by-condition", "list", "queue"];
-        const PLUS: &[&str] = &[
-            "imagine",
-            "describe",
-            "blend",
-            "shorten",
-            "action",
-            "modal",
-            "swap-face",
-            "fetch",
-            "list-by-condition",
-            "list",
-            "queue",
-            "cancel",
-            "image-seed",
-            "query",
+    pub fn offers(self, endpoint: EndpointName) -> bool {
+        use EndpointName as N;
+        const NOVICEZK: &[EndpointName] = &[
+            N::IMAGINE,
+            N::CHANGE,
+            N::SIMPLE_CHANGE,
+            N::DESCRIBE,
+            N::BLEND,
+            N::FETCH,
+            N::LIST_BY_CONDITION,
+            N::LIST,
+            N::QUEUE,
         ];
-        const TRUEAI: &[&str] = &[
-            "imagine",
-            "describe",
-            "blend",
-            "shorten",
-            "action",
-            "modal",
-            "video",
-            "edits",
-            "retexture",
-            "upload-discord-images",
-            "swap-face",
-            "video-swap",
-            "fetch",
-            "list-by-condition",
-            "list",
-            "cancel",
-            "image-seed",
+        const PLUS: &[EndpointName] = &[
+            N::IMAGINE,
+            N::DESCRIBE,
+            N::BLEND,
+            N::SHORTEN,
+            N::ACTION,
+            N::MODAL,
+            N::SWAP_FACE,
+            N::FETCH,
+            N::LIST_BY_CONDITION,
+            N::LIST,
+            N::QUEUE,
+            N::CANCEL,
+            N::IMAGE_SEED,
+            N::QUERY,
         ];
-        const GATEWAY: &[&str] = &[
-            "imagine",
-            "change",
-            "simple-change",
-            "describe",
-            "blend",
-            "shorten",
-            "action",
-            "modal",
-            "video",
-            "edits",
-            "upload-discord-images",
-            "swap-face",
-            "fetch",
-            "list-by-condition",
-            "image-seed",
+        const TRUEAI: &[EndpointName] = &[
+            N::IMAGINE,
+            N::DESCRIBE,
+            N::BLEND,
+            N::SHORTEN,
+            N::ACTION,
+            N::MODAL,
+            N::VIDEO,
+            N::EDITS,
+            N::RETEXTURE,
+            N::UPLOAD_DISCORD_IMAGES,
+            N::SWAP_FACE,
+            N::VIDEO_SWAP,
+            N::FETCH,
+            N::LIST_BY_CONDITION,
+            N::LIST,
+            N::CANCEL,
+            N::IMAGE_SEED,
+        ];
+        const GATEWAY: &[EndpointName] = &[
+            N::IMAGINE,
+            N::CHANGE,
+            N::SIMPLE_CHANGE,
+            N::DESCRIBE,
+            N::BLEND,
+            N::SHORTEN,
+            N::ACTION,
+            N::MODAL,
+            N::VIDEO,
+            N::EDITS,
+            N::UPLOAD_DISCORD_IMAGES,
+            N::SWAP_FACE,
+            N::FETCH,
+            N::LIST_BY_CONDITION,
+            N::IMAGE_SEED,
         ];
         // A download is a GET of a result's own URL (often a CDN), not one of the server's
         // routes: whatever the server, its results can be downloaded.
-        if endpoint == "download" {
+        if endpoint == N::DOWNLOAD {
             return true;
         }
         match self {
@@ -129,7 +141,7 @@ impl ServerProfile {
             Self::Plus => PLUS.contains(&endpoint),
             Self::Trueai => TRUEAI.contains(&endpoint),
             Self::Gateway => GATEWAY.contains(&endpoint),
-            Self::Reseller => GATEWAY.contains(&endpoint) || endpoint == "query",
+            Self::Reseller => GATEWAY.contains(&endpoint) || endpoint == N::QUERY,
         }
     }
 

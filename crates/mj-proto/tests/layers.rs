@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "the wire vocabulary and leaf helpers",
-        &["wire", "json", "multipart", "file_name", "auth", "config_error", "address"],
+        &["wire", "json", "multipart", "file_name", "auth", "config_error", "address", "endpoint_name"],
     ),
     ("the API key", &["secret"]),
     ("the data the servers send and take", &["model"]),

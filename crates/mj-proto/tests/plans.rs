@@ -673,7 +673,13 @@ fn tasks_plan_falls_back_to_one_fetch_per_id() {
     let ids: Vec<String> = run.result.expect("tasks").into_iter().map(|t| t.id).collect();
     assert_eq!(ids, ["1", "3"], "an unknown id is left out");
     assert_eq!(run.requests.len(), 4);
-    assert_eq!(run.notices, [Notice::Fallback { missing: "list-by-condition", using: "fetch" }]);
+    assert_eq!(
+        run.notices,
+        [Notice::Fallback {
+            missing: mj_proto::EndpointName::LIST_BY_CONDITION,
+            using: Some(mj_proto::EndpointName::FETCH)
+        }]
+    );
     let none = self::run(TasksPlan::new(&config, Vec::<String>::new(), policy()), |_, _| lost());
     assert!(none.result.expect("empty").is_empty() && none.requests.is_empty(), "no ids, no request");
 }

@@ -170,7 +170,10 @@ fn a_declared_profile_refuses_locally_what_its_server_would() {
     let trueai = Config::new("http://127.0.0.1:8080").expect("config").with_profile(ServerProfile::Trueai);
     assert_eq!(trueai.auth_style(), AuthStyle::RawAuthorization);
     assert!(trueai.clone().with_mode(Some(SpeedMode::Relax)).build(&Fetch::new("1")).is_ok());
-    assert!(matches!(trueai.build(&Query::new()), Err(Error::Build(BuildError::NotOffered { endpoint: "query", .. }))));
+    assert!(matches!(
+        trueai.build(&Query::new()),
+        Err(Error::Build(BuildError::NotOffered { endpoint: mj_proto::EndpointName::QUERY, .. }))
+    ));
     for profile in ServerProfile::ALL {
         assert_eq!(profile.name().parse::<ServerProfile>(), Ok(profile));
         // A result's URL is downloaded whatever the server: it is not one of its routes.
@@ -228,7 +231,10 @@ fn images_and_options_follow_the_declared_server() {
     let form = at(Some(ServerProfile::Trueai)).build(&bare).expect("bare base64 on trueai");
     assert!(String::from_utf8_lossy(form.body()).contains("name=\"sourceBase64\""));
     let e = at(Some(ServerProfile::Plus)).build(&swap).expect_err("only trueai has video swap");
-    assert!(matches!(e, Error::Build(BuildError::NotOffered { endpoint: "video-swap", .. })), "{e:?}");
+    assert!(
+        matches!(e, Error::Build(BuildError::NotOffered { endpoint: mj_proto::EndpointName::VIDEO_SWAP, .. })),
+        "{e:?}"
+    );
     assert!(at(None).build(&swap.clone().bot_type(BotType::MidJourney)).is_err(), "botType is never read");
     let empty = VideoSwap::new(PNG, VideoTarget::file("clip.mp4", "video/mp4", Vec::new()));
     assert!(matches!(at(None).build(&empty), Err(Error::Build(BuildError::Empty { field: "targetFile" }))));

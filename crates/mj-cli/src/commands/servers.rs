@@ -43,7 +43,7 @@ pub fn run(global: &Global) -> Result<u8, Failure> {
         if answers {
             let _ = client.tasks(["0", "1"]);
         }
-        let missing = client.missing_endpoints();
+        let missing: Vec<&str> = client.missing_endpoints().into_iter().map(mj_proto::EndpointName::as_str).collect();
         let profile = member.config.profile().map_or("undeclared", |p| p.name());
         if global.json {
             println!(

@@ -85,7 +85,7 @@ macro_rules! client_struct {
             /// The endpoints this client learned its server lacks (it answered 404, 405 or
             /// 501, announced as [`Notice::Fallback`]($crate::plan::Notice::Fallback)): later
             /// calls go straight to what works instead of asking again.
-            pub fn missing_endpoints(&self) -> Vec<&'static str> {
+            pub fn missing_endpoints(&self) -> Vec<$crate::EndpointName> {
                 self.shared.learned.missing()
             }
 
@@ -121,7 +121,7 @@ macro_rules! client_methods {
             let plan = $crate::plan::RetryPlan::new(&self.shared.config, endpoint, self.shared.policy())
                 .knowing(&self.shared.facts())
                 .until(self.call_deadline());
-            self.drive_as(endpoint.name(), plan, |_| {}) $($await)*
+            self.drive_as(endpoint.name().as_str(), plan, |_| {}) $($await)*
         }
 
         /// Submits a task exactly once (see [`SubmitPlan`](crate::plan::SubmitPlan)): a lost
@@ -136,7 +136,7 @@ macro_rules! client_methods {
             self.shared.hook(&mut request);
             let name = request.name();
             let plan = self.shared.submit_plan(request, self.call_deadline());
-            let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
+            let submitted = self.drive_as(name.as_str(), plan, |_| {}) $($await)*;
             if let Ok(submitted) = &submitted {
                 self.shared.submitted(submitted);
             }
@@ -151,7 +151,7 @@ macro_rules! client_methods {
             self.shared.hook(&mut request);
             let name = request.name();
             let plan = self.shared.submit_plan(request, self.call_deadline()).resumed(lost_for, self.transport.now());
-            let submitted = self.drive_as(name, plan, |_| {}) $($await)*;
+            let submitted = self.drive_as(name.as_str(), plan, |_| {}) $($await)*;
             if let Ok(submitted) = &submitted {
                 self.shared.submitted(submitted);
             }
@@ -292,7 +292,7 @@ macro_rules! client_methods {
             let name = request.name();
             let plan = self.shared.submit_plan(request, deadline);
             let token = plan.token().to_owned();
-            let submitted = self.drive_as(name, plan, |_| {}) $($await)* ?;
+            let submitted = self.drive_as(name.as_str(), plan, |_| {}) $($await)* ?;
             self.shared.submitted(&submitted);
             on_progress(&$crate::client::first_sight(&submitted, &token));
             self.wait_until(&submitted.task_id, deadline, on_progress) $($await)*

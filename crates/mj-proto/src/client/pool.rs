@@ -159,10 +159,10 @@ macro_rules! pool_client {
             }
 
             /// The members a submit to `endpoint` (an endpoint's
-            /// [`name`]($crate::Endpoint::name), e.g. `"imagine"`) would go to now, best
+            /// [`name`]($crate::Endpoint::name), e.g. `EndpointName::IMAGINE`) would go to now, best
             /// first: healthy, with room, offering it (see
             /// [`Pool::route`]($crate::plan::Pool::route)).
-            pub fn route(&self, endpoint: &str) -> Vec<String> {
+            pub fn route(&self, endpoint: $crate::EndpointName) -> Vec<String> {
                 let now = self.now();
                 let pool = self.lock();
                 let members = pool.members();

@@ -58,7 +58,7 @@ impl Learned {
     }
 
     /// The endpoints the server answered that it lacks.
-    pub(crate) fn missing(&self) -> Vec<&'static str> {
+    pub(crate) fn missing(&self) -> Vec<crate::EndpointName> {
         self.facts_mut().missing().to_vec()
     }
 }

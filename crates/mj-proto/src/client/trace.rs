@@ -54,13 +54,15 @@ pub(crate) fn notice(notice: &Notice) {
     #[cfg(feature = "tracing")]
     match notice {
         Notice::Retry { endpoint, attempt, reason, delay } => tracing::warn!(
-            target: "mj", endpoint, attempt, reason = reason.as_str(), delay_ms = delay.as_millis() as u64, "retry"
+            target: "mj", endpoint = endpoint.as_str(), attempt, reason = reason.as_str(), delay_ms = delay.as_millis() as u64, "retry"
         ),
         Notice::Lookup { endpoint, attempt, reason, delay, .. } => tracing::warn!(
-            target: "mj", endpoint, attempt, reason = reason.as_str(), delay_ms = delay.as_millis() as u64, "lookup"
+            target: "mj", endpoint = endpoint.as_str(), attempt, reason = reason.as_str(), delay_ms = delay.as_millis() as u64, "lookup"
         ),
-        Notice::Fallback { missing, using } => tracing::info!(target: "mj", missing, using, "fallback"),
-        Notice::Resend { endpoint, .. } => tracing::warn!(target: "mj", endpoint, "resend"),
+        Notice::Fallback { missing, using } => tracing::info!(
+            target: "mj", missing = missing.as_str(), using = using.map_or("", |u| u.as_str()), "fallback"
+        ),
+        Notice::Resend { endpoint, .. } => tracing::warn!(target: "mj", endpoint = endpoint.as_str(), "resend"),
         Notice::Failover { from, to, reason } => {
             tracing::warn!(target: "mj", from = from.as_str(), to = to.as_str(), reason = reason.as_str(), "failover")
         }

@@ -77,7 +77,7 @@ impl Action {
     }
 }
 
-submit_endpoint!(Action, "action", "/submit/action");
+submit_endpoint!(Action, crate::EndpointName::ACTION, "/submit/action");
 
 /// The requests that press a task's buttons: built here, beside the endpoint they use, so
 /// that the model stays below the endpoints. Each is the request `client.press` sends
@@ -180,7 +180,7 @@ impl Press {
 impl Endpoint for Press {
     type Output = Submitted;
 
-    fn name(&self) -> &'static str {
+    fn name(&self) -> crate::EndpointName {
         match self {
             Self::Button(action) => action.name(),
             Self::Change(change) => change.name(),

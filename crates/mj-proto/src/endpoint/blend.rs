@@ -43,4 +43,4 @@ impl Blend {
     }
 }
 
-submit_endpoint!(Blend, "blend", "/submit/blend");
+submit_endpoint!(Blend, crate::EndpointName::BLEND, "/submit/blend");

@@ -26,8 +26,8 @@ impl Cancel {
 impl Endpoint for Cancel {
     type Output = ();
 
-    fn name(&self) -> &'static str {
-        "cancel"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::CANCEL
     }
     /// Cancelling twice leaves the task as cancelling once does.
     fn is_idempotent(&self) -> bool {

@@ -63,7 +63,7 @@ impl Change {
     }
 }
 
-submit_endpoint!(Change, "change", "/submit/change");
+submit_endpoint!(Change, crate::EndpointName::CHANGE, "/submit/change");
 
 /// `/submit/simple-change`: the same as [`Change`] written as `"<taskId> U1"` (spec §5.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,4 +102,4 @@ impl SimpleChange {
     }
 }
 
-submit_endpoint!(SimpleChange, "simple-change", "/submit/simple-change");
+submit_endpoint!(SimpleChange, crate::EndpointName::SIMPLE_CHANGE, "/submit/simple-change");

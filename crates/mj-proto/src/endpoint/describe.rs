@@ -45,4 +45,4 @@ impl Describe {
     }
 }
 
-submit_endpoint!(Describe, "describe", "/submit/describe");
+submit_endpoint!(Describe, crate::EndpointName::DESCRIBE, "/submit/describe");

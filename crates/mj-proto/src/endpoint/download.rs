@@ -83,8 +83,8 @@ impl std::fmt::Debug for Media {
 impl Endpoint for Download {
     type Output = Media;
 
-    fn name(&self) -> &'static str {
-        "download"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::DOWNLOAD
     }
     fn is_idempotent(&self) -> bool {
         true
@@ -128,7 +128,7 @@ impl Endpoint for Download {
             // An error page or the wrong kind of file: the usual classification (5xx and
             // 429 are worth another try, an HTML page means a wrong URL).
             if let Err(e) = response::payload(&response) {
-                return Err(e.for_endpoint("download"));
+                return Err(e.for_endpoint(crate::EndpointName::DOWNLOAD));
             }
             let message = format!("not an image or a video (content type `{content_type}`)");
             return Err(Error::Unexpected(Box::new(ServerAnswer::new(status, Some(message), response.body()))));

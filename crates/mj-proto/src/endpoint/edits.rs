@@ -44,8 +44,9 @@ impl Edits {
     }
 
     /// The endpoint's name and path.
-    fn route(&self) -> (&'static str, &'static str) {
-        if self.retexture { ("retexture", "/submit/retexture") } else { ("edits", "/submit/edits") }
+    fn route(&self) -> (crate::EndpointName, &'static str) {
+        use crate::EndpointName as N;
+        if self.retexture { (N::RETEXTURE, "/submit/retexture") } else { (N::EDITS, "/submit/edits") }
     }
 
     fn check(&self, profile: Option<ServerProfile>) -> Result<(), BuildError> {

@@ -28,8 +28,8 @@ impl Fetch {
 impl Endpoint for Fetch {
     type Output = Option<Task>;
 
-    fn name(&self) -> &'static str {
-        "fetch"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::FETCH
     }
     fn is_idempotent(&self) -> bool {
         true

@@ -26,8 +26,8 @@ impl ImageSeed {
 impl Endpoint for ImageSeed {
     type Output = String;
 
-    fn name(&self) -> &'static str {
-        "image-seed"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::IMAGE_SEED
     }
     fn is_idempotent(&self) -> bool {
         true

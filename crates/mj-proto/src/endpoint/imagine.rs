@@ -51,4 +51,4 @@ impl Imagine {
     }
 }
 
-submit_endpoint!(Imagine, "imagine", "/submit/imagine");
+submit_endpoint!(Imagine, crate::EndpointName::IMAGINE, "/submit/imagine");

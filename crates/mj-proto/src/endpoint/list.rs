@@ -35,8 +35,8 @@ impl Queue {
 impl Endpoint for ListTasks {
     type Output = Vec<Task>;
 
-    fn name(&self) -> &'static str {
-        "list"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::LIST
     }
     fn is_idempotent(&self) -> bool {
         true
@@ -52,8 +52,8 @@ impl Endpoint for ListTasks {
 impl Endpoint for Queue {
     type Output = Vec<Task>;
 
-    fn name(&self) -> &'static str {
-        "queue"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::QUEUE
     }
     fn is_idempotent(&self) -> bool {
         true

@@ -29,8 +29,8 @@ impl ListByCondition {
 impl Endpoint for ListByCondition {
     type Output = Vec<Task>;
 
-    fn name(&self) -> &'static str {
-        "list-by-condition"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::LIST_BY_CONDITION
     }
     fn is_idempotent(&self) -> bool {
         true

@@ -76,7 +76,7 @@ pub trait Endpoint {
     type Output;
 
     /// A short stable name (`imagine`, `fetch`, …) for logs and statistics.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> crate::EndpointName;
 
     /// True when sending the request twice has the effect of sending it once (fetch, list,
     /// query, seed, cancel). Submits are not: a repeated submit can create and bill a

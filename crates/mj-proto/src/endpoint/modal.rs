@@ -53,4 +53,4 @@ impl Modal {
     }
 }
 
-submit_endpoint!(Modal, "modal", "/submit/modal", |modal| Some(modal.task_id.as_str()));
+submit_endpoint!(Modal, crate::EndpointName::MODAL, "/submit/modal", |modal| Some(modal.task_id.as_str()));

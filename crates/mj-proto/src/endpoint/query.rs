@@ -93,8 +93,8 @@ impl Default for Query {
 impl Endpoint for Query {
     type Output = Page<Task>;
 
-    fn name(&self) -> &'static str {
-        "query"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::QUERY
     }
     fn is_idempotent(&self) -> bool {
         true

@@ -31,4 +31,4 @@ impl Shorten {
     }
 }
 
-submit_endpoint!(Shorten, "shorten", "/submit/shorten");
+submit_endpoint!(Shorten, crate::EndpointName::SHORTEN, "/submit/shorten");

@@ -99,10 +99,10 @@ pub trait Submit: Endpoint<Output = Submitted> {
 /// Implements [`Endpoint`] and [`Submit`] for a task-creating request with an `options`
 /// field and a `check` method: POST to `$path`, answer [`Submitted`], never idempotent.
 macro_rules! submit_endpoint {
-    ($ty:ty, $name:literal, $path:literal) => {
+    ($ty:ty, $name:path, $path:literal) => {
         $crate::endpoint::submit::submit_endpoint!($ty, $name, $path, |_request| None);
     };
-    ($ty:ty, $name:literal, $path:literal, |$this:ident| $continues:expr) => {
+    ($ty:ty, $name:path, $path:literal, |$this:ident| $continues:expr) => {
         $crate::endpoint::submit::submit_endpoint!($ty, |_r| $name, |_r| $path, |$this| $continues);
     };
     ($ty:ty, |$n:ident| $name:expr, |$p:ident| $path:expr) => {
@@ -112,7 +112,7 @@ macro_rules! submit_endpoint {
         impl $crate::endpoint::Endpoint for $ty {
             type Output = $crate::model::Submitted;
 
-            fn name(&self) -> &'static str {
+            fn name(&self) -> $crate::EndpointName {
                 let $n = self;
                 $name
             }

@@ -67,4 +67,4 @@ fn split(image: String) -> (Option<String>, Option<String>) {
     }
 }
 
-submit_endpoint!(SwapFace, "swap-face", "/insight-face/swap");
+submit_endpoint!(SwapFace, crate::EndpointName::SWAP_FACE, "/insight-face/swap");

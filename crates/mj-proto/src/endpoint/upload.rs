@@ -32,8 +32,8 @@ impl UploadDiscordImages {
 impl Endpoint for UploadDiscordImages {
     type Output = Vec<String>;
 
-    fn name(&self) -> &'static str {
-        "upload-discord-images"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::UPLOAD_DISCORD_IMAGES
     }
     fn is_idempotent(&self) -> bool {
         false

@@ -114,4 +114,4 @@ impl Video {
     }
 }
 
-submit_endpoint!(Video, "video", "/submit/video");
+submit_endpoint!(Video, crate::EndpointName::VIDEO, "/submit/video");

@@ -141,8 +141,8 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, Strin
 impl Endpoint for VideoSwap {
     type Output = Submitted;
 
-    fn name(&self) -> &'static str {
-        "video-swap"
+    fn name(&self) -> crate::EndpointName {
+        crate::EndpointName::VIDEO_SWAP
     }
     fn is_idempotent(&self) -> bool {
         false

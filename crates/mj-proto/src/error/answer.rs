@@ -22,7 +22,7 @@ pub struct ServerAnswer {
     /// The body as received (with the API key scrubbed).
     pub body: Vec<u8>,
     /// The endpoint that was asked (`list-by-condition`, …), when known.
-    pub endpoint: Option<&'static str>,
+    pub endpoint: Option<crate::EndpointName>,
 }
 
 impl ServerAnswer {

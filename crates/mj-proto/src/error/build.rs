@@ -71,8 +71,8 @@ pub enum BuildError {
     /// The declared server profile lacks this endpoint.
     #[error("{server} servers do not offer `{endpoint}`")]
     NotOffered {
-        /// The endpoint's short name (`video`, `edits`).
-        endpoint: &'static str,
+        /// The endpoint (`video`, `edits`).
+        endpoint: crate::EndpointName,
         /// The profile's name.
         server: &'static str,
     },

@@ -6,7 +6,7 @@ use crate::secret::{scrub_bytes, scrub_text};
 
 impl Error {
     /// The same error, naming `endpoint` as the one asked (for the 404 hint).
-    pub(crate) fn for_endpoint(mut self, endpoint: &'static str) -> Self {
+    pub(crate) fn for_endpoint(mut self, endpoint: crate::EndpointName) -> Self {
         if let Self::Unexpected(a) | Self::Html(a) = &mut self {
             a.endpoint = Some(endpoint);
         }

@@ -153,7 +153,7 @@ pub(crate) fn judge(error: &Error, idempotent: bool, profile: Option<ServerProfi
 pub(crate) fn retry_or_give_up(
     budget: &mut Budget,
     now: std::time::Instant,
-    endpoint: &'static str,
+    endpoint: crate::EndpointName,
     idempotent: bool,
     profile: Option<ServerProfile>,
     error: Error,
@@ -355,7 +355,7 @@ impl Budget {
         &mut self,
         now: std::time::Instant,
         deadline: std::time::Instant,
-        endpoint: &'static str,
+        endpoint: crate::EndpointName,
         attempt: u32,
         error: &Error,
     ) -> (std::time::Instant, super::Notice) {

@@ -2,6 +2,7 @@
 //! plan so that the plan does not learn it again.
 
 use super::Notice;
+use crate::EndpointName;
 
 /// What a driver learned of one server from earlier calls.
 ///
@@ -18,12 +19,12 @@ use super::Notice;
 ///
 /// ```
 /// use mj_proto::plan::{Notice, Plan, RetryPolicy, ServerFacts, Step, TasksPlan};
-/// use mj_proto::Config;
+/// use mj_proto::{Config, EndpointName};
 ///
 /// let mut facts = ServerFacts::default();
 /// facts.heard();
-/// facts.learn(&Notice::Fallback { missing: "list-by-condition", using: "fetch" });
-/// assert!(facts.answered() && facts.lacks("list-by-condition"));
+/// facts.learn(&Notice::Fallback { missing: EndpointName::LIST_BY_CONDITION, using: Some(EndpointName::FETCH) });
+/// assert!(facts.answered() && facts.lacks(EndpointName::LIST_BY_CONDITION));
 ///
 /// let config = Config::new("https://api.example.com")?;
 /// // Starts with one fetch per id: no list-by-condition request that would fail again.
@@ -35,7 +36,7 @@ use super::Notice;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServerFacts {
     answered: bool,
-    missing: Vec<&'static str>,
+    missing: Vec<EndpointName>,
 }
 
 impl ServerFacts {
@@ -50,7 +51,7 @@ impl ServerFacts {
         if let Notice::Fallback { missing, .. } = notice
             && !self.missing.contains(missing)
         {
-            self.missing.push(missing);
+            self.missing.push(*missing);
         }
     }
 
@@ -60,12 +61,12 @@ impl ServerFacts {
     }
 
     /// Whether the server answered that it lacks `endpoint` (an [`Endpoint::name`](crate::Endpoint::name)).
-    pub fn lacks(&self, endpoint: &str) -> bool {
+    pub fn lacks(&self, endpoint: EndpointName) -> bool {
         self.missing.contains(&endpoint)
     }
 
     /// The endpoints the server answered that it lacks, in the order learned.
-    pub fn missing(&self) -> &[&'static str] {
+    pub fn missing(&self) -> &[EndpointName] {
         &self.missing
     }
 }

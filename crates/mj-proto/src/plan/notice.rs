@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::EndpointName;
+
 /// Something worth telling a person or a log while a call is under way: mj is trying
 /// again, and why. Clients hand each one to [`Settings::observer`](crate::Settings::observer);
 /// messages come from errors that were already scrubbed of the API key.
@@ -12,7 +14,7 @@ pub enum Notice {
     /// A request failed in a way that another try may fix; it is sent again after `delay`.
     Retry {
         /// The endpoint (`fetch`, `imagine`, …).
-        endpoint: &'static str,
+        endpoint: EndpointName,
         /// The try that failed (1 for the first).
         attempt: u32,
         /// What went wrong.
@@ -24,7 +26,7 @@ pub enum Notice {
     /// correlation token after `delay`.
     Lookup {
         /// The submit whose answer was lost (`imagine`, `action`, …).
-        endpoint: &'static str,
+        endpoint: EndpointName,
         /// The correlation token in `state`.
         token: String,
         /// Lookups made so far.
@@ -38,10 +40,10 @@ pub enum Notice {
     /// client remembers it for its later calls).
     Fallback {
         /// The endpoint the server lacks.
-        missing: &'static str,
-        /// The endpoint used instead; empty when there is none (a lost submit then has
+        missing: EndpointName,
+        /// The endpoint used instead; `None` when there is none (a lost submit then has
         /// no lookup left).
-        using: &'static str,
+        using: Option<EndpointName>,
     },
     /// Lookups made [`SubmitPolicy::absent_after`](crate::plan::SubmitPolicy::absent_after)
     /// or longer after a lost answer found no task with the token, so the submit is sent
@@ -49,7 +51,7 @@ pub enum Notice {
     /// `absent_after` would show the first task later (raise `absent_after` for it).
     Resend {
         /// The submit whose answer was lost.
-        endpoint: &'static str,
+        endpoint: EndpointName,
         /// The correlation token in `state`.
         token: String,
         /// How long after the loss the last lookup was made.
@@ -87,8 +89,8 @@ impl fmt::Display for Notice {
                 seconds(*delay),
                 attempt + 1
             ),
-            Self::Fallback { missing, using: "" } => write!(f, "this server does not offer {missing}"),
-            Self::Fallback { missing, using } => {
+            Self::Fallback { missing, using: None } => write!(f, "this server does not offer {missing}"),
+            Self::Fallback { missing, using: Some(using) } => {
                 write!(f, "this server does not offer {missing}; using {using} instead")
             }
             Self::Resend { endpoint, token, after, absent_after } => write!(

@@ -124,7 +124,7 @@ impl Pool {
     /// cooling down after exchanges that got no answer), with room under `max_in_flight`, offering
     /// the endpoint when their profile is known, ordered by load for their weight (a
     /// crowded member counts four times its load).
-    pub fn route(&self, endpoint: &str, now: Instant) -> Vec<usize> {
+    pub fn route(&self, endpoint: crate::EndpointName, now: Instant) -> Vec<usize> {
         let mut able: Vec<(u64, usize)> = (0..self.members.len())
             .filter(|&i| {
                 let (member, health) = (&self.members[i], &self.health[i]);
@@ -224,12 +224,12 @@ mod tests {
         ])
         .expect("pool");
         let t0 = Instant::now();
-        assert_eq!(pool.route("imagine", t0), [1, 0, 2], "b has twice the share");
-        assert_eq!(pool.route("action", t0), [1, 0], "novicezk has no action endpoint");
+        assert_eq!(pool.route(crate::EndpointName::IMAGINE, t0), [1, 0, 2], "b has twice the share");
+        assert_eq!(pool.route(crate::EndpointName::ACTION, t0), [1, 0], "novicezk has no action endpoint");
         pool.took(1);
         pool.took(1);
         pool.took(2);
-        assert_eq!(pool.route("imagine", t0), [0, 1], "n is full; b at 3/2 loses to a at 1");
+        assert_eq!(pool.route(crate::EndpointName::IMAGINE, t0), [0, 1], "n is full; b at 3/2 loses to a at 1");
         pool.released(2);
         assert!(Pool::new(vec![member("a", None), member("a", None)]).is_err());
         assert!(Pool::new(Vec::new()).is_err());
@@ -242,19 +242,23 @@ mod tests {
         let t0 = Instant::now();
         let refused = Error::Transport(crate::TransportError::new(crate::TransportErrorKind::Connect, "refused"));
         pool.learn(0, Err(&refused), t0);
-        assert_eq!(pool.route("imagine", t0), [1]);
-        assert_eq!(pool.route("imagine", t0 + Duration::from_secs(1)), [0, 1], "one cooldown of 1 s");
+        assert_eq!(pool.route(crate::EndpointName::IMAGINE, t0), [1]);
+        assert_eq!(
+            pool.route(crate::EndpointName::IMAGINE, t0 + Duration::from_secs(1)),
+            [0, 1],
+            "one cooldown of 1 s"
+        );
         pool.learn(0, Err(&refused), t0);
         pool.learn(0, Err(&refused), t0);
         assert_eq!(pool.status(t0)[0].cooling_for, Some(Duration::from_secs(4)), "doubling");
         pool.learn(0, Ok(()), t0);
-        assert_eq!(pool.route("imagine", t0), [0, 1]);
+        assert_eq!(pool.route(crate::EndpointName::IMAGINE, t0), [0, 1]);
         assert!(refused.created_nothing());
         // A member that accepts and never answers, or drops the connection, cools down too.
         for kind in [crate::TransportErrorKind::Timeout, crate::TransportErrorKind::Interrupted] {
             let mut pool = Pool::new(vec![member("a", None), member("b", None)]).expect("pool");
             pool.learn(1, Err(&Error::Transport(crate::TransportError::new(kind, "no answer"))), t0);
-            assert_eq!(pool.route("imagine", t0), [0], "{kind:?}");
+            assert_eq!(pool.route(crate::EndpointName::IMAGINE, t0), [0], "{kind:?}");
             assert_eq!(pool.status(t0)[1].unanswered, 1);
         }
     }

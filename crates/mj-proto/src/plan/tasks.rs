@@ -1,6 +1,7 @@
 //! Many tasks at once: one `list-by-condition`, or one `GET fetch` per id where the
 //! server lacks it. What `Client::tasks` runs.
 
+use crate::EndpointName;
 use std::ops::ControlFlow;
 use std::time::Instant;
 
@@ -36,7 +37,7 @@ impl<'a> TasksPlan<'a> {
     /// A plan for the tasks with `ids`.
     pub fn new<I: Into<String>>(config: &'a Config, ids: impl IntoIterator<Item = I>, policy: RetryPolicy) -> Self {
         let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
-        let next_id = (!config.offers("list-by-condition")).then_some(0);
+        let next_id = (!config.offers(EndpointName::LIST_BY_CONDITION)).then_some(0);
         let phase = if ids.is_empty() { Phase::done(Ok(Vec::new())) } else { Phase::Ready(()) };
         Self {
             config,
@@ -64,7 +65,7 @@ impl<'a> TasksPlan<'a> {
     pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
         self.policy.server_known = facts.answered();
         self.budget.knowing(facts);
-        if facts.lacks("list-by-condition") {
+        if facts.lacks(EndpointName::LIST_BY_CONDITION) {
             self.next_id.get_or_insert(0);
         }
         self
@@ -105,9 +106,9 @@ impl Plan for TasksPlan<'_> {
             return;
         }
         let (endpoint, parsed) = match (self.next_id, result) {
-            (None, Err(e)) => ("list-by-condition", Err(self.config.redact(e.into()))),
-            (Some(_), Err(e)) => ("fetch", Err(self.config.redact(e.into()))),
-            (None, Ok(response)) => ("list-by-condition", self.config.parse(&self.batch(), response)),
+            (None, Err(e)) => (EndpointName::LIST_BY_CONDITION, Err(self.config.redact(e.into()))),
+            (Some(_), Err(e)) => (EndpointName::FETCH, Err(self.config.redact(e.into()))),
+            (None, Ok(response)) => (EndpointName::LIST_BY_CONDITION, self.config.parse(&self.batch(), response)),
             (Some(i), Ok(response)) => {
                 let fetch = Fetch::new(self.ids[i].clone());
                 (fetch.name(), self.config.parse(&fetch, response).map(Vec::from_iter))
@@ -126,7 +127,10 @@ impl Plan for TasksPlan<'_> {
                 }
             }
             Err(error) if self.next_id.is_none() && endpoint_missing(&error) => {
-                self.notice = Some(Notice::Fallback { missing: "list-by-condition", using: "fetch" });
+                self.notice = Some(Notice::Fallback {
+                    missing: EndpointName::LIST_BY_CONDITION,
+                    using: Some(EndpointName::FETCH),
+                });
                 self.next_id = Some(0);
                 self.next_request();
                 Phase::Ready(())

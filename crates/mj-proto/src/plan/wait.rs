@@ -333,7 +333,8 @@ impl Plan for WaitPlan<'_> {
                     self.failures += 1;
                     let started = *self.started.get_or_insert(now);
                     let deadline = self.deadline(started);
-                    let (at, notice) = self.budget.ride_out(now, deadline, "fetch", self.failures, &error);
+                    let (at, notice) =
+                        self.budget.ride_out(now, deadline, crate::EndpointName::FETCH, self.failures, &error);
                     self.notice = Some(notice);
                     self.last_error = Some(error);
                     Phase::Sleeping(at, ())

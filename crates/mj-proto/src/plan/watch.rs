@@ -180,7 +180,7 @@ impl<'a> WatchPlan<'a> {
             resolved: HashMap::new(),
             round: VecDeque::new(),
             inflight: None,
-            per_id: !config.offers("list-by-condition"),
+            per_id: !config.offers(crate::EndpointName::LIST_BY_CONDITION),
             events: VecDeque::new(),
             notice: None,
             failures: 0,
@@ -212,7 +212,7 @@ impl<'a> WatchPlan<'a> {
     /// `list-by-condition`.
     pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
         self.budget.knowing(facts);
-        self.per_id |= facts.lacks("list-by-condition");
+        self.per_id |= facts.lacks(crate::EndpointName::LIST_BY_CONDITION);
         self
     }
 
@@ -330,7 +330,7 @@ impl Plan for WatchPlan<'_> {
 
     fn handle(&mut self, result: Result<HttpResponse, TransportError>, now: Instant) {
         let Some(ids) = self.inflight.take() else { return };
-        let endpoint = if self.per_id { "fetch" } else { "list-by-condition" };
+        let endpoint = if self.per_id { crate::EndpointName::FETCH } else { crate::EndpointName::LIST_BY_CONDITION };
         let listed = match (result, self.per_id) {
             (Err(e), _) => Err(self.config.redact(e.into())),
             (Ok(response), true) => self.config.parse(&Fetch::new(ids[0].clone()), response).map(Vec::from_iter),
@@ -341,7 +341,10 @@ impl Plan for WatchPlan<'_> {
             Err(error) if !self.per_id && super::endpoint_missing(&error) => {
                 // Watch the same ids one fetch at a time, starting with this batch.
                 self.per_id = true;
-                self.notice = Some(Notice::Fallback { missing: "list-by-condition", using: "fetch" });
+                self.notice = Some(Notice::Fallback {
+                    missing: crate::EndpointName::LIST_BY_CONDITION,
+                    using: Some(crate::EndpointName::FETCH),
+                });
                 let singles: Vec<Vec<String>> = ids.into_iter().map(|id| vec![id]).collect();
                 let rest: Vec<Vec<String>> = self.round.drain(..).flatten().map(|id| vec![id]).collect();
                 self.round = singles.into_iter().chain(rest).collect();

@@ -1,6 +1,7 @@
 //! Submitting exactly once: a correlation token in `state`, and a lookup instead of a
 //! blind re-send when an answer is lost.
 
+use crate::EndpointName;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
@@ -153,10 +154,10 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
         self.budget.knowing(facts);
         if self.policy.lookup == Lookup::Auto && self.config.profile().is_none() {
-            if self.method == Some(Method::Query) && facts.lacks("query") {
+            if self.method == Some(Method::Query) && facts.lacks(EndpointName::QUERY) {
                 self.method = Some(Method::List);
             }
-            if self.method == Some(Method::List) && facts.lacks("list") {
+            if self.method == Some(Method::List) && facts.lacks(EndpointName::LIST) {
                 self.method = None;
             }
         }
@@ -306,15 +307,12 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
             }
             Err(error) if unsupported(&error) => {
                 let (missing, next) = match (self.method, self.policy.lookup) {
-                    (Some(Method::Query), Lookup::Auto) => ("query", Some(Method::List)),
-                    (Some(Method::Query), _) => ("query", None),
-                    (Some(Method::List), _) => ("list", None),
-                    (Some(Method::Task) | None, _) => ("fetch", None),
+                    (Some(Method::Query), Lookup::Auto) => (EndpointName::QUERY, Some(Method::List)),
+                    (Some(Method::Query), _) => (EndpointName::QUERY, None),
+                    (Some(Method::List), _) => (EndpointName::LIST, None),
+                    (Some(Method::Task) | None, _) => (EndpointName::FETCH, None),
                 };
-                let using = match next {
-                    Some(_) => "list",
-                    None => "",
-                };
+                let using = next.map(|_| EndpointName::LIST);
                 self.notice = Some(Notice::Fallback { missing, using });
                 self.method = next;
                 match self.method {
