@@ -9,9 +9,9 @@ use crate::error::BatchError;
 use crate::journal::{JobKey, JobState, Journal};
 use crate::lane::{Role, Work};
 use crate::plan::{self, Verdict};
+use crate::request::{self, Request};
 use crate::run::{self, Lane, Run};
 use crate::runner::Batch;
-use crate::sending::{self, Request};
 use crate::servers::Servers;
 
 /// The lane of server `server`, when it can take a submit now.
@@ -132,7 +132,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
     ) -> Result<Option<Request>, BatchError> {
         let Some(job) = run.jobs.get(&key).cloned() else { return Ok(None) };
         if key.step == 0 {
-            return match sending::imagine(self.lead.config(), &job) {
+            return match request::imagine(self.lead.config(), &job) {
                 Ok(request) => Ok(Some(request)),
                 Err(e) => self.could_not_build(run, key, resume, &e).map(|()| None),
             };
@@ -166,14 +166,14 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
     ) -> Result<(), BatchError> {
         let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
         let (token, lost_for) = match (&job.token, resume) {
-            (Some(token), true) => (token.clone(), Some(sending::lost_for(&job))),
-            _ => (sending::new_token(key), None),
+            (Some(token), true) => (token.clone(), Some(request::lost_for(&job))),
+            _ => (request::new_token(key), None),
         };
         if !resume {
             // Written down before the send: a crash from here on is resumed by the token,
             // on this server.
             job.token = Some(token.clone());
-            job.sent_at_ms = Some(sending::now_ms());
+            job.sent_at_ms = Some(request::now_ms());
             job.state = JobState::Submitting;
             job.server = server.clone();
             self.journal.save(&job)?;

@@ -14,7 +14,7 @@ use mj_proto::endpoint::{Media, Submit};
 use mj_proto::{Client, Error, Submitted, Task};
 
 use crate::journal::JobKey;
-use crate::sending::Request;
+use crate::request::Request;
 use crate::servers::Servers;
 
 /// One request (or a short run of them) for a lane's server.

@@ -35,10 +35,11 @@ mod lane;
 mod outcomes;
 pub mod plan;
 pub mod prompts;
+mod recording;
 mod report;
+mod request;
 mod run;
 mod runner;
-mod sending;
 mod servers;
 mod sqlite;
 

@@ -13,9 +13,9 @@ use crate::files;
 use crate::journal::{JobKey, JobState, Journal};
 use crate::lane::{Outcome, Report, Role};
 use crate::plan::{self, Verdict};
+use crate::request;
 use crate::run::{Lane, MAX_DOWNLOAD_ROUNDS, MAX_MISSES, Run};
 use crate::runner::Batch;
-use crate::sending;
 use crate::servers::Servers;
 
 impl<S: Servers, J: Journal> Batch<'_, S, J> {
@@ -86,7 +86,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
         };
         let built = result
             .and_then(|task| task.ok_or_else(|| Error::TaskNotFound { id: grid_id.clone() }))
-            .and_then(|task| sending::upscale(&task, &grid_id, key.step));
+            .and_then(|task| request::upscale(&task, &grid_id, key.step));
         match built {
             Ok(request) => {
                 run.built.insert(key, request);

@@ -11,7 +11,7 @@ use mj_proto::{Hooks, Task};
 use crate::journal::{Job, JobKey, JobState};
 use crate::lane::Work;
 use crate::report::Summary;
-use crate::sending::Request;
+use crate::request::Request;
 
 /// Times a running task may be missing from its server's answers (or a submit may be
 /// impossible to rebuild) before its job fails.
