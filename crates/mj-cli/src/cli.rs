@@ -11,7 +11,7 @@ use mj_proto::{AuthStyle, ServerProfile, SpeedMode};
 /// every command works on a fresh machine.
 #[derive(Debug, Parser)]
 #[command(name = "mj", version, propagate_version = true, after_help = EXIT_CODES)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
@@ -27,7 +27,7 @@ The API key comes from MJ_API_KEY or --api-key-file, never from the command line
 /// Options every command takes.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
-pub struct Global {
+pub(crate) struct Global {
     // The doc comment is clap's help text, where a bare URL reads best.
     #[allow(rustdoc::bare_urls)]
     /// The server: everything before /mj, e.g. https://api.example.com [default: the
@@ -96,7 +96,7 @@ fn core_word<T: std::str::FromStr<Err = String>>(word: &str) -> Result<T, String
 
 /// Blend aspects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DimensionsArg {
+pub(crate) enum DimensionsArg {
     /// 2:3
     Portrait,
     /// 1:1
@@ -107,7 +107,7 @@ pub enum DimensionsArg {
 
 /// Task statuses for filtering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum StatusArg {
+pub(crate) enum StatusArg {
     NotStart,
     Submitted,
     InProgress,
@@ -119,14 +119,14 @@ pub enum StatusArg {
 
 /// Video motion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MotionArg {
+pub(crate) enum MotionArg {
     Low,
     High,
 }
 
 /// What to do after submitting.
 #[derive(Debug, Args)]
-pub struct Finish {
+pub(crate) struct Finish {
     /// Wait until the task is done, showing progress
     #[arg(long)]
     pub wait: bool,
@@ -140,7 +140,7 @@ pub struct Finish {
 
 /// Where the server posts the task's updates.
 #[derive(Debug, Args)]
-pub struct Hook {
+pub(crate) struct Hook {
     /// Have the server POST every change of the task to URL (`mj listen` prints them)
     #[arg(long, value_name = "URL")]
     pub notify_hook: Option<String>,
@@ -148,7 +148,7 @@ pub struct Hook {
 
 /// What `mj` is asked to do.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create a 2x2 grid from a prompt
     Imagine(ImagineArgs),
     /// Press a button of a finished task: a label (U1, V3, "Vary (Strong)"), an emoji (🔄) or a customId
@@ -187,7 +187,7 @@ pub enum Command {
 
 /// The `imagine` command's arguments.
 #[derive(Debug, Args)]
-pub struct ImagineArgs {
+pub(crate) struct ImagineArgs {
     /// The prompt, with any --ar/--v parameters
     pub prompt: String,
     /// A reference image: a file or an http(s) URL (repeatable)
@@ -201,7 +201,7 @@ pub struct ImagineArgs {
 
 /// The `action` command's arguments.
 #[derive(Debug, Args)]
-pub struct ActionArgs {
+pub(crate) struct ActionArgs {
     /// The finished task: its id, or NAME:ID on a pool of servers
     pub task_id: String,
     /// Which button; an unknown one lists the task's buttons
@@ -214,7 +214,7 @@ pub struct ActionArgs {
 
 /// The `modal` command's arguments.
 #[derive(Debug, Args)]
-pub struct ModalArgs {
+pub(crate) struct ModalArgs {
     /// The task in MODAL: its id, or NAME:ID on a pool of servers
     pub task_id: String,
     /// The prompt (Custom Zoom needs --zoom 1..2 in it)
@@ -231,7 +231,7 @@ pub struct ModalArgs {
 
 /// The `describe` command's arguments.
 #[derive(Debug, Args)]
-pub struct DescribeArgs {
+pub(crate) struct DescribeArgs {
     /// The image: a file or an http(s) URL
     pub image: String,
     /// Wait and print the prompts
@@ -243,7 +243,7 @@ pub struct DescribeArgs {
 
 /// The `blend` command's arguments.
 #[derive(Debug, Args)]
-pub struct BlendArgs {
+pub(crate) struct BlendArgs {
     /// The images (files or http(s) URLs)
     #[arg(num_args = 2..=5, required = true, value_name = "FILE|URL")]
     pub images: Vec<String>,
@@ -258,7 +258,7 @@ pub struct BlendArgs {
 
 /// The `shorten` command's arguments.
 #[derive(Debug, Args)]
-pub struct ShortenArgs {
+pub(crate) struct ShortenArgs {
     /// The prompt
     pub prompt: String,
     /// Wait and print the analysis
@@ -270,7 +270,7 @@ pub struct ShortenArgs {
 
 /// The `video` command's arguments.
 #[derive(Debug, Args)]
-pub struct VideoArgs {
+pub(crate) struct VideoArgs {
     /// The motion prompt
     pub prompt: String,
     /// The first frame: a file or an http(s) URL
@@ -294,21 +294,21 @@ pub struct VideoArgs {
 
 /// The `seed` command's arguments.
 #[derive(Debug, Args)]
-pub struct SeedArgs {
+pub(crate) struct SeedArgs {
     /// The task: its id, or NAME:ID on a pool of servers
     pub task_id: String,
 }
 
 /// The `cancel` command's arguments.
 #[derive(Debug, Args)]
-pub struct CancelArgs {
+pub(crate) struct CancelArgs {
     /// The task: its id, or NAME:ID on a pool of servers
     pub task_id: String,
 }
 
 /// The `fetch` command's arguments.
 #[derive(Debug, Args)]
-pub struct FetchArgs {
+pub(crate) struct FetchArgs {
     /// The tasks: ids, or NAME:ID on a pool of servers
     #[arg(required = true)]
     pub ids: Vec<String>,
@@ -316,7 +316,7 @@ pub struct FetchArgs {
 
 /// The `list` command's arguments.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Only tasks in this status
     #[arg(long, value_enum)]
     pub status: Option<StatusArg>,
@@ -330,7 +330,7 @@ pub struct ListArgs {
 
 /// The `wait` command's arguments.
 #[derive(Debug, Args)]
-pub struct WaitArgs {
+pub(crate) struct WaitArgs {
     /// The tasks: ids, or NAME:ID on a pool of servers
     #[arg(required = true)]
     pub ids: Vec<String>,
@@ -338,7 +338,7 @@ pub struct WaitArgs {
 
 /// The `batch` command's arguments.
 #[derive(Debug, Args)]
-pub struct BatchArgs {
+pub(crate) struct BatchArgs {
     /// One prompt per line (blank lines skipped); a .jsonl file gives
     /// {"prompt": "...", "images": [...], "upscale": [1, 3]} per line
     #[arg(required_unless_present = "status", value_name = "PROMPTS")]
@@ -359,7 +359,7 @@ pub struct BatchArgs {
 
 /// The `parse` command's arguments.
 #[derive(Debug, Args)]
-pub struct ParseArgs {
+pub(crate) struct ParseArgs {
     /// task, tasks, submit, page, notification, seed or upload
     pub kind: String,
     /// The body
@@ -371,7 +371,7 @@ pub struct ParseArgs {
 
 /// The `sim` command's arguments.
 #[derive(Debug, Args)]
-pub struct SimArgs {
+pub(crate) struct SimArgs {
     /// Port (0 picks a free one)
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
@@ -396,7 +396,7 @@ pub struct SimArgs {
 
 /// The `listen` command's arguments.
 #[derive(Debug, Args)]
-pub struct ListenArgs {
+pub(crate) struct ListenArgs {
     /// Port on 127.0.0.1
     #[arg(long, default_value_t = 9000)]
     pub port: u16,

@@ -8,19 +8,19 @@ use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError};
 
 /// Wraps a transport and counts the requests sent through it (clones share the count).
 #[derive(Clone, Debug)]
-pub struct Counted<T> {
+pub(crate) struct Counted<T> {
     inner: T,
     sent: Arc<AtomicU64>,
 }
 
 impl<T> Counted<T> {
     /// Counts what `inner` sends.
-    pub fn new(inner: T) -> Self {
+    pub(crate) fn new(inner: T) -> Self {
         Self { inner, sent: Arc::default() }
     }
 
     /// Requests sent so far.
-    pub fn sent(&self) -> u64 {
+    pub(crate) fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 /// What happened to one file.
-pub enum Saved {
+pub(crate) enum Saved {
     /// Written now.
     Written(PathBuf),
     /// Already there; left alone.
@@ -12,7 +12,7 @@ pub enum Saved {
 
 impl Saved {
     /// Where the file was written.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         match self {
             Self::Written(p) | Self::Kept(p) => p,
         }
@@ -24,7 +24,7 @@ impl Saved {
 /// The SDK's download does the work: transient failures are retried within the
 /// command's deadline (each announced on stderr by the client's observer), and the file
 /// appears whole or not at all (`mj_ureq::save` writes a temporary file, then renames).
-pub fn fetch<T: mj_proto::Transport>(
+pub(crate) fn fetch<T: mj_proto::Transport>(
     client: &mj_proto::Client<T>,
     url: &str,
     dir: &Path,
@@ -45,7 +45,7 @@ pub fn fetch<T: mj_proto::Transport>(
 
 /// Cuts the 2x2 grid at `grid` into `stem-1.png` … `stem-4.png` beside it (left to right,
 /// top to bottom), keeping files that exist; the SDK's `Media::split_grid` does the cut.
-pub fn split(grid: &Path, stem: &str) -> Result<Vec<Saved>, String> {
+pub(crate) fn split(grid: &Path, stem: &str) -> Result<Vec<Saved>, String> {
     let bytes = std::fs::read(grid).map_err(|e| format!("cannot read {}: {e}", grid.display()))?;
     let media = mj_proto::endpoint::Media::new(bytes, "image/png");
     let quarters = media.split_grid().map_err(|e| format!("{}: {e}", grid.display()))?;
@@ -65,7 +65,7 @@ pub fn split(grid: &Path, stem: &str) -> Result<Vec<Saved>, String> {
 
 /// A file name for `url`: the task id (made safe: a server's id never names a path), a
 /// suffix, and the URL's extension (png by default).
-pub fn file_name(task_id: &str, suffix: &str, url: &str) -> String {
+pub(crate) fn file_name(task_id: &str, suffix: &str, url: &str) -> String {
     let task_id = mj_proto::file_name::safe_stem(task_id);
     let path = url.split(['?', '#']).next().unwrap_or(url);
     let ext = path

@@ -5,50 +5,50 @@ use std::process::ExitCode;
 use mj_proto::{Error, ErrorKind};
 
 /// Done.
-pub const OK: u8 = 0;
+pub(crate) const OK: u8 = 0;
 /// The task failed, was cancelled, or waits for input.
-pub const TASK_FAILED: u8 = 1;
+pub(crate) const TASK_FAILED: u8 = 1;
 /// Usage or configuration error.
-pub const USAGE: u8 = 2;
+pub(crate) const USAGE: u8 = 2;
 /// The server refused the request or answered something mj cannot use.
-pub const REFUSED: u8 = 3;
+pub(crate) const REFUSED: u8 = 3;
 /// Gave up: timeouts, retries exhausted, unreachable server, unknown outcome.
-pub const GAVE_UP: u8 = 4;
+pub(crate) const GAVE_UP: u8 = 4;
 /// A local file or folder could not be written (disk full, permissions): nothing is wrong
 /// with the server or the command line, and running again once there is room resumes.
-pub const IO: u8 = 5;
+pub(crate) const IO: u8 = 5;
 
 /// Why mj stops, with the exit code it stops with.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     pub code: u8,
     pub message: String,
 }
 
 impl Failure {
     /// A usage or configuration problem.
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self { code: USAGE, message: message.into() }
     }
 
     /// Gave up on something remote (a download) or ran out of time.
-    pub fn gave_up(message: impl Into<String>) -> Self {
+    pub(crate) fn gave_up(message: impl Into<String>) -> Self {
         Self { code: GAVE_UP, message: message.into() }
     }
 
     /// The server (or every server of a pool) refused, or does not know the task.
-    pub fn refused(message: impl Into<String>) -> Self {
+    pub(crate) fn refused(message: impl Into<String>) -> Self {
         Self { code: REFUSED, message: message.into() }
     }
 
     /// A local file or folder could not be written.
-    pub fn io(message: impl Into<String>) -> Self {
+    pub(crate) fn io(message: impl Into<String>) -> Self {
         Self { code: IO, message: message.into() }
     }
 
     /// Prints the message (and with `--json`, an error line on stdout) and returns the
     /// exit code.
-    pub fn report(self, json: bool) -> ExitCode {
+    pub(crate) fn report(self, json: bool) -> ExitCode {
         if json {
             println!("{}", crate::output::error(self.code, &self.message));
         }
@@ -113,6 +113,6 @@ fn causes(error: &Error) -> String {
 }
 
 /// The exit code for a task's final state.
-pub fn for_task(task: &mj_proto::Task) -> u8 {
+pub(crate) fn for_task(task: &mj_proto::Task) -> u8 {
     if task.status == mj_proto::TaskStatus::Success { OK } else { TASK_FAILED }
 }

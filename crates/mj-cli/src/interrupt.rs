@@ -9,7 +9,7 @@ static WAITING: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static RESUME: Mutex<Option<String>> = Mutex::new(None);
 
 /// Installs the handler (once, at start-up); a failure to install leaves the default.
-pub fn install() {
+pub(crate) fn install() {
     let _ = ctrlc::set_handler(|| {
         let ids = WAITING.lock().map(|ids| ids.join(" ")).unwrap_or_default();
         let resume = RESUME.lock().ok().and_then(|r| r.clone());
@@ -25,12 +25,12 @@ pub fn install() {
 }
 
 /// From now on, Ctrl-C names `id` in its resume hint.
-pub fn waiting_for(id: &str) {
+pub(crate) fn waiting_for(id: &str) {
     waiting_for_all(&[id.to_owned()]);
 }
 
 /// From now on, Ctrl-C names `ids` in its resume hint.
-pub fn waiting_for_all(ids: &[String]) {
+pub(crate) fn waiting_for_all(ids: &[String]) {
     if let Ok(mut waiting) = WAITING.lock() {
         waiting.clear();
         waiting.extend_from_slice(ids);
@@ -38,14 +38,14 @@ pub fn waiting_for_all(ids: &[String]) {
 }
 
 /// From now on, Ctrl-C says `how` to resume.
-pub fn resume_with(how: String) {
+pub(crate) fn resume_with(how: String) {
     if let Ok(mut resume) = RESUME.lock() {
         *resume = Some(how);
     }
 }
 
 /// Nothing is being waited for any more.
-pub fn done() {
+pub(crate) fn done() {
     if let Ok(mut waiting) = WAITING.lock() {
         waiting.clear();
     }

@@ -6,17 +6,17 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// A progress line: `{"type":"progress","task":{…}}`.
-pub fn progress<T: Serialize>(task: &T) -> String {
+pub(crate) fn progress<T: Serialize>(task: &T) -> String {
     json!({"type": "progress", "task": task}).to_string()
 }
 
 /// A batch's progress line: `{"type":"progress","batch":{…counts}}`.
-pub fn batch_progress(counts: Value) -> String {
+pub(crate) fn batch_progress(counts: Value) -> String {
     json!({"type": "progress", "batch": counts}).to_string()
 }
 
 /// Prints the command's result: `{"type":"result", …fields}`.
-pub fn result(fields: Value) {
+pub(crate) fn result(fields: Value) {
     let mut line = Map::new();
     line.insert("type".into(), json!("result"));
     if let Value::Object(fields) = fields {
@@ -26,6 +26,6 @@ pub fn result(fields: Value) {
 }
 
 /// The error line: `{"type":"error","exit":3,"message":"…"}`.
-pub fn error(exit: u8, message: &str) -> String {
+pub(crate) fn error(exit: u8, message: &str) -> String {
     json!({"type": "error", "exit": exit, "message": message}).to_string()
 }

@@ -10,7 +10,7 @@ use mj_proto::Task;
 use crate::render;
 
 /// Where updates go.
-pub enum Progress {
+pub(crate) enum Progress {
     /// indicatif bars, one per task id.
     Bars { multi: MultiProgress, bars: HashMap<String, ProgressBar>, style: ProgressStyle },
     /// One line per change on stderr (stdout stays for results).
@@ -21,7 +21,7 @@ pub enum Progress {
 
 impl Progress {
     /// Bars on a terminal, lines elsewhere, JSON when asked.
-    pub fn new(json: bool) -> Self {
+    pub(crate) fn new(json: bool) -> Self {
         if json {
             return Self::Json;
         }
@@ -35,7 +35,7 @@ impl Progress {
     }
 
     /// Shows a change of `task`.
-    pub fn update(&mut self, task: &Task) {
+    pub(crate) fn update(&mut self, task: &Task) {
         match self {
             Self::Bars { multi, bars, style } => {
                 let bar = bars
@@ -55,7 +55,7 @@ impl Progress {
     }
 
     /// Stops drawing.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Self::Bars { bars, .. } = self {
             for bar in bars.values() {
                 if !bar.is_finished() {

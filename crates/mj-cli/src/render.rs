@@ -7,7 +7,7 @@ use crate::terminal::clean;
 /// A task for people: status, prompt, images, and the buttons with the command to press
 /// them. `follow_up` is false when the task cannot be followed up (the built-in simulator's
 /// tasks end with the command): then no `next` command is suggested.
-pub fn task(task: &Task, follow_up: bool) -> String {
+pub(crate) fn task(task: &Task, follow_up: bool) -> String {
     let mut out = clean(&format!(
         "task {}  {}  {}{}",
         task.id,
@@ -54,7 +54,7 @@ pub fn task(task: &Task, follow_up: bool) -> String {
 }
 
 /// A submit for people (`follow_up` as for [`task`]).
-pub fn submitted(submitted: &Submitted, follow_up: bool) -> String {
+pub(crate) fn submitted(submitted: &Submitted, follow_up: bool) -> String {
     let how = match &submitted.outcome {
         mj_proto::SubmitOutcome::Queued { ahead: Some(n) } => format!("queued, {n} ahead"),
         mj_proto::SubmitOutcome::Queued { ahead: None } => "queued".to_owned(),
@@ -71,12 +71,12 @@ pub fn submitted(submitted: &Submitted, follow_up: bool) -> String {
 }
 
 /// One line for a progress stream without a terminal: id, label, status, progress.
-pub fn progress_line(task: &Task) -> String {
+pub(crate) fn progress_line(task: &Task) -> String {
     clean(&format!("{} {} {} {}", task.id, label(task), task.status, task.progress.as_deref().unwrap_or("")))
 }
 
 /// What a task is, in a few words: its action and the start of its prompt.
-pub fn label(task: &Task) -> String {
+pub(crate) fn label(task: &Task) -> String {
     let action = task.action.as_ref().map_or_else(|| "TASK".to_owned(), ToString::to_string);
     clean(&match task.prompt.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(prompt) => format!("{action} \"{}\"", shorten(prompt, 24)),
@@ -85,14 +85,14 @@ pub fn label(task: &Task) -> String {
 }
 
 /// `text` cut to `max` characters, with an ellipsis when cut.
-pub fn shorten(text: &str, max: usize) -> String {
+pub(crate) fn shorten(text: &str, max: usize) -> String {
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(max).collect();
     if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 /// One line of `mj list`: id, action, status, progress, the start of the prompt.
-pub fn list_line(task: &Task) -> String {
+pub(crate) fn list_line(task: &Task) -> String {
     let action = task.action.as_ref().map_or_else(|| "-".to_owned(), ToString::to_string);
     let prompt = task.prompt.as_deref().map(|p| shorten(p.trim(), 48)).unwrap_or_default();
     clean(&format!(

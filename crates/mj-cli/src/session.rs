@@ -18,16 +18,16 @@ use crate::progress::Progress;
 use crate::watchdog::{Watched, say};
 
 /// The transport the CLI runs on: ureq, watched for silence.
-pub type CliTransport = Watched<UreqTransport>;
+pub(crate) type CliTransport = Watched<UreqTransport>;
 
 /// mj's client as the CLI runs it (one per server; a pool's members share the transport).
-pub type CliClient = mj_proto::Client<Arc<CliTransport>>;
+pub(crate) type CliClient = mj_proto::Client<Arc<CliTransport>>;
 
 /// The pool the servers file makes when it names several servers and none is picked.
-pub type CliPool = mj_proto::PoolClient<CliTransport>;
+pub(crate) type CliPool = mj_proto::PoolClient<CliTransport>;
 
 /// What a command talks to.
-pub struct Session {
+pub(crate) struct Session {
     servers: Servers,
     pub json: bool,
     /// The settings every client got (the pool's members each get their hooks' scope).
@@ -46,14 +46,14 @@ enum Servers {
 
 /// A task argument resolved: the pool member that has it (`None`: the only server), its
 /// id there, and the client to ask.
-pub struct Located<'s> {
+pub(crate) struct Located<'s> {
     pub server: Option<String>,
     pub id: String,
     pub client: &'s CliClient,
 }
 
 /// Where a submit went and what the server answered.
-pub struct Sent<'s> {
+pub(crate) struct Sent<'s> {
     pub server: Option<String>,
     pub client: &'s CliClient,
     pub submitted: Submitted,
@@ -61,7 +61,7 @@ pub struct Sent<'s> {
 
 impl Session {
     /// Connects as `global` says; starts the built-in simulator when no base URL is set.
-    pub fn open(global: &Global) -> Result<Self, Failure> {
+    pub(crate) fn open(global: &Global) -> Result<Self, Failure> {
         let key = match &global.api_key_file {
             Some(path) => {
                 let key = std::fs::read_to_string(path)
@@ -144,12 +144,12 @@ impl Session {
     }
 
     /// The settings the session's clients run with (its deadline, its notices, its hooks).
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.settings
     }
 
     /// The pool, when the servers file names several servers and none was picked.
-    pub fn pool(&self) -> Option<&CliPool> {
+    pub(crate) fn pool(&self) -> Option<&CliPool> {
         match &self.servers {
             Servers::Pool(pool) => Some(pool),
             Servers::One { .. } => None,
@@ -158,7 +158,7 @@ impl Session {
 
     /// The servers file's members this session runs on: a pool's, or the one server
     /// `--server` picked (so that a batch's jobs keep naming their member).
-    pub fn members(&self) -> Option<&[Member]> {
+    pub(crate) fn members(&self) -> Option<&[Member]> {
         match &self.target {
             Target::Pool(members) => Some(members),
             Target::Configured(_, Some(member)) => Some(std::slice::from_ref(member)),
@@ -168,7 +168,7 @@ impl Session {
 
     /// The client of a command that asks one server (`mj list`): the only one's, or, in
     /// a pool, an error asking for `--server`.
-    pub fn single(&self) -> Result<&CliClient, Failure> {
+    pub(crate) fn single(&self) -> Result<&CliClient, Failure> {
         match &self.servers {
             Servers::One { client, .. } => Ok(client),
             Servers::Pool(pool) => {
@@ -184,7 +184,7 @@ impl Session {
 
     /// Submits `request` to the server, or to the pool, which picks the member (and moves
     /// on only when one provably created nothing).
-    pub fn submit<S: Submit + Clone>(&self, request: S) -> Result<Sent<'_>, Failure> {
+    pub(crate) fn submit<S: Submit + Clone>(&self, request: S) -> Result<Sent<'_>, Failure> {
         match &self.servers {
             Servers::One { name, client } => {
                 Ok(Sent { server: name.clone(), client, submitted: client.submit(request)? })
@@ -199,7 +199,7 @@ impl Session {
 
     /// Where task argument `arg` lives: `name:id` on member `name`; an id alone on the
     /// only server, or, in a pool, on the one member that knows it (each is asked).
-    pub fn locate(&self, arg: &str) -> Result<Located<'_>, Failure> {
+    pub(crate) fn locate(&self, arg: &str) -> Result<Located<'_>, Failure> {
         let handle = arg.parse::<TaskHandle>().ok();
         match (&self.servers, handle) {
             (Servers::One { name: Some(name), client }, Some(handle)) if *name == handle.server => {
@@ -256,7 +256,7 @@ impl Session {
 
     /// Waits for task `id` on `server` with progress shown; a failed task is shown before
     /// the error.
-    pub fn wait(&self, client: &CliClient, server: Option<&str>, id: &str) -> Result<Task, Failure> {
+    pub(crate) fn wait(&self, client: &CliClient, server: Option<&str>, id: &str) -> Result<Task, Failure> {
         let mut progress = Progress::new(self.json);
         let result = client.wait_with(id, |task| progress.update(&self.shown(server, task)));
         progress.finish();
@@ -277,18 +277,18 @@ impl Session {
 
     /// False with the built-in simulator, whose tasks end with this command: nothing can
     /// follow them up, so no `next` command is suggested.
-    pub fn follow_up(&self) -> bool {
+    pub(crate) fn follow_up(&self) -> bool {
         self.target.server().is_none()
     }
 
     /// Prints a task in the human view, with every API key scrubbed wherever the server
     /// echoed it; a pool member's task is shown by its handle (`name:id`).
-    pub fn show(&self, server: Option<&str>, task: &Task) {
+    pub(crate) fn show(&self, server: Option<&str>, task: &Task) {
         println!("{}", crate::render::task(&self.shown(server, task), self.follow_up()));
     }
 
     /// `task` as people see it: scrubbed, and named by its handle in a pool.
-    pub fn shown(&self, server: Option<&str>, task: &Task) -> Task {
+    pub(crate) fn shown(&self, server: Option<&str>, task: &Task) -> Task {
         let mut task = self.redacted(task);
         task.id = self.handle(server, &task.id);
         task
@@ -296,7 +296,7 @@ impl Session {
 
     /// What people call task `id` of `server`: its handle (`name:id`) in a pool, else
     /// its id.
-    pub fn handle(&self, server: Option<&str>, id: &str) -> String {
+    pub(crate) fn handle(&self, server: Option<&str>, id: &str) -> String {
         match (server, &self.servers) {
             (Some(server), Servers::Pool(_)) => TaskHandle::new(server, id).to_string(),
             _ => id.to_owned(),
@@ -304,7 +304,7 @@ impl Session {
     }
 
     /// `task` in the JSON view: scrubbed, with its `server` (a pool member's name).
-    pub fn task_json(&self, server: Option<&str>, task: &Task) -> serde_json::Value {
+    pub(crate) fn task_json(&self, server: Option<&str>, task: &Task) -> serde_json::Value {
         let mut value = serde_json::to_value(self.redacted(task)).unwrap_or_default();
         if let (Some(server), Some(object)) = (server, value.as_object_mut()) {
             object.insert("server".to_owned(), server.into());
@@ -314,7 +314,7 @@ impl Session {
 
     /// `task` with every server's API key, and the hook's secret path, scrubbed wherever
     /// a server echoed them (new-api echoes `properties.notifyHook`).
-    pub fn redacted(&self, task: &Task) -> Task {
+    pub(crate) fn redacted(&self, task: &Task) -> Task {
         let task = self.configs().into_iter().fold(task.clone(), |task, config| config.redact_task(task));
         match &self.settings.hooks {
             Some(hooks) => hooks.redact_task(task),
@@ -323,7 +323,7 @@ impl Session {
     }
 
     /// `text` with every server's API key, and the hook's secret path, scrubbed.
-    pub fn redact_text(&self, text: &str) -> String {
+    pub(crate) fn redact_text(&self, text: &str) -> String {
         let text = self.configs().into_iter().fold(text.to_owned(), |text, config| config.redact_text(text));
         match &self.settings.hooks {
             Some(hooks) => hooks.redact_text(&text),

@@ -7,7 +7,7 @@
 /// `text` with every control character shown as an escape (`\u{1b}`, `\r`, `\n`), and
 /// the Unicode controls that reorder or hide text (bidi overrides, zero-width marks) too:
 /// what the server sent stays visible, and none of it acts on the terminal.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     if !text.chars().any(needs_escape) {
         return text.to_owned();
     }
@@ -24,7 +24,7 @@ pub fn clean(text: &str) -> String {
 
 /// [`clean`] for a message of mj's own that may quote server text: its own line breaks
 /// stay, and each line is cleaned.
-pub fn clean_lines(text: &str) -> String {
+pub(crate) fn clean_lines(text: &str) -> String {
     text.split('\n').map(clean).collect::<Vec<_>>().join("\n")
 }
 

@@ -16,7 +16,7 @@ fn last_said() -> MutexGuard<'static, Instant> {
 }
 
 /// Writes `line` to stderr, noting the time.
-pub fn say(line: impl std::fmt::Display) {
+pub(crate) fn say(line: impl std::fmt::Display) {
     eprintln!("mj: {line}");
     *last_said() = Instant::now();
 }
@@ -25,7 +25,7 @@ pub fn say(line: impl std::fmt::Display) {
 /// that a watcher thread can say "still waiting", naming the server, while one takes its
 /// time (over a pool, one member may hang while the others answer).
 #[derive(Clone)]
-pub struct Watched<T> {
+pub(crate) struct Watched<T> {
     inner: T,
     inflight: Arc<Mutex<InFlight>>,
 }
@@ -49,7 +49,7 @@ impl<T> Watched<T> {
     /// Watches `inner`; a background thread speaks up after every [`QUIET`] spell of an
     /// unanswered exchange, naming the server and when it will be given up: after the
     /// per-exchange `limit`, or at the command's `deadline` when that comes first.
-    pub fn new(inner: T, limit: Duration, deadline: Instant) -> Self {
+    pub(crate) fn new(inner: T, limit: Duration, deadline: Instant) -> Self {
         let inflight = Arc::new(Mutex::new(InFlight::default()));
         let watched = Arc::clone(&inflight);
         let _ = std::thread::Builder::new().name("mj-watchdog".into()).spawn(move || {
@@ -73,7 +73,7 @@ impl<T> Watched<T> {
     }
 
     /// Names each pool member in what the watcher says: `(name, base URL)` pairs.
-    pub fn naming<'a>(self, members: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    pub(crate) fn naming<'a>(self, members: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let names = members
             .into_iter()
             .filter_map(|(name, base)| Some((authority(&base.parse::<mj_proto::http::Uri>().ok()?)?, name.to_owned())))

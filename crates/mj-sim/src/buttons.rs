@@ -2,7 +2,7 @@
 
 /// What a task produces, which decides its buttons and images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Product {
+pub(crate) enum Product {
     /// A 2x2 grid (imagine, variation, reroll, blend, zoom, pan).
     Grid,
     /// One image (upscale, edit, face swap); the grid quadrant it came from, 1-4.
@@ -17,7 +17,7 @@ pub enum Product {
 
 /// One button as the simulator renders it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimButton {
+pub(crate) struct SimButton {
     /// The Discord customId a client sends back to press it.
     pub custom_id: String,
     /// The emoji, or `""`.
@@ -31,7 +31,7 @@ fn button(custom_id: String, emoji: &'static str, label: impl Into<String>) -> S
 }
 
 /// The buttons of a finished task with job hash `hash`.
-pub fn buttons_for(product: Product, hash: &str) -> Vec<SimButton> {
+pub(crate) fn buttons_for(product: Product, hash: &str) -> Vec<SimButton> {
     match product {
         Product::Grid => {
             let mut out: Vec<SimButton> =

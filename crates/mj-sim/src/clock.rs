@@ -37,6 +37,6 @@ impl Clock {
 }
 
 /// The wall clock in epoch milliseconds.
-pub fn system_now_ms() -> u64 {
+pub(crate) fn system_now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

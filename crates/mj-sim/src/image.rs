@@ -4,12 +4,12 @@
 use crate::rng::hash;
 
 /// Side of a grid in pixels (each quadrant is half).
-pub const GRID_SIZE: u32 = 512;
+pub(crate) const GRID_SIZE: u32 = 512;
 /// Side of a single image.
-pub const SINGLE_SIZE: u32 = 512;
+pub(crate) const SINGLE_SIZE: u32 = 512;
 
 /// The grid for `seed_text`.
-pub fn grid(seed_text: &str) -> Vec<u8> {
+pub(crate) fn grid(seed_text: &str) -> Vec<u8> {
     let seed = hash(seed_text);
     let half = GRID_SIZE / 2;
     encode(GRID_SIZE, |x, y| {
@@ -19,7 +19,7 @@ pub fn grid(seed_text: &str) -> Vec<u8> {
 }
 
 /// One image in the style of `quadrant` (1-4) of `seed_text`'s grid.
-pub fn single(seed_text: &str, quadrant: u8) -> Vec<u8> {
+pub(crate) fn single(seed_text: &str, quadrant: u8) -> Vec<u8> {
     let seed = hash(seed_text);
     encode(SINGLE_SIZE, |x, y| paint(seed, u32::from(quadrant.clamp(1, 4)), x, y, SINGLE_SIZE))
 }

@@ -2,7 +2,7 @@
 
 /// How a job ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// SUCCESS.
     Success,
     /// FAILURE with this reason (prompt marker `--sim-fail`).
@@ -13,7 +13,7 @@ pub enum Ending {
 
 /// When each phase starts, in epoch milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     /// Leaves the queue (NOT_START until then and a little after).
     pub start: u64,
     /// SUBMITTED from here.
@@ -25,15 +25,15 @@ pub struct Timeline {
 }
 
 /// Phase lengths at speed 1: about five seconds from submit to result.
-pub const NOT_START_MS: u64 = 300;
+pub(crate) const NOT_START_MS: u64 = 300;
 /// Time in SUBMITTED.
-pub const SUBMITTED_MS: u64 = 700;
+pub(crate) const SUBMITTED_MS: u64 = 700;
 /// Time in IN_PROGRESS.
-pub const RUNNING_MS: u64 = 4_000;
+pub(crate) const RUNNING_MS: u64 = 4_000;
 
 impl Timeline {
     /// A timeline that leaves the queue at `start`, with phases divided by `speed`.
-    pub fn starting(start: u64, speed: f64) -> Self {
+    pub(crate) fn starting(start: u64, speed: f64) -> Self {
         let scaled = |ms: u64| ((ms as f64 / speed).round() as u64).max(1);
         let submitted = start + scaled(NOT_START_MS);
         let running = submitted + scaled(SUBMITTED_MS);
@@ -43,7 +43,7 @@ impl Timeline {
 
 /// What a task looks like at one instant.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// The status name (`NOT_START`, …).
     pub status: &'static str,
     /// Progress in percent.
@@ -58,7 +58,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// SUCCESS, FAILURE or CANCEL.
-    pub fn is_terminal(&self) -> bool {
+    pub(crate) fn is_terminal(&self) -> bool {
         matches!(self.status, "SUCCESS" | "FAILURE" | "CANCEL")
     }
 }
@@ -69,7 +69,7 @@ const STEPS: u64 = 7;
 const STALL_AT: u8 = 42;
 
 /// The state of a task at `now`.
-pub fn snapshot(timeline: Option<&Timeline>, ending: &Ending, cancelled_at: Option<u64>, now: u64) -> Snapshot {
+pub(crate) fn snapshot(timeline: Option<&Timeline>, ending: &Ending, cancelled_at: Option<u64>, now: u64) -> Snapshot {
     let Some(t) = timeline else {
         return Snapshot { status: "MODAL", progress: 0, start_time: None, finish_time: None, fail_reason: None };
     };

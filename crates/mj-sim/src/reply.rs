@@ -6,22 +6,22 @@ use serde_json::{Map, Value, json};
 use crate::flavor::Flavor;
 
 /// A JSON answer.
-pub fn json(status: u16, value: &Value) -> HttpResponse {
+pub(crate) fn json(status: u16, value: &Value) -> HttpResponse {
     with_type(status, "application/json", value.to_string().into_bytes())
 }
 
 /// An answer with no body.
-pub fn empty(status: u16) -> HttpResponse {
+pub(crate) fn empty(status: u16) -> HttpResponse {
     with_type(status, "", Vec::new())
 }
 
 /// A plain-text answer.
-pub fn text(status: u16, body: &str) -> HttpResponse {
+pub(crate) fn text(status: u16, body: &str) -> HttpResponse {
     with_type(status, "text/plain; charset=utf-8", body.as_bytes().to_vec())
 }
 
 /// An answer with `content_type` (none when empty).
-pub fn with_type(status: u16, content_type: &str, body: Vec<u8>) -> HttpResponse {
+pub(crate) fn with_type(status: u16, content_type: &str, body: Vec<u8>) -> HttpResponse {
     let mut builder = http::Response::builder().status(status);
     if !content_type.is_empty() {
         builder = builder.header(http::header::CONTENT_TYPE, content_type);
@@ -30,7 +30,7 @@ pub fn with_type(status: u16, content_type: &str, body: Vec<u8>) -> HttpResponse
 }
 
 /// The description each flavor gives an accepted submit.
-pub fn accepted_text(flavor: Flavor, code: i64, ahead: usize) -> String {
+pub(crate) fn accepted_text(flavor: Flavor, code: i64, ahead: usize) -> String {
     match (flavor, code) {
         (Flavor::Trueai | Flavor::Reseller, 1) => "Submit success".to_owned(),
         (_, 1) => "提交成功".to_owned(),
@@ -43,7 +43,7 @@ pub fn accepted_text(flavor: Flavor, code: i64, ahead: usize) -> String {
 
 /// A submit answer for a created task: code 1, 21 or 22. new-api rewrites 21 and 22 to 1
 /// (except 21 for Vary (Region) and Custom Zoom) and sends numeric ids as bare numbers.
-pub fn submitted(
+pub(crate) fn submitted(
     flavor: Flavor,
     code: i64,
     id: &str,
@@ -66,13 +66,13 @@ pub fn submitted(
 
 /// A business refusal in the `{code, description, result, properties}` shape (HTTP 200
 /// everywhere; gateways pass the upstream answer through).
-pub fn refuse(code: i64, description: &str, properties: Map<String, Value>) -> HttpResponse {
+pub(crate) fn refuse(code: i64, description: &str, properties: Map<String, Value>) -> HttpResponse {
     json(200, &json!({"code": code, "description": description, "result": null, "properties": properties}))
 }
 
 /// A request the server itself finds invalid: code 4 from the proxies, HTTP 400 with the
 /// gateway's own error shape from new-api and resellers.
-pub fn invalid(flavor: Flavor, proxy_text: &str, gateway_text: &str) -> HttpResponse {
+pub(crate) fn invalid(flavor: Flavor, proxy_text: &str, gateway_text: &str) -> HttpResponse {
     if flavor.is_gateway() {
         json(400, &json!({"description": gateway_text, "type": "new_api_error", "code": 4}))
     } else {
@@ -81,7 +81,7 @@ pub fn invalid(flavor: Flavor, proxy_text: &str, gateway_text: &str) -> HttpResp
 }
 
 /// A request body that does not bind (wrong JSON types): new-api's code 5 "无效的请求".
-pub fn unbindable(flavor: Flavor, detail: &str) -> HttpResponse {
+pub(crate) fn unbindable(flavor: Flavor, detail: &str) -> HttpResponse {
     if flavor.is_gateway() {
         json(400, &json!({"description": format!("无效的请求, {detail}"), "type": "new_api_error", "code": 5}))
     } else {
@@ -94,7 +94,7 @@ pub fn unbindable(flavor: Flavor, detail: &str) -> HttpResponse {
 
 /// A parent task that does not exist: trueai 404 code 3, gateways 400 `task_not_found`,
 /// the others 200 code 3.
-pub fn missing_parent(flavor: Flavor) -> HttpResponse {
+pub(crate) fn missing_parent(flavor: Flavor) -> HttpResponse {
     match flavor {
         Flavor::Trueai => {
             json(404, &json!({"code": 3, "description": "关联任务不存在或已失效", "result": null, "properties": {}}))
@@ -107,7 +107,7 @@ pub fn missing_parent(flavor: Flavor) -> HttpResponse {
 }
 
 /// An unknown task on fetch (spec §5.14).
-pub fn task_not_found(flavor: Flavor) -> HttpResponse {
+pub(crate) fn task_not_found(flavor: Flavor) -> HttpResponse {
     match flavor {
         Flavor::Novicezk | Flavor::Plus => empty(200),
         Flavor::Trueai => empty(204),
@@ -118,7 +118,7 @@ pub fn task_not_found(flavor: Flavor) -> HttpResponse {
 }
 
 /// A path the flavor does not serve.
-pub fn route_not_found(flavor: Flavor, path: &str) -> HttpResponse {
+pub(crate) fn route_not_found(flavor: Flavor, path: &str) -> HttpResponse {
     match flavor {
         Flavor::Novicezk | Flavor::Plus => json(
             404,
@@ -130,7 +130,7 @@ pub fn route_not_found(flavor: Flavor, path: &str) -> HttpResponse {
 }
 
 /// Wrong or missing credentials (spec §3, §9).
-pub fn unauthorized(flavor: Flavor, missing: bool) -> HttpResponse {
+pub(crate) fn unauthorized(flavor: Flavor, missing: bool) -> HttpResponse {
     match flavor {
         Flavor::Novicezk | Flavor::Plus => empty(401),
         Flavor::Trueai if missing => text(401, "Authorization header missing."),
@@ -146,7 +146,7 @@ pub fn unauthorized(flavor: Flavor, missing: bool) -> HttpResponse {
 }
 
 /// An injected 500, in the flavor's error shape.
-pub fn server_error(flavor: Flavor) -> HttpResponse {
+pub(crate) fn server_error(flavor: Flavor) -> HttpResponse {
     match flavor {
         Flavor::Trueai => json(500, &json!({"success": false, "code": -1, "message": "操作失败", "timestamp": "0"})),
         f if f.is_gateway() => json(
@@ -161,7 +161,7 @@ pub fn server_error(flavor: Flavor) -> HttpResponse {
 }
 
 /// An injected 429 with `Retry-After: 1`.
-pub fn rate_limited(flavor: Flavor) -> HttpResponse {
+pub(crate) fn rate_limited(flavor: Flavor) -> HttpResponse {
     let body = match flavor {
         Flavor::Trueai => Vec::new(),
         f if f.is_gateway() => {
@@ -177,7 +177,7 @@ pub fn rate_limited(flavor: Flavor) -> HttpResponse {
 }
 
 /// An injected proxy error page.
-pub fn html_page() -> HttpResponse {
+pub(crate) fn html_page() -> HttpResponse {
     with_type(
         502,
         "text/html",

@@ -34,6 +34,6 @@ impl Rng {
 }
 
 /// FNV-1a: a stable hash of text (image colours, seeds, job hashes).
-pub fn hash(text: &str) -> u64 {
+pub(crate) fn hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -8,11 +8,11 @@ use crate::lifecycle::{Ending, Snapshot, Timeline, snapshot};
 use crate::upload::Source;
 
 /// Where a command names its task's own id, before the id is drawn.
-pub const TASK_ID: &str = "{task-id}";
+pub(crate) const TASK_ID: &str = "{task-id}";
 
 /// Which modal a MODAL task waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ModalKind {
+pub(crate) enum ModalKind {
     /// Custom Zoom: the prompt must carry `--zoom`.
     CustomZoom,
     /// Vary (Region): takes a mask.
@@ -23,7 +23,7 @@ pub enum ModalKind {
 
 /// One task in the simulator's store.
 #[derive(Clone, Debug)]
-pub struct SimTask {
+pub(crate) struct SimTask {
     /// The id (16-17 digits, as novicezk and trueai make them).
     pub id: String,
     /// The action name as this flavor reports it.
@@ -68,17 +68,17 @@ pub struct SimTask {
 
 impl SimTask {
     /// The task's state at `now`.
-    pub fn at(&self, now: u64) -> Snapshot {
+    pub(crate) fn at(&self, now: u64) -> Snapshot {
         snapshot(self.timeline.as_ref(), &self.ending, self.cancelled_at, now)
     }
 
     /// Its buttons once finished.
-    pub fn buttons(&self) -> Vec<SimButton> {
+    pub(crate) fn buttons(&self) -> Vec<SimButton> {
         buttons_for(self.product, &self.hash)
     }
 
     /// The result image URL (a grid or a single image) under `base`.
-    pub fn image_url(&self, base: &str) -> Option<String> {
+    pub(crate) fn image_url(&self, base: &str) -> Option<String> {
         match (self.product, &self.source) {
             // A describe shows the image it was given.
             (Product::Prompts, Some(Source::Link(link))) => Some(link.clone()),
@@ -92,12 +92,12 @@ impl SimTask {
 
     /// Whether a preview shows at `snap`: Discord posts one only once the job has made
     /// progress, and only for images being drawn.
-    pub fn previews(&self, snap: &Snapshot) -> bool {
+    pub(crate) fn previews(&self, snap: &Snapshot) -> bool {
         snap.status == "IN_PROGRESS" && snap.progress > 0 && matches!(self.product, Product::Grid | Product::Single(_))
     }
 
     /// The result video URLs under `base`.
-    pub fn video_urls(&self, base: &str) -> Vec<String> {
+    pub(crate) fn video_urls(&self, base: &str) -> Vec<String> {
         match self.product {
             Product::Video => (0..4).map(|n| format!("{base}/sim/video/{}/{n}.mp4", self.id)).collect(),
             _ => Vec::new(),
@@ -105,7 +105,7 @@ impl SimTask {
     }
 
     /// The task as `flavor` writes it at `now`, with URLs under `base`.
-    pub fn render(&self, flavor: Flavor, base: &str, now: u64) -> Value {
+    pub(crate) fn render(&self, flavor: Flavor, base: &str, now: u64) -> Value {
         let snap = self.at(now);
         let status = match (flavor, snap.status) {
             (Flavor::Trueai, "CANCEL") => "FAILURE",
@@ -313,7 +313,7 @@ impl SimTask {
 }
 
 /// The account id the simulator claims to run on.
-pub const DISCORD_INSTANCE: &str = "1118138338562560102";
+pub(crate) const DISCORD_INSTANCE: &str = "1118138338562560102";
 
 /// new-api stores the submit answer's description in the task and never updates it.
 fn accepted_description(flavor: Flavor) -> &'static str {

@@ -4,7 +4,7 @@
 
 /// Where a described image is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// Uploaded as base64 (a data URL, or trueai's bare base64): kept to serve back.
     Uploaded {
         /// The media type the data URL declared (`image/png` for bare base64).
@@ -19,7 +19,7 @@ pub enum Source {
 impl Source {
     /// The image of a describe request: a data URL, bare base64, or an http(s) link.
     /// `None` when the base64 does not decode.
-    pub fn of(image: &str) -> Option<Self> {
+    pub(crate) fn of(image: &str) -> Option<Self> {
         if image.starts_with("http://") || image.starts_with("https://") {
             return Some(Self::Link(image.to_owned()));
         }

@@ -13,7 +13,7 @@ use crate::exit::Failure;
 use crate::render;
 
 /// Serves until interrupted.
-pub fn run(port: u16, json: bool) -> Result<(), Failure> {
+pub(super) fn run(port: u16, json: bool) -> Result<(), Failure> {
     // The tap runs before the receiver hands its hooks out, so it learns of them here.
     let known: Arc<std::sync::OnceLock<Hooks>> = Arc::default();
     let tap = {

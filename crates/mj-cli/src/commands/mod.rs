@@ -24,7 +24,7 @@ use crate::exit::{self, Failure};
 use crate::session::Session;
 
 /// Runs the command line; the exit code on success.
-pub fn run(cli: Cli) -> Result<u8, Failure> {
+pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
     let json = cli.global.json;
     match cli.command {
         Command::Parse(args) => parse::run(&args.kind, args.file.as_deref(), args.status, json),

@@ -19,7 +19,7 @@ use crate::output;
 /// Which endpoint's parse to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum BodyKind {
+pub(super) enum BodyKind {
     /// `GET /mj/task/{id}/fetch`: one task, or `null` when not found.
     Task,
     /// `POST /mj/task/list-by-condition`: an array of tasks.
@@ -38,11 +38,11 @@ pub enum BodyKind {
 
 impl BodyKind {
     /// Every kind, in the order the help text lists them.
-    pub const ALL: [BodyKind; 7] =
+    pub(super) const ALL: [BodyKind; 7] =
         [Self::Task, Self::Tasks, Self::Submit, Self::Page, Self::Notification, Self::Seed, Self::Upload];
 
     /// The kind's name on the command line.
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Self::Task => "task",
             Self::Tasks => "tasks",

@@ -12,7 +12,7 @@ use crate::cli::Global;
 use crate::exit::{self, Failure};
 
 /// Lists each server with what a few small requests to it found.
-pub fn run(global: &Global) -> Result<u8, Failure> {
+pub(super) fn run(global: &Global) -> Result<u8, Failure> {
     let Some(path) = mj_files::ServersFile::locate(global.config.as_deref()) else {
         return Err(Failure::usage(
             "no servers file: write ~/.config/mj/config.toml with [[server]] tables, or pass --config FILE",

@@ -40,7 +40,7 @@ pub struct Query {
 }
 
 /// Tasks per page unless set.
-pub const DEFAULT_PAGE_SIZE: u32 = 10;
+pub(super) const DEFAULT_PAGE_SIZE: u32 = 10;
 
 impl Query {
     /// The first page of all tasks, newest first.

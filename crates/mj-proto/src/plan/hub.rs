@@ -34,7 +34,7 @@ pub const REMEMBERED: usize = 4096;
 /// summary as 1 KiB; see [`crate::webhook::RETAINED_WHOLE`]): past it, the tasks updated
 /// longest ago are forgotten. A flood of large callbacks on the right path keeps a client
 /// small.
-pub const RETAINED_BYTES: usize = 4 * 1024 * 1024;
+pub(super) const RETAINED_BYTES: usize = 4 * 1024 * 1024;
 
 /// What a summary of a large callback is counted as.
 const SUMMARY_COST: usize = 1024;

@@ -10,10 +10,10 @@ use serde_json::Value;
 use super::Answer;
 
 /// The kinds of answer, by the name the fixtures and `mj parse` use.
-pub const KINDS: [&str; 7] = ["task", "tasks", "submit", "page", "notification", "seed", "upload"];
+pub(crate) const KINDS: [&str; 7] = ["task", "tasks", "submit", "page", "notification", "seed", "upload"];
 
 /// Parses `response` as a client would for `kind`, and renders the result as JSON.
-pub fn decode(kind: &str, response: HttpResponse) -> Result<Value, Error> {
+pub(crate) fn decode(kind: &str, response: HttpResponse) -> Result<Value, Error> {
     let value = match kind {
         "task" => serde_json::to_value(any_task_of(response)?),
         "tasks" => serde_json::to_value(ListTasks::new().answer(response)?),
@@ -29,7 +29,7 @@ pub fn decode(kind: &str, response: HttpResponse) -> Result<Value, Error> {
 
 /// The members of the tasks in `response` kept in an odd shape, paths prefixed with the
 /// entry's index in lists and pages.
-pub fn quirks(kind: &str, response: HttpResponse) -> Vec<Quirk> {
+pub(crate) fn quirks(kind: &str, response: HttpResponse) -> Vec<Quirk> {
     let indexed = |tasks: Vec<Task>| -> Vec<Quirk> {
         let each = tasks.iter().enumerate();
         each.flat_map(|(i, t)| t.quirks().iter().cloned().map(move |q| q.within(&format!("[{i}]")))).collect()
@@ -45,7 +45,7 @@ pub fn quirks(kind: &str, response: HttpResponse) -> Vec<Quirk> {
 
 /// A fetch answer's task whatever its id: a fetch for another id is refused with the id
 /// the server sent ([`Error::ForeignTask`]), which the second parse then asks for.
-pub fn any_task_of(response: HttpResponse) -> Result<Option<Task>, Error> {
+pub(crate) fn any_task_of(response: HttpResponse) -> Result<Option<Task>, Error> {
     match Fetch::new("-").answer(response.clone()) {
         Err(Error::ForeignTask { got, .. }) => Fetch::new(&*got).answer(response),
         other => other,
