@@ -19,9 +19,10 @@ impl<T> Counted<T> {
         Self { inner, sent: Arc::default() }
     }
 
-    /// Requests sent so far.
-    pub(crate) fn sent(&self) -> u64 {
-        self.sent.load(Ordering::Relaxed)
+    /// The count, shared with every clone, to read after the transport moved into a
+    /// client.
+    pub(crate) fn counter(&self) -> Arc<AtomicU64> {
+        self.sent.clone()
     }
 }
 

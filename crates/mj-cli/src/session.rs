@@ -13,12 +13,13 @@ use mj_sim::{Flavor, Server, SimConfig};
 use mj_ureq::UreqTransport;
 
 use crate::cli::Global;
+use crate::counted::Counted;
 use crate::exit::Failure;
 use crate::progress::Progress;
 use crate::watchdog::{Watched, say};
 
-/// The transport the CLI runs on: ureq, watched for silence.
-pub(crate) type CliTransport = Watched<UreqTransport>;
+/// The transport the CLI runs on: ureq, watched for silence, its requests counted.
+pub(crate) type CliTransport = Counted<Watched<UreqTransport>>;
 
 /// mj's client as the CLI runs it (one per server; a pool's members share the transport).
 pub(crate) type CliClient = mj_proto::Client<Arc<CliTransport>>;
@@ -36,6 +37,10 @@ pub(crate) struct Session {
     target: Target,
     /// Keeps the callback receiver listening while the command runs.
     _hooks: Option<HookReceiver>,
+    /// When the whole command must end (`--timeout` from its start).
+    deadline: Instant,
+    /// The requests the session's transport sent.
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// One server (named when it comes from the servers file), or a pool.
@@ -118,10 +123,11 @@ impl Session {
         if let Some(receiver) = &receiver {
             settings = settings.hooks(receiver.hooks());
         }
-        let transport = Watched::new(transport, request_timeout, deadline).naming(match &target {
+        let transport = Counted::new(Watched::new(transport, request_timeout, deadline).naming(match &target {
             Target::Pool(members) => members.iter().map(|m| (m.name.as_str(), m.config.base_url())).collect(),
             Target::Configured(..) | Target::Simulator(..) => Vec::new(),
-        });
+        }));
+        let sent = transport.counter();
         let servers = match &target {
             Target::Pool(members) => {
                 let pool = Pool::new(members.clone()).map_err(|e| Failure::usage(e.to_string()))?;
@@ -140,12 +146,23 @@ impl Session {
                     .until(deadline),
             },
         };
-        Ok(Self { servers, json: global.json, settings, target, _hooks: receiver })
+        Ok(Self { servers, json: global.json, settings, target, _hooks: receiver, deadline, sent })
     }
 
     /// The settings the session's clients run with (its deadline, its notices, its hooks).
     pub(crate) fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// When the whole command must end: every client of the session ends its calls by
+    /// then.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The requests sent so far, all servers together.
+    pub(crate) fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The pool, when the servers file names several servers and none was picked.
@@ -163,6 +180,16 @@ impl Session {
             Target::Pool(members) => Some(members),
             Target::Configured(_, Some(member)) => Some(std::slice::from_ref(member)),
             Target::Configured(_, None) | Target::Simulator(..) => None,
+        }
+    }
+
+    /// The client of the session's server named `name` (a pool member, or the one server
+    /// `--server` picked).
+    pub(crate) fn client_of(&self, name: &str) -> Option<&CliClient> {
+        match &self.servers {
+            Servers::One { name: Some(own), client } if own == name => Some(client),
+            Servers::One { .. } => None,
+            Servers::Pool(pool) => pool.member(name),
         }
     }
 

@@ -7,8 +7,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use mj_batch::plan::{self, Counts};
 use mj_batch::{Batch, BatchError, Journal, JournalError, SqliteJournal, Unfinished, prompts};
 
-use crate::counted::Counted;
-use mj_ureq::UreqTransport;
 use serde_json::json;
 
 use crate::cli::{BatchArgs, Global};
@@ -16,7 +14,6 @@ use crate::exit::{self, Failure};
 use crate::output;
 use crate::session::Session;
 use crate::terminal;
-use crate::watchdog::Watched;
 
 /// The journal's name inside the output folder.
 const JOURNAL: &str = "mj-batch.journal";
@@ -48,17 +45,10 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::usage(format!("cannot create the output folder {}: {e}", out.display())))?;
     let journal = SqliteJournal::open(&journal_path).map_err(journal_failure)?;
 
+    // The session's one transport, watchdog, deadline and clients: `--timeout` bounds the
+    // whole run, and every call of it ends by then.
     let session = Session::open(global)?;
-    // `--timeout` bounds the whole run: every call ends by then, and so does the batch.
-    let deadline = std::time::Instant::now() + Duration::from_secs(global.timeout.max(1));
-    let request_timeout = Duration::from_secs(global.request_timeout.max(1));
-    let members = session.members().unwrap_or_default();
-    let transport = Counted::new(
-        Watched::new(UreqTransport::builder().timeout(request_timeout).build(), request_timeout, deadline)
-            .naming(members.iter().filter(|_| members.len() > 1).map(|m| (m.name.as_str(), m.config.base_url()))),
-    );
-    // The session's settings: its deadline, its notices on stderr, its callback receiver.
-    let settings = session.settings().clone();
+    let deadline = session.deadline();
     let interval =
         Duration::try_from_secs_f64(global.interval).unwrap_or(Duration::from_secs(2)).min(Duration::from_secs(2));
 
@@ -101,32 +91,38 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         (None, Some(members)) => members.iter().fold(0usize, |n, m| n.saturating_add(m.max_in_flight)),
         (None, None) => 4,
     };
-    let result = match session.members() {
-        Some(members) => {
+    let result = match (session.pool(), session.members()) {
+        (Some(pool), _) => Batch::new(pool, journal, out)
+            .concurrency(concurrency)
+            .interval(interval)
+            .deadline(deadline)
+            .run(&lines, &fingerprint, on_progress),
+        // `--server NAME`: its jobs are journaled as that member's, so that a run on the
+        // whole pool finds them where they are; a pool of one over the session's transport.
+        (None, Some(members)) => {
+            let single = session.single()?;
             let pool = mj_proto::plan::Pool::new(members.to_vec()).map_err(|e| Failure::usage(e.to_string()))?;
-            let client = mj_proto::PoolClient::with_transport(transport.clone(), pool).with_settings(settings);
+            let client = mj_proto::PoolClient::with_transport(single.transport().clone(), pool)
+                .with_settings(session.settings().clone())
+                .until(deadline);
             Batch::new(&client, journal, out).concurrency(concurrency).interval(interval).deadline(deadline).run(
                 &lines,
                 &fingerprint,
                 on_progress,
             )
         }
-        None => {
-            let config = session.single()?.config().clone();
-            let client = mj_proto::Client::with_transport(transport.clone(), config).with_settings(settings);
-            Batch::new(&client, journal, out).concurrency(concurrency).interval(interval).deadline(deadline).run(
-                &lines,
-                &fingerprint,
-                on_progress,
-            )
-        }
+        (None, None) => Batch::new(session.single()?, journal, out)
+            .concurrency(concurrency)
+            .interval(interval)
+            .deadline(deadline)
+            .run(&lines, &fingerprint, on_progress),
     };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     crate::interrupt::done();
     let summary = result.map_err(batch_failure)?;
-    let requests = transport.sent();
+    let requests = session.requests_sent();
     let tasks = summary.submitted.max(1);
     let redact = |text: &str| session.redact_text(text);
     // A task's progress is the server's text.

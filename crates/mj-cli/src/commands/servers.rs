@@ -3,13 +3,13 @@
 
 use std::time::{Duration, Instant};
 
+use mj_proto::ErrorKind;
 use mj_proto::plan::RetryPolicy;
-use mj_proto::{ErrorKind, Settings};
-use mj_ureq::UreqTransport;
 use serde_json::json;
 
 use crate::cli::Global;
 use crate::exit::{self, Failure};
+use crate::session::Session;
 
 /// Lists each server with what a few small requests to it found.
 pub(super) fn run(global: &Global) -> Result<u8, Failure> {
@@ -18,13 +18,22 @@ pub(super) fn run(global: &Global) -> Result<u8, Failure> {
             "no servers file: write ~/.config/mj/config.toml with [[server]] tables, or pass --config FILE",
         ));
     };
-    let servers = mj_files::ServersFile::read(&path).map_err(|e| Failure::usage(e.to_string()))?;
+    // The session's one transport, watchdog and deadline, over the file's servers (or the
+    // one `--server` picks).
+    let session = Session::open(global)?;
+    let Some(members) = session.members() else {
+        return Err(Failure::usage(format!(
+            "mj servers lists the servers of {}, and --base-url (MJ_BASE_URL) names one server instead: unset it",
+            path.display()
+        )));
+    };
     let mut all_answer = true;
-    for member in servers.members() {
+    for member in members {
+        let Some(client) = session.client_of(&member.name) else { continue };
         // One try each, ten seconds in all: this is a look, not a job.
-        let settings = Settings::default().retry(RetryPolicy::none()).deadline(Duration::from_secs(10));
-        let transport = UreqTransport::builder().timeout(Duration::from_secs(10)).build();
-        let client = mj_proto::Client::with_transport(transport, member.config.clone()).with_settings(settings);
+        let mut settings = client.settings().clone();
+        settings.retry = RetryPolicy::none();
+        let client = client.clone().with_settings(settings.deadline(Duration::from_secs(10)));
         let started = Instant::now();
         let state = match client.fetch("0") {
             Ok(_) => "answers".to_owned(),
