@@ -3,8 +3,8 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use mj_client::prelude::*;
 use mj_proto::Transport;
-use mj_proto::prelude::*;
 use mj_sim::{SimConfig, SimTransport};
 
 fn overhead(c: &mut Criterion) {

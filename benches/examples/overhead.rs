@@ -8,8 +8,8 @@
 //! valgrind --tool=callgrind target/release/examples/overhead client 1000
 //! ```
 
+use mj_client::prelude::*;
 use mj_proto::Transport;
-use mj_proto::prelude::*;
 use mj_sim::{SimConfig, SimTransport};
 
 fn main() {

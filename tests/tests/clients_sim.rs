@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use mj_client::prelude::*;
 use mj_proto::ServerProfile;
 use mj_proto::endpoint::ChangeAction;
-use mj_proto::prelude::*;
 use mj_sim::{FaultPlan, Flavor, Route, SimConfig, SimTransport};
 use mj_tests::{Ledger, block_on};
 
@@ -331,7 +331,7 @@ fn retexture_and_video_swap_run_on_trueai() {
 /// fails), a watch with its report at the end, and every page of a search.
 #[test]
 fn async_streams_hand_out_each_change_and_every_page() {
-    use mj_proto::Stream;
+    use mj_client::Stream;
     use std::future::poll_fn;
 
     let client = AsyncClient::with_transport(
@@ -382,10 +382,10 @@ fn async_streams_hand_out_each_change_and_every_page() {
 /// first item being the new task as soon as its submit is answered.
 #[test]
 fn owned_streams_move_to_another_task_and_cover_submit_and_press() {
-    use mj_proto::Stream;
+    use mj_client::Stream;
     use std::future::poll_fn;
 
-    async fn collect(mut updates: mj_proto::client::TaskUpdates<'static, Task>) -> (Vec<Task>, Option<Task>) {
+    async fn collect(mut updates: mj_client::TaskUpdates<'static, Task>) -> (Vec<Task>, Option<Task>) {
         let mut seen = Vec::new();
         while let Some(update) = poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
             seen.push(update.expect("no error"));

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use mj_proto::prelude::*;
+use mj_client::prelude::*;
 use mj_proto::{EndpointName, ServerProfile};
 use mj_proto::{Transport, TransportErrorKind};
 use mj_sim::{Flavor, SimConfig, SimTransport};

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mj_proto::prelude::*;
+use mj_client::prelude::*;
 use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError};
 
 const KEY: &str = "sk-live-9f8e7d6c5b4a";

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use mj_proto::prelude::*;
+use mj_client::prelude::*;
 use mj_reqwest::ReqwestTransport;
 use mj_sim::{Flavor, Server, SimConfig};
 use mj_ureq::UreqTransport;

@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
+use mj_client::Client;
 use mj_proto::endpoint::{Media, Submit};
-use mj_proto::{Client, Error, Submitted, Task};
+use mj_proto::{Error, Submitted, Task};
 
 use crate::journal::JobKey;
 use crate::request::Request;

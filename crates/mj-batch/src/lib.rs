@@ -7,8 +7,8 @@
 //!   submit, the task id after, the files and their SHA-256 when saved.
 //!   [`SqliteJournal`] keeps it in one SQLite file (WAL).
 //! - [`plan`] decides, from the journal's jobs alone, what to do next.
-//! - [`Batch`] does it with a blocking [`mj_proto::Client`], or over a
-//!   [`mj_proto::PoolClient`]'s servers ([`Servers`]): submits (or resumes lost submits by
+//! - [`Batch`] does it with a blocking [`mj_client::Client`], or over a
+//!   [`mj_client::PoolClient`]'s servers ([`Servers`]): submits (or resumes lost submits by
 //!   their token, on the server they were sent to), follows running tasks together (one
 //!   request per server per round), downloads, and writes each outcome to the journal
 //!   before going on.
@@ -16,7 +16,7 @@
 //! ```no_run
 //! use mj_batch::{Batch, SqliteJournal, prompts};
 //!
-//! fn run<T: mj_proto::Transport + Send + Sync>(client: &mj_proto::Client<T>) -> Result<(), Box<dyn std::error::Error>> {
+//! fn run<T: mj_proto::Transport + Send + Sync>(client: &mj_client::Client<T>) -> Result<(), Box<dyn std::error::Error>> {
 //!     let text = std::fs::read("prompts.txt")?;
 //!     let lines = prompts::parse(&text, false)?;
 //!     let journal = SqliteJournal::open("out/mj-batch.journal")?;

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use mj_proto::{Hooks, Task};
+use mj_client::Hooks;
+use mj_proto::Task;
 
 use crate::journal::{Job, JobKey, JobState};
 use crate::lane::Work;

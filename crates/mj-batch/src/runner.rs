@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use mj_client::{Client, Hooks};
 use mj_proto::plan::RetryPolicy;
-use mj_proto::{Client, Hooks, Task, Transport};
+use mj_proto::{Task, Transport};
 
 use crate::error::BatchError;
 use crate::files;
@@ -45,7 +46,7 @@ pub struct Batch<'c, S: Servers, J> {
 }
 
 impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
-    /// A run on `servers` (a [`Client`], or a [`PoolClient`](mj_proto::PoolClient) whose
+    /// A run on `servers` (a [`Client`], or a [`PoolClient`](mj_client::PoolClient) whose
     /// members the jobs are spread over) that saves into `out`, four tasks in flight,
     /// following them every 2 s.
     pub fn new(servers: &'c S, journal: J, out: impl Into<PathBuf>) -> Self {

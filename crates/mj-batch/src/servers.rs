@@ -1,12 +1,13 @@
-//! What a batch runs on: one client ([`mj_proto::Client`]), or a pool of servers
-//! ([`mj_proto::PoolClient`]), whose jobs each remember their member in the journal.
+//! What a batch runs on: one client ([`mj_client::Client`]), or a pool of servers
+//! ([`mj_client::PoolClient`]), whose jobs each remember their member in the journal.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mj_client::{Client, PoolClient};
 use mj_proto::endpoint::Submit;
 use mj_proto::model::TaskHandle;
-use mj_proto::{Client, Error, PoolClient, Submitted, Transport};
+use mj_proto::{Error, Submitted, Transport};
 
 /// The servers a [`Batch`](crate::Batch) sends its jobs to: a [`Client`] (one server; its
 /// jobs name no member) or a [`PoolClient`] (each job is sent to a member the pool routes
@@ -76,8 +77,8 @@ pub trait Servers: sealed::Sealed + Sync {
 
 mod sealed {
     pub trait Sealed {}
-    impl<T> Sealed for mj_proto::Client<T> {}
-    impl<T> Sealed for mj_proto::PoolClient<T> {}
+    impl<T> Sealed for mj_client::Client<T> {}
+    impl<T> Sealed for mj_client::PoolClient<T> {}
 }
 
 impl<T: Transport + Send + Sync> Servers for Client<T> {

@@ -56,7 +56,7 @@ fn journal(name: &str) -> (SqliteJournal, std::path::PathBuf) {
 #[test]
 fn a_stalled_task_fails_its_job_instead_of_holding_the_run() {
     let transport = Stuck { now: Mutex::new(Instant::now()), submits: Mutex::new(0) };
-    let client = mj_proto::Client::with_transport(transport, Config::new("http://stuck.test").expect("config"));
+    let client = mj_client::Client::with_transport(transport, Config::new("http://stuck.test").expect("config"));
     let (journal, dir) = journal("stall");
     let text = b"a fox\na cat\n";
     let lines = prompts::parse(text, false).expect("prompts");
@@ -76,7 +76,7 @@ fn the_run_deadline_ends_the_run_with_its_summary() {
     let transport = Stuck { now: Mutex::new(start), submits: Mutex::new(0) };
     let deadline = start + Duration::from_secs(20);
     let client =
-        mj_proto::Client::with_transport(transport, Config::new("http://stuck.test").expect("config")).until(deadline);
+        mj_client::Client::with_transport(transport, Config::new("http://stuck.test").expect("config")).until(deadline);
     let (journal, dir) = journal("deadline");
     let text = b"a fox\na cat\na dog\n";
     let lines = prompts::parse(text, false).expect("prompts");

@@ -25,7 +25,7 @@ impl Saved {
 /// command's deadline (each announced on stderr by the client's observer), and the file
 /// appears whole or not at all (`mj_ureq::save` writes a temporary file, then renames).
 pub(crate) fn fetch<T: mj_proto::Transport>(
-    client: &mj_proto::Client<T>,
+    client: &mj_client::Client<T>,
     url: &str,
     dir: &Path,
     name: &str,
@@ -85,7 +85,8 @@ mod tests {
     use std::sync::atomic::Ordering;
     use std::time::Duration;
 
-    use mj_proto::{Config, Settings};
+    use mj_client::Settings;
+    use mj_proto::Config;
 
     use super::raw_server::RawServer;
     use super::{Saved, fetch};

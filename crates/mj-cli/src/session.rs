@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mj_client::prelude::*;
 use mj_hooks::HookReceiver;
 use mj_proto::endpoint::Submit;
 use mj_proto::model::TaskHandle;
 use mj_proto::plan::{Member, Pool};
-use mj_proto::prelude::*;
 use mj_sim::{Flavor, Server, SimConfig};
 use mj_ureq::UreqTransport;
 
@@ -22,10 +22,10 @@ use crate::watchdog::{Watched, say};
 pub(crate) type CliTransport = Counted<Watched<UreqTransport>>;
 
 /// mj's client as the CLI runs it (one per server; a pool's members share the transport).
-pub(crate) type CliClient = mj_proto::Client<Arc<CliTransport>>;
+pub(crate) type CliClient = mj_client::Client<Arc<CliTransport>>;
 
 /// The pool the servers file makes when it names several servers and none is picked.
-pub(crate) type CliPool = mj_proto::PoolClient<CliTransport>;
+pub(crate) type CliPool = mj_client::PoolClient<CliTransport>;
 
 /// What a command talks to.
 pub(crate) struct Session {

@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-use mj_proto::Hooks;
+use mj_client::Hooks;
 use mj_proto::plan::Callback;
 
 use crate::{HEAD_TIMEOUT, MAX_CALLBACK_BODY, READ_TIMEOUT};

@@ -42,7 +42,7 @@ mod receiver;
 #[cfg(feature = "axum")]
 mod route;
 
-pub use mj_proto::Hooks;
+pub use mj_client::Hooks;
 pub use mj_proto::plan::{Callback, Hub};
 pub use receiver::{HookReceiver, Tap};
 #[cfg(feature = "axum")]

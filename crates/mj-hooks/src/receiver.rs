@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use mj_proto::Hooks;
+use mj_client::Hooks;
 use mj_proto::plan::Callback;
 
 use crate::MAX_CONNECTIONS;

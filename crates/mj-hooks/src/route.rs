@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::routing::post;
-use mj_proto::Hooks;
+use mj_client::Hooks;
 
 use crate::{MAX_CALLBACK_BODY, READ_TIMEOUT};
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use mj_hooks::Hub;
-use mj_reqwest::mj_proto::Stream;
+use mj_reqwest::mj_client::Stream;
 use mj_reqwest::prelude::*;
 use mj_sim::{Server, SimConfig};
 

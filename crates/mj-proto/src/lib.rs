@@ -38,7 +38,6 @@
 
 pub mod address;
 mod auth;
-pub mod client;
 mod config;
 mod config_error;
 pub mod data_url;
@@ -61,10 +60,6 @@ mod validate;
 pub mod webhook;
 mod wire;
 
-pub use client::{AsyncClient, AsyncPoolClient, Client, ClientBuilder, Hooks, PoolClient, Settings};
-/// The async iterator the client's `*_stream` methods return (from `futures-core`).
-pub use futures_core::Stream;
-
 /// `Result` with mj's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub use address::AddressCheck;
@@ -81,7 +76,7 @@ pub use model::{
 };
 pub use profile::ServerProfile;
 pub use response::{task_views, tasks_from_slice};
-pub use secret::ApiKey;
+pub use secret::{ApiKey, scrub_text};
 pub use transport::{
     AsyncTransport, DEFAULT_MAX_BODY, FromOptions, Transport, TransportBuilder, TransportError, TransportErrorKind,
     TransportOptions,
@@ -99,7 +94,5 @@ pub mod prelude {
         TaskAction, TaskStatus,
     };
     pub use crate::plan::{Lookup, Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
-    pub use crate::{
-        AsyncClient, AuthStyle, Client, Config, Endpoint, Error, ErrorKind, Hooks, ServerProfile, Settings,
-    };
+    pub use crate::{AuthStyle, Config, Endpoint, Error, ErrorKind, ServerProfile};
 }

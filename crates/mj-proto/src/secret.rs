@@ -39,9 +39,16 @@ impl fmt::Debug for ApiKey {
 /// The text that stands where a key was found in a server's answer.
 pub(crate) const REDACTED: &str = "[redacted]";
 
-/// Replaces every occurrence of `secret` in `text`, in whatever form a server echoed it
-/// (see [`scrub_bytes`]).
-pub(crate) fn scrub_text(text: &mut String, secret: &str) {
+/// Replaces every occurrence of `secret` in `text` with `[redacted]`, in whatever form a
+/// server echoed it (plain, percent-encoded, JSON-escaped, base64): what the clients apply
+/// to anything a person or a log sees that may hold a key or a hook's secret path.
+///
+/// ```
+/// let mut text = "refused sk-abc/def (sk-abc%2Fdef)".to_owned();
+/// mj_proto::scrub_text(&mut text, "sk-abc/def");
+/// assert!(!text.contains("sk-abc"), "{text}");
+/// ```
+pub fn scrub_text(text: &mut String, secret: &str) {
     if secret.is_empty() || find(text.as_bytes(), secret.as_bytes(), 0).is_none() {
         return;
     }

@@ -8,7 +8,7 @@ pub type HttpRequest = http::Request<Vec<u8>>;
 pub type HttpResponse = http::Response<Vec<u8>>;
 
 /// The most one exchange may take, set by the core on requests whose call has a
-/// deadline ([`Settings::deadline`](crate::Settings::deadline)). Transports cap their own
+/// deadline (mj-client's `Settings::deadline`). Transports cap their own
 /// timeout by it; a custom transport should too (read it from the request's extensions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestTimeout(pub std::time::Duration);

@@ -23,7 +23,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("one build/parse pair per endpoint", &["endpoint"]),
     ("notifyHook callbacks", &["webhook"]),
     ("sans-IO state machines", &["plan"]),
-    ("the blocking and async drivers", &["client"]),
     ("the fuzz targets' entry points", &["fuzzing"]),
 ];
 

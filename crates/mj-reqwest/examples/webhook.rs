@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use axum::Router;
 use axum::routing::get;
 use mj_hooks::Hub;
-use mj_reqwest::mj_proto::Stream;
+use mj_reqwest::mj_client::Stream;
 use mj_reqwest::prelude::*;
 
 #[tokio::main(flavor = "current_thread")]

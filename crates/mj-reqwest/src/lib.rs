@@ -35,7 +35,7 @@
 //!
 //! ```no_run
 //! use mj_reqwest::prelude::*;
-//! use mj_reqwest::mj_proto::Stream;
+//! use mj_reqwest::mj_client::Stream;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new(Config::new("http://127.0.0.1:8080")?);
@@ -67,8 +67,10 @@ use mj_proto::{
 
 mod checked;
 
+pub use mj_client;
+pub use mj_client::Hooks;
 pub use mj_proto;
-pub use mj_proto::{Error, Hooks, Result, webhook};
+pub use mj_proto::{Error, Result, webhook};
 pub use reqwest;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
@@ -85,13 +87,15 @@ pub use reqwest;
 pub mod prelude {
     pub use mj_proto::prelude::*;
 
+    pub use mj_client::{Hooks, Settings};
+
     pub use mj_proto::plan::{Member, Pool};
 
     pub use crate::{Client, PoolClient, ReqwestTransport};
 }
 
 /// mj's async client over reqwest.
-pub type Client = mj_proto::AsyncClient<ReqwestTransport>;
+pub type Client = mj_client::AsyncClient<ReqwestTransport>;
 
 /// mj's async client over a pool of servers, over reqwest.
 ///
@@ -108,7 +112,7 @@ pub type Client = mj_proto::AsyncClient<ReqwestTransport>;
 /// println!("{handle}: {:?}", grid.image_url);
 /// # Ok(()) }
 /// ```
-pub type PoolClient = mj_proto::AsyncPoolClient<ReqwestTransport>;
+pub type PoolClient = mj_client::AsyncPoolClient<ReqwestTransport>;
 
 /// An async [`AsyncTransport`] over a [`reqwest::Client`].
 #[derive(Clone, Debug)]

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use mj_proto::prelude::*;
+use mj_client::prelude::*;
 use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind, http};
 
 /// One connection per exchange; reads until the server closes.

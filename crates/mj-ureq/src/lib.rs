@@ -41,8 +41,10 @@ use mj_proto::{
 
 mod checked;
 
+pub use mj_client;
+pub use mj_client::Hooks;
 pub use mj_proto;
-pub use mj_proto::{Error, Hooks, Result, webhook};
+pub use mj_proto::{Error, Result, webhook};
 pub use ureq;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
@@ -58,13 +60,15 @@ pub use ureq;
 pub mod prelude {
     pub use mj_proto::prelude::*;
 
+    pub use mj_client::{Hooks, Settings};
+
     pub use mj_proto::plan::{Member, Pool};
 
     pub use crate::{Client, PoolClient, UreqTransport};
 }
 
 /// mj's blocking client over ureq.
-pub type Client = mj_proto::Client<UreqTransport>;
+pub type Client = mj_client::Client<UreqTransport>;
 
 /// mj's blocking client over a pool of servers, over ureq.
 ///
@@ -85,7 +89,7 @@ pub type Client = mj_proto::Client<UreqTransport>;
 /// let upscaled = client.wait_with(&upscale, |_| {})?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type PoolClient = mj_proto::PoolClient<UreqTransport>;
+pub type PoolClient = mj_client::PoolClient<UreqTransport>;
 
 /// A blocking [`Transport`] over a ureq [`Agent`](ureq::Agent).
 #[derive(Clone, Debug)]

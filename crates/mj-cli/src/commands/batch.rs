@@ -102,7 +102,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         (None, Some(members)) => {
             let single = session.single()?;
             let pool = mj_proto::plan::Pool::new(members.to_vec()).map_err(|e| Failure::usage(e.to_string()))?;
-            let client = mj_proto::PoolClient::with_transport(single.transport().clone(), pool)
+            let client = mj_client::PoolClient::with_transport(single.transport().clone(), pool)
                 .with_settings(session.settings().clone())
                 .until(deadline);
             Batch::new(&client, journal, out).concurrency(concurrency).interval(interval).deadline(deadline).run(

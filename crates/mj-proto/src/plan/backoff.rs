@@ -8,7 +8,7 @@ use crate::profile::ServerProfile;
 
 /// Retry limits and pacing for one request. Retries back off exponentially with
 /// decorrelated jitter, honour the server's `Retry-After` (clamped), and stop at either
-/// cap or at the call's deadline ([`Settings::deadline`](crate::Settings::deadline)).
+/// cap or at the call's deadline (mj-client's `Settings::deadline`).
 ///
 /// Waits and watches use only the pacing: they ride out transient errors until their
 /// own deadline, however many there are.
@@ -35,7 +35,7 @@ pub struct RetryPolicy {
     /// has never answered the client: a server that let two requests go unanswered for the
     /// whole request timeout from the start will not answer a third.
     pub max_timeouts: u32,
-    /// Seeds the jitter (clients derive it per call from [`Settings::seed`](crate::Settings::seed)).
+    /// Seeds the jitter (clients derive it per call from mj-client's `Settings::seed`).
     pub seed: u64,
     /// Set by the clients when the server answered them before: then refusals and
     /// timeouts are a passing fault, ridden out within the other caps, not a dead server.

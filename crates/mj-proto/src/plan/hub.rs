@@ -116,7 +116,7 @@ impl Hub {
     }
 
     /// A hub for scope `name` of this one: called back under this hub's path plus
-    /// `/name`, with no tasks yet (see [`Hooks::scoped`](crate::Hooks::scoped)).
+    /// `/name`, with no tasks yet (see mj-client's `Hooks::scoped`).
     pub fn scoped(&self, name: &str) -> Self {
         Self {
             base: self.base.clone(),

@@ -3,7 +3,7 @@
 //! A driver loops: `poll(now)` says what to do next ([`Step`]); after a `Send` the driver
 //! performs the exchange and feeds the result to `handle(result, now)`. Plans never read
 //! the clock or sleep, so tests run ten minutes of waiting in microseconds; the blocking
-//! and async [`Client`](crate::Client)s are the only code that does.
+//! and async clients (mj-client's `Client` and `AsyncClient`) are the only code that does.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -60,7 +60,7 @@ use crate::model::Task;
 use crate::transport::TransportError;
 use crate::wire::{HttpRequest, HttpResponse, RequestTimeout};
 
-/// How long a call may take unless [`Settings::deadline`](crate::Settings::deadline) says
+/// How long a call may take unless mj-client's `Settings::deadline` says
 /// otherwise: retries, lookups and waiting together. A wait or watch plan driven without a
 /// deadline ends this long after it started.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
@@ -98,7 +98,7 @@ pub enum Step<T, E = std::convert::Infallible> {
     Done(Result<T, Error>),
 }
 
-/// A sans-IO state machine driven by a [`Client`](crate::Client) or your own loop.
+/// A sans-IO state machine driven by mj-client's clients or by your own loop.
 pub trait Plan {
     /// What the plan produces.
     type Output;

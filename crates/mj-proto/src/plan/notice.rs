@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::EndpointName;
 
 /// Something worth telling a person or a log while a call is under way: mj is trying
-/// again, and why. Clients hand each one to [`Settings::observer`](crate::Settings::observer);
+/// again, and why. Clients hand each one to mj-client's `Settings::observer`;
 /// messages come from errors that were already scrubbed of the API key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -25,6 +25,11 @@ pub struct Placed {
 }
 
 impl Placed {
+    /// The submit placed on member `member` (its index), named `server`, as it answered.
+    pub fn new(member: usize, server: impl Into<String>, submitted: Submitted) -> Self {
+        Self { member, server: server.into(), submitted }
+    }
+
     /// The new task's handle (`name:id`).
     pub fn handle(&self) -> TaskHandle {
         TaskHandle::new(self.server.clone(), self.submitted.task_id.clone())

@@ -168,7 +168,7 @@ impl<'a> WaitPlan<'a> {
     }
 
     /// Ends the wait at `deadline` with [`Error::WaitTimeout`] and the last snapshot (a
-    /// client passes its call's deadline, [`Settings::deadline`](crate::Settings::deadline));
+    /// client passes its call's deadline, mj-client's `Settings::deadline`);
     /// without one, the wait ends [`DEFAULT_DEADLINE`](super::DEFAULT_DEADLINE) after it
     /// started.
     pub fn until(mut self, deadline: Option<Instant>) -> Self {

@@ -217,7 +217,7 @@ impl<'a> WatchPlan<'a> {
     }
 
     /// Ends the watch at `deadline` (a client passes its call's deadline,
-    /// [`Settings::deadline`](crate::Settings::deadline)); without one, the watch ends
+    /// mj-client's `Settings::deadline`); without one, the watch ends
     /// [`DEFAULT_DEADLINE`](super::DEFAULT_DEADLINE) after it started.
     pub fn until(mut self, deadline: Option<Instant>) -> Self {
         self.budget.until(deadline);

@@ -306,8 +306,9 @@ impl Task {
 
     /// Replaces every occurrence of `secret` in every field (prompt, failReason,
     /// description, properties, buttons, URLs, …) with `[redacted]`. Goes through the
-    /// task's JSON form, so no field, present or future, is missed.
-    pub(crate) fn scrub(&mut self, secret: &str) {
+    /// task's JSON form, so no field, present or future, is missed. (Use it for a secret
+    /// of your own, such as a hook's path; the key is scrubbed by the clients.)
+    pub fn scrub(&mut self, secret: &str) {
         // Each text is scrubbed as decoded: a key a server sent escaped inside the text
         // (`sk\/abc`, `sk\u002Fabc`) stays escaped once decoded, and is caught there.
         let Ok(mut value) = serde_json::to_value(&*self) else { return };

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use mj_proto::{Client, Config, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
+use mj_client::Client;
+use mj_proto::{Config, HttpRequest, HttpResponse, Transport, TransportError, TransportErrorKind};
 
 struct Unreachable;
 

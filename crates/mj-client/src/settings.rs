@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
+use mj_proto::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 
 /// How a client retries, resolves lost submits, waits, watches and reports.
 ///
@@ -14,8 +14,8 @@ use crate::plan::{Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 ///
 /// ```
 /// use std::time::Duration;
-/// use mj_proto::Settings;
-/// use mj_proto::plan::{Lookup, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
+/// use mj_client::Settings;
+/// use mj_client::mj_proto::plan::{Lookup, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
 ///
 /// let settings = Settings::default()
 ///     .retry(RetryPolicy::default().attempts(5).backoff(Duration::from_millis(200), Duration::from_secs(5)))
@@ -40,7 +40,7 @@ pub struct Settings {
     pub watch: WatchOptions,
     /// The one time limit of a call: it bounds the call as a whole (retries, lookups,
     /// waiting, each exchange); `submit_and_wait` and `press_and_wait` are one call.
-    /// [`DEFAULT_DEADLINE`](crate::plan::DEFAULT_DEADLINE) (10 minutes) unless set.
+    /// [`DEFAULT_DEADLINE`](mj_proto::plan::DEFAULT_DEADLINE) (10 minutes) unless set.
     pub deadline: Duration,
     /// Seeds the backoff jitter and correlation tokens, so that a run can be replayed;
     /// `None` seeds from the clock, so that clients never back off in lockstep.
@@ -60,7 +60,7 @@ impl Default for Settings {
             submit: SubmitPolicy::default(),
             wait: WaitOptions::default(),
             watch: WatchOptions::default(),
-            deadline: crate::plan::DEFAULT_DEADLINE,
+            deadline: mj_proto::plan::DEFAULT_DEADLINE,
             seed: None,
             observer: NoticeObserver::default(),
             hooks: None,

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::{Settings, trace};
-use crate::model::{SubmitOutcome, Submitted, Task, TaskStatus};
-use crate::plan::{Notice, RetryPolicy, ServerFacts};
+use mj_proto::model::{SubmitOutcome, Submitted, Task, TaskStatus};
+use mj_proto::plan::{Notice, RetryPolicy, ServerFacts};
 
 /// Per-plan jitter seeds: the settings' seed (or the clock), then a counter, so two
 /// plans never back off in lockstep and a seeded client replays exactly.
@@ -58,14 +58,14 @@ impl Learned {
     }
 
     /// The endpoints the server answered that it lacks.
-    pub(crate) fn missing(&self) -> Vec<crate::EndpointName> {
+    pub(crate) fn missing(&self) -> Vec<mj_proto::EndpointName> {
         self.facts_mut().missing().to_vec()
     }
 }
 
 /// The host (and port) `request` goes to: the configured server's, or another one's (a
 /// download from a CDN), so that an error names the host that failed.
-pub(crate) fn host_of(request: &crate::HttpRequest, configured: &str) -> String {
+pub(crate) fn host_of(request: &mj_proto::HttpRequest, configured: &str) -> String {
     match request.uri().authority() {
         Some(a) => match a.port_u16() {
             Some(port) => format!("{}:{port}", a.host()),
@@ -76,7 +76,7 @@ pub(crate) fn host_of(request: &crate::HttpRequest, configured: &str) -> String 
 }
 
 /// `error` naming `host`, unless the transport already named one.
-pub(crate) fn named(error: crate::TransportError, host: &str) -> crate::TransportError {
+pub(crate) fn named(error: mj_proto::TransportError, host: &str) -> mj_proto::TransportError {
     if error.host().is_some() || host.is_empty() { error } else { error.with_host(host) }
 }
 
@@ -87,14 +87,16 @@ pub(crate) fn first_sight(submitted: &Submitted, token: &str) -> Task {
         SubmitOutcome::Queued { .. } => TaskStatus::NotStart,
         _ => TaskStatus::Submitted,
     };
-    Task { id: submitted.task_id.clone(), status, state: Some(token.to_owned()), ..Task::default() }
+    let mut task = Task::default();
+    (task.id, task.status, task.state) = (submitted.task_id.clone(), status, Some(token.to_owned()));
+    task
 }
 
 /// What clones of a client share: the configuration, settings, jitter seeds and what
 /// was learned of the server.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) config: crate::Config,
+    pub(crate) config: mj_proto::Config,
     pub(crate) settings: Settings,
     pub(crate) seeds: Seeds,
     pub(crate) learned: Arc<Learned>,
@@ -112,7 +114,7 @@ const RECENT: usize = 256;
 
 impl Shared {
     pub(crate) fn new(
-        config: crate::Config,
+        config: mj_proto::Config,
         settings: Settings,
         learned: Arc<Learned>,
         ends_at: Option<Instant>,
@@ -146,7 +148,7 @@ impl Shared {
 
     /// The wait options for `id`: the short not-found grace unless this client just
     /// submitted it.
-    pub(crate) fn wait_options(&self, id: &str) -> crate::plan::WaitOptions {
+    pub(crate) fn wait_options(&self, id: &str) -> mj_proto::plan::WaitOptions {
         let mut options = self.settings.wait.clone();
         if !self.just_submitted(id) {
             options.not_found_grace = options.not_found_grace.min(options.unknown_id_grace);
@@ -156,7 +158,7 @@ impl Shared {
 
     /// The watch options for `ids`: the short not-found grace unless this client just
     /// submitted one of them.
-    pub(crate) fn watch_options(&self, ids: &[String]) -> crate::plan::WatchOptions {
+    pub(crate) fn watch_options(&self, ids: &[String]) -> mj_proto::plan::WatchOptions {
         let mut options = self.settings.watch.clone();
         if !ids.iter().any(|id| self.just_submitted(id)) {
             options.not_found_grace = options.not_found_grace.min(options.unknown_id_grace);
@@ -169,7 +171,7 @@ impl Shared {
     }
 
     /// Gives `request` this client's hook as its `notifyHook`, unless it names its own.
-    pub(crate) fn hook<S: crate::endpoint::Submit>(&self, request: &mut S) {
+    pub(crate) fn hook<S: mj_proto::endpoint::Submit>(&self, request: &mut S) {
         if let Some(hooks) = &self.settings.hooks {
             request.options_mut().notify_hook.get_or_insert_with(|| hooks.url().to_owned());
         }
@@ -183,12 +185,12 @@ impl Shared {
 
     /// The exactly-once plan for `request`, skipping the lookups the server lacks, ending
     /// at `deadline`.
-    pub(crate) fn submit_plan<S: crate::endpoint::Submit>(
+    pub(crate) fn submit_plan<S: mj_proto::endpoint::Submit>(
         &self,
         request: S,
         deadline: Option<Instant>,
-    ) -> crate::plan::SubmitPlan<'_, S> {
-        crate::plan::SubmitPlan::new(&self.config, request, self.policy(), self.settings.submit.clone())
+    ) -> mj_proto::plan::SubmitPlan<'_, S> {
+        mj_proto::plan::SubmitPlan::new(&self.config, request, self.policy(), self.settings.submit.clone())
             .knowing(&self.facts())
             .until(deadline)
     }
@@ -202,7 +204,7 @@ impl Shared {
 
     /// A plan's result. Errors the plan built itself (a failed task, a timed-out wait)
     /// carry what the server sent: the key is scrubbed here, once, for every plan.
-    pub(crate) fn finish<T>(&self, result: Result<T, crate::Error>) -> Result<T, crate::Error> {
+    pub(crate) fn finish<T>(&self, result: Result<T, mj_proto::Error>) -> Result<T, mj_proto::Error> {
         let result = result.map_err(|e| self.config.redact(e));
         trace::done(&result);
         result

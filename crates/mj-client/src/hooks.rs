@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::model::Task;
-use crate::plan::{Callback, Hub, Interest, Plan};
+use mj_proto::model::Task;
+use mj_proto::plan::{Callback, Hub, Interest, Plan};
 
 /// How often a blocking wait looks for callbacks while it sleeps: a blocking transport
 /// can only sleep, so a wait with hooks sleeps in naps this long.
@@ -54,10 +54,12 @@ enum Key {
 }
 
 impl Key {
-    fn of(interest: &Interest<'_>) -> Self {
+    fn of(interest: &Interest<'_>) -> Option<Self> {
         match interest {
-            Interest::Task(id) => Self::Task((*id).to_owned()),
-            Interest::Token(token) => Self::Token((*token).to_owned()),
+            Interest::Task(id) => Some(Self::Task((*id).to_owned())),
+            Interest::Token(token) => Some(Self::Token((*token).to_owned())),
+            // An interest these hooks cannot route yet: its plan polls.
+            _ => None,
         }
     }
 
@@ -99,7 +101,7 @@ impl Hooks {
     /// Scopes share the secret: a server of the pool that wanted to could post to another
     /// one's scope. What it could claim is limited to progress; an end is believed only
     /// once a fetch from the task's own server confirms it (unless
-    /// [`trust_pushes`](crate::plan::WaitOptions::trust_pushes)).
+    /// [`trust_pushes`](mj_proto::plan::WaitOptions::trust_pushes)).
     pub fn scoped(&self, name: &str) -> Self {
         let mut scopes = lock(&self.inner.scopes);
         if let Some(scope) = scopes.get(name) {
@@ -131,10 +133,10 @@ impl Hooks {
         addr: std::net::SocketAddr,
         public_url: Option<&str>,
         secret: u128,
-    ) -> Result<Self, crate::ConfigError> {
+    ) -> Result<Self, mj_proto::ConfigError> {
         if public_url.is_none() && addr.ip().is_unspecified() {
             // `http://0.0.0.0:PORT` reaches no one: the server needs an address it can reach.
-            return Err(crate::ConfigError::InvalidBaseUrl {
+            return Err(mj_proto::ConfigError::InvalidBaseUrl {
                 reason: "a receiver on every interface (0.0.0.0 or [::]) needs the public URL the server reaches it at",
             });
         }
@@ -159,7 +161,7 @@ impl Hooks {
     /// `text` with the hook's secret replaced by `[redacted]` in every spelling.
     pub fn redact_text(&self, text: &str) -> String {
         let mut text = text.to_owned();
-        crate::secret::scrub_text(&mut text, self.secret());
+        mj_proto::scrub_text(&mut text, self.secret());
         text
     }
 
@@ -216,7 +218,7 @@ impl Hooks {
         if generation == seen {
             return seen;
         }
-        let keys: Vec<Key> = plan.interests().iter().map(Key::of).collect();
+        let keys: Vec<Key> = plan.interests().iter().filter_map(Key::of).collect();
         let reports: Vec<Task> = {
             let hub = lock(&self.inner.hub);
             keys.iter().filter_map(|key| key.news(&hub, seen)).cloned().collect()
@@ -229,7 +231,7 @@ impl Hooks {
 
     /// Completes once a callback reports news of `interests` after generation `seen`.
     pub(crate) fn rung_after<'h>(&'h self, interests: &[Interest<'_>], seen: u64) -> Rung<'h> {
-        Rung { hooks: self, keys: interests.iter().map(Key::of).collect(), seen, registered: None }
+        Rung { hooks: self, keys: interests.iter().filter_map(Key::of).collect(), seen, registered: None }
     }
 }
 
@@ -354,7 +356,7 @@ mod tests {
     fn the_secret_is_scrubbed_from_what_people_see_and_no_hook_is_made_for_every_interface() {
         let hooks = Hooks::new(Hub::new("http://127.0.0.1:9", 0xfeed_beef).expect("hub"));
         let body = format!(r#"{{"id":"1","status":"SUCCESS","properties":{{"notifyHook":"{}/a"}}}}"#, hooks.url());
-        let task = crate::webhook::parse(body).expect("task");
+        let task = mj_proto::webhook::parse(body).expect("task");
         let scope = hooks.scoped("a-member-with-a-long-name");
         let shown = serde_json::to_string(&scope.redact_task(task)).expect("json");
         assert!(!shown.contains("feedbeef") && shown.contains("[redacted]"), "{shown}");
@@ -378,8 +380,8 @@ mod tests {
         assert_eq!(hooks.accept(a.path(), done).status(), 204);
         assert_eq!(hooks.accept(b.path(), started).status(), 204);
         let status = |h: &Hooks| h.latest("1").map(|t| t.status);
-        assert_eq!(status(&a), Some(crate::TaskStatus::Success));
-        assert_eq!(status(&b), Some(crate::TaskStatus::InProgress), "the same id on another server is its own task");
+        assert_eq!(status(&a), Some(mj_proto::TaskStatus::Success));
+        assert_eq!(status(&b), Some(mj_proto::TaskStatus::InProgress), "the same id on another server is its own task");
         assert_eq!(status(&hooks), None);
         assert_eq!(hooks.accept(&format!("{}/c", hooks.path()), done).status(), 404);
     }

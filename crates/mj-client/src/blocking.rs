@@ -1,10 +1,10 @@
 //! The blocking client.
 
-use crate::endpoint::Query;
-use crate::error::Error;
-use crate::model::{Page, Task};
-use crate::plan::{Plan, Step};
-use crate::transport::Transport;
+use mj_proto::Error;
+use mj_proto::Transport;
+use mj_proto::endpoint::Query;
+use mj_proto::model::{Page, Task};
+use mj_proto::plan::{Plan, Step};
 
 use super::{client_methods, client_struct, named, trace};
 
@@ -12,8 +12,8 @@ client_struct!(
     /// A blocking client over any [`Transport`] (mj-ureq's, mj-sim's, or your own).
     ///
     /// ```
-    /// use mj_proto::prelude::*;
-    /// use mj_proto::{HttpRequest, HttpResponse, Transport, TransportError, http};
+    /// use mj_client::prelude::*;
+    /// use mj_client::mj_proto::{HttpRequest, HttpResponse, Transport, TransportError, http};
     ///
     /// /// A transport that answers every request with the same task.
     /// struct Canned;
@@ -24,10 +24,10 @@ client_struct!(
     ///     fn sleep(&self, _: std::time::Duration) {}
     /// }
     ///
-    /// let client = mj_proto::Client::with_transport(Canned, Config::new("http://127.0.0.1:8080")?);
+    /// let client = mj_client::Client::with_transport(Canned, Config::new("http://127.0.0.1:8080")?);
     /// let task = client.wait("1")?;
     /// assert!(task.is_terminal());
-    /// # Ok::<(), mj_proto::Error>(())
+    /// # Ok::<(), mj_client::mj_proto::Error>(())
     /// ```
     Client,
     Transport
@@ -62,7 +62,7 @@ impl<T: Transport> Client<T> {
             match plan.poll(now) {
                 Step::Send(request) => {
                     trace::send(&request);
-                    let to = crate::client::host_of(&request, &host);
+                    let to = crate::host_of(&request, &host);
                     let result = self.transport.send(request).map_err(|e| named(e, &to));
                     trace::answer(&result, |text| self.shared.config.redact_text(text));
                     if result.is_ok() {

@@ -3,11 +3,11 @@
 //! give-up. Everything logged was scrubbed of the API key first: requests are logged by
 //! method and path (keys travel in headers), errors and notices only after redaction.
 
-use crate::error::Error;
-use crate::model::Task;
-use crate::plan::{Callback, Notice};
-use crate::transport::TransportError;
-use crate::wire::{HttpRequest, HttpResponse};
+use mj_proto::Error;
+use mj_proto::TransportError;
+use mj_proto::model::Task;
+use mj_proto::plan::{Callback, Notice};
+use mj_proto::{HttpRequest, HttpResponse};
 
 /// The span of one client call (`mj` with `call = "imagine"`), or nothing.
 #[derive(Clone, Debug)]
@@ -67,6 +67,7 @@ pub(crate) fn notice(notice: &Notice) {
             tracing::warn!(target: "mj", from = from.as_str(), to = to.as_str(), reason = reason.as_str(), "failover")
         }
         Notice::SafetyNet { tasks } => tracing::debug!(target: "mj", tasks, "safety-net poll"),
+        other => tracing::info!(target: "mj", notice = %other, "notice"),
     }
     #[cfg(not(feature = "tracing"))]
     let _ = notice;
@@ -101,6 +102,7 @@ pub(crate) fn callback(callback: &Callback) {
         Callback::Stale { id } => tracing::debug!(target: "mj", id = id.as_str(), "callback (repeat or older)"),
         Callback::WrongPath => tracing::warn!(target: "mj", "callback on a wrong path refused"),
         Callback::Bad(e) => tracing::warn!(target: "mj", error = %e, "bad callback"),
+        other => tracing::debug!(target: "mj", status = other.status(), "callback"),
     }
     #[cfg(not(feature = "tracing"))]
     let _ = callback;

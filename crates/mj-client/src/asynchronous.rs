@@ -1,10 +1,10 @@
 //! The async client.
 
-use crate::endpoint::Query;
-use crate::error::Error;
-use crate::model::{Page, Task};
-use crate::plan::{Plan, Step};
-use crate::transport::AsyncTransport;
+use mj_proto::AsyncTransport;
+use mj_proto::Error;
+use mj_proto::endpoint::Query;
+use mj_proto::model::{Page, Task};
+use mj_proto::plan::{Plan, Step};
 
 use super::stream::{PageStream, TaskUpdates};
 use super::{client_methods, client_struct, named, trace};
@@ -42,7 +42,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 match plan.poll(now) {
                     Step::Send(request) => {
                         trace::send(&request);
-                        let to = crate::client::host_of(&request, &host);
+                        let to = crate::host_of(&request, &host);
                         let result = self.transport.send(request).await.map_err(|e| named(e, &to));
                         trace::answer(&result, |text| self.shared.config.redact_text(text));
                         if result.is_ok() {
@@ -75,8 +75,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// With any stream combinators (`futures::StreamExt::next`), or none:
     ///
     /// ```no_run
-    /// # async fn run(client: mj_proto::AsyncClient<std::sync::Arc<dyn mj_proto::AsyncTransport>>) {
-    /// use mj_proto::Stream;
+    /// # async fn run(client: mj_client::AsyncClient<std::sync::Arc<dyn mj_client::mj_proto::AsyncTransport>>) {
+    /// use mj_client::Stream;
     ///
     /// let mut updates = std::pin::pin!(client.wait_stream("1747190313867714"));
     /// while let Some(update) = std::future::poll_fn(|cx| updates.as_mut().poll_next(cx)).await {
@@ -105,7 +105,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     pub fn submit_and_wait_stream<S>(&self, request: S) -> TaskUpdates<'static, Task>
     where
         T: 'static,
-        S: crate::endpoint::Submit + Send + Sync + 'static,
+        S: mj_proto::endpoint::Submit + Send + Sync + 'static,
     {
         let client = self.clone();
         TaskUpdates::new(move |mut seen| {
@@ -115,7 +115,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// [`press_and_wait`](Self::press_and_wait) as an owned
     /// [`Stream`](futures_core::Stream), as [`submit_and_wait_stream`](Self::submit_and_wait_stream).
-    pub fn press_and_wait_stream(&self, task: &Task, kind: &crate::ButtonKind) -> TaskUpdates<'static, Task>
+    pub fn press_and_wait_stream(&self, task: &Task, kind: &mj_proto::ButtonKind) -> TaskUpdates<'static, Task>
     where
         T: 'static,
     {
@@ -127,11 +127,11 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// The changes of many tasks, watched together as [`watch`](Self::watch) does, as a
     /// [`Stream`](futures_core::Stream); after its end,
-    /// [`TaskUpdates::output`] is the [`WatchReport`](crate::plan::WatchReport).
+    /// [`TaskUpdates::output`] is the [`WatchReport`](mj_proto::plan::WatchReport).
     pub fn watch_stream<I: Into<String>>(
         &self,
         ids: impl IntoIterator<Item = I>,
-    ) -> TaskUpdates<'static, crate::plan::WatchReport>
+    ) -> TaskUpdates<'static, mj_proto::plan::WatchReport>
     where
         T: 'static,
     {

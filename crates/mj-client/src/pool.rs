@@ -1,16 +1,16 @@
 //! Clients over a pool of servers: [`PoolClient`] (blocking) and [`AsyncPoolClient`]. A
-//! submit goes where [`Pool::route`](crate::plan::Pool::route) says and moves on only
-//! when a member provably created nothing ([`PoolSubmitPlan`](crate::plan::PoolSubmitPlan));
+//! submit goes where [`Pool::route`](mj_proto::plan::Pool::route) says and moves on only
+//! when a member provably created nothing ([`PoolSubmitPlan`](mj_proto::plan::PoolSubmitPlan));
 //! every task is known by its [`TaskHandle`] afterwards, and fetch, wait and press go to
 //! the member that owns it.
 
 use std::time::Instant;
 
-use crate::client::Hooks;
-use crate::endpoint::Submit;
-use crate::plan::{Placed, Plan, PoolSubmitPlan, Step};
-use crate::transport::{AsyncTransport, Transport, TransportError};
-use crate::wire::HttpResponse;
+use crate::Hooks;
+use mj_proto::HttpResponse;
+use mj_proto::endpoint::Submit;
+use mj_proto::plan::{Placed, Plan, PoolSubmitPlan, Step};
+use mj_proto::{AsyncTransport, Transport, TransportError};
 
 /// A pool submit fed by the callbacks of the member it is on. Task ids and tokens speak
 /// for one server only: a member's scope is listened to while the submit is on that
@@ -61,7 +61,7 @@ macro_rules! pool_client {
         #[derive(Debug)]
         pub struct $name<T> {
             clients: std::sync::Arc<[$crate::$client<std::sync::Arc<T>>]>,
-            pool: std::sync::Arc<std::sync::Mutex<$crate::plan::Pool>>,
+            pool: std::sync::Arc<std::sync::Mutex<mj_proto::plan::Pool>>,
         }
 
         impl<T> Clone for $name<T> {
@@ -72,7 +72,7 @@ macro_rules! pool_client {
 
         impl<T: $transport + Default> $name<T> {
             /// A client for `pool` over a default-configured transport.
-            pub fn new(pool: $crate::plan::Pool) -> Self {
+            pub fn new(pool: mj_proto::plan::Pool) -> Self {
                 Self::with_transport(T::default(), pool)
             }
         }
@@ -80,7 +80,7 @@ macro_rules! pool_client {
         impl<T: $transport> $name<T> {
             /// A client for `pool` over `transport`, shared by all members, with default
             /// [`Settings`]($crate::Settings).
-            pub fn with_transport(transport: T, pool: $crate::plan::Pool) -> Self {
+            pub fn with_transport(transport: T, pool: mj_proto::plan::Pool) -> Self {
                 let transport = std::sync::Arc::new(transport);
                 let clients = pool
                     .members()
@@ -117,7 +117,7 @@ macro_rules! pool_client {
                 Self { clients, pool: self.pool.clone() }
             }
 
-            fn lock(&self) -> std::sync::MutexGuard<'_, $crate::plan::Pool> {
+            fn lock(&self) -> std::sync::MutexGuard<'_, mj_proto::plan::Pool> {
                 self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
             }
 
@@ -140,29 +140,29 @@ macro_rules! pool_client {
             }
 
             /// Member `name`'s index and client, or an error naming it.
-            fn named(&self, name: &str) -> Result<(usize, &$crate::$client<std::sync::Arc<T>>), $crate::Error> {
+            fn named(&self, name: &str) -> Result<(usize, &$crate::$client<std::sync::Arc<T>>), mj_proto::Error> {
                 let i = self.lock().index(name);
                 i.and_then(|i| self.clients.get(i).map(|c| (i, c))).ok_or_else(|| {
-                    $crate::ConfigError::UnknownServer { name: name.chars().take(40).collect() }.into()
+                    mj_proto::ConfigError::UnknownServer { name: name.chars().take(40).collect() }.into()
                 })
             }
 
             /// The owner's client of `handle`, or an error naming the unknown member.
-            fn owner(&self, handle: &$crate::model::TaskHandle) -> Result<(usize, &$crate::$client<std::sync::Arc<T>>), $crate::Error> {
-                self.named(&handle.server).map_err(|_| $crate::Error::TaskNotFound { id: handle.to_string() })
+            fn owner(&self, handle: &mj_proto::model::TaskHandle) -> Result<(usize, &$crate::$client<std::sync::Arc<T>>), mj_proto::Error> {
+                self.named(&handle.server).map_err(|_| mj_proto::Error::TaskNotFound { id: handle.to_string() })
             }
 
             /// Every member's health and load now.
-            pub fn status(&self) -> Vec<$crate::plan::MemberStatus> {
+            pub fn status(&self) -> Vec<mj_proto::plan::MemberStatus> {
                 let now = self.now();
                 self.lock().status(now)
             }
 
             /// The members a submit to `endpoint` (an endpoint's
-            /// [`name`]($crate::Endpoint::name), e.g. `EndpointName::IMAGINE`) would go to now, best
+            /// [`name`](mj_proto::Endpoint::name), e.g. `EndpointName::IMAGINE`) would go to now, best
             /// first: healthy, with room, offering it (see
-            /// [`Pool::route`]($crate::plan::Pool::route)).
-            pub fn route(&self, endpoint: $crate::EndpointName) -> Vec<String> {
+            /// [`Pool::route`](mj_proto::plan::Pool::route)).
+            pub fn route(&self, endpoint: mj_proto::EndpointName) -> Vec<String> {
                 let now = self.now();
                 let pool = self.lock();
                 let members = pool.members();
@@ -172,7 +172,7 @@ macro_rules! pool_client {
             /// Tells the pool how a call to member `server` made on its own client
             /// ([`member`](Self::member)) went: `Ok` when it answered, whatever it said.
             /// Connection failures put it in a cooldown, as the pool's own calls do.
-            pub fn learn(&self, server: &str, outcome: Result<(), &$crate::Error>) {
+            pub fn learn(&self, server: &str, outcome: Result<(), &mj_proto::Error>) {
                 let now = self.now();
                 let mut pool = self.lock();
                 if let Some(i) = pool.index(server) {
@@ -181,14 +181,14 @@ macro_rules! pool_client {
             }
 
             /// Learns from the outcome of a call to member `i`.
-            fn learned<R>(&self, i: usize, result: &Result<R, $crate::Error>) {
+            fn learned<R>(&self, i: usize, result: &Result<R, mj_proto::Error>) {
                 let now = self.now();
                 self.lock().learn(i, result.as_ref().map(|_| ()), now);
             }
 
             /// Counts a task placed earlier (by an earlier run, or another process) against
             /// its member's room until it is [`release`](Self::release)d.
-            pub fn adopt(&self, handle: &$crate::model::TaskHandle) {
+            pub fn adopt(&self, handle: &mj_proto::model::TaskHandle) {
                 let mut pool = self.lock();
                 if let Some(i) = pool.index(&handle.server) {
                     pool.took(i);
@@ -196,7 +196,7 @@ macro_rules! pool_client {
             }
 
             /// Stops counting the task of `handle` against its member's room.
-            pub fn release(&self, handle: &$crate::model::TaskHandle) {
+            pub fn release(&self, handle: &mj_proto::model::TaskHandle) {
                 let mut pool = self.lock();
                 if let Some(i) = pool.index(&handle.server) {
                     pool.released(i);
@@ -204,9 +204,9 @@ macro_rules! pool_client {
             }
 
             /// Submits `request` to the pool exactly once (see
-            /// [`PoolSubmitPlan`]($crate::plan::PoolSubmitPlan)) and learns each member's
+            /// [`PoolSubmitPlan`](mj_proto::plan::PoolSubmitPlan)) and learns each member's
             /// health from it.
-            pub $($async)? fn submit<S: $crate::endpoint::Submit + Clone>(&self, request: S) -> Result<$crate::plan::Placed, $crate::Error> {
+            pub $($async)? fn submit<S: mj_proto::endpoint::Submit + Clone>(&self, request: S) -> Result<mj_proto::plan::Placed, mj_proto::Error> {
                 // The first choice is reserved at once, so that concurrent submits spread.
                 let now = self.now();
                 let route = {
@@ -224,9 +224,9 @@ macro_rules! pool_client {
             /// Submits `request` to member `server` only, exactly once there, with no
             /// failover: for a caller that writes down where each task goes before sending
             /// it, as a durable batch does. When the refusal proves that nothing was created
-            /// ([`Error::created_nothing`]($crate::Error::created_nothing)), another member
+            /// ([`Error::created_nothing`](mj_proto::Error::created_nothing)), another member
             /// may be tried.
-            pub $($async)? fn submit_to<S: $crate::endpoint::Submit + Clone>(&self, server: &str, request: S) -> Result<$crate::plan::Placed, $crate::Error> {
+            pub $($async)? fn submit_to<S: mj_proto::endpoint::Submit + Clone>(&self, server: &str, request: S) -> Result<mj_proto::plan::Placed, mj_proto::Error> {
                 let (i, _) = self.named(server)?;
                 self.place(request, vec![i], None) $($await)*
             }
@@ -235,30 +235,30 @@ macro_rules! pool_client {
             /// token in `request`'s `state` and whose answer it never recorded (see the
             /// member client's `resume_submit`): the task is found by its token, never
             /// sent to another member.
-            pub $($async)? fn resume_submit<S: $crate::endpoint::Submit>(
+            pub $($async)? fn resume_submit<S: mj_proto::endpoint::Submit>(
                 &self,
                 server: &str,
                 request: S,
                 lost_for: std::time::Duration,
-            ) -> Result<$crate::plan::Placed, $crate::Error> {
+            ) -> Result<mj_proto::plan::Placed, mj_proto::Error> {
                 let (i, client) = self.named(server)?;
                 let result = client.resume_submit(request, lost_for) $($await)*;
                 self.learned(i, &result);
                 let submitted = result?;
                 self.lock().took(i);
-                Ok($crate::plan::Placed { member: i, server: server.to_owned(), submitted })
+                Ok(mj_proto::plan::Placed::new(i, server, submitted))
             }
 
             /// Sends `request` along `route`, with member `reserved` counted as taken
             /// meanwhile, and learns from every member it tried.
-            $($async)? fn place<S: $crate::endpoint::Submit + Clone>(
+            $($async)? fn place<S: mj_proto::endpoint::Submit + Clone>(
                 &self,
                 mut request: S,
                 route: Vec<usize>,
                 reserved: Option<usize>,
-            ) -> Result<$crate::plan::Placed, $crate::Error> {
+            ) -> Result<mj_proto::plan::Placed, mj_proto::Error> {
                 let driver = route.first().and_then(|&i| self.clients.get(i)).or(self.clients.first());
-                let Some(driver) = driver else { return Err($crate::ConfigError::EmptyPool.into()) };
+                let Some(driver) = driver else { return Err(mj_proto::ConfigError::EmptyPool.into()) };
                 // A request that names its own hook keeps it; else each member is called
                 // back in its scope.
                 let own_hook = request.options_mut().notify_hook.is_some();
@@ -269,7 +269,7 @@ macro_rules! pool_client {
                     .collect();
                 let members = self.lock().members();
                 let settings = driver.settings();
-                let mut plan = $crate::plan::PoolSubmitPlan::new(&members, route, request, settings.retry.clone(), settings.submit.clone())
+                let mut plan = mj_proto::plan::PoolSubmitPlan::new(&members, route, request, settings.retry.clone(), settings.submit.clone())
                     .notify_hooks(hooks)
                     .until(driver.call_deadline());
                 // Callbacks come from the scope of the member the submit is on, and no
@@ -304,7 +304,7 @@ macro_rules! pool_client {
             }
 
             /// Task `handle` from the member that owns it; `None` when it does not know it.
-            pub $($async)? fn fetch(&self, handle: &$crate::model::TaskHandle) -> Result<Option<$crate::Task>, $crate::Error> {
+            pub $($async)? fn fetch(&self, handle: &mj_proto::model::TaskHandle) -> Result<Option<mj_proto::Task>, mj_proto::Error> {
                 let (i, client) = self.owner(handle)?;
                 let result = client.fetch(&handle.id) $($await)*;
                 self.learned(i, &result);
@@ -313,10 +313,10 @@ macro_rules! pool_client {
 
             /// Waits for task `handle` on its member, calling `on_progress` with every
             /// change; its room on the member is given back when the wait ends.
-            pub $($async)? fn wait_with(&self, handle: &$crate::model::TaskHandle, on_progress: impl FnMut(&$crate::Task)) -> Result<$crate::Task, $crate::Error> {
+            pub $($async)? fn wait_with(&self, handle: &mj_proto::model::TaskHandle, on_progress: impl FnMut(&mj_proto::Task)) -> Result<mj_proto::Task, mj_proto::Error> {
                 let (i, client) = self.owner(handle)?;
                 let result = client.wait_with(&handle.id, on_progress) $($await)*;
-                if !matches!(&result, Err(e) if e.kind() == $crate::ErrorKind::WaitTimeout) {
+                if !matches!(&result, Err(e) if e.kind() == mj_proto::ErrorKind::WaitTimeout) {
                     self.lock().released(i);
                 }
                 result
@@ -327,19 +327,19 @@ macro_rules! pool_client {
             /// their room back.
             pub $($async)? fn watch(
                 &self,
-                handles: &[$crate::model::TaskHandle],
-                mut on_update: impl FnMut(&$crate::model::TaskHandle, &$crate::Task),
-            ) -> Result<$crate::plan::PoolWatchReport, $crate::Error> {
-                let Some(first) = self.clients.first() else { return Err($crate::ConfigError::EmptyPool.into()) };
+                handles: &[mj_proto::model::TaskHandle],
+                mut on_update: impl FnMut(&mj_proto::model::TaskHandle, &mj_proto::Task),
+            ) -> Result<mj_proto::plan::PoolWatchReport, mj_proto::Error> {
+                let Some(first) = self.clients.first() else { return Err(mj_proto::ConfigError::EmptyPool.into()) };
                 let members = self.lock().members();
                 // The driver's hooks are the first member's scope: only its callbacks come in.
-                let mut plan = $crate::plan::PoolWatchPlan::new(&members, handles, first.settings().watch.clone(), first.settings().retry.clone())
+                let mut plan = mj_proto::plan::PoolWatchPlan::new(&members, handles, first.settings().watch.clone(), first.settings().retry.clone())
                     .until(first.call_deadline());
                 if let Some(member) = members.first() {
                     plan = plan.pushes_from(member.name.clone());
                 }
                 let report = first.drive(plan, |(server, task)| {
-                    on_update(&$crate::model::TaskHandle::new(server, task.id.clone()), &task)
+                    on_update(&mj_proto::model::TaskHandle::new(server, task.id.clone()), &task)
                 }) $($await)* ?;
                 let mut pool = self.lock();
                 for (handle, _) in &report.finished {
@@ -352,11 +352,11 @@ macro_rules! pool_client {
 
             /// Submits to the pool and waits on the member that took it; `on_progress`
             /// first sees the new task, then every change.
-            pub $($async)? fn submit_and_wait<S: $crate::endpoint::Submit + Clone>(
+            pub $($async)? fn submit_and_wait<S: mj_proto::endpoint::Submit + Clone>(
                 &self,
                 request: S,
-                mut on_progress: impl FnMut(&$crate::model::TaskHandle, &$crate::Task),
-            ) -> Result<($crate::model::TaskHandle, $crate::Task), $crate::Error> {
+                mut on_progress: impl FnMut(&mj_proto::model::TaskHandle, &mj_proto::Task),
+            ) -> Result<(mj_proto::model::TaskHandle, mj_proto::Task), mj_proto::Error> {
                 let placed = self.submit(request) $($await)* ?;
                 let handle = placed.handle();
                 let task = self.wait_with(&handle, |task| on_progress(&handle, task)) $($await)* ?;
@@ -367,32 +367,32 @@ macro_rules! pool_client {
             /// owns: the new task is created there, and its handle names it.
             pub $($async)? fn press(
                 &self,
-                handle: &$crate::model::TaskHandle,
-                task: &$crate::Task,
-                kind: &$crate::ButtonKind,
-            ) -> Result<$crate::model::TaskHandle, $crate::Error> {
+                handle: &mj_proto::model::TaskHandle,
+                task: &mj_proto::Task,
+                kind: &mj_proto::ButtonKind,
+            ) -> Result<mj_proto::model::TaskHandle, mj_proto::Error> {
                 let (i, client) = self.owner(handle)?;
                 let submitted = client.press(task, kind) $($await)* ?;
                 self.lock().took(i);
-                Ok($crate::model::TaskHandle::new(handle.server.clone(), submitted.task_id))
+                Ok(mj_proto::model::TaskHandle::new(handle.server.clone(), submitted.task_id))
             }
         }
     };
 }
 
 pool_client!(
-    /// A blocking client over a [`Pool`](crate::plan::Pool) of servers.
+    /// A blocking client over a [`Pool`](mj_proto::plan::Pool) of servers.
     ///
     /// ```no_run
-    /// use mj_proto::prelude::*;
-    /// use mj_proto::plan::{Member, Pool};
+    /// use mj_client::prelude::*;
+    /// use mj_client::mj_proto::plan::{Member, Pool};
     ///
-    /// # fn run<T: mj_proto::Transport + Default>() -> Result<(), Box<dyn std::error::Error>> {
+    /// # fn run<T: mj_client::mj_proto::Transport + Default>() -> Result<(), Box<dyn std::error::Error>> {
     /// let pool = Pool::new(vec![
     ///     Member::new("eu", Config::new("https://eu.example.com")?.with_profile(ServerProfile::Plus))?,
     ///     Member::new("us", Config::new("https://us.example.com")?.with_profile(ServerProfile::Trueai))?.weight(2),
     /// ])?;
-    /// let client = mj_proto::PoolClient::<T>::new(pool);
+    /// let client = mj_client::PoolClient::<T>::new(pool);
     /// let (handle, grid) = client.submit_and_wait(Imagine::new("a red fox"), |h, t| println!("{h} {}", t.status))?;
     /// println!("{handle}: {:?}", grid.image_url); // e.g. us:1747190313867714
     /// # Ok(()) }
@@ -404,7 +404,7 @@ pool_client!(
 );
 
 pool_client!(
-    /// An async client over a [`Pool`](crate::plan::Pool) of servers: the same methods
+    /// An async client over a [`Pool`](mj_proto::plan::Pool) of servers: the same methods
     /// as [`PoolClient`].
     AsyncPoolClient,
     AsyncClient,

@@ -10,16 +10,16 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::endpoint::Query;
-use crate::error::Error;
-use crate::model::{Page, Task};
+use mj_proto::Error;
+use mj_proto::endpoint::Query;
+use mj_proto::model::{Page, Task};
 
 type Call<'c, O> = Pin<Box<dyn Future<Output = Result<O, Error>> + Send + 'c>>;
 
 /// The changes a wait or a watch sees, as they come: one [`Task`] per change, then the
 /// end (or the error that ended it, as a last item). After the end,
 /// [`output`](Self::output) holds what the call returned (the finished task, or the
-/// [`WatchReport`](crate::plan::WatchReport)).
+/// [`WatchReport`](mj_proto::plan::WatchReport)).
 ///
 /// Dropping the stream stops the call at its current step, as dropping its future would.
 #[must_use = "a stream does nothing unless polled"]

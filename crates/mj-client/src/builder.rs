@@ -3,16 +3,17 @@
 use std::time::Duration;
 
 use super::Settings;
-use crate::plan::Notice;
+use mj_proto::plan::Notice;
 
 /// Builds a client step by step; see `Client::builder`.
 ///
 /// ```
 /// use std::time::Duration;
-/// use mj_proto::{Client, ServerProfile};
+/// use mj_client::Client;
+/// use mj_client::mj_proto::ServerProfile;
 /// # #[derive(Default)] struct MyTransport;
-/// # impl mj_proto::Transport for MyTransport {
-/// #     fn send(&self, _: mj_proto::HttpRequest) -> Result<mj_proto::HttpResponse, mj_proto::TransportError> { unimplemented!() }
+/// # impl mj_client::mj_proto::Transport for MyTransport {
+/// #     fn send(&self, _: mj_client::mj_proto::HttpRequest) -> Result<mj_client::mj_proto::HttpResponse, mj_client::mj_proto::TransportError> { unimplemented!() }
 /// #     fn sleep(&self, _: Duration) {}
 /// # }
 ///
@@ -23,24 +24,24 @@ use crate::plan::Notice;
 ///     .deadline(Duration::from_secs(300))
 ///     .build()?;
 /// assert_eq!(client.config().profile(), Some(ServerProfile::Gateway));
-/// # Ok::<(), mj_proto::ConfigError>(())
+/// # Ok::<(), mj_client::mj_proto::ConfigError>(())
 /// ```
 #[derive(Debug)]
 #[must_use = "call .build() to get the client"]
 pub struct ClientBuilder<C> {
     base_url: Option<String>,
-    config: Option<crate::Config>,
+    config: Option<mj_proto::Config>,
     api_key: Option<String>,
-    auth: Option<crate::AuthStyle>,
-    profile: Option<crate::ServerProfile>,
-    mode: Option<crate::SpeedMode>,
+    auth: Option<mj_proto::AuthStyle>,
+    profile: Option<mj_proto::ServerProfile>,
+    mode: Option<mj_proto::SpeedMode>,
     headers: Vec<(String, String)>,
     settings: Settings,
-    make: fn(crate::Config, Settings) -> C,
+    make: fn(mj_proto::Config, Settings) -> C,
 }
 
 impl<C> ClientBuilder<C> {
-    pub(crate) fn new(make: fn(crate::Config, Settings) -> C) -> Self {
+    pub(crate) fn new(make: fn(mj_proto::Config, Settings) -> C) -> Self {
         Self {
             base_url: None,
             config: None,
@@ -54,7 +55,7 @@ impl<C> ClientBuilder<C> {
         }
     }
 
-    /// The server: everything before `/mj` (see [`Config::new`](crate::Config::new)).
+    /// The server: everything before `/mj` (see [`Config::new`](mj_proto::Config::new)).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -62,7 +63,7 @@ impl<C> ClientBuilder<C> {
 
     /// Starts from a whole configuration; what the other steps set is applied on top of it
     /// (a base URL set here moves it to that server and keeps the rest).
-    pub fn config(mut self, config: crate::Config) -> Self {
+    pub fn config(mut self, config: mj_proto::Config) -> Self {
         self.config = Some(config);
         self
     }
@@ -74,24 +75,24 @@ impl<C> ClientBuilder<C> {
     }
 
     /// How the key travels (after the profile's choice, which it overrides).
-    pub fn auth_style(mut self, auth: crate::AuthStyle) -> Self {
+    pub fn auth_style(mut self, auth: mj_proto::AuthStyle) -> Self {
         self.auth = Some(auth);
         self
     }
 
-    /// The server family (see [`Config::with_profile`](crate::Config::with_profile)).
-    pub fn profile(mut self, profile: crate::ServerProfile) -> Self {
+    /// The server family (see [`Config::with_profile`](mj_proto::Config::with_profile)).
+    pub fn profile(mut self, profile: mj_proto::ServerProfile) -> Self {
         self.profile = Some(profile);
         self
     }
 
     /// A speed-mode path prefix.
-    pub fn mode(mut self, mode: crate::SpeedMode) -> Self {
+    pub fn mode(mut self, mode: mj_proto::SpeedMode) -> Self {
         self.mode = Some(mode);
         self
     }
 
-    /// An extra header (see [`Config::with_header`](crate::Config::with_header)).
+    /// An extra header (see [`Config::with_header`](mj_proto::Config::with_header)).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -117,12 +118,12 @@ impl<C> ClientBuilder<C> {
 
     /// The client, or the first configuration error (a missing or bad base URL, a key a
     /// header cannot carry, a bad header).
-    pub fn build(self) -> Result<C, crate::ConfigError> {
+    pub fn build(self) -> Result<C, mj_proto::ConfigError> {
         let mut config = match (self.config, self.base_url) {
             (Some(config), Some(url)) => config.with_base_url(&url)?,
-            (None, Some(url)) => crate::Config::new(&url)?,
+            (None, Some(url)) => mj_proto::Config::new(&url)?,
             (Some(config), None) => config,
-            (None, None) => return Err(crate::ConfigError::InvalidBaseUrl { reason: "no base URL was given" }),
+            (None, None) => return Err(mj_proto::ConfigError::InvalidBaseUrl { reason: "no base URL was given" }),
         };
         if let Some(profile) = self.profile {
             config = config.with_profile(profile);
@@ -147,14 +148,15 @@ impl<C> ClientBuilder<C> {
 mod tests {
     use std::time::Duration;
 
-    use crate::{AuthStyle, Client, Config, ServerProfile, SpeedMode};
+    use crate::Client;
+    use mj_proto::{AuthStyle, Config, ServerProfile, SpeedMode};
 
     #[derive(Default)]
     struct Nowhere;
 
-    impl crate::Transport for Nowhere {
-        fn send(&self, _: crate::HttpRequest) -> Result<crate::HttpResponse, crate::TransportError> {
-            Err(crate::TransportError::new(crate::TransportErrorKind::Connect, "nowhere"))
+    impl mj_proto::Transport for Nowhere {
+        fn send(&self, _: mj_proto::HttpRequest) -> Result<mj_proto::HttpResponse, mj_proto::TransportError> {
+            Err(mj_proto::TransportError::new(mj_proto::TransportErrorKind::Connect, "nowhere"))
         }
         fn sleep(&self, _: Duration) {}
     }
@@ -162,7 +164,7 @@ mod tests {
     /// A base URL given after a whole config moves it to that server and keeps the rest
     /// (it used to drop the key, the profile and the headers).
     #[test]
-    fn a_base_url_after_a_config_keeps_the_config() -> Result<(), crate::ConfigError> {
+    fn a_base_url_after_a_config_keeps_the_config() -> Result<(), mj_proto::ConfigError> {
         let config = Config::new("https://eu.example.com")?
             .with_api_key("sk-kept")?
             .with_profile(ServerProfile::Trueai)
