@@ -6,6 +6,7 @@ use std::time::Duration;
 use mj_client::prelude::*;
 use mj_proto::ServerProfile;
 use mj_proto::endpoint::ChangeAction;
+use mj_proto::model::TaskHandle;
 use mj_sim::{FaultPlan, Flavor, Route, SimConfig, SimTransport};
 use mj_tests::{Ledger, block_on};
 
@@ -365,7 +366,7 @@ fn async_streams_hand_out_each_change_and_every_page() {
             update.expect("no error");
         }
         let report = watched.as_mut().get_mut().output().expect("a report");
-        assert_eq!((report.finished.len(), report.unknown.as_slice()), (1, ["404404".to_owned()].as_slice()));
+        assert_eq!((report.finished.len(), report.unknown.as_slice()), (1, [TaskHandle::bare("404404")].as_slice()));
 
         let mut pages = std::pin::pin!(client.page_stream(Query::new().page(0, 1)));
         let mut count = 0;

@@ -12,7 +12,7 @@ use crate::plan::{self, Verdict};
 use crate::request::{self, Request};
 use crate::run::{self, Lane, Run};
 use crate::runner::Batch;
-use crate::servers::Servers;
+use mj_proto::Transport;
 
 /// The lane of server `server`, when it can take a submit now.
 fn free_to_send(lanes: &[Lane], server: Option<&str>) -> Option<usize> {
@@ -24,7 +24,7 @@ fn free_to_ask(lanes: &[Lane], server: Option<&str>) -> Option<usize> {
     lanes.iter().position(|l| l.name.as_deref() == server).filter(|&i| lanes[i].can_ask())
 }
 
-impl<S: Servers, J: Journal> Batch<'_, S, J> {
+impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
     /// Gives each free lane what its server has to do now.
     pub(crate) fn dispatch(&mut self, run: &mut Run, lanes: &mut [Lane]) -> Result<(), BatchError> {
         if !lanes.iter().any(|l| l.can_send() || l.can_ask()) {
@@ -54,7 +54,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
             let grid_server = (key.step > 0).then(|| run.grid(key).map(|g| g.server.clone())).flatten();
             let candidates: Vec<Option<String>> = match &grid_server {
                 Some(server) => vec![server.clone()],
-                None => self.servers.route(mj_proto::EndpointName::IMAGINE),
+                None => self.route(mj_proto::EndpointName::IMAGINE),
             };
             let free = |s: &Option<String>| free_to_send(lanes, s.as_deref()).filter(|&i| sends[i].is_empty());
             let Some((server, lane)) = candidates.into_iter().find_map(|s| Some((s.clone(), free(&s)?))) else {
@@ -132,7 +132,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
     ) -> Result<Option<Request>, BatchError> {
         let Some(job) = run.jobs.get(&key).cloned() else { return Ok(None) };
         if key.step == 0 {
-            return match request::imagine(self.lead.config(), &job) {
+            return match request::imagine(self.client.config(), &job) {
                 Ok(request) => Ok(Some(request)),
                 Err(e) => self.could_not_build(run, key, resume, &e).map(|()| None),
             };
@@ -179,9 +179,6 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
             self.journal.save(&job)?;
             run.jobs.insert(key, job);
         }
-        // Counted against the member's room until the answer comes, so that the next
-        // submits of this pass spread.
-        self.servers.adopt(server.as_deref(), "");
         run.summary.submitted += 1;
         pass.push(Work::Submit { key, request: Box::new(request), token, resume: lost_for });
         Ok(())
@@ -190,7 +187,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
     /// One question per free lane about its running tasks that are due.
     fn hand_questions(&self, run: &mut Run, lanes: &[Lane], passes: &mut [Vec<Work>]) {
         let now = self.now();
-        let settings = self.lead.settings();
+        let settings = self.client.settings();
         let mut quiet = 0;
         for (i, lane) in lanes.iter().enumerate().filter(|(_, l)| l.can_ask()) {
             let server = lane.name.as_deref();

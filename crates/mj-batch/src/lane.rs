@@ -12,11 +12,10 @@ use std::time::Duration;
 
 use mj_client::Client;
 use mj_proto::endpoint::{Media, Submit};
-use mj_proto::{Error, Submitted, Task};
+use mj_proto::{Error, Submitted, Task, Transport};
 
 use crate::journal::JobKey;
 use crate::request::Request;
-use crate::servers::Servers;
 
 /// One request (or a short run of them) for a lane's server.
 pub(crate) enum Work {
@@ -63,23 +62,21 @@ pub(crate) struct Report {
     pub(crate) outcome: Outcome,
 }
 
-/// The clients a lane uses for its server `name` (`None`: the only server).
-pub(crate) struct LaneClients<'a, S: Servers> {
-    pub(crate) servers: &'a S,
-    pub(crate) name: Option<String>,
+/// The clients a lane uses for its server.
+pub(crate) struct LaneClients<'a, T> {
     /// The server's own client (its retry policy), for submits and downloads.
-    pub(crate) client: &'a Client<S::Transport>,
+    pub(crate) client: &'a Client<T>,
     /// One try per request, for the questions the next pass asks again anyway.
-    pub(crate) follower: &'a Client<S::Transport>,
+    pub(crate) follower: &'a Client<T>,
 }
 
 /// Serves the `role` thread of lane `lane` until the run drops its sender: does each pass
 /// of work in order, reporting every outcome, then [`Outcome::Idle`]. Once `stop` is set,
 /// what is left of a pass is reported skipped, not done.
-pub(crate) fn serve<S: Servers>(
+pub(crate) fn serve<T: Transport>(
     lane: usize,
     role: Role,
-    clients: &LaneClients<'_, S>,
+    clients: &LaneClients<'_, T>,
     passes: &Receiver<Vec<Work>>,
     reports: &Sender<Report>,
     stop: &AtomicBool,
@@ -105,27 +102,20 @@ fn skipped(work: &Work) -> Outcome {
     Outcome::Skipped { key }
 }
 
-impl<S: Servers> LaneClients<'_, S> {
-    fn server(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    /// Does `work`, and tells the pool how the server answered.
+impl<T: Transport> LaneClients<'_, T> {
+    /// Does `work` (the client learns from every answer).
     fn work(&self, work: Work) -> Outcome {
         match work {
             Work::Submit { key, request, token, resume } => {
-                // The pool learns from its own submits.
-                let result = send(self.servers, self.server(), *request, token, resume);
+                let result = send(self.client, *request, token, resume);
                 Outcome::Submitted { key, result: Box::new(result), resumed: resume.is_some() }
             }
             Work::Grid { key, id } => {
                 let result = self.follower.fetch(&id);
-                self.servers.learn(self.server(), result.as_ref().map(|_| ()));
                 Outcome::Grid { key, result: Box::new(result) }
             }
             Work::Follow { ids } => {
                 let result = self.follower.tasks(&ids);
-                self.servers.learn(self.server(), result.as_ref().map(|_| ()));
                 Outcome::Followed { ids, result }
             }
             Work::Download { key, urls } => {
@@ -142,30 +132,28 @@ impl<S: Servers> LaneClients<'_, S> {
     }
 }
 
-/// Sends `request` to `server` with `token` in its `state`; with `resumed`, as the resume
-/// of a send whose answer was lost that long ago.
-fn send<S: Servers>(
-    servers: &S,
-    server: Option<&str>,
+/// Sends `request` to `client`'s server with `token` in its `state`; with `resumed`, as
+/// the resume of a send whose answer was lost that long ago.
+fn send<T: Transport>(
+    client: &Client<T>,
     request: Request,
     token: String,
     resumed: Option<Duration>,
 ) -> Result<Submitted, Error> {
-    fn go<S: Servers, R: Submit + Clone>(
-        servers: &S,
-        server: Option<&str>,
+    fn go<T: Transport, R: Submit + Clone>(
+        client: &Client<T>,
         mut request: R,
         token: String,
         resumed: Option<Duration>,
     ) -> Result<Submitted, Error> {
         request.options_mut().state = Some(token);
         match resumed {
-            Some(lost_for) => servers.resume(server, request, lost_for),
-            None => servers.submit(server, request),
+            Some(lost_for) => client.resume_submit(request, lost_for),
+            None => client.submit(request),
         }
     }
     match request {
-        Request::Imagine(imagine) => go(servers, server, imagine, token, resumed),
-        Request::Press(press) => go(servers, server, press, token, resumed),
+        Request::Imagine(imagine) => go(client, imagine, token, resumed),
+        Request::Press(press) => go(client, press, token, resumed),
     }
 }

@@ -7,8 +7,8 @@
 //!   submit, the task id after, the files and their SHA-256 when saved.
 //!   [`SqliteJournal`] keeps it in one SQLite file (WAL).
 //! - [`plan`] decides, from the journal's jobs alone, what to do next.
-//! - [`Batch`] does it with a blocking [`mj_client::Client`], or over a
-//!   [`mj_client::PoolClient`]'s servers ([`Servers`]): submits (or resumes lost submits by
+//! - [`Batch`] does it with a blocking [`mj_client::Client`], of one server or of a pool
+//!   whose servers the jobs are spread over: submits (or resumes lost submits by
 //!   their token, on the server they were sent to), follows running tasks together (one
 //!   request per server per round), downloads, and writes each outcome to the journal
 //!   before going on.
@@ -40,14 +40,12 @@ mod report;
 mod request;
 mod run;
 mod runner;
-mod servers;
 mod sqlite;
 
 pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
 pub use report::{Progress, Refused, Summary, Unfinished};
 pub use runner::Batch;
-pub use servers::Servers;
 pub use sqlite::SqliteJournal;
 
 /// Whether a file a job recorded is still on disk as it was saved (same SHA-256): what

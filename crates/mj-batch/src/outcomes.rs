@@ -16,9 +16,9 @@ use crate::plan::{self, Verdict};
 use crate::request;
 use crate::run::{Lane, MAX_DOWNLOAD_ROUNDS, MAX_MISSES, Run};
 use crate::runner::Batch;
-use crate::servers::Servers;
+use mj_proto::Transport;
 
-impl<S: Servers, J: Journal> Batch<'_, S, J> {
+impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
     /// Records one report of a lane.
     pub(crate) fn apply(&mut self, run: &mut Run, lanes: &mut [Lane], report: Report) -> Result<(), BatchError> {
         let Report { lane, outcome } = report;
@@ -36,15 +36,11 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
             Outcome::Skipped { key } => {
                 if let Some(key) = key {
                     run.handed.remove(&key);
-                    if run.jobs.get(&key).is_some_and(|j| j.state == JobState::Submitting) {
-                        self.servers.release(server.as_deref(), "");
-                    }
                 }
                 Ok(())
             }
             Outcome::Submitted { key, result, resumed } => {
                 run.handed.remove(&key);
-                self.servers.release(server.as_deref(), "");
                 self.record(run, lanes, lane, key, *result, resumed)
             }
             Outcome::Grid { key, result } => {
@@ -62,11 +58,11 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
     /// Takes server `lane` out of the run: it refused the key, so its jobs wait and the
     /// others go on. A run on a single server stops instead.
     pub(crate) fn refuse(&mut self, lanes: &mut [Lane], lane: usize, error: Error) -> Result<(), BatchError> {
-        if !self.servers.pooled() {
+        if !self.pooled() {
             return Err(BatchError::Unauthorized(error));
         }
         if let Some(lane) = lanes.get_mut(lane) {
-            lane.refused.get_or_insert_with(|| self.servers.redact(error.to_string()));
+            lane.refused.get_or_insert_with(|| self.client.redact_text(&error.to_string()));
         }
         Ok(())
     }
@@ -208,7 +204,6 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
         job.files = saved;
         job.state = JobState::Done;
         self.journal.save(&job)?;
-        self.servers.release(job.server.as_deref(), &id);
         run.ready.remove(&key);
         run.jobs.insert(key, job);
         run.finished_now += 1;

@@ -8,9 +8,9 @@ use crate::error::BatchError;
 use crate::journal::{Job, JobKey, JobState, Journal};
 use crate::run::{Lane, MAX_MISSES, Run};
 use crate::runner::Batch;
-use crate::servers::Servers;
+use mj_proto::Transport;
 
-impl<S: Servers, J: Journal> Batch<'_, S, J> {
+impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
     /// Job `key`'s request could not be built: an upscale's grid could not be fetched just
     /// now, or a resumed submit (which may have created a task) cannot be rebuilt yet, and
     /// the next passes try again; anything else fails the job.
@@ -74,10 +74,7 @@ impl<S: Servers, J: Journal> Batch<'_, S, J> {
             // Its server could not be reached to look the task up: it may hold it, so the
             // job waits for it (until the run's deadline), never sent elsewhere.
             Err(e) if resumed && matches!(e.kind(), ErrorKind::Connect | ErrorKind::Timeout) => Ok(()),
-            Err(e)
-                if (e.is_retryable() && !matches!(e, Error::Rejected(_)))
-                    || (self.servers.pooled() && moves_on(&e)) =>
-            {
+            Err(e) if (e.is_retryable() && !matches!(e, Error::Rejected(_))) || (self.pooled() && moves_on(&e)) => {
                 // Known not created (the submit gave up on a transient refusal, or a
                 // member of the pool refused): a later pass sends it again, where the
                 // pool then routes it.

@@ -22,21 +22,21 @@ use crate::plan::{self, Counts};
 use crate::prompts::PromptLine;
 use crate::report::{Progress, Refused, Summary, Unfinished};
 use crate::run::{Lane, Run};
-use crate::servers::Servers;
 
 /// How often the run looks for a callback-reported end while tasks with hooks run.
 const NAP: Duration = Duration::from_millis(10);
 
-/// A batch run over a blocking client (or a pool of servers) and a journal.
-pub struct Batch<'c, S: Servers, J> {
-    pub(crate) servers: &'c S,
-    /// The client whose clock, settings and checks the run uses.
-    pub(crate) lead: &'c Client<S::Transport>,
+/// A batch run over a blocking client (of one server, or of a pool whose servers the
+/// jobs are spread over) and a journal.
+pub struct Batch<'c, T, J> {
+    /// The client: its first server's clock, settings and checks are the run's.
+    pub(crate) client: &'c Client<T>,
+    /// Each server alone, named when the client's servers are (`None`: the only one):
+    /// what a job is sent to, followed on, pressed and resumed on.
+    members: Vec<(Option<String>, Client<T>)>,
     /// Each server's client for the run's own questions (following, a grid's fetch): one
     /// try each, since the next pass asks again.
-    followers: Vec<(Option<String>, Client<S::Transport>)>,
-    /// `servers` with every call ending by the run's deadline: what the lanes send with.
-    bounded: Option<S>,
+    followers: Vec<(Option<String>, Client<T>)>,
     pub(crate) journal: J,
     pub(crate) out: PathBuf,
     pub(crate) concurrency: usize,
@@ -45,25 +45,28 @@ pub struct Batch<'c, S: Servers, J> {
     pub(crate) stall_after: Duration,
 }
 
-impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
-    /// A run on `servers` (a [`Client`], or a [`PoolClient`](mj_client::PoolClient) whose
-    /// members the jobs are spread over) that saves into `out`, four tasks in flight,
-    /// following them every 2 s.
-    pub fn new(servers: &'c S, journal: J, out: impl Into<PathBuf>) -> Self {
-        let followers = servers
-            .all()
-            .into_iter()
+impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
+    /// A run on `client` (one server, or a pool: each job is sent to the server the pool
+    /// routes it to, written in the journal before the send, and followed, pressed and
+    /// resumed on that server only) that saves into `out`, four tasks in flight, following
+    /// them every 2 s.
+    pub fn new(client: &'c Client<T>, journal: J, out: impl Into<PathBuf>) -> Self {
+        let members: Vec<(Option<String>, Client<T>)> = match client.server_names().is_empty() {
+            true => vec![(None, client.clone())],
+            false => client.members().into_iter().map(|m| (m.name().map(str::to_owned), m)).collect(),
+        };
+        let followers = members
+            .iter()
             .map(|(name, client)| {
                 let mut settings = client.settings().clone();
                 settings.retry = RetryPolicy::none();
-                (name, client.clone().with_settings(settings))
+                (name.clone(), client.clone().with_settings(settings))
             })
             .collect();
         Self {
-            servers,
-            lead: servers.lead(),
+            client,
+            members,
             followers,
-            bounded: None,
             journal,
             out: out.into(),
             concurrency: 4,
@@ -79,9 +82,8 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
     /// Every call the run makes (submits and downloads included) ends by then.
     pub fn deadline(mut self, deadline: Instant) -> Self {
         self.deadline = Some(deadline);
-        self.bounded = Some(self.servers.until(deadline));
-        for (_, follower) in &mut self.followers {
-            *follower = follower.until(deadline);
+        for (_, client) in self.members.iter_mut().chain(self.followers.iter_mut()) {
+            *client = client.until(deadline);
         }
         self
     }
@@ -144,24 +146,17 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
         );
         self.repair_files(&mut run)?;
-        for job in run.running() {
-            if let Some(id) = &job.task_id {
-                self.servers.adopt(job.server.as_deref(), id);
-            }
-        }
         let followers = std::mem::take(&mut self.followers);
-        let bounded = self.bounded.take();
-        let servers = bounded.as_ref().unwrap_or(self.servers);
+        let members = self.members.clone();
         let stop = AtomicBool::new(false);
         let lanes = std::thread::scope(|scope| {
             let (reports_to, reports) = mpsc::channel::<Report>();
             let mut lanes = Vec::new();
-            for (name, follower) in &followers {
-                let Some(client) = servers.client(name.as_deref()) else { continue };
+            for ((name, client), (_, follower)) in members.iter().zip(&followers) {
                 let at = lanes.len();
                 let spawn = |role: Role| {
                     let (work, passes) = mpsc::channel();
-                    let clients = LaneClients { servers, name: name.clone(), client, follower };
+                    let clients = LaneClients { client, follower };
                     let (reports_to, stop) = (reports_to.clone(), &stop);
                     std::thread::Builder::new()
                         .name(format!("mj-batch-{}-{role:?}", name.as_deref().unwrap_or("server")))
@@ -244,7 +239,7 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
             if !lanes.iter().any(Lane::busy) {
                 // No report can come: the pause is the transport's (a simulated clock
                 // moves).
-                self.lead.transport().sleep(wake);
+                self.client.transport().sleep(wake);
                 continue;
             }
             match reports.recv_timeout(wake) {
@@ -286,14 +281,31 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
         unfinished().next().is_some() && unfinished().all(|job| blocked(run, lanes, job).is_some())
     }
 
+    /// The servers a new submit to `endpoint` goes to, best first (healthy, with room),
+    /// by name (`None`: the only server).
+    pub(crate) fn route(&self, endpoint: mj_proto::EndpointName) -> Vec<Option<String>> {
+        match self.pooled() {
+            true => self.client.route(endpoint).into_iter().map(Some).collect(),
+            false => vec![None],
+        }
+    }
+
+    /// True over named servers (a pool, or one server of a servers file): a refusal that
+    /// proves nothing was created sends the job back to wait for another server, and a
+    /// server that refuses the key is taken out of the run instead of ending it.
+    pub(crate) fn pooled(&self) -> bool {
+        !self.client.server_names().is_empty()
+    }
+
     /// The run's clock.
     pub(crate) fn now(&self) -> Instant {
-        self.lead.transport().now()
+        self.client.transport().now()
     }
 
     /// The hooks server `server` calls back to.
     pub(crate) fn hooks(&self, server: Option<&str>) -> Option<&Hooks> {
-        self.servers.client(server)?.settings().hooks.as_ref()
+        let (_, client) = self.members.iter().find(|(name, _)| name.as_deref() == server)?;
+        client.settings().hooks.as_ref()
     }
 
     /// What callbacks reported of `job`'s task, when its server calls back.
@@ -344,13 +356,9 @@ impl<'c, S: Servers, J: Journal> Batch<'c, S, J> {
     /// journal.
     pub(crate) fn fail(&mut self, run: &mut Run, key: JobKey, reason: String) -> Result<(), BatchError> {
         let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
-        let was_running = job.state == JobState::Running;
         job.state = JobState::Failed;
-        job.reason = Some(self.servers.redact(reason));
+        job.reason = Some(self.client.redact_text(&reason));
         self.journal.save(&job)?;
-        if let (true, Some(id)) = (was_running, &job.task_id) {
-            self.servers.release(job.server.as_deref(), id);
-        }
         run.ready.remove(&key);
         run.built.remove(&key);
         run.jobs.insert(key, job);

@@ -16,12 +16,12 @@ fn sim(seed: u64) -> Server {
     Server::start(config, 0).expect("sim")
 }
 
-fn pool(members: &[(&str, &Server)]) -> PoolClient {
+fn pool(members: &[(&str, &Server)]) -> Client {
     let members = members
         .iter()
         .map(|(name, server)| Member::new(*name, Config::new(&server.url()).expect("config")).expect("member"))
         .collect();
-    PoolClient::new(Pool::new(members).expect("pool"))
+    Client::new(Pool::new(members).expect("pool"))
 }
 
 fn folder(name: &str) -> std::path::PathBuf {
@@ -144,7 +144,7 @@ fn a_member_that_comes_back_gets_work_again() {
         Member::new("a", Config::new(&a.url()).expect("config")).expect("member").max_in_flight(2),
         Member::new("c", Config::new(&url).expect("config")).expect("member").max_in_flight(2),
     ];
-    let client = PoolClient::new(Pool::new(members).expect("pool"));
+    let client = Client::new(Pool::new(members).expect("pool"));
     let dir = folder("back");
     let text = prompt_file(16);
     let lines = prompts::parse(&text, false).expect("prompts");

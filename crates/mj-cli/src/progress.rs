@@ -39,12 +39,12 @@ impl Progress {
         match self {
             Self::Bars { multi, bars, style } => {
                 let bar = bars
-                    .entry(task.id.clone())
+                    .entry(task.handle().to_string())
                     .or_insert_with(|| multi.add(ProgressBar::new(100).with_style(style.clone())));
                 // Several bars at once must say which is which: the action and the prompt.
                 bar.set_prefix(render::label(task));
                 bar.set_position(u64::from(task.progress_percent().unwrap_or(0)));
-                bar.set_message(crate::terminal::clean(&format!("{} {}", task.status, task.id)));
+                bar.set_message(crate::terminal::clean(&format!("{} {}", task.status, task.handle())));
                 if task.is_terminal() || task.needs_input() {
                     bar.finish();
                 }

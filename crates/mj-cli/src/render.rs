@@ -10,7 +10,7 @@ use crate::terminal::clean;
 pub(crate) fn task(task: &Task, follow_up: bool) -> String {
     let mut out = clean(&format!(
         "task {}  {}  {}{}",
-        task.id,
+        task.handle(),
         task.action.as_ref().map_or("-", |a| a.as_str()),
         task.status,
         task.progress.as_deref().map(|p| format!(" {p}")).unwrap_or_default()
@@ -44,11 +44,11 @@ pub(crate) fn task(task: &Task, follow_up: bool) -> String {
         line("buttons", &names.join("  "));
         let first = task.button(&ButtonKind::Upscale(1)).or_else(|| task.buttons.first());
         if let Some(button) = first.filter(|_| follow_up) {
-            line("next", &format!("mj action {} {}", task.id, quote(button.display_name())));
+            line("next", &format!("mj action {} {}", task.handle(), quote(button.display_name())));
         }
     }
     if task.needs_input() && follow_up {
-        line("next", &format!("mj modal {} --prompt \"...\"", task.id));
+        line("next", &format!("mj modal {} --prompt \"...\"", task.handle()));
     }
     out
 }
@@ -62,7 +62,7 @@ pub(crate) fn submitted(submitted: &Submitted, follow_up: bool) -> String {
         mj_proto::SubmitOutcome::Recovered => "accepted (answer recovered after a lost reply)".to_owned(),
         _ => "accepted".to_owned(),
     };
-    let id = clean(&submitted.task_id);
+    let id = clean(&submitted.handle().to_string());
     if follow_up {
         format!("submitted task {id} ({how})\n  next     mj wait {id}")
     } else {
@@ -72,7 +72,7 @@ pub(crate) fn submitted(submitted: &Submitted, follow_up: bool) -> String {
 
 /// One line for a progress stream without a terminal: id, label, status, progress.
 pub(crate) fn progress_line(task: &Task) -> String {
-    clean(&format!("{} {} {} {}", task.id, label(task), task.status, task.progress.as_deref().unwrap_or("")))
+    clean(&format!("{} {} {} {}", task.handle(), label(task), task.status, task.progress.as_deref().unwrap_or("")))
 }
 
 /// What a task is, in a few words: its action and the start of its prompt.
@@ -97,7 +97,7 @@ pub(crate) fn list_line(task: &Task) -> String {
     let prompt = task.prompt.as_deref().map(|p| shorten(p.trim(), 48)).unwrap_or_default();
     clean(&format!(
         "{:<19} {:<10} {:<11} {:>4}  {prompt}",
-        task.id,
+        task.handle(),
         action,
         task.status.to_string(),
         task.progress.as_deref().unwrap_or("")

@@ -51,8 +51,8 @@ mod asynchronous;
 mod blocking;
 mod builder;
 mod hooks;
-mod methods;
-mod pool;
+mod member_fed;
+mod members;
 mod settings;
 mod shared;
 mod stream;
@@ -60,14 +60,12 @@ mod trace;
 
 pub use asynchronous::{AsyncClient, AsyncPages};
 pub use blocking::{Client, Pages};
-pub use pool::{AsyncPoolClient, PoolClient};
 pub use stream::{PageStream, TaskUpdates};
 
 pub use builder::ClientBuilder;
 pub use hooks::Hooks;
-pub(crate) use methods::{client_methods, client_struct};
 pub use settings::{NoticeObserver, Settings};
-pub(crate) use shared::{Shared, first_sight, host_of, named};
+pub(crate) use shared::{first_sight, host_of, named};
 
 pub use futures_core::Stream;
 pub use mj_proto;

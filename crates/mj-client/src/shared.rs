@@ -23,6 +23,16 @@ impl Seeds {
         Self(AtomicU64::new(seed))
     }
 
+    /// A fresh random number for a correlation token.
+    pub(crate) fn next(&self) -> u64 {
+        let n = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+        // splitmix64's finaliser, so that consecutive tokens share no digits.
+        let mut z = n ^ (n >> 30);
+        z = z.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
     pub(crate) fn policy(&self, base: &RetryPolicy) -> RetryPolicy {
         let n = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
         base.clone().seeded(base.seed ^ n)
@@ -193,6 +203,67 @@ impl Shared {
         mj_proto::plan::SubmitPlan::new(&self.config, request, self.policy(), self.settings.submit.clone())
             .knowing(&self.facts())
             .until(deadline)
+    }
+
+    /// The instant a call starting `now` must end by, from [`Settings::deadline`] and the
+    /// end of the run (`Client::until`).
+    pub(crate) fn call_deadline(&self, now: Instant) -> Option<Instant> {
+        match (now.checked_add(self.settings.deadline), self.ends_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The plan of one call to `endpoint` starting `now`, retrying only what is safe.
+    pub(crate) fn retry_plan<'a, E: mj_proto::Endpoint>(
+        &'a self,
+        endpoint: &'a E,
+        now: Instant,
+    ) -> mj_proto::plan::RetryPlan<'a, E> {
+        self.retry_plan_with(endpoint, self.policy(), now)
+    }
+
+    /// [`retry_plan`](Self::retry_plan) with another retry policy.
+    pub(crate) fn retry_plan_with<'a, E: mj_proto::Endpoint>(
+        &'a self,
+        endpoint: &'a E,
+        policy: RetryPolicy,
+        now: Instant,
+    ) -> mj_proto::plan::RetryPlan<'a, E> {
+        mj_proto::plan::RetryPlan::new(&self.config, endpoint, policy)
+            .knowing(&self.facts())
+            .until(self.call_deadline(now))
+    }
+
+    /// The plan of fetching tasks `ids` in as few requests as the server allows.
+    pub(crate) fn tasks_plan(&self, ids: Vec<String>, now: Instant) -> mj_proto::plan::TasksPlan<'_> {
+        mj_proto::plan::TasksPlan::new(&self.config, ids, self.policy())
+            .knowing(&self.facts())
+            .until(self.call_deadline(now))
+    }
+
+    /// The plan of waiting for task `id` until `deadline`. A task this client just
+    /// submitted with its hooks is expected to call back, so its first poll waits one
+    /// interval.
+    pub(crate) fn wait_plan(&self, id: &str, deadline: Option<Instant>) -> mj_proto::plan::WaitPlan<'_> {
+        let plan = mj_proto::plan::WaitPlan::new(&self.config, id, self.wait_options(id), self.policy())
+            .knowing(&self.facts())
+            .until(deadline);
+        if self.expects_pushes(id) { plan.expecting_pushes() } else { plan }
+    }
+
+    /// The plan of watching tasks `ids` together.
+    pub(crate) fn watch_plan(&self, ids: Vec<String>, now: Instant) -> mj_proto::plan::WatchPlan<'_> {
+        let options = self.watch_options(&ids);
+        mj_proto::plan::WatchPlan::new(&self.config, ids, options, self.policy())
+            .knowing(&self.facts())
+            .until(self.call_deadline(now))
+    }
+
+    /// The correlation token of `request`: its `state`, or a new one set there.
+    pub(crate) fn token<S: mj_proto::endpoint::Submit>(&self, request: &mut S) -> String {
+        let state = &mut request.options_mut().state;
+        state.get_or_insert_with(|| format!("mj-{:016x}", self.seeds.next())).clone()
     }
 
     /// A plan's notice: traced, learned from, told to the observer.

@@ -56,4 +56,12 @@ pub enum ConfigError {
         /// The name, shortened.
         name: String,
     },
+    /// A bare task id that several servers of the pool know: it must be named `name:id`.
+    #[error("task {id} is on several servers: name one ({})", servers.iter().map(|s| format!("{s}:{id}")).collect::<Vec<_>>().join(", "))]
+    AmbiguousTask {
+        /// The id, shortened.
+        id: Box<str>,
+        /// The servers that know it.
+        servers: Box<[String]>,
+    },
 }

@@ -91,13 +91,10 @@ pub mod prelude {
 
     pub use mj_proto::plan::{Member, Pool};
 
-    pub use crate::{Client, PoolClient, ReqwestTransport};
+    pub use crate::{Client, ReqwestTransport};
 }
 
-/// mj's async client over reqwest.
-pub type Client = mj_client::AsyncClient<ReqwestTransport>;
-
-/// mj's async client over a pool of servers, over reqwest.
+/// mj's async client over reqwest, for one server or a pool of several.
 ///
 /// ```no_run
 /// use mj_reqwest::prelude::*;
@@ -107,12 +104,12 @@ pub type Client = mj_client::AsyncClient<ReqwestTransport>;
 ///     Member::new("eu", Config::new("https://eu.example.com")?.with_profile(ServerProfile::Plus))?,
 ///     Member::new("us", Config::new("https://us.example.com")?.with_profile(ServerProfile::Trueai))?,
 /// ])?;
-/// let client = PoolClient::new(pool);
-/// let (handle, grid) = client.submit_and_wait(Imagine::new("a red fox"), |_, _| {}).await?;
-/// println!("{handle}: {:?}", grid.image_url);
+/// let client = Client::new(pool);
+/// let grid = client.submit_and_wait(Imagine::new("a red fox"), |_| {}).await?;
+/// println!("{}: {:?}", grid.handle(), grid.image_url);
 /// # Ok(()) }
 /// ```
-pub type PoolClient = mj_client::AsyncPoolClient<ReqwestTransport>;
+pub type Client = mj_client::AsyncClient<ReqwestTransport>;
 
 /// An async [`AsyncTransport`] over a [`reqwest::Client`].
 #[derive(Clone, Debug)]

@@ -17,18 +17,18 @@ async fn async_submits_spread_over_two_profiles_without_a_duplicate() {
         Member::new("trueai", config(trueai.url(), ServerProfile::Trueai)).expect("member"),
     ])
     .expect("pool");
-    let client = PoolClient::new(pool);
+    let client = Client::new(pool);
     let waits: Vec<_> = (0..6)
         .map(|n| {
             let client = client.clone();
-            tokio::spawn(async move { client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_, _| {}).await })
+            tokio::spawn(async move { client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_| {}).await })
         })
         .collect();
     let mut servers = Vec::new();
     for wait in waits {
-        let (handle, task) = wait.await.expect("joined").expect("finished");
+        let task = wait.await.expect("joined").expect("finished");
         assert_eq!(task.status, TaskStatus::Success);
-        servers.push(handle.server);
+        servers.push(task.handle().server.expect("named"));
     }
     assert!(servers.iter().any(|s| s == "plus") && servers.iter().any(|s| s == "trueai"), "{servers:?}");
     assert_eq!(plus.stats().total_tasks() + trueai.stats().total_tasks(), 6, "no task twice");
@@ -45,17 +45,18 @@ async fn each_member_calls_back_into_its_scope_of_the_async_receiver() {
     .expect("pool");
     let receiver = mj_hooks::HookReceiver::start("127.0.0.1:0", None).expect("receiver");
     let hooks = receiver.hooks();
-    let client = PoolClient::new(pool).with_settings(Settings::default().hooks(hooks.clone()));
+    let client = Client::new(pool).with_settings(Settings::default().hooks(hooks.clone()));
     let waits: Vec<_> = (0..4)
         .map(|n| {
             let client = client.clone();
-            tokio::spawn(async move { client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_, _| {}).await })
+            tokio::spawn(async move { client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_| {}).await })
         })
         .collect();
     for wait in waits {
-        let (handle, task) = wait.await.expect("joined").expect("finished");
+        let task = wait.await.expect("joined").expect("finished");
         assert_eq!(task.status, TaskStatus::Success);
-        let heard = hooks.scoped(&handle.server).latest(&handle.id).map(|t| t.status);
+        let handle = task.handle();
+        let heard = hooks.scoped(handle.server.as_deref().expect("named")).latest(&handle.id).map(|t| t.status);
         assert_eq!(heard, Some(TaskStatus::Success), "{handle} called back into its scope");
         assert!(hooks.latest(&handle.id).is_none(), "nothing lands in the shared scope");
     }

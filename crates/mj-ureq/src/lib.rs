@@ -64,13 +64,10 @@ pub mod prelude {
 
     pub use mj_proto::plan::{Member, Pool};
 
-    pub use crate::{Client, PoolClient, UreqTransport};
+    pub use crate::{Client, UreqTransport};
 }
 
-/// mj's blocking client over ureq.
-pub type Client = mj_client::Client<UreqTransport>;
-
-/// mj's blocking client over a pool of servers, over ureq.
+/// mj's blocking client over ureq, for one server or a pool of several.
 ///
 /// ```no_run
 /// use mj_ureq::prelude::*;
@@ -80,16 +77,15 @@ pub type Client = mj_client::Client<UreqTransport>;
 ///     Member::new("eu", Config::new("https://eu.example.com")?.with_profile(ServerProfile::Plus))?,
 ///     Member::new("us", Config::new("https://us.example.com")?.with_profile(ServerProfile::Trueai))?.weight(2),
 /// ])?;
-/// let client = PoolClient::new(pool);
-/// let (handle, grid) = client.submit_and_wait(Imagine::new("a red fox"), |handle, task| {
-///     println!("{handle} {} {:?}", task.status, task.progress_percent()); // us:1747190313867714 …
+/// let client = Client::new(pool);
+/// let grid = client.submit_and_wait(Imagine::new("a red fox"), |task| {
+///     println!("{} {} {:?}", task.handle(), task.status, task.progress_percent()); // us:1747190313867714 …
 /// })?;
 /// // The upscale is made where the grid lives.
-/// let upscale = client.press(&handle, &grid, &ButtonKind::Upscale(1))?;
-/// let upscaled = client.wait_with(&upscale, |_| {})?;
+/// let upscaled = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {})?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type PoolClient = mj_client::PoolClient<UreqTransport>;
+pub type Client = mj_client::Client<UreqTransport>;
 
 /// A blocking [`Transport`] over a ureq [`Agent`](ureq::Agent).
 #[derive(Clone, Debug)]

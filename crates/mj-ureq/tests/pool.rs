@@ -20,26 +20,28 @@ fn member(name: &str, url: &str) -> Member {
 fn submits_spread_over_members_and_each_task_is_asked_of_its_owner() {
     let (plus, trueai) = (sim(Flavor::Plus), sim(Flavor::Trueai));
     let pool = Pool::new(vec![member("plus", &plus.url()), member("trueai", &trueai.url())]).expect("pool");
-    let client = PoolClient::new(pool);
+    let client = Client::new(pool);
     let workers: Vec<_> = (0..6)
         .map(|n| {
             let client = client.clone();
-            std::thread::spawn(move || client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_, _| {}))
+            std::thread::spawn(move || client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_| {}))
         })
         .collect();
-    let done: Vec<_> = workers.into_iter().map(|w| w.join().expect("no panic").expect("finished")).collect();
-    let on = |name: &str| done.iter().filter(|(h, _)| h.server == name).count();
+    let done: Vec<Task> = workers.into_iter().map(|w| w.join().expect("no panic").expect("finished")).collect();
+    let on = |name: &str| done.iter().filter(|t| t.server.as_deref() == Some(name)).count();
     assert!(on("plus") >= 2 && on("trueai") >= 2, "spread: {} and {}", on("plus"), on("trueai"));
     assert_eq!(plus.stats().total_tasks() + trueai.stats().total_tasks(), 6, "no task twice");
     assert!(client.status().iter().all(|m| m.in_flight == 0), "{:?}", client.status());
 
     // A handle goes to its owner only; the other server is never asked.
-    let (handle, grid) = done.iter().find(|(h, _)| h.server == "trueai").expect("one on trueai").clone();
+    let grid = done.iter().find(|t| t.server.as_deref() == Some("trueai")).expect("one on trueai").clone();
+    let handle = grid.handle();
+    assert_eq!(handle.to_string(), format!("trueai:{}", grid.id));
     let asked_of_plus = plus.stats().requests.get("task/fetch").copied().unwrap_or(0);
     assert_eq!(client.fetch(&handle).expect("fetched").map(|t| t.id), Some(handle.id.clone()));
     assert_eq!(plus.stats().requests.get("task/fetch").copied().unwrap_or(0), asked_of_plus);
-    let upscale = client.press(&handle, &grid, &ButtonKind::Upscale(1)).expect("pressed");
-    assert_eq!(upscale.server, "trueai", "a button is pressed where its task lives");
+    let upscale = client.press(&grid, &ButtonKind::Upscale(1)).expect("pressed");
+    assert_eq!(upscale.server.as_deref(), Some("trueai"), "a button is pressed where its task lives");
     assert_eq!(client.wait_with(&upscale, |_| {}).expect("upscaled").status, TaskStatus::Success);
     assert_eq!(trueai.stats().tasks_created.get("UPSCALE"), Some(&1));
     let unknown: mj_proto::model::TaskHandle = "nowhere:1".parse().expect("handle");
@@ -51,20 +53,19 @@ fn a_refused_port_fails_over_at_once_and_sits_out() {
     let up = sim(Flavor::Plus);
     let down = Refused::new();
     let pool = Pool::new(vec![member("down", &down.url("http")).weight(5), member("up", &up.url())]).expect("pool");
-    let client = PoolClient::new(pool);
+    let client = Client::new(pool);
     let placed = client.submit(Imagine::new("a fox")).expect("placed");
-    assert_eq!(placed.server, "up");
+    assert_eq!(placed.server.as_deref(), Some("up"));
     let down_status = client.status().into_iter().find(|m| m.name == "down").expect("down");
     assert!(down_status.unanswered == 1 && down_status.cooling_for.is_some(), "{down_status:?}");
     // While it cools down, submits go straight to the member that is up.
-    assert_eq!(client.submit(Imagine::new("a wolf")).expect("placed").server, "up");
+    assert_eq!(client.submit(Imagine::new("a wolf")).expect("placed").server.as_deref(), Some("up"));
     assert_eq!(up.stats().total_tasks(), 2);
 
     // When every member refuses, the last refusal is the error, and every member learns.
     let (one, two) = (Refused::new(), Refused::new());
-    let all_down = PoolClient::new(
-        Pool::new(vec![member("one", &one.url("http")), member("two", &two.url("http"))]).expect("pool"),
-    );
+    let all_down =
+        Client::new(Pool::new(vec![member("one", &one.url("http")), member("two", &two.url("http"))]).expect("pool"));
     let error = all_down.submit(Imagine::new("a fox")).expect_err("nobody up");
     assert_eq!(error.kind(), ErrorKind::Connect);
     assert!(all_down.status().iter().all(|m| m.unanswered == 1), "{:?}", all_down.status());
@@ -85,10 +86,10 @@ fn a_lost_answer_is_resolved_on_its_member_and_never_sent_to_another() {
     });
     let b = sim(Flavor::Plus);
     let pool = Pool::new(vec![member("a", &a.url).weight(5), member("b", &b.url())]).expect("pool");
-    let client = PoolClient::new(pool);
+    let client = Client::new(pool);
     let placed = client.submit(Imagine::new("a fox")).expect("recovered");
-    assert_eq!((placed.server.as_str(), placed.submitted.task_id.as_str()), ("a", "555"));
-    assert_eq!(placed.submitted.outcome, SubmitOutcome::Recovered);
+    assert_eq!((placed.server.as_deref(), placed.task_id.as_str()), (Some("a"), "555"));
+    assert_eq!(placed.outcome, SubmitOutcome::Recovered);
     assert_eq!(b.stats().total_tasks(), 0, "never sent to a second member");
     assert_eq!(b.stats().requests.values().sum::<u64>(), 0);
 }
@@ -96,14 +97,15 @@ fn a_lost_answer_is_resolved_on_its_member_and_never_sent_to_another() {
 #[test]
 fn a_watch_across_members_asks_each_member_once_a_round() {
     let (a, b) = (sim(Flavor::Plus), sim(Flavor::Trueai));
-    let client = PoolClient::new(Pool::new(vec![member("a", &a.url()), member("b", &b.url())]).expect("pool"));
+    let client = Client::new(Pool::new(vec![member("a", &a.url()), member("b", &b.url())]).expect("pool"));
     let handles: Vec<_> =
         (0..6).map(|n| client.submit(Imagine::new(format!("a fox {n}"))).expect("placed").handle()).collect();
-    assert!(handles.iter().any(|h| h.server == "a") && handles.iter().any(|h| h.server == "b"));
+    let on = |name: &str| handles.iter().any(|h| h.server.as_deref() == Some(name));
+    assert!(on("a") && on("b"));
     let mut updates = 0;
-    let report = client.watch(&handles, |_, _| updates += 1).expect("watched");
+    let report = client.watch(&handles, |_| updates += 1).expect("watched");
     assert_eq!(report.finished.len(), 6, "{report:?}");
-    assert!(report.finished.iter().all(|(h, t)| handles.contains(h) && t.status == TaskStatus::Success));
+    assert!(report.finished.iter().all(|t| handles.contains(&t.handle()) && t.status == TaskStatus::Success));
     assert!(updates >= 6);
     let lists = |s: &Server| s.stats().requests.get("task/list-by-condition").copied().unwrap_or(0);
     let rounds = lists(&a).max(lists(&b));
@@ -119,17 +121,18 @@ fn each_member_calls_back_into_a_scope_of_its_own() {
     let pool = Pool::new(vec![member("plus", &plus.url()), member("trueai", &trueai.url())]).expect("pool");
     let receiver = HookReceiver::start("127.0.0.1:0", None).expect("receiver");
     let hooks = receiver.hooks();
-    let client = PoolClient::new(pool).with_settings(Settings::default().hooks(hooks.clone()));
+    let client = Client::new(pool).with_settings(Settings::default().hooks(hooks.clone()));
     let workers: Vec<_> = (0..4)
         .map(|n| {
             let client = client.clone();
-            std::thread::spawn(move || client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_, _| {}))
+            std::thread::spawn(move || client.submit_and_wait(Imagine::new(format!("a fox {n}")), |_| {}))
         })
         .collect();
-    let done: Vec<_> = workers.into_iter().map(|w| w.join().expect("no panic").expect("finished")).collect();
-    for (handle, task) in &done {
+    let done: Vec<Task> = workers.into_iter().map(|w| w.join().expect("no panic").expect("finished")).collect();
+    for task in &done {
         assert_eq!(task.status, TaskStatus::Success);
-        let heard = hooks.scoped(&handle.server).latest(&handle.id);
+        let handle = task.handle();
+        let heard = hooks.scoped(handle.server.as_deref().expect("named")).latest(&handle.id);
         assert_eq!(heard.map(|t| t.status), Some(TaskStatus::Success), "{handle} called back into its scope");
         assert!(hooks.latest(&handle.id).is_none(), "nothing lands in the shared scope");
     }
@@ -181,7 +184,7 @@ fn a_forged_callback_cannot_adopt_a_lost_submit() {
         }
     });
     let pool = Pool::new(vec![member("m1", &m1.url), member("m2", &m2.url)]).expect("pool");
-    let client = PoolClient::new(pool).with_settings(Settings::default().hooks(hooks));
+    let client = Client::new(pool).with_settings(Settings::default().hooks(hooks));
     let placed = client.submit(Imagine::new("a fox")).expect("placed");
     assert_eq!(placed.handle().to_string(), "m2:real-1", "the real task is adopted");
     assert_eq!(m2.count("/submit/imagine"), 1, "never sent twice");

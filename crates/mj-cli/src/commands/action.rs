@@ -6,7 +6,7 @@ use mj_proto::prelude::*;
 use super::finish::{check_finish, complete, hooked};
 use crate::cli::ActionArgs;
 use crate::exit::Failure;
-use crate::session::{Sent, Session};
+use crate::session::Session;
 
 /// Runs `mj action`.
 pub(crate) fn run(s: &Session, args: ActionArgs) -> Result<u8, Failure> {
@@ -14,13 +14,13 @@ pub(crate) fn run(s: &Session, args: ActionArgs) -> Result<u8, Failure> {
     check_finish(&finish)?;
     // The button is pressed on the server that has the task.
     let at = s.locate(&task_id)?;
-    let task = at
-        .client
-        .fetch(&at.id)?
+    let owner = s.client().member(at.server.as_deref().unwrap_or_default()).unwrap_or_else(|| s.client().clone());
+    let task = owner
+        .fetch(&at)?
         .ok_or_else(|| Failure::usage(format!("the server does not know task {}", crate::terminal::clean(&task_id))))?;
-    let press = press(&task, &button, at.client.config().profile())?;
-    let submitted = at.client.submit(hooked(press, &hook))?;
-    complete(s, Sent { server: at.server, client: at.client, submitted }, &finish)
+    let press = press(&task, &button, owner.config().profile())?;
+    let submitted = owner.submit(hooked(press, &hook))?;
+    complete(s, submitted, &finish)
 }
 
 /// `request` with `--notify-hook`, when given.

@@ -91,32 +91,13 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         (None, Some(members)) => members.iter().fold(0usize, |n, m| n.saturating_add(m.max_in_flight)),
         (None, None) => 4,
     };
-    let result = match (session.pool(), session.members()) {
-        (Some(pool), _) => Batch::new(pool, journal, out)
-            .concurrency(concurrency)
-            .interval(interval)
-            .deadline(deadline)
-            .run(&lines, &fingerprint, on_progress),
-        // `--server NAME`: its jobs are journaled as that member's, so that a run on the
-        // whole pool finds them where they are; a pool of one over the session's transport.
-        (None, Some(members)) => {
-            let single = session.single()?;
-            let pool = mj_proto::plan::Pool::new(members.to_vec()).map_err(|e| Failure::usage(e.to_string()))?;
-            let client = mj_client::PoolClient::with_transport(single.transport().clone(), pool)
-                .with_settings(session.settings().clone())
-                .until(deadline);
-            Batch::new(&client, journal, out).concurrency(concurrency).interval(interval).deadline(deadline).run(
-                &lines,
-                &fingerprint,
-                on_progress,
-            )
-        }
-        (None, None) => Batch::new(session.single()?, journal, out)
-            .concurrency(concurrency)
-            .interval(interval)
-            .deadline(deadline)
-            .run(&lines, &fingerprint, on_progress),
-    };
+    // Over the servers file, `--server NAME` included, jobs are journaled by server, so
+    // that a run on the whole pool finds them where they are.
+    let result = Batch::new(session.client(), journal, out)
+        .concurrency(concurrency)
+        .interval(interval)
+        .deadline(deadline)
+        .run(&lines, &fingerprint, on_progress);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

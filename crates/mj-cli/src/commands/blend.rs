@@ -17,5 +17,5 @@ pub(crate) fn run(s: &Session, args: BlendArgs) -> Result<u8, Failure> {
         DimensionsArg::Square => BlendDimensions::Square,
         DimensionsArg::Landscape => BlendDimensions::Landscape,
     };
-    complete(s, s.submit(hooked(Blend::new(images).dimensions(dimensions), &hook))?, &finish)
+    complete(s, s.client().submit(hooked(Blend::new(images).dimensions(dimensions), &hook))?, &finish)
 }

@@ -11,7 +11,7 @@ use crate::session::Session;
 pub(crate) fn run(s: &Session, args: CancelArgs) -> Result<u8, Failure> {
     let CancelArgs { task_id } = args;
     let at = s.locate(&task_id)?;
-    at.client.cancel(&at.id)?;
+    s.client().cancel(&at)?;
     if s.json {
         output::result(json!({"taskId": at.id, "server": at.server, "cancelled": true}));
     } else {

@@ -10,5 +10,9 @@ use crate::session::Session;
 /// Runs `mj describe`.
 pub(crate) fn run(s: &Session, args: DescribeArgs) -> Result<u8, Failure> {
     let DescribeArgs { image, wait, hook } = args;
-    complete(s, s.submit(hooked(Describe::new(image_ref(&image)?), &hook))?, &Finish { wait, out: None, split: false })
+    complete(
+        s,
+        s.client().submit(hooked(Describe::new(image_ref(&image)?), &hook))?,
+        &Finish { wait, out: None, split: false },
+    )
 }

@@ -1,6 +1,7 @@
 //! `mj fetch TASK...`: tasks by id (one fetch, or one batch request), or in a pool by
 //! handle (`name:id`) from the member that owns each.
 
+use mj_proto::model::TaskHandle;
 use mj_proto::prelude::*;
 use serde_json::json;
 
@@ -12,16 +13,15 @@ use crate::session::Session;
 /// Runs `mj fetch`.
 pub(crate) fn run(s: &Session, args: FetchArgs) -> Result<u8, Failure> {
     let FetchArgs { ids } = args;
-    // Each task with the member that has it (`None`: the only server).
-    let mut found: Vec<(Option<String>, Task)> = Vec::new();
+    let mut found: Vec<Task> = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
-    if s.pool().is_none() && ids.len() > 1 {
+    if s.client().server_names().len() < 2 && ids.len() > 1 {
         // Several on one server: one batch request (or per-id fetches where it lacks it).
-        let located: Vec<_> = ids.iter().map(|id| s.locate(id)).collect::<Result<_, _>>()?;
-        let tasks = s.single()?.tasks(located.iter().map(|at| at.id.clone()))?;
+        let located: Vec<TaskHandle> = ids.iter().map(|id| s.locate(id)).collect::<Result<_, _>>()?;
+        let tasks = s.client().tasks(&located)?;
         for (arg, at) in ids.iter().zip(&located) {
             match tasks.iter().find(|t| t.id == at.id) {
-                Some(task) => found.push((at.server.clone(), task.clone())),
+                Some(task) => found.push(task.clone()),
                 None => unknown.push(arg.clone()),
             }
         }
@@ -29,8 +29,8 @@ pub(crate) fn run(s: &Session, args: FetchArgs) -> Result<u8, Failure> {
         // One id (GET fetch, which every server has), or each task on its pool member.
         for id in &ids {
             match s.locate(id) {
-                Ok(at) => match at.client.fetch(&at.id)? {
-                    Some(task) => found.push((at.server, task)),
+                Ok(at) => match s.client().fetch(&at)? {
+                    Some(task) => found.push(task),
                     None => unknown.push(id.clone()),
                 },
                 Err(e) if e.code == exit::REFUSED => unknown.push(id.clone()),
@@ -39,11 +39,11 @@ pub(crate) fn run(s: &Session, args: FetchArgs) -> Result<u8, Failure> {
         }
     }
     if s.json {
-        let tasks: Vec<serde_json::Value> = found.iter().map(|(server, t)| s.task_json(server.as_deref(), t)).collect();
+        let tasks: Vec<serde_json::Value> = found.iter().map(|t| s.task_json(t)).collect();
         output::result(json!({"tasks": tasks, "unknown": unknown}));
     } else {
-        for (server, task) in &found {
-            s.show(server.as_deref(), task);
+        for task in &found {
+            s.show(task);
         }
     }
     for id in &unknown {

@@ -12,49 +12,46 @@ use crate::exit::{self, Failure};
 use crate::output;
 use crate::render;
 use crate::session::CliClient;
-use crate::session::{Sent, Session};
+use crate::session::Session;
 
 /// After a submit: print it (a pool member's task by its handle, `name:id`), or wait
 /// (with progress) on the server that took it, show the task and download.
-pub(crate) fn complete(s: &Session, sent: Sent<'_>, finish: &Finish) -> Result<u8, Failure> {
-    let Sent { server, client, mut submitted } = sent;
-    let server = server.as_deref();
-    let handle = s.handle(server, &submitted.task_id);
+pub(crate) fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Result<u8, Failure> {
+    let handle = submitted.handle();
     if !finish.wait && finish.out.is_none() {
         if s.json {
             output::result(json!({
-                "taskId": submitted.task_id, "taskIds": submitted.task_ids, "server": server, "submitted": submitted,
+                "taskId": submitted.task_id, "taskIds": submitted.task_ids, "server": submitted.server, "submitted": submitted,
             }));
         } else {
-            submitted.task_id = handle;
             println!("{}", render::submitted(&submitted, s.follow_up()));
         }
         return Ok(exit::OK);
     }
-    crate::interrupt::waiting_for(&handle);
-    let task = s.wait(client, server, &submitted.task_id)?;
+    crate::interrupt::waiting_for(&handle.to_string());
+    let task = s.wait(&handle)?;
     if !s.json {
-        s.show(server, &task);
+        s.show(&task);
     }
     let files = match &finish.out {
-        Some(dir) => save_results(client, s.json, &file_stem(server, &task.id), &task, dir, finish.split)?,
+        Some(dir) => save_results(s.client(), s.json, &file_stem(&task), &task, dir, finish.split)?,
         None => Vec::new(),
     };
     crate::interrupt::done();
     if s.json {
         let files: Vec<_> =
             files.iter().map(|f| json!({"path": f.path(), "kept": matches!(f, Saved::Kept(_))})).collect();
-        output::result(json!({"task": s.task_json(server, &task), "files": files}));
+        output::result(json!({"task": s.task_json(&task), "files": files}));
     }
     Ok(exit::for_task(&task))
 }
 
 /// What a task's files are named after: its id, or in a pool `name-id`, since ids are
 /// only unique per server (made safe for a file name when saved).
-fn file_stem(server: Option<&str>, id: &str) -> String {
-    match server {
-        Some(server) => format!("{server}-{id}"),
-        None => id.to_owned(),
+fn file_stem(task: &Task) -> String {
+    match &task.server {
+        Some(server) => format!("{server}-{}", task.id),
+        None => task.id.clone(),
     }
 }
 

@@ -15,5 +15,5 @@ pub(crate) fn run(s: &Session, args: ImagineArgs) -> Result<u8, Failure> {
     for image in images {
         imagine = imagine.image(image_ref(&image)?);
     }
-    complete(s, s.submit(hooked(imagine, &hook))?, &finish)
+    complete(s, s.client().submit(hooked(imagine, &hook))?, &finish)
 }

@@ -38,7 +38,7 @@ pub(crate) fn run(s: &Session, status: Option<StatusArg>, page: u32, size: u32) 
         }
         Err(e) => return Err(e.into()),
     };
-    let tasks: Vec<Task> = tasks.iter().map(|t| s.redacted(t)).collect();
+    let tasks: Vec<Task> = tasks.iter().map(|t| s.shown(t)).collect();
     if s.json {
         output::result(json!({"tasks": tasks, "page": page, "size": size, "more": more}));
         return Ok(exit::OK);

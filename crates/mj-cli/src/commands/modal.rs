@@ -5,7 +5,7 @@ use mj_proto::prelude::*;
 use super::finish::{check_finish, complete, file_data_url, hooked};
 use crate::cli::ModalArgs;
 use crate::exit::Failure;
-use crate::session::{Sent, Session};
+use crate::session::Session;
 
 /// Runs `mj modal`.
 pub(crate) fn run(s: &Session, args: ModalArgs) -> Result<u8, Failure> {
@@ -13,6 +13,7 @@ pub(crate) fn run(s: &Session, args: ModalArgs) -> Result<u8, Failure> {
     check_finish(&finish)?;
     // The modal is confirmed on the server whose task asks for it.
     let at = s.locate(&task_id)?;
+    let owner = s.client().member(at.server.as_deref().unwrap_or_default()).unwrap_or_else(|| s.client().clone());
     let mut modal = Modal::new(at.id);
     if let Some(prompt) = prompt {
         modal = modal.prompt(prompt);
@@ -20,6 +21,6 @@ pub(crate) fn run(s: &Session, args: ModalArgs) -> Result<u8, Failure> {
     if let Some(mask) = mask {
         modal = modal.mask(file_data_url(&mask)?);
     }
-    let submitted = at.client.submit(hooked(modal, &hook))?;
-    complete(s, Sent { server: at.server, client: at.client, submitted }, &finish)
+    let submitted = owner.submit(hooked(modal, &hook))?;
+    complete(s, submitted, &finish)
 }

@@ -11,7 +11,7 @@ use crate::session::Session;
 pub(crate) fn run(s: &Session, args: SeedArgs) -> Result<u8, Failure> {
     let SeedArgs { task_id } = args;
     let at = s.locate(&task_id)?;
-    let seed = at.client.image_seed(&at.id)?;
+    let seed = s.client().image_seed(&at)?;
     if s.json {
         output::result(json!({"taskId": at.id, "server": at.server, "seed": seed}));
     } else {

@@ -29,11 +29,11 @@ pub(super) fn run(global: &Global) -> Result<u8, Failure> {
     };
     let mut all_answer = true;
     for member in members {
-        let Some(client) = session.client_of(&member.name) else { continue };
+        let Some(client) = session.client().member(&member.name) else { continue };
         // One try each, ten seconds in all: this is a look, not a job.
         let mut settings = client.settings().clone();
         settings.retry = RetryPolicy::none();
-        let client = client.clone().with_settings(settings.deadline(Duration::from_secs(10)));
+        let client = client.with_settings(settings.deadline(Duration::from_secs(10)));
         let started = Instant::now();
         let state = match client.fetch("0") {
             Ok(_) => "answers".to_owned(),

@@ -10,5 +10,5 @@ use crate::session::Session;
 /// Runs `mj shorten`.
 pub(crate) fn run(s: &Session, args: ShortenArgs) -> Result<u8, Failure> {
     let ShortenArgs { prompt, wait, hook } = args;
-    complete(s, s.submit(hooked(Shorten::new(prompt), &hook))?, &Finish { wait, out: None, split: false })
+    complete(s, s.client().submit(hooked(Shorten::new(prompt), &hook))?, &Finish { wait, out: None, split: false })
 }

@@ -17,5 +17,5 @@ pub(crate) fn run(s: &Session, args: VideoArgs) -> Result<u8, Failure> {
         (None, None) => return Err(Failure::usage("give --image FILE|URL or --extend TASK_ID")),
     };
     let motion = if motion == MotionArg::High { VideoMotion::High } else { VideoMotion::Low };
-    complete(s, s.submit(hooked(video.motion(motion), &hook))?, &Finish { wait, out: None, split: false })
+    complete(s, s.client().submit(hooked(video.motion(motion), &hook))?, &Finish { wait, out: None, split: false })
 }

@@ -110,7 +110,7 @@ pub(crate) fn submitted(response: HttpResponse) -> Result<Submitted, Error> {
         .map(str::to_owned)
         .collect();
     match ids.first() {
-        Some(first) => Ok(Submitted { task_id: first.clone(), task_ids: ids, outcome, raw }),
+        Some(first) => Ok(Submitted { task_id: first.clone(), task_ids: ids, outcome, raw, server: None }),
         None => Err(missing_result(&raw, status, body, "a task id")),
     }
 }

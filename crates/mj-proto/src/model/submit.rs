@@ -333,9 +333,18 @@ pub struct Submitted {
     pub outcome: SubmitOutcome,
     /// The answer as sent, for what the judged fields leave out.
     pub raw: SubmitAnswer,
+    /// The name of the server that took the submit, when the client has several (set by
+    /// the client; see [`Submitted::handle`]).
+    pub server: Option<String>,
 }
 
 impl Submitted {
+    /// How the client names the new task: its id, and its server when the client has
+    /// several. Pass it (or `&submitted`) to wait or fetch.
+    pub fn handle(&self) -> super::TaskHandle {
+        super::TaskHandle { server: self.server.clone(), id: self.task_id.clone() }
+    }
+
     /// True when the task waits for modal input (code 21).
     pub fn may_need_input(&self) -> bool {
         matches!(self.outcome, SubmitOutcome::Existing { .. })

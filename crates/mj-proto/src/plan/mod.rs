@@ -47,7 +47,7 @@ pub use hub::{Callback, Hub, REMEMBERED};
 pub use notice::Notice;
 pub use pool::{Member, MemberStatus, Pool};
 pub use pool_submit::{Placed, PoolSubmitPlan};
-pub use pool_watch::{PoolWatchPlan, PoolWatchReport};
+pub use pool_watch::PoolWatchPlan;
 pub use retry::RetryPlan;
 pub use submit::SubmitPlan;
 pub use submit_policy::SubmitPolicy;

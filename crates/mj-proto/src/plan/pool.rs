@@ -88,11 +88,21 @@ pub struct MemberStatus {
     pub crowded: bool,
 }
 
+impl From<Config> for Pool {
+    /// [`Pool::single`]: a client over one server is a pool of one.
+    fn from(config: Config) -> Self {
+        Self::single(config)
+    }
+}
+
 /// The members of a pool and their health.
 #[derive(Debug)]
 pub struct Pool {
     members: Arc<[Member]>,
     health: Vec<Health>,
+    /// Whether clients name tasks by their member (`name:id`): a pool made of named
+    /// servers is; the pool of one a client makes of a lone [`Config`] is not.
+    named: bool,
 }
 
 impl Pool {
@@ -107,7 +117,20 @@ impl Pool {
             }
         }
         let health = vec![Health::default(); members.len()];
-        Ok(Self { members: members.into(), health })
+        Ok(Self { members: members.into(), health, named: true })
+    }
+
+    /// The pool of one unnamed server: what a client over one [`Config`] runs on. Its
+    /// tasks are named by their bare ids.
+    pub fn single(config: Config) -> Self {
+        let member = Member { name: "server".to_owned(), config, weight: 1, max_in_flight: usize::MAX };
+        Self { members: vec![member].into(), health: vec![Health::default()], named: false }
+    }
+
+    /// Whether clients name this pool's tasks by their member (`name:id`): true unless the
+    /// pool is [`Pool::single`].
+    pub fn is_named(&self) -> bool {
+        self.named
     }
 
     /// The members, in the order given (cheap to clone: plans borrow it).

@@ -144,6 +144,7 @@ impl<S: Submit + Clone> Plan for PoolSubmitPlan<'_, S> {
             match plan.poll(now) {
                 Step::Done(Ok(submitted)) => {
                     let server = self.members[i].name.clone();
+                    let submitted = Submitted { server: Some(server.clone()), ..submitted };
                     return Step::Done(Ok(Placed { member: i, server, submitted }));
                 }
                 Step::Done(Err(error)) if error.created_nothing() => {

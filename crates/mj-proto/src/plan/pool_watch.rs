@@ -10,25 +10,6 @@ use crate::model::{Task, TaskHandle};
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
 
-/// What a watch across members found, by handle.
-#[derive(Debug, Default)]
-#[non_exhaustive]
-pub struct PoolWatchReport {
-    /// Tasks that ended (or wait for modal input).
-    pub finished: Vec<(TaskHandle, Task)>,
-    /// Tasks still running at the deadline (last snapshot).
-    pub unfinished: Vec<(TaskHandle, Task)>,
-    /// Tasks their member does not know.
-    pub unknown: Vec<TaskHandle>,
-    /// Tasks nothing was learned about before the deadline (or before their member's
-    /// watch failed).
-    pub unseen: Vec<TaskHandle>,
-    /// Members whose watch ended in an error, with it.
-    pub failed: Vec<(String, Error)>,
-    /// Requests made, all members together.
-    pub requests: u64,
-}
-
 /// Follows tasks on several pool members at once: each member's tasks are watched as
 /// [`WatchPlan`] watches them (one list request per round for up to its batch size), and
 /// the plans take turns, so one round asks each member once. A member that fails ends
@@ -38,7 +19,7 @@ pub struct PoolWatchPlan<'a> {
     watches: Vec<Watch<'a>>,
     /// The watch whose exchange is on its way.
     sending: Option<usize>,
-    report: PoolWatchReport,
+    report: WatchReport,
     /// The member whose callbacks [`Plan::pushed`] hands over, when the driver's hooks
     /// are one member's scope; `None`: any member watching the id.
     pushes_from: Option<String>,
@@ -55,17 +36,25 @@ struct Watch<'a> {
 impl<'a> PoolWatchPlan<'a> {
     /// Watches `handles` on `members` (handles naming no member are reported unknown).
     pub fn new(members: &'a [Member], handles: &[TaskHandle], options: WatchOptions, retry: RetryPolicy) -> Self {
-        let mut report = PoolWatchReport::default();
+        let mut report = WatchReport::default();
         let mut watches = Vec::new();
         for member in members {
-            let ids: Vec<String> = handles.iter().filter(|h| h.server == member.name).map(|h| h.id.clone()).collect();
+            let ids: Vec<String> = handles
+                .iter()
+                .filter(|h| h.server.as_deref() == Some(member.name.as_str()))
+                .map(|h| h.id.clone())
+                .collect();
             if !ids.is_empty() {
                 // A declared profile without `list-by-condition` starts with one fetch per id.
                 let plan = WatchPlan::new(&member.config, ids.clone(), options.clone(), retry.clone());
                 watches.push(Watch { member, ids, plan, done: false });
             }
         }
-        report.unknown = handles.iter().filter(|h| !members.iter().any(|m| m.name == h.server)).cloned().collect();
+        report.unknown = handles
+            .iter()
+            .filter(|h| !members.iter().any(|m| h.server.as_deref() == Some(m.name.as_str())))
+            .cloned()
+            .collect();
         Self { watches, sending: None, report, pushes_from: None }
     }
 
@@ -84,18 +73,24 @@ impl<'a> PoolWatchPlan<'a> {
     }
 
     fn merge(&mut self, member: &Member, ids: &[String], result: Result<WatchReport, Error>) {
-        let handle = |id: &str| TaskHandle::new(member.name.clone(), id);
+        let name = || Some(member.name.clone());
+        let named = |mut t: Task| {
+            t.server = name();
+            t
+        };
+        let handle = |h: TaskHandle| TaskHandle { server: name(), ..h };
         let report = &mut self.report;
         match result {
             Ok(r) => {
                 report.requests += r.requests;
-                report.finished.extend(r.finished.into_iter().map(|t| (handle(&t.id), t)));
-                report.unfinished.extend(r.unfinished.into_iter().map(|t| (handle(&t.id), t)));
-                report.unknown.extend(r.unknown.iter().map(|id| handle(id)));
-                report.unseen.extend(r.unseen.iter().map(|id| handle(id)));
+                report.finished.extend(r.finished.into_iter().map(named));
+                report.unfinished.extend(r.unfinished.into_iter().map(named));
+                report.unknown.extend(r.unknown.into_iter().map(handle));
+                report.unseen.extend(r.unseen.into_iter().map(handle));
+                report.failed.extend(r.failed);
             }
             Err(e) => {
-                report.unseen.extend(ids.iter().map(|id| handle(id)));
+                report.unseen.extend(ids.iter().map(|id| TaskHandle::new(member.name.clone(), id.as_str())));
                 report.failed.push((member.name.clone(), e));
             }
         }
@@ -103,10 +98,10 @@ impl<'a> PoolWatchPlan<'a> {
 }
 
 impl Plan for PoolWatchPlan<'_> {
-    type Output = PoolWatchReport;
-    type Progress = (String, Task);
+    type Output = WatchReport;
+    type Progress = Task;
 
-    fn poll(&mut self, now: Instant) -> Step<PoolWatchReport, (String, Task)> {
+    fn poll(&mut self, now: Instant) -> Step<WatchReport, Task> {
         if self.sending.is_some() {
             return Step::Done(Err(Error::PlanMisuse));
         }
@@ -121,7 +116,10 @@ impl Plan for PoolWatchPlan<'_> {
                     return Step::Send(request);
                 }
                 Step::Sleep(until) => earliest = Some(earliest.map_or(until, |e| e.min(until))),
-                Step::Progress(task) => return Step::Progress((self.watches[i].member.name.clone(), task)),
+                Step::Progress(mut task) => {
+                    task.server = Some(self.watches[i].member.name.clone());
+                    return Step::Progress(task);
+                }
                 Step::Notice(notice) => return Step::Notice(notice),
                 Step::Done(result) => {
                     self.watches[i].done = true;

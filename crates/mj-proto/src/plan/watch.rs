@@ -8,7 +8,7 @@ use super::{Interest, Notice, Plan, RetryPolicy, Step, bounded, hub};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListByCondition};
 use crate::error::{Error, ErrorKind};
-use crate::model::{Task, TaskStatus};
+use crate::model::{Task, TaskHandle, TaskStatus};
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
 
@@ -84,8 +84,9 @@ impl WatchOptions {
     }
 }
 
-/// How a watch ended, task by task.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// How a watch ended, task by task. Over several servers (a pool), each task carries its
+/// server ([`Task::server`]) and each handle names it.
+#[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct WatchReport {
     /// Tasks that ended in SUCCESS, FAILURE or CANCEL, or wait in MODAL, in the order
@@ -93,12 +94,15 @@ pub struct WatchReport {
     pub finished: Vec<Task>,
     /// Tasks still running at the deadline (last snapshot).
     pub unfinished: Vec<Task>,
-    /// Ids the server answered about without listing them, past the not-found grace: it
-    /// does not know them.
-    pub unknown: Vec<String>,
-    /// Ids the watch learned nothing about before its deadline (no answer came in time to
-    /// say whether they exist): a timeout, not an unknown task.
-    pub unseen: Vec<String>,
+    /// Tasks the server answered about without listing them, past the not-found grace:
+    /// it does not know them (or, over a pool, no server of that name is in it).
+    pub unknown: Vec<TaskHandle>,
+    /// Tasks the watch learned nothing about before its deadline (no answer came in time
+    /// to say whether they exist), or before their server's watch failed: a timeout, not
+    /// an unknown task.
+    pub unseen: Vec<TaskHandle>,
+    /// Servers whose watch ended in an error, with it (a pool's other servers went on).
+    pub failed: Vec<(String, Error)>,
     /// Requests made.
     pub requests: u64,
 }
@@ -111,7 +115,8 @@ impl WatchReport {
 
     /// True when every task ended in SUCCESS.
     pub fn all_succeeded(&self) -> bool {
-        self.unfinished.is_empty()
+        self.failed.is_empty()
+            && self.unfinished.is_empty()
             && self.unknown.is_empty()
             && self.unseen.is_empty()
             && self.finished.iter().all(|t| t.status == TaskStatus::Success)
@@ -200,8 +205,8 @@ impl<'a> WatchPlan<'a> {
             match (self.resolved.get(id), self.latest.remove(id)) {
                 (Some(Resolution::Finished), Some(task)) => report.finished.push(task),
                 (_, Some(task)) => report.unfinished.push(task),
-                (Some(Resolution::Unknown), None) => report.unknown.push(id.clone()),
-                (_, None) => report.unseen.push(id.clone()),
+                (Some(Resolution::Unknown), None) => report.unknown.push(TaskHandle::bare(id.as_str())),
+                (_, None) => report.unseen.push(TaskHandle::bare(id.as_str())),
             }
         }
         report

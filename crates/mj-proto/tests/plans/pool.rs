@@ -101,7 +101,7 @@ fn a_pool_watch_asks_each_member_once_a_round_and_a_failing_member_ends_only_its
         _ => Ok(response(401, r#"{"message":"bad key"}"#.to_owned())),
     });
     let report = run.result.expect("a report");
-    let finished: Vec<String> = report.finished.iter().map(|(h, _)| h.to_string()).collect();
+    let finished: Vec<String> = report.finished.iter().map(|t| t.handle().to_string()).collect();
     assert_eq!(finished, ["a:1", "a:2"]);
     assert_eq!(report.unknown.iter().map(ToString::to_string).collect::<Vec<_>>(), ["c:4"], "no member c");
     assert_eq!(report.unseen.iter().map(ToString::to_string).collect::<Vec<_>>(), ["b:3"]);

@@ -120,6 +120,11 @@ pub struct Task {
     /// The members that had a shape mj does not read.
     #[serde(skip)]
     pub(crate) quirks: Quirks,
+    /// The name of the server the client got this task from, when it has several (set by
+    /// the client, never read from the body: a server cannot send its tasks elsewhere).
+    /// [`Task::handle`] names the task with it.
+    #[serde(skip)]
+    pub server: Option<String>,
 }
 
 /// What trueai says about a video task (all from members mj keeps in [`Task::extra`]).
@@ -218,6 +223,12 @@ pub(crate) fn percent(progress: Option<&str>) -> Option<u8> {
 }
 
 impl Task {
+    /// How the client that returned this task names it: its id, and its server when the
+    /// client has several. Pass it (or `&task`) to fetch, wait or press.
+    pub fn handle(&self) -> super::TaskHandle {
+        super::TaskHandle { server: self.server.clone(), id: self.id.clone() }
+    }
+
     /// trueai's `jobId`: the Midjourney job UUID (its CDN paths use it).
     pub fn job_id(&self) -> Option<&str> {
         self.extra.text("jobId")

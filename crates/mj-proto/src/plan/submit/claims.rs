@@ -22,6 +22,7 @@ impl<S: Submit> SubmitPlan<'_, S> {
                 properties: Properties::default(),
                 quirks: Default::default(),
             },
+            server: None,
         }
     }
 

@@ -1,73 +1,13 @@
-//! The async client.
+//! The async client's streams and pages: a wait, a submit, a press and a watch as streams of snapshots, and a search page by page.
 
-use mj_proto::AsyncTransport;
-use mj_proto::Error;
 use mj_proto::endpoint::Query;
-use mj_proto::model::{Page, Task};
-use mj_proto::plan::{Plan, Step};
+use mj_proto::model::{Page, Task, TaskHandle};
+use mj_proto::{AsyncTransport, Error};
 
-use super::stream::{PageStream, TaskUpdates};
-use super::{client_methods, client_struct, named, trace};
-
-client_struct!(
-    /// An async client over any [`AsyncTransport`] (mj-reqwest's, mj-sim's, or your own);
-    /// the same methods as [`Client`](super::Client).
-    AsyncClient,
-    AsyncTransport
-);
+use super::AsyncClient;
+use crate::stream::{PageStream, TaskUpdates};
 
 impl<T: AsyncTransport> AsyncClient<T> {
-    /// Runs `plan` to completion: the whole async driver.
-    pub async fn drive<P: Plan>(&self, plan: P, on_progress: impl FnMut(P::Progress)) -> Result<P::Output, Error> {
-        self.drive_as("plan", plan, on_progress).await
-    }
-
-    /// [`drive`](Self::drive) inside the tracing span of call `name`.
-    async fn drive_as<P: Plan>(
-        &self,
-        name: &'static str,
-        mut plan: P,
-        mut on_progress: impl FnMut(P::Progress),
-    ) -> Result<P::Output, Error> {
-        let host = self.shared.config.host();
-        let span = trace::call(name, &host);
-        let hooks = self.shared.settings.hooks.as_ref();
-        let run = async {
-            let mut seen = 0;
-            loop {
-                let now = self.transport.now();
-                if let Some(hooks) = hooks {
-                    seen = hooks.feed(&mut plan, seen, now);
-                }
-                match plan.poll(now) {
-                    Step::Send(request) => {
-                        trace::send(&request);
-                        let to = crate::host_of(&request, &host);
-                        let result = self.transport.send(request).await.map_err(|e| named(e, &to));
-                        trace::answer(&result, |text| self.shared.config.redact_text(text));
-                        if result.is_ok() {
-                            self.shared.learned.heard();
-                        }
-                        plan.handle(result, self.transport.now());
-                    }
-                    Step::Sleep(until) => {
-                        let sleep = self.transport.sleep(until.saturating_duration_since(now));
-                        let interests = if hooks.is_some() { plan.interests() } else { Vec::new() };
-                        super::hooks::sleep_or_ring(sleep, hooks, &interests, seen).await
-                    }
-                    Step::Progress(task) => on_progress(task),
-                    Step::Notice(notice) => self.shared.notice(&notice),
-                    Step::Done(result) => return self.shared.finish(result),
-                }
-            }
-        };
-        #[cfg(feature = "tracing")]
-        let run = tracing::Instrument::instrument(run, span.span);
-        #[cfg(not(feature = "tracing"))]
-        let _ = span;
-        run.await
-    }
-
     /// The changes of task `id` as a [`Stream`](futures_core::Stream) of snapshots (the
     /// same as [`wait_with`](Self::wait_with)'s callback sees), ending after the last one;
     /// a failed, cancelled or timed-out task ends it with the error as its last item.
@@ -90,12 +30,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ///
     /// The stream owns a clone of the client (clones share everything), so it is
     /// `'static`: hand it to another task or keep it in a struct.
-    pub fn wait_stream(&self, id: impl Into<String>) -> TaskUpdates<'static, Task>
+    pub fn wait_stream(&self, task: impl Into<TaskHandle>) -> TaskUpdates<'static, Task>
     where
         T: 'static,
     {
-        let (id, client) = (id.into(), self.clone());
-        TaskUpdates::new(move |mut seen| Box::pin(async move { client.wait_with(&id, |task| seen(task)).await }))
+        let (handle, client) = (task.into(), self.clone());
+        TaskUpdates::new(move |mut seen| Box::pin(async move { client.wait_with(&handle, |task| seen(task)).await }))
     }
 
     /// [`submit_and_wait`](Self::submit_and_wait) as an owned
@@ -105,7 +45,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     pub fn submit_and_wait_stream<S>(&self, request: S) -> TaskUpdates<'static, Task>
     where
         T: 'static,
-        S: mj_proto::endpoint::Submit + Send + Sync + 'static,
+        S: mj_proto::endpoint::Submit + Clone + Send + Sync + 'static,
     {
         let client = self.clone();
         TaskUpdates::new(move |mut seen| {
@@ -128,14 +68,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// The changes of many tasks, watched together as [`watch`](Self::watch) does, as a
     /// [`Stream`](futures_core::Stream); after its end,
     /// [`TaskUpdates::output`] is the [`WatchReport`](mj_proto::plan::WatchReport).
-    pub fn watch_stream<I: Into<String>>(
+    pub fn watch_stream<I: Into<TaskHandle>>(
         &self,
-        ids: impl IntoIterator<Item = I>,
+        tasks: impl IntoIterator<Item = I>,
     ) -> TaskUpdates<'static, mj_proto::plan::WatchReport>
     where
         T: 'static,
     {
-        let (ids, client): (Vec<String>, _) = (ids.into_iter().map(Into::into).collect(), self.clone());
+        let (ids, client): (Vec<TaskHandle>, _) = (tasks.into_iter().map(Into::into).collect(), self.clone());
         TaskUpdates::new(move |mut seen| Box::pin(async move { client.watch(ids, |task| seen(task)).await }))
     }
 
@@ -158,8 +98,6 @@ impl<T: AsyncTransport> AsyncClient<T> {
     pub fn pages(&self, query: Query) -> AsyncPages<'_, T> {
         AsyncPages { client: self, next: Some(query) }
     }
-
-    client_methods!(async, .await);
 }
 
 /// The pages of a task search for async code.
