@@ -25,6 +25,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// Calls `endpoint`, retrying only what is safe (see
     /// [`RetryPlan`](mj_proto::plan::RetryPlan)), on the server a submit to it would go
     /// to (the only one, or the pool's first choice).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let queued = client.execute(&Queue::new()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn execute<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
         let now = self.transport.now();
         let route = self.members.route(endpoint.name(), now);
@@ -43,6 +51,15 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// is sent to as a pool of one: a refusal that proves nothing was created says so
     /// ([`Error::created_nothing`]), so that its caller may try another. With [`Settings::hooks`](crate::Settings::hooks), the request carries the
     /// hook's URL as `notifyHook` unless it names its own.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let submitted = client.submit(Imagine::new("a red fox in the snow")).await?;
+    /// println!("{}", submitted.handle());
+    /// # Ok(()) }
+    /// ```
     pub async fn submit<S: Submit + Clone>(&self, request: S) -> Result<Submitted, Error> {
         match self.members.single().filter(|_| !self.members.is_named()) {
             Some(lane) => self.submit_on(lane, request, None, |_| {}).await,
@@ -111,6 +128,16 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// A submit is resumed on the server it was sent to: over several servers, call it on
     /// that server's [`member`](Self::member) (here it is refused with
     /// [`ConfigError::UnknownServer`]).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut request = Imagine::new("a red fox");
+    /// request.options_mut().state = Some("my-run-line-7".to_owned());
+    /// let submitted = client.resume_submit(request, std::time::Duration::from_secs(30)).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn resume_submit<S: Submit>(&self, request: S, lost_for: Duration) -> Result<Submitted, Error> {
         match self.members.single() {
             Some(lane) => self.submit_on(lane, request, Some(lost_for), |_| {}).await,
@@ -123,11 +150,27 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// Downloads a result image or video (retried within the call's deadline; see
     /// [`Download`] for the checks), through the server whose host the URL names, else
     /// the first. Save it with `mj_ureq::save` or `mj_reqwest::save`, which write whole files or none.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let media = client.download("https://cdn.example.com/grid.png").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn download(&self, url: &str) -> Result<Media, Error> {
         self.execute_on(self.members.for_url(url), &Download::new(url)).await
     }
 
     /// Uploads images and returns their CDN URLs (on the server a submit would go to).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let urls = client.upload(UploadDiscordImages::new(["data:image/png;base64,iVBORw0KGgo="])).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn upload(&self, request: UploadDiscordImages) -> Result<Vec<String>, Error> {
         self.execute(&request).await
     }
@@ -169,6 +212,16 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// One task, or `None` when its server does not know it. `task` is an id, a
     /// [`TaskHandle`] (`name:id` over several servers), or a task or submit answer this
     /// client returned.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// if let Some(task) = client.fetch("1747190313867714").await? {
+    ///     println!("{} {}", task.handle(), task.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn fetch(&self, task: impl Into<TaskHandle>) -> Result<Option<Task>, Error> {
         let handle = task.into();
         let (lane, found) = match self.locate(&handle).await {
@@ -185,6 +238,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// Many tasks in one request per server (`list-by-condition`); unknown ones are left
     /// out. On a server without that endpoint, one `GET fetch` per id instead (announced
     /// as a [`Notice::Fallback`](mj_proto::plan::Notice::Fallback)).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let tasks = client.tasks(["1747190313867714", "1747190313867715"]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn tasks<I: Into<TaskHandle>>(&self, tasks: impl IntoIterator<Item = I>) -> Result<Vec<Task>, Error> {
         let mut found = Vec::new();
         for (lane, ids) in self.members.by_owner(tasks.into_iter().map(Into::into))? {
@@ -197,11 +258,29 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Every server's task list (`GET /mj/task/list`), one after the other.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// for task in client.list().await? {
+    ///     println!("{} {}", task.handle(), task.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list(&self) -> Result<Vec<Task>, Error> {
         self.each(&ListTasks::new()).await
     }
 
     /// Every server's queued and running tasks (`GET /mj/task/queue`).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// println!("{} queued or running", client.queue().await?.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn queue(&self) -> Result<Vec<Task>, Error> {
         self.each(&Queue::new()).await
     }
@@ -217,6 +296,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Cancels a task on its server.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// client.cancel("1747190313867714").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn cancel(&self, task: impl Into<TaskHandle>) -> Result<(), Error> {
         let handle = task.into();
         let (lane, _) = self.locate(&handle).await?;
@@ -226,6 +313,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// The Midjourney seed of a finished task.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let seed = client.image_seed("1747190313867714").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn image_seed(&self, task: impl Into<TaskHandle>) -> Result<String, Error> {
         let handle = task.into();
         let (lane, _) = self.locate(&handle).await?;
@@ -234,6 +329,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// One page of the task search; over several servers, that page of each, together
     /// (the last page when every server's is).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let page = client.query(&Query::new().page(0, 20)).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn query(&self, query: &Query) -> Result<Page<Task>, Error> {
         let mut pages = Vec::new();
         for lane in self.members.lanes() {

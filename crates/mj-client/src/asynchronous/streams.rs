@@ -42,6 +42,16 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// [`Stream`](futures_core::Stream): the new task's first sight (its id and token, as
     /// soon as the submit is answered), then every change; after the end,
     /// [`TaskUpdates::output`] is the finished task.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut updates = client.submit_and_wait_stream(Imagine::new("a red fox"));
+    /// // Poll it with any stream combinator (futures::StreamExt::next); after its end:
+    /// let grid = updates.output();
+    /// # Ok(()) }
+    /// ```
     pub fn submit_and_wait_stream<S>(&self, request: S) -> TaskUpdates<'static, Task>
     where
         T: 'static,
@@ -55,6 +65,16 @@ impl<T: AsyncTransport> AsyncClient<T> {
 
     /// [`press_and_wait`](Self::press_and_wait) as an owned
     /// [`Stream`](futures_core::Stream), as [`submit_and_wait_stream`](Self::submit_and_wait_stream).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let grid = client.wait("1747190313867714").await?;
+    /// let mut updates = client.press_and_wait_stream(&grid, &ButtonKind::Upscale(1));
+    /// let upscale = updates.output();
+    /// # Ok(()) }
+    /// ```
     pub fn press_and_wait_stream(&self, task: &Task, kind: &mj_proto::ButtonKind) -> TaskUpdates<'static, Task>
     where
         T: 'static,
@@ -68,6 +88,15 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// The changes of many tasks, watched together as [`watch`](Self::watch) does, as a
     /// [`Stream`](futures_core::Stream); after its end,
     /// [`TaskUpdates::output`] is the [`WatchReport`](mj_proto::plan::WatchReport).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut updates = client.watch_stream(["1747190313867714", "1747190313867715"]);
+    /// let report = updates.output();
+    /// # Ok(()) }
+    /// ```
     pub fn watch_stream<I: Into<TaskHandle>>(
         &self,
         tasks: impl IntoIterator<Item = I>,
@@ -80,6 +109,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Every page of `query` as a [`Stream`](futures_core::Stream), one request per page.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let pages = client.page_stream(Query::new());
+    /// # Ok(()) }
+    /// ```
     pub fn page_stream(&self, query: Query) -> PageStream<'static>
     where
         T: 'static,
@@ -95,6 +132,17 @@ impl<T: AsyncTransport> AsyncClient<T> {
     }
 
     /// Every page of `query`, fetched one `next_page().await` at a time.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut pages = client.pages(Query::new());
+    /// while let Some(page) = pages.next_page().await {
+    ///     println!("{} tasks", page?.content.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn pages(&self, query: Query) -> AsyncPages<'_, T> {
         AsyncPages { client: self, next: Some(query) }
     }

@@ -13,6 +13,14 @@ use crate::{first_sight, trace};
 
 impl<T: Transport> Client<T> {
     /// Waits for `task` with the client's [`WaitOptions`](mj_proto::plan::WaitOptions).
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # fn run(client: mj_client::Client<impl mj_client::mj_proto::Transport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let task = client.wait("1747190313867714")?;
+    /// # Ok(()) }
+    /// ```
     pub fn wait(&self, task: impl Into<TaskHandle>) -> Result<Task, Error> {
         self.wait_with(task, |_| {})
     }
@@ -21,6 +29,14 @@ impl<T: Transport> Client<T> {
     /// progress, preview image). SUCCESS gives the task; FAILURE/CANCEL are
     /// [`Error::TaskFailed`], MODAL is [`Error::NeedsInput`], the deadline is
     /// [`Error::WaitTimeout`].
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # fn run(client: mj_client::Client<impl mj_client::mj_proto::Transport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let task = client.wait_with("1747190313867714", |t| println!("{} {:?}", t.status, t.progress_percent()))?;
+    /// # Ok(()) }
+    /// ```
     pub fn wait_with(&self, task: impl Into<TaskHandle>, on_progress: impl FnMut(&Task)) -> Result<Task, Error> {
         let handle = task.into();
         let (lane, _) = self.locate(&handle)?;
@@ -53,6 +69,15 @@ impl<T: Transport> Client<T> {
     /// server), calling `on_update` with every change; finished tasks give their room
     /// back. Over several servers, name each task's server (a [`TaskHandle`] `name:id`,
     /// or a task this client returned): a bare id is reported unknown.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # fn run(client: mj_client::Client<impl mj_client::mj_proto::Transport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let report = client.watch(["1747190313867714", "1747190313867715"], |t| println!("{} {}", t.handle(), t.status))?;
+    /// println!("{} finished", report.finished.len());
+    /// # Ok(()) }
+    /// ```
     pub fn watch<I: Into<TaskHandle>>(
         &self,
         tasks: impl IntoIterator<Item = I>,
@@ -94,6 +119,14 @@ impl<T: Transport> Client<T> {
     /// The common flow in three lines:
     /// `let grid = client.submit_and_wait(Imagine::new("a fox"), |_| {})?;`
     /// `let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {})?;`
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # fn run(client: mj_client::Client<impl mj_client::mj_proto::Transport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let grid = client.submit_and_wait(Imagine::new("a red fox"), |t| println!("{} {}", t.handle(), t.status))?;
+    /// # Ok(()) }
+    /// ```
     pub fn submit_and_wait<S: Submit + Clone>(
         &self,
         request: S,
@@ -113,6 +146,15 @@ impl<T: Transport> Client<T> {
     /// Presses the first button of `kind` on `task` (exactly once), on the server that
     /// owns it. On a task with no buttons at all (novicezk), U1-U4, V1-V4 and reroll go
     /// through `/submit/change`.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # fn run(client: mj_client::Client<impl mj_client::mj_proto::Transport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let grid = client.wait("1747190313867714")?;
+    /// let submitted = client.press(&grid, &ButtonKind::Upscale(1))?;
+    /// # Ok(()) }
+    /// ```
     pub fn press(&self, task: &Task, kind: &ButtonKind) -> Result<Submitted, Error> {
         let (lane, _) = self.locate(&task.handle())?;
         let press = Press::new(task, kind, lane.shared.config.profile()).map_err(|e| lane.shared.config.redact(e))?;
@@ -121,6 +163,15 @@ impl<T: Transport> Client<T> {
 
     /// Presses the first button of `kind` on `task` and waits for the new task, on the
     /// server that owns it.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # fn run(client: mj_client::Client<impl mj_client::mj_proto::Transport>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let grid = client.wait("1747190313867714")?;
+    /// let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {})?;
+    /// # Ok(()) }
+    /// ```
     pub fn press_and_wait(
         &self,
         task: &Task,
