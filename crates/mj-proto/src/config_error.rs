@@ -56,6 +56,13 @@ pub enum ConfigError {
         /// The name, shortened.
         name: String,
     },
+    /// A call that only one server can answer, made on a client of several: make it on
+    /// that server's own client (`client.member(name)`).
+    #[error("{call} goes to the server the task or submit is on: call it on that server (client.member(name))")]
+    OneServerOnly {
+        /// The call.
+        call: &'static str,
+    },
     /// A bare task id that several servers of the pool know: it must be named `name:id`.
     #[error("task {id} is on several servers: name one ({})", servers.iter().map(|s| format!("{s}:{id}")).collect::<Vec<_>>().join(", "))]
     AmbiguousTask {

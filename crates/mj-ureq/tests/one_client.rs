@@ -102,4 +102,8 @@ fn a_members_own_view_shares_the_pools_books() {
     assert_eq!(client.wait(&submitted).expect("done").server.as_deref(), Some("b"));
     assert_eq!(in_flight("b"), Some(0), "and gives it back when the wait ends");
     assert!(client.member("nobody").is_none());
+    // A lost submit is resumed on the server it went to, never guessed across the pool.
+    let resumed = client.resume_submit(Imagine::new("a wolf"), std::time::Duration::from_secs(1));
+    assert!(resumed.expect_err("which server?").to_string().contains("client.member(name)"));
+    assert_eq!(a.stats().total_tasks() + b.stats().total_tasks(), 1, "nothing sent");
 }

@@ -127,7 +127,7 @@ impl<T: Transport> Client<T> {
     ///
     /// A submit is resumed on the server it was sent to: over several servers, call it on
     /// that server's [`member`](Self::member) (here it is refused with
-    /// [`ConfigError::UnknownServer`]).
+    /// [`ConfigError::OneServerOnly`]).
     ///
     /// ```no_run
     /// use mj_client::prelude::*;
@@ -141,9 +141,7 @@ impl<T: Transport> Client<T> {
     pub fn resume_submit<S: Submit>(&self, request: S, lost_for: Duration) -> Result<Submitted, Error> {
         match self.members.single() {
             Some(lane) => self.submit_on(lane, request, Some(lost_for), |_| {}),
-            None => {
-                Err(ConfigError::UnknownServer { name: "(several: resume on the member it was sent to)".into() }.into())
-            }
+            None => Err(ConfigError::OneServerOnly { call: "resume_submit" }.into()),
         }
     }
 
