@@ -60,7 +60,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 on_progress(&self.members.named_task(lane, task))
             })
             .await;
-        self.members.learn(lane, &result, self.transport.now());
+        // A wait's end says nothing of the server's health (its deadline passes whether
+        // the server answers or not): the pool learns from submits and lookups.
         if !matches!(&result, Err(Error::WaitTimeout { .. })) {
             self.members.ended(lane, id);
         }

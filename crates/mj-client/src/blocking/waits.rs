@@ -58,7 +58,8 @@ impl<T: Transport> Client<T> {
             trace::task(&task);
             on_progress(&self.members.named_task(lane, task))
         });
-        self.members.learn(lane, &result, self.transport.now());
+        // A wait's end says nothing of the server's health (its deadline passes whether
+        // the server answers or not): the pool learns from submits and lookups.
         if !matches!(&result, Err(Error::WaitTimeout { .. })) {
             self.members.ended(lane, id);
         }
