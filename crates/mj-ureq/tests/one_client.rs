@@ -66,6 +66,9 @@ fn one_program_runs_against_one_server_and_a_servers_file_of_three() {
     assert_eq!(found.server.as_deref(), Some(server.as_str()));
     assert_eq!(client.wait(grid.id.as_str()).expect("waited").server.as_deref(), Some(server.as_str()));
     assert_eq!(client.fetch("no-such-task").expect("asked"), None, "nobody knows it");
+    let report = client.watch([grid.id.as_str(), "no-such-task"], |_| {}).expect("watched");
+    assert_eq!(report.finished.iter().map(|t| t.handle()).collect::<Vec<_>>(), [grid.handle()]);
+    assert_eq!(report.unknown, [mj_proto::model::TaskHandle::bare("no-such-task")]);
     let nowhere: mj_proto::model::TaskHandle = "z:1".parse().expect("a handle");
     assert_eq!(client.fetch(&nowhere).expect_err("no server z").kind(), ErrorKind::Config);
     let _ = std::fs::remove_dir_all(&dir);

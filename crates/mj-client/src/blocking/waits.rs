@@ -68,8 +68,9 @@ impl<T: Transport> Client<T> {
 
     /// Follows many tasks with one `list-by-condition` request per batch per round (per
     /// server), calling `on_update` with every change; finished tasks give their room
-    /// back. Over several servers, name each task's server (a [`TaskHandle`] `name:id`,
-    /// or a task this client returned): a bare id is reported unknown.
+    /// back. Over several servers, a bare id is first looked for on each server (one
+    /// request each); name the server (a [`TaskHandle`] `name:id`, or a task this client
+    /// returned) to spare that.
     ///
     /// ```no_run
     /// use mj_client::prelude::*;
@@ -95,16 +96,35 @@ impl<T: Transport> Client<T> {
                 })?
             }
             None => {
+                // A bare id is looked for on each server first; one nobody knows is
+                // reported unknown, one nobody could be asked about unseen.
+                let (mut named, mut unknown, mut unseen) = (Vec::new(), Vec::new(), Vec::new());
+                for handle in handles {
+                    if handle.server.is_some() {
+                        named.push(handle);
+                        continue;
+                    }
+                    match self.locate(&handle) {
+                        Ok((lane, _)) => named.push(TaskHandle::new(lane.name.as_str(), handle.id)),
+                        Err(Error::TaskNotFound { .. }) => unknown.push(handle),
+                        Err(e) if e.kind() == mj_proto::ErrorKind::Config => return Err(e),
+                        Err(_) => unseen.push(handle),
+                    }
+                }
+                let handles = named;
                 let first = self.members.first();
                 let members = self.members.pool_members();
                 let settings = &first.shared.settings;
                 let plan = PoolWatchPlan::new(&members, &handles, settings.watch.clone(), settings.retry.clone())
                     .until(first.shared.call_deadline(self.transport.now()))
                     .pushes_from(first.name.clone());
-                self.drive_on(first, "watch", plan, |task| {
+                let mut report = self.drive_on(first, "watch", plan, |task| {
                     trace::task(&task);
                     on_update(&task)
-                })?
+                })?;
+                report.unknown.extend(unknown);
+                report.unseen.extend(unseen);
+                report
             }
         };
         Ok(self.members.watched(report))
