@@ -35,8 +35,9 @@ fn the_common_flow_is_three_lines() {
         client.submit_and_wait(Imagine::new("a red fox"), |t| progress.push(t.progress_percent())).expect("grid");
     let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), |_| {}).expect("upscale");
     assert_eq!((grid.status.clone(), upscale.action.clone()), (TaskStatus::Success, Some(TaskAction::Upscale)));
-    // The submit's answer (no progress yet), the first poll, a running state, the result.
-    assert!(progress.len() >= 4 && progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
+    // The submit's answer (no progress yet), a running state, the result (a first poll
+    // that still says NOT_START is older than the submit's answer, and not shown).
+    assert!(progress.len() >= 3 && progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
     assert_eq!((progress.first(), progress.last()), (Some(&None), Some(&Some(100))));
     let e = client.press(&upscale, &ButtonKind::Upscale(1)).expect_err("no U1 on an upscale");
     assert!(e.to_string().contains("Vary (Subtle)"), "lists what there is: {e}");
@@ -54,6 +55,47 @@ fn submit_and_wait_hands_over_the_id_before_waiting() {
     let first = first.expect("called");
     assert_eq!((first.id.as_str(), first.status.clone()), (task.id.as_str(), TaskStatus::Submitted));
     assert!(first.state.as_deref().is_some_and(|s| s.starts_with("mj-")), "{first:?}");
+}
+
+/// Where a status stands in a task's life, for checking that progress never goes back.
+fn stage(status: &TaskStatus) -> u8 {
+    match status {
+        TaskStatus::Empty | TaskStatus::Other(_) => 0,
+        TaskStatus::NotStart => 1,
+        TaskStatus::Submitted => 2,
+        TaskStatus::InProgress => 3,
+        TaskStatus::Modal => 4,
+        _ => 5,
+    }
+}
+
+/// What a progress bar is shown, from the submit's first sight to the end, never goes
+/// back to an earlier status, on every flavor (a server that lists a new task as
+/// NOT_START after its submit said SUBMITTED included), for a submit and for a press.
+#[test]
+fn progress_never_goes_back_to_an_earlier_status() {
+    for flavor in FLAVORS {
+        let client = client(sim(SimConfig::new("http://sim.test").flavor(flavor)), 3);
+        let mut seen = Vec::new();
+        let grid = client.submit_and_wait(Imagine::new("a red fox"), |t| seen.push(t.status.clone())).expect("grid");
+        assert!(seen.windows(2).all(|w| stage(&w[0]) <= stage(&w[1])), "{flavor:?} imagine: {seen:?}");
+        assert_eq!(seen.last(), Some(&TaskStatus::Success), "{flavor:?}");
+        if flavor.offers(Route::Action) {
+            let mut seen = Vec::new();
+            client.press_and_wait(&grid, &ButtonKind::Upscale(1), |t| seen.push(t.status.clone())).expect("upscale");
+            assert!(seen.windows(2).all(|w| stage(&w[0]) <= stage(&w[1])), "{flavor:?} U1: {seen:?}");
+        }
+    }
+}
+
+#[test]
+fn async_progress_never_goes_back_either() {
+    let transport = sim(SimConfig::new("http://sim.test").flavor(Flavor::Plus));
+    let client = AsyncClient::with_transport(transport, Config::new("http://sim.test").expect("config"));
+    let mut seen = Vec::new();
+    let grid = block_on(client.submit_and_wait(Imagine::new("a red fox"), |t| seen.push(t.status.clone())));
+    assert_eq!(grid.expect("grid").status, TaskStatus::Success);
+    assert!(seen.windows(2).all(|w| stage(&w[0]) <= stage(&w[1])), "{seen:?}");
 }
 
 /// Every flow this flavor's server can run, recording what the client was handed.

@@ -41,19 +41,25 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let handle = task.into();
         let (lane, _) = self.locate(&handle).await?;
         let deadline = lane.shared.call_deadline(self.transport.now());
-        self.wait_on(lane, &handle.id, deadline, on_progress).await
+        self.wait_on(lane, &handle.id, deadline, None, on_progress).await
     }
 
-    /// Waits for task `id` on `lane` until `deadline`; the task stops counting against
+    /// Waits for task `id` on `lane` until `deadline`, after the snapshot already `shown`
+    /// (if any); the task stops counting against
     /// the server's room when the wait ends (but not when its deadline passes).
     async fn wait_on(
         &self,
         lane: &Lane,
         id: &str,
         deadline: Option<Instant>,
+        shown: Option<Task>,
         mut on_progress: impl FnMut(&Task),
     ) -> Result<Task, Error> {
-        let plan = lane.shared.wait_plan(id, deadline);
+        let mut plan = lane.shared.wait_plan(id, deadline);
+        if let Some(first) = shown {
+            // What on_progress was already shown: nothing older is reported after it.
+            plan = plan.shown(first);
+        }
         let result = self
             .drive_on(lane, "wait", plan, |task| {
                 trace::task(&task);
@@ -165,8 +171,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
             None => self.place(request, |t| token = t.to_owned()).await?,
         };
         let lane = self.members.owner_of(&submitted);
-        on_progress(&self.members.named_task(lane, first_sight(&submitted, &token)));
-        self.wait_on(lane, &submitted.task_id, deadline, on_progress).await
+        let first = first_sight(&submitted, &token);
+        on_progress(&self.members.named_task(lane, first.clone()));
+        self.wait_on(lane, &submitted.task_id, deadline, Some(first), on_progress).await
     }
 
     /// Presses the first button of `kind` on `task` (exactly once), on the server that
@@ -209,7 +216,8 @@ impl<T: AsyncTransport> AsyncClient<T> {
         let press = Press::new(task, kind, lane.shared.config.profile()).map_err(|e| lane.shared.config.redact(e))?;
         let mut token = String::new();
         let submitted = self.submit_on(lane, press, None, |t| token = t.to_owned()).await?;
-        on_progress(&self.members.named_task(lane, first_sight(&submitted, &token)));
-        self.wait_on(lane, &submitted.task_id, deadline, on_progress).await
+        let first = first_sight(&submitted, &token);
+        on_progress(&self.members.named_task(lane, first.clone()));
+        self.wait_on(lane, &submitted.task_id, deadline, Some(first), on_progress).await
     }
 }

@@ -157,6 +157,15 @@ impl<'a> WaitPlan<'a> {
         self
     }
 
+    /// Continues from `task`, a snapshot the caller already showed (the first sight of a
+    /// task a submit just made): a later report older than it (a server that lists the new
+    /// task as `NOT_START` after the submit said it was submitted) is not reported, so
+    /// progress never goes backwards.
+    pub fn shown(mut self, task: Task) -> Self {
+        self.last = Some(task);
+        self
+    }
+
     /// Expects callbacks for this task (it was submitted with the hook of the
     /// [`Hub`](super::Hub) that feeds this plan): the first poll comes after one
     /// [`WaitOptions::interval`] rather than at once, so that a task whose callbacks arrive
