@@ -10,7 +10,7 @@ use mj_proto::{AuthStyle, ServerProfile, SpeedMode};
 /// Without --base-url (or MJ_BASE_URL) mj starts its built-in simulator on 127.0.0.1, so
 /// every command works on a fresh machine.
 #[derive(Debug, Parser)]
-#[command(name = "mj", version, propagate_version = true, after_help = EXIT_CODES)]
+#[command(name = "mj", version, propagate_version = true, after_help = format!("{}\n\n{KEY_NOTE}", crate::exit::TABLE))]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -18,11 +18,8 @@ pub(crate) struct Cli {
     pub command: Command,
 }
 
-const EXIT_CODES: &str = "\
-Exit codes: 0 done, 1 the task failed (or waits for input), 2 usage or configuration
-error, 3 the server refused the request, 4 gave up (timeout, retries exhausted).
-
-The API key comes from MJ_API_KEY or --api-key-file, never from the command line.";
+/// What `mj --help` ends with: the exit codes, and where the key comes from.
+const KEY_NOTE: &str = "The API key comes from MJ_API_KEY or --api-key-file, never from the command line.";
 
 /// Options every command takes.
 #[derive(Debug, Args)]

@@ -18,6 +18,17 @@ pub(crate) const GAVE_UP: u8 = 4;
 /// with the server or the command line, and running again once there is room resumes.
 pub(crate) const IO: u8 = 5;
 
+/// The exit codes, one per kind of outcome whatever the command: `mj --help` prints this
+/// table and the README's CLI section holds it word for word (a test checks both).
+pub(crate) const TABLE: &str = "\
+Exit codes (the same for every command):
+  0  done
+  1  the task failed, was cancelled, or waits for input
+  2  usage or configuration error (a flag, a variable, a file given)
+  3  the server refused the request, does not know the task, or answered what mj cannot use
+  4  gave up: timeout, retries exhausted, server unreachable, outcome unknown
+  5  a local file or folder could not be written (disk full, permissions)";
+
 /// Why mj stops, with the exit code it stops with.
 #[derive(Debug)]
 pub(crate) struct Failure {

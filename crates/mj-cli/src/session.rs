@@ -294,10 +294,18 @@ fn from_servers_file(path: &std::path::Path, global: &Global) -> Result<Vec<Memb
     Ok(vec![member.clone()])
 }
 
+/// Which of `flag` and `var` gave a value: the flag when the command line has it, else the
+/// variable, so that an error names what the user actually wrote.
+fn given(flag: &'static str, var: &'static str) -> &'static str {
+    let on_the_line = std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    if on_the_line { flag } else { var }
+}
+
 /// The config for the server at `base`, built from the typed options: the profile (and its
 /// auth header) unless `--auth` says otherwise, the key, the speed mode.
 fn configure(base: &str, key: Option<String>, global: &Global) -> Result<Config, Failure> {
-    let mut config = Config::new(base).map_err(|e| Failure::usage(format!("MJ_BASE_URL: {e}")))?;
+    let mut config =
+        Config::new(base).map_err(|e| Failure::usage(format!("{}: {e}", given("--base-url", "MJ_BASE_URL"))))?;
     if let Some(profile) = global.profile {
         config = config.with_profile(profile);
     }

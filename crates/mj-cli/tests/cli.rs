@@ -298,6 +298,21 @@ fn a_profile_picks_the_auth_and_presses_buttons_novicezk_has_not() {
     assert_eq!(code, 3, "{stderr}");
 }
 
+/// One exit-code table: `mj --help` ends with the table the README's CLI section holds,
+/// word for word, and it names every code the tests below see.
+#[test]
+fn the_exit_code_table_is_one_table() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README");
+    let start = readme.find("Exit codes (the same for every command):").expect("the README's table");
+    let table = &readme[start..start + readme[start..].find("```").expect("its end")];
+    let (code, help, _) = run(&mut mj(&["--help"]));
+    assert_eq!(code, 0);
+    assert!(help.contains(table.trim_end()), "mj --help differs from the README:\n{help}");
+    for n in 0..=5 {
+        assert!(table.contains(&format!("\n  {n}  ")), "code {n} is in the table");
+    }
+}
+
 #[test]
 fn every_exit_code() {
     // 1: the task failed.
@@ -307,7 +322,11 @@ fn every_exit_code() {
     // 2: usage and configuration.
     assert_eq!(run(&mut mj(&["imagine"])).0, 2);
     assert_eq!(run(&mut mj(&["frobnicate"])).0, 2);
+    // The error names what was given: the flag, or the variable.
     let (code, _, stderr) = run(&mut mj(&["--base-url", "api.example.com", "fetch", "1"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--base-url: invalid base URL: it needs a scheme"), "{stderr}");
+    let (code, _, stderr) = run(mj(&["fetch", "1"]).env("MJ_BASE_URL", "api.example.com"));
     assert_eq!(code, 2);
     assert!(stderr.contains("MJ_BASE_URL: invalid base URL: it needs a scheme"), "{stderr}");
     let (code, _, stderr) = run(&mut mj(&["imagine", "x", "--image", "/nonexistent.png"]));
@@ -327,6 +346,12 @@ fn every_exit_code() {
     let (code, _, stderr) = run(mj(&["fetch", "1"]).env("MJ_BASE_URL", format!("{}/sim", sim.url())));
     assert_eq!(code, 3);
     assert!(stderr.contains("check the base URL"), "{stderr}");
+    // A task the server does not know is the same outcome for every command.
+    for args in [&["action", "404404", "U1"][..], &["fetch", "404404"], &["wait", "404404"]] {
+        let (code, _, stderr) = run(mj(args).env("MJ_BASE_URL", sim.url()).env("MJ_API_KEY", "sk-right"));
+        assert_eq!(code, 3, "{args:?}: {stderr}");
+        assert!(stderr.contains("does not know task 404404"), "{args:?}: {stderr}");
+    }
     // 4: gave up.
     // --timeout bounds the whole command: the submit's time comes off the wait's.
     let started = std::time::Instant::now();

@@ -15,9 +15,9 @@ pub(crate) fn run(s: &Session, args: ActionArgs) -> Result<u8, Failure> {
     // The button is pressed on the server that has the task.
     let at = s.locate(&task_id)?;
     let owner = s.client().member(at.server.as_deref().unwrap_or_default()).unwrap_or_else(|| s.client().clone());
-    let task = owner
-        .fetch(&at)?
-        .ok_or_else(|| Failure::usage(format!("the server does not know task {}", crate::terminal::clean(&task_id))))?;
+    let task = owner.fetch(&at)?.ok_or_else(|| {
+        Failure::refused(format!("the server does not know task {}", crate::terminal::clean(&task_id)))
+    })?;
     let press = press(&task, &button, owner.config().profile())?;
     let submitted = owner.submit(hooked(press, &hook))?;
     complete(s, submitted, &finish)
