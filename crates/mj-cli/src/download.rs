@@ -63,20 +63,6 @@ pub(crate) fn split(grid: &Path, stem: &str) -> Result<Vec<Saved>, String> {
     Ok(out)
 }
 
-/// A file name for `url`: the task id (made safe: a server's id never names a path), a
-/// suffix, and the URL's extension (png by default).
-pub(crate) fn file_name(task_id: &str, suffix: &str, url: &str) -> String {
-    let task_id = mj_proto::file_name::safe_stem(task_id);
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let ext = path
-        .rsplit('/')
-        .next()
-        .and_then(|last| last.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()))
-        .filter(|e| matches!(e.as_str(), "png" | "jpg" | "jpeg" | "webp" | "gif"))
-        .unwrap_or_else(|| "png".to_owned());
-    format!("{task_id}{suffix}.{ext}")
-}
-
 #[cfg(test)]
 use mj_test_support::raw_server;
 

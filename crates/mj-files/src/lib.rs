@@ -21,6 +21,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! [`result_files`] names a finished task's images (safe names whatever the server sent),
+//! as `mj` and the transports' `save_images` save them.
+//!
 //! ## The servers file
 //!
 //! [`ServersFile`] reads the servers a program (and the `mj` command) works with: the same
@@ -29,8 +32,10 @@
 
 #![forbid(unsafe_code)]
 
+mod results;
 mod save;
 mod servers;
 
+pub use results::{SaveError, file_name, result_files, result_stem};
 pub use save::{check_writable, save, sweep};
 pub use servers::{ServersFile, ServersFileError};

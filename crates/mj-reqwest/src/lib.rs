@@ -66,12 +66,15 @@ use mj_proto::{
 };
 
 mod checked;
+mod saves;
 
 pub use mj_client;
 pub use mj_client::Hooks;
+pub use mj_files::SaveError;
 pub use mj_proto;
 pub use mj_proto::{Error, Result, webhook};
 pub use reqwest;
+pub use saves::{Save, SaveImages};
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
 /// async client (`Client::new(config)` needs no type annotation).
@@ -91,7 +94,7 @@ pub mod prelude {
 
     pub use mj_proto::plan::{Member, Pool};
 
-    pub use crate::{Client, ReqwestTransport};
+    pub use crate::{Client, ReqwestTransport, Save, SaveImages};
 }
 
 /// mj's async client over reqwest, for one server or a pool of several.

@@ -40,11 +40,14 @@ use mj_proto::{
 };
 
 mod checked;
+mod saves;
 
 pub use mj_client;
 pub use mj_client::Hooks;
+pub use mj_files::SaveError;
 pub use mj_proto;
 pub use mj_proto::{Error, Result, webhook};
+pub use saves::{Save, SaveImages};
 pub use ureq;
 
 /// Everything most programs need: mj's prelude, with `Client` meaning this crate's
@@ -64,7 +67,7 @@ pub mod prelude {
 
     pub use mj_proto::plan::{Member, Pool};
 
-    pub use crate::{Client, UreqTransport};
+    pub use crate::{Client, Save, SaveImages, UreqTransport};
 }
 
 /// mj's blocking client over ureq, for one server or a pool of several.

@@ -34,7 +34,7 @@ pub(crate) fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Re
         s.show(&task);
     }
     let files = match &finish.out {
-        Some(dir) => save_results(s.client(), s.json, &file_stem(&task), &task, dir, finish.split)?,
+        Some(dir) => save_results(s.client(), s.json, &mj_files::result_stem(&task), &task, dir, finish.split)?,
         None => Vec::new(),
     };
     crate::interrupt::done();
@@ -44,15 +44,6 @@ pub(crate) fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Re
         output::result(json!({"task": s.task_json(&task), "files": files}));
     }
     Ok(exit::for_task(&task))
-}
-
-/// What a task's files are named after: its id, or in a pool `name-id`, since ids are
-/// only unique per server (made safe for a file name when saved).
-fn file_stem(task: &Task) -> String {
-    match &task.server {
-        Some(server) => format!("{server}-{}", task.id),
-        None => task.id.clone(),
-    }
 }
 
 pub(crate) fn hooked<S: Submit>(request: S, hook: &Hook) -> S {
@@ -84,18 +75,13 @@ pub(crate) fn save_results(
     split: bool,
 ) -> Result<Vec<Saved>, Failure> {
     let mut saved = Vec::new();
-    let urls = task.result_image_urls();
-    let grid = task.image_url.as_deref().filter(|_| task.status == TaskStatus::Success);
-    let listed_separately = !task.image_urls.is_empty();
-    for (n, url) in urls.iter().enumerate() {
-        let suffix = if listed_separately { format!("-{}", n + 1) } else { String::new() };
-        saved.push(
-            download::fetch(client, url, dir, &download::file_name(stem, &suffix, url)).map_err(Failure::gave_up)?,
-        );
+    for (url, name) in mj_files::result_files(task) {
+        saved.push(download::fetch(client, &url, dir, &name).map_err(Failure::gave_up)?);
     }
     if split {
+        let grid = task.image_url.as_deref().filter(|_| task.status == TaskStatus::Success);
         let grid = grid.ok_or_else(|| Failure::usage("the task has no grid image to split"))?;
-        let name = download::file_name(stem, "", grid);
+        let name = mj_files::file_name(stem, "", grid);
         let file = match saved.iter().find(|f| f.path().ends_with(&name)) {
             Some(file) => file.path().to_path_buf(),
             None => {
