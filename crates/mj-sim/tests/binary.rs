@@ -266,3 +266,19 @@ fn browser_apps_get_cors_where_the_real_servers_give_it() {
         assert!(!head.contains("access-control-allow-origin"), "{flavor}: {head}");
     }
 }
+
+/// `mj-sim --help` lists every fault the `--faults` syntax takes, each with its unit.
+#[test]
+fn help_lists_every_fault_with_its_unit() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mj-sim")).arg("--help").output().expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("chances per request (0 to 1)") && help.contains("delays (milliseconds)"), "{help}");
+    let rates = mj_sim::FaultKind::ALL.iter().map(|k| k.name()).chain(["hook_drop", "hook_dup"]);
+    let delays = ["slow_ms", "late_ms", "lookup_lag_ms", "refresh_lag_ms", "hook_delay_ms"];
+    for name in rates.chain(delays) {
+        assert!(help.lines().any(|l| l.trim_start().starts_with(&format!("{name} "))), "{name} missing:\n{help}");
+        // Each name is one the parser takes.
+        let spec = format!("{name}=1");
+        assert!(spec.parse::<mj_sim::FaultPlan>().is_ok(), "{name}");
+    }
+}

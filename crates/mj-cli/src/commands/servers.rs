@@ -28,6 +28,9 @@ pub(super) fn run(global: &Global) -> Result<u8, Failure> {
         )));
     };
     let mut all_answer = true;
+    if !global.json {
+        println!("{:<12} {:<10} {:>6} {:>4} {:>9}  STATE", "SERVER", "PROFILE", "WEIGHT", "ROOM", "IN FLIGHT");
+    }
     for member in members {
         let Some(client) = session.client().member(&member.name) else { continue };
         // One try each, ten seconds in all: this is a look, not a job.
@@ -53,7 +56,9 @@ pub(super) fn run(global: &Global) -> Result<u8, Failure> {
             let _ = client.tasks(["0", "1"]);
         }
         let missing: Vec<&str> = client.missing_endpoints().into_iter().map(mj_proto::EndpointName::as_str).collect();
-        let profile = member.config.profile().map_or("undeclared", |p| p.name());
+        // No declared profile: mj takes the server for any of the family and learns what
+        // it lacks.
+        let profile = member.config.profile().map(|p| p.name());
         if global.json {
             println!(
                 "{}",
@@ -65,8 +70,11 @@ pub(super) fn run(global: &Global) -> Result<u8, Failure> {
             let load = load.map_or_else(|| "-".to_owned(), |n| n.to_string());
             let lacks = if missing.is_empty() { String::new() } else { format!("; lacks {}", missing.join(", ")) };
             println!(
-                "{:<12} {:<10} weight {:<3} room {:<3} in flight {load:<4} {state} ({ms} ms){lacks}",
-                member.name, profile, member.weight, member.max_in_flight
+                "{:<12} {:<10} {:>6} {:>4} {load:>9}  {state} ({ms} ms){lacks}",
+                member.name,
+                profile.unwrap_or("any"),
+                member.weight,
+                member.max_in_flight
             );
         }
     }

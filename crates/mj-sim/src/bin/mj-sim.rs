@@ -24,8 +24,25 @@ usage: mj-sim [OPTIONS]
                       including that server's auth header
   --api-key K         require this key (otherwise anyone may call)
   --speed X           run tasks X times faster (default 1: about 5 s a task)
-  --faults SPEC       e.g. 500=0.1,429=0.05,slow=0.1,truncate=0.02,reset=0.02,html=0.01
-                      (slow_ms=N sets the delay of slow answers, 2000 by default)
+  --faults SPEC       NAME=VALUE pairs, comma-separated, e.g. 500=0.1,slow=0.1,slow_ms=5000
+                      chances per request (0 to 1):
+                        500             HTTP 500 before the request is handled
+                        429             HTTP 429 with Retry-After before it is handled
+                        slow            the answer comes slow_ms late
+                        truncate        handled, then the body is cut short
+                        reset           handled, then the connection drops unanswered
+                        html            an HTML error page before it is handled
+                        late            the connection drops; handled late_ms later
+                        hook_drop       a webhook POST is never sent
+                        hook_dup        a webhook POST is sent twice
+                      delays (milliseconds):
+                        slow_ms         how late a slow answer comes (default 2000)
+                        late_ms         how long a late request waits (default 3000)
+                        lookup_lag_ms   how long a new task is missing from lookups by
+                                        state (default 0)
+                        refresh_lag_ms  how often a gateway refreshes the tasks it
+                                        shows, as new-api's 15000 (default 0)
+                        hook_delay_ms   the most a webhook POST is held back (default 0)
   --seed N            seed ids and faults (default 1)
   --concurrency N     jobs running at once (default 3)
   --queue-size N      jobs waiting at most; beyond that submits get code 23 (default 10)
