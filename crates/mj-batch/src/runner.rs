@@ -51,10 +51,9 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
     /// resumed on that server only) that saves into `out`, four tasks in flight, following
     /// them every 2 s.
     pub fn new(client: &'c Client<T>, journal: J, out: impl Into<PathBuf>) -> Self {
-        let members: Vec<(Option<String>, Client<T>)> = match client.server_names().is_empty() {
-            true => vec![(None, client.clone())],
-            false => client.members().into_iter().map(|m| (m.name().map(str::to_owned), m)).collect(),
-        };
+        // A client of one `Config` has one unnamed member: its jobs name no server.
+        let members: Vec<(Option<String>, Client<T>)> =
+            client.members().into_iter().map(|m| (m.name().map(str::to_owned), m)).collect();
         let followers = members
             .iter()
             .map(|(name, client)| {

@@ -192,6 +192,12 @@ impl Session {
         }
     }
 
+    /// The client of the server that owns `task` alone (the only one when it names none):
+    /// for a request that must reach the task's own server, such as a press or a modal.
+    pub(crate) fn owner(&self, task: &TaskHandle) -> CliClient {
+        task.server.as_deref().and_then(|name| self.client.member(name)).unwrap_or_else(|| self.client.clone())
+    }
+
     /// Waits for `task` on its server with progress shown; a failed task is shown before
     /// the error.
     pub(crate) fn wait(&self, task: &TaskHandle) -> Result<Task, Failure> {

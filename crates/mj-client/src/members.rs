@@ -123,6 +123,12 @@ impl Members {
         }
     }
 
+    /// The one server of a client made of a lone `Config`: its submits take the plain
+    /// exactly-once plan; named servers (a pool, or a member alone) take the pool's.
+    pub(crate) fn lone(&self) -> Option<&Lane> {
+        self.single().filter(|_| !self.named)
+    }
+
     pub(crate) fn is_named(&self) -> bool {
         self.named
     }
@@ -146,8 +152,10 @@ impl Members {
     /// The server whose host a download from `url` goes to, else the first: a result
     /// is usually on the server that made it, or on a CDN any of them may fetch from.
     pub(crate) fn for_url(&self, url: &str) -> &Lane {
-        let host = url.split_once("://").map_or(url, |(_, rest)| rest).split(['/', '?', '#']).next().unwrap_or("");
-        self.lanes.iter().find(|l| !host.is_empty() && l.shared.config.host() == host).unwrap_or_else(|| self.first())
+        let host =
+            url.parse::<mj_proto::http::Uri>().ok().and_then(|uri| uri.authority().map(crate::shared::host_port));
+        let on = |lane: &&Lane| host.as_deref().is_some_and(|host| lane.shared.config.host() == host);
+        self.lanes.iter().find(on).unwrap_or_else(|| self.first())
     }
 
     /// The servers a submit to `endpoint` would go to now, best first.

@@ -76,12 +76,14 @@ impl Learned {
 /// The host (and port) `request` goes to: the configured server's, or another one's (a
 /// download from a CDN), so that an error names the host that failed.
 pub(crate) fn host_of(request: &mj_proto::HttpRequest, configured: &str) -> String {
-    match request.uri().authority() {
-        Some(a) => match a.port_u16() {
-            Some(port) => format!("{}:{port}", a.host()),
-            None => a.host().to_owned(),
-        },
-        None => configured.to_owned(),
+    request.uri().authority().map_or_else(|| configured.to_owned(), host_port)
+}
+
+/// `host` or `host:port`, as [`Config::host`](mj_proto::Config::host) spells a server.
+pub(crate) fn host_port(authority: &mj_proto::http::uri::Authority) -> String {
+    match authority.port_u16() {
+        Some(port) => format!("{}:{port}", authority.host()),
+        None => authority.host().to_owned(),
     }
 }
 
@@ -258,6 +260,16 @@ impl Shared {
         mj_proto::plan::WatchPlan::new(&self.config, ids, options, self.policy())
             .knowing(&self.facts())
             .until(self.call_deadline(now))
+    }
+
+    /// The request that presses the first button of `kind` on `task` on this server (its
+    /// profile decides novicezk's `/submit/change`), with the key scrubbed from a refusal.
+    pub(crate) fn press(
+        &self,
+        task: &Task,
+        kind: &mj_proto::ButtonKind,
+    ) -> Result<mj_proto::endpoint::Press, mj_proto::Error> {
+        mj_proto::endpoint::Press::new(task, kind, self.config.profile()).map_err(|e| self.config.redact(e))
     }
 
     /// The correlation token of `request`: its `state`, or a new one set there.

@@ -14,7 +14,7 @@ pub(crate) fn run(s: &Session, args: ActionArgs) -> Result<u8, Failure> {
     check_finish(&finish)?;
     // The button is pressed on the server that has the task.
     let at = s.locate(&task_id)?;
-    let owner = s.client().member(at.server.as_deref().unwrap_or_default()).unwrap_or_else(|| s.client().clone());
+    let owner = s.owner(&at);
     let task = owner.fetch(&at)?.ok_or_else(|| {
         Failure::refused(format!("the server does not know task {}", crate::terminal::clean(&task_id)))
     })?;

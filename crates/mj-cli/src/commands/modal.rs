@@ -13,7 +13,7 @@ pub(crate) fn run(s: &Session, args: ModalArgs) -> Result<u8, Failure> {
     check_finish(&finish)?;
     // The modal is confirmed on the server whose task asks for it.
     let at = s.locate(&task_id)?;
-    let owner = s.client().member(at.server.as_deref().unwrap_or_default()).unwrap_or_else(|| s.client().clone());
+    let owner = s.owner(&at);
     let mut modal = Modal::new(at.id);
     if let Some(prompt) = prompt {
         modal = modal.prompt(prompt);

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use mj_proto::endpoint::{Press, Submit};
+use mj_proto::endpoint::Submit;
 use mj_proto::model::{Submitted, Task, TaskHandle};
 use mj_proto::plan::{PoolWatchPlan, WatchReport};
 use mj_proto::{AsyncTransport, ButtonKind, Error};
@@ -166,7 +166,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ) -> Result<Task, Error> {
         let deadline = self.members.first().shared.call_deadline(self.transport.now());
         let mut token = String::new();
-        let submitted = match self.members.single().filter(|_| !self.members.is_named()) {
+        let submitted = match self.members.lone() {
             Some(lane) => self.submit_on(lane, request, None, |t| token = t.to_owned()).await?,
             None => self.place(request, |t| token = t.to_owned()).await?,
         };
@@ -190,7 +190,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// ```
     pub async fn press(&self, task: &Task, kind: &ButtonKind) -> Result<Submitted, Error> {
         let (lane, _) = self.locate(&task.handle()).await?;
-        let press = Press::new(task, kind, lane.shared.config.profile()).map_err(|e| lane.shared.config.redact(e))?;
+        let press = lane.shared.press(task, kind)?;
         self.submit_on(lane, press, None, |_| {}).await
     }
 
@@ -213,7 +213,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ) -> Result<Task, Error> {
         let (lane, _) = self.locate(&task.handle()).await?;
         let deadline = lane.shared.call_deadline(self.transport.now());
-        let press = Press::new(task, kind, lane.shared.config.profile()).map_err(|e| lane.shared.config.redact(e))?;
+        let press = lane.shared.press(task, kind)?;
         let mut token = String::new();
         let submitted = self.submit_on(lane, press, None, |t| token = t.to_owned()).await?;
         let first = first_sight(&submitted, &token);

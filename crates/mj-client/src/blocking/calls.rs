@@ -61,7 +61,7 @@ impl<T: Transport> Client<T> {
     /// # Ok(()) }
     /// ```
     pub fn submit<S: Submit + Clone>(&self, request: S) -> Result<Submitted, Error> {
-        match self.members.single().filter(|_| !self.members.is_named()) {
+        match self.members.lone() {
             Some(lane) => self.submit_on(lane, request, None, |_| {}),
             None => self.place(request, |_| {}),
         }
