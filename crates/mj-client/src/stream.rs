@@ -45,6 +45,13 @@ impl<'c, O> TaskUpdates<'c, O> {
         Self { call: Some(call), seen, output: None, error: None }
     }
 
+    /// The next change, or the error that ended the call as the last item, or `None` after
+    /// the end: `while let Some(update) = updates.next().await`, with no stream crate (with
+    /// `futures::StreamExt` in scope this is the same call).
+    pub async fn next(&mut self) -> Option<Result<Task, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
     /// What the call returned, once the stream has ended without an error.
     pub fn output(&mut self) -> Option<O> {
         self.output.take()
@@ -113,6 +120,12 @@ pub struct PageStream<'c> {
 impl<'c> PageStream<'c> {
     pub(crate) fn new(first: Query, fetch: Box<dyn Fn(Query) -> Call<'c, Page<Task>> + Send + Sync + 'c>) -> Self {
         Self { fetch, next: Some(first), call: None }
+    }
+
+    /// The next page, or the error that ended the search, or `None` after the last page:
+    /// `while let Some(page) = pages.next().await`, with no stream crate.
+    pub async fn next(&mut self) -> Option<Result<Page<Task>, Error>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 

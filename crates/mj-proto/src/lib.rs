@@ -68,7 +68,7 @@ pub use config::{Config, DEFAULT_USER_AGENT};
 pub use config_error::ConfigError;
 pub use endpoint::Endpoint;
 pub use endpoint_name::EndpointName;
-pub use error::{BuildError, DecodeError, Error, ErrorKind, LookupFailure, Rejection, ServerAnswer};
+pub use error::{BuildError, DecodeError, Error, ErrorKind, LookupFailure, Rejection, Report, ServerAnswer};
 /// The `http` crate mj speaks, re-exported so transports and users match its version.
 pub use http;
 pub use model::{
@@ -94,5 +94,5 @@ pub mod prelude {
         TaskAction, TaskStatus,
     };
     pub use crate::plan::{Lookup, Notice, RetryPolicy, SubmitPolicy, WaitOptions, WatchOptions};
-    pub use crate::{AuthStyle, Config, Endpoint, Error, ErrorKind, ServerProfile};
+    pub use crate::{AuthStyle, Config, Endpoint, Error, ErrorKind, Report, ServerProfile};
 }

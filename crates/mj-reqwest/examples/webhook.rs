@@ -15,22 +15,14 @@ use std::process::ExitCode;
 use axum::Router;
 use axum::routing::get;
 use mj_hooks::Hub;
-use mj_reqwest::mj_client::Stream;
 use mj_reqwest::prelude::*;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    match run().await {
-        Ok(TaskStatus::Success) => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+async fn main() -> Result<ExitCode, Report> {
+    Ok(if run().await? == TaskStatus::Success { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-async fn run() -> Result<TaskStatus, Box<dyn std::error::Error>> {
+async fn run() -> Result<TaskStatus, Report> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     // The base the server calls back to, and a secret path drawn from the OS.
     let hooks = Hooks::new(Hub::new(&format!("http://{}", listener.local_addr()?), mj_hooks::secret()?)?);
@@ -51,7 +43,7 @@ async fn run() -> Result<TaskStatus, Box<dyn std::error::Error>> {
     let mut updates = client.submit_and_wait_stream(Imagine::new("a red fox in the snow"));
     // The stream is owned: it runs on a task of its own.
     let follower = tokio::spawn(async move {
-        while let Some(update) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
+        while let Some(update) = updates.next().await {
             match update {
                 Ok(task) => println!("update: {} {} {}", task.id, task.status, task.progress.as_deref().unwrap_or("")),
                 Err(e) => return Err(e),
@@ -64,6 +56,6 @@ async fn run() -> Result<TaskStatus, Box<dyn std::error::Error>> {
             println!("done: {} {}", task.id, task.status);
             Ok(task.status)
         }
-        None => Err("the wait ended without a task".into()),
+        None => Err(Report::msg("the wait ended without a task")),
     }
 }

@@ -35,12 +35,11 @@
 //!
 //! ```no_run
 //! use mj_reqwest::prelude::*;
-//! use mj_reqwest::mj_client::Stream;
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run() -> Result<(), Report> {
 //! let client = Client::new(Config::new("http://127.0.0.1:8080")?);
 //! let mut updates = client.submit_and_wait_stream(Imagine::new("a red fox in the snow"));
-//! while let Some(update) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut updates).poll_next(cx)).await {
+//! while let Some(update) = updates.next().await {
 //!     match update {
 //!         Ok(task) => println!("{} {:?}", task.status, task.progress_percent()),
 //!         Err(e) => eprintln!("{e}"),

@@ -59,7 +59,7 @@ fn parse_response(raw: &[u8]) -> Result<HttpResponse, TransportError> {
     response.body(body).map_err(|_| broken())
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), mj_proto::Report> {
     let server = mj_sim::Server::start(mj_sim::SimConfig::new("").speed(5.0), 0)?;
     let client = Client::with_transport(TcpTransport, Config::new(&server.url())?);
     let submitted = client.submit(Imagine::new("a fox over plain TCP"))?;

@@ -5,41 +5,24 @@
 //! ```
 //!
 //! With `MJ_BASE_URL` (and `MJ_API_KEY`, `MJ_PROFILE`, `MJ_AUTH`, `MJ_MODE`) set it talks
-//! to that server; otherwise it starts the simulator in-process on 127.0.0.1. Only
-//! `simulator()` needs mj-sim: leave it out in production.
-
-use std::process::ExitCode;
+//! to that server; otherwise it starts the simulator in-process on 127.0.0.1. Only that
+//! fallback needs mj-sim: leave it out in production. An error is printed as `main`
+//! prints a [`Report`]: its message, then each cause on a line of its own.
 
 use mj_ureq::prelude::*;
 
-fn main() -> ExitCode {
+fn main() -> Result<(), Report> {
     let prompt = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
     let prompt = if prompt.trim().is_empty() { "a red fox in the snow".to_owned() } else { prompt };
-    let (config, _simulator) = match Config::from_env() {
-        Ok(Some(config)) => (config, None),
-        Ok(None) => match simulator() {
-            Ok((config, server)) => (config, Some(server)),
-            Err(message) => {
-                eprintln!("{message}");
-                return ExitCode::FAILURE;
-            }
-        },
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+    let (config, _simulator) = match Config::from_env()? {
+        Some(config) => (config, None),
+        None => {
+            let server = mj_sim::Server::start(mj_sim::SimConfig::new(""), 0)?;
+            eprintln!("no MJ_BASE_URL set: using the built-in simulator at {}", server.url());
+            (Config::new(&server.url())?, Some(server))
         }
     };
     let client = Client::new(config);
-    match run(&client, &prompt) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn run(client: &Client, prompt: &str) -> mj_ureq::Result<()> {
     let progress =
         |task: &Task| println!("  {} {:<12} {}", task.id, task.status, task.progress.as_deref().unwrap_or(""));
     println!("imagine: {prompt}");
@@ -47,16 +30,6 @@ fn run(client: &Client, prompt: &str) -> mj_ureq::Result<()> {
     println!("grid: {}", grid.result_image_urls().join(" "));
     println!("pressing U1");
     let upscale = client.press_and_wait(&grid, &ButtonKind::Upscale(1), progress)?;
-    let json = serde_json::to_string_pretty(&upscale).unwrap_or_default();
-    println!("{json}");
+    println!("{}", serde_json::to_string_pretty(&upscale)?);
     Ok(())
-}
-
-/// Nothing configured: the built-in simulator on a free loopback port (it stops when the
-/// returned server is dropped).
-fn simulator() -> Result<(Config, mj_sim::Server), String> {
-    let server = mj_sim::Server::start(mj_sim::SimConfig::new(""), 0).map_err(|e| format!("simulator: {e}"))?;
-    eprintln!("no MJ_BASE_URL set: using the built-in simulator at {}", server.url());
-    let config = Config::new(&server.url()).map_err(|e| e.to_string())?;
-    Ok((config, server))
 }

@@ -12,14 +12,13 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// same as [`wait_with`](Self::wait_with)'s callback sees), ending after the last one;
     /// a failed, cancelled or timed-out task ends it with the error as its last item.
     ///
-    /// With any stream combinators (`futures::StreamExt::next`), or none:
+    /// Read it with its own [`next`](TaskUpdates::next) (no stream crate needed), or with any
+    /// stream combinator (`futures::StreamExt`):
     ///
     /// ```no_run
     /// # async fn run(client: mj_client::AsyncClient<std::sync::Arc<dyn mj_client::mj_proto::AsyncTransport>>) {
-    /// use mj_client::Stream;
-    ///
-    /// let mut updates = std::pin::pin!(client.wait_stream("1747190313867714"));
-    /// while let Some(update) = std::future::poll_fn(|cx| updates.as_mut().poll_next(cx)).await {
+    /// let mut updates = client.wait_stream("1747190313867714");
+    /// while let Some(update) = updates.next().await {
     ///     match update {
     ///         Ok(task) => println!("{} {:?}", task.status, task.progress_percent()),
     ///         Err(e) => eprintln!("{e}"),
@@ -48,7 +47,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ///
     /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
     /// let mut updates = client.submit_and_wait_stream(Imagine::new("a red fox"));
-    /// // Poll it with any stream combinator (futures::StreamExt::next); after its end:
+    /// while let Some(update) = updates.next().await {
+    ///     let task = update?;
+    ///     println!("{} {} {:?}", task.id, task.status, task.progress_percent());
+    /// }
     /// let grid = updates.output();
     /// # Ok(()) }
     /// ```
@@ -94,6 +96,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
     ///
     /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
     /// let mut updates = client.watch_stream(["1747190313867714", "1747190313867715"]);
+    /// while let Some(Ok(task)) = updates.next().await {
+    ///     println!("{} {}", task.id, task.status);
+    /// }
     /// let report = updates.output();
     /// # Ok(()) }
     /// ```
@@ -114,7 +119,12 @@ impl<T: AsyncTransport> AsyncClient<T> {
     /// use mj_client::prelude::*;
     ///
     /// # async fn run(client: mj_client::AsyncClient<impl mj_client::mj_proto::AsyncTransport + 'static>) -> Result<(), Box<dyn std::error::Error>> {
-    /// let pages = client.page_stream(Query::new());
+    /// let mut pages = client.page_stream(Query::new());
+    /// while let Some(page) = pages.next().await {
+    ///     for task in page?.content {
+    ///         println!("{} {}", task.id, task.status);
+    ///     }
+    /// }
     /// # Ok(()) }
     /// ```
     pub fn page_stream(&self, query: Query) -> PageStream<'static>

@@ -13,12 +13,14 @@ mod answer;
 mod build;
 mod kind;
 mod redact;
+mod report;
 
 pub(crate) use answer::excerpt;
 pub use answer::{DecodeError, Rejection, ServerAnswer};
 pub use build::BuildError;
 pub use kind::ErrorKind;
 pub(crate) use kind::speaks_of_quota;
+pub use report::Report;
 
 /// Any failure of a call to a Midjourney proxy server.
 #[derive(Debug, thiserror::Error)]
