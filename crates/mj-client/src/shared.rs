@@ -202,7 +202,9 @@ impl Shared {
         request: S,
         deadline: Option<Instant>,
     ) -> mj_proto::plan::SubmitPlan<'_, S> {
-        mj_proto::plan::SubmitPlan::new(&self.config, request, self.policy(), self.settings.submit.clone())
+        mj_proto::plan::SubmitPlan::new(&self.config, request)
+            .retry(self.policy())
+            .policy(self.settings.submit.clone())
             .knowing(&self.facts())
             .until(deadline)
     }
@@ -248,7 +250,9 @@ impl Shared {
     /// submitted with its hooks is expected to call back, so its first poll waits one
     /// interval.
     pub(crate) fn wait_plan(&self, id: &str, deadline: Option<Instant>) -> mj_proto::plan::WaitPlan<'_> {
-        let plan = mj_proto::plan::WaitPlan::new(&self.config, id, self.wait_options(id), self.policy())
+        let plan = mj_proto::plan::WaitPlan::new(&self.config, id)
+            .options(self.wait_options(id))
+            .retry(self.policy())
             .knowing(&self.facts())
             .until(deadline);
         if self.expects_pushes(id) { plan.expecting_pushes() } else { plan }
@@ -257,7 +261,9 @@ impl Shared {
     /// The plan of watching tasks `ids` together.
     pub(crate) fn watch_plan(&self, ids: Vec<String>, now: Instant) -> mj_proto::plan::WatchPlan<'_> {
         let options = self.watch_options(&ids);
-        mj_proto::plan::WatchPlan::new(&self.config, ids, options, self.policy())
+        mj_proto::plan::WatchPlan::new(&self.config, ids)
+            .options(options)
+            .retry(self.policy())
             .knowing(&self.facts())
             .until(self.call_deadline(now))
     }

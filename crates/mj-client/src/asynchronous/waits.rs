@@ -124,7 +124,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 let first = self.members.first();
                 let members = self.members.pool_members();
                 let settings = &first.shared.settings;
-                let plan = PoolWatchPlan::new(&members, &handles, settings.watch.clone(), settings.retry.clone())
+                let plan = PoolWatchPlan::new(&members, &handles)
+                    .options(settings.watch.clone())
+                    .retry(settings.retry.clone())
                     .until(first.shared.call_deadline(self.transport.now()))
                     .pushes_from(first.name.clone());
                 let mut report = self

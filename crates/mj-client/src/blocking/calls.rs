@@ -109,7 +109,9 @@ impl<T: Transport> Client<T> {
         let members = self.members.pool_members();
         let (hooks, scopes) = self.members.scopes(&request);
         let settings = &driver.shared.settings;
-        let mut plan = PoolSubmitPlan::new(&members, route, request, settings.retry.clone(), settings.submit.clone())
+        let mut plan = PoolSubmitPlan::new(&members, route, request)
+            .retry(settings.retry.clone())
+            .policy(settings.submit.clone())
             .notify_hooks(hooks)
             .until(driver.shared.call_deadline(now));
         // Callbacks come from the scope of the server the submit is on, and no other (a

@@ -257,6 +257,14 @@ impl Budget {
         }
     }
 
+    /// Replaces the retry policy, keeping the deadline and what is known of the server (a
+    /// plan's `retry` setter, in whatever order its setters are called).
+    pub(crate) fn set_policy(&mut self, policy: RetryPolicy) {
+        let server_known = self.policy.server_known;
+        self.backoff = Backoff::new(policy.seed);
+        self.policy = RetryPolicy { server_known, ..policy };
+    }
+
     /// Takes what a driver learned of the server: once it answered, refusals and timeouts
     /// are a passing fault.
     pub(crate) fn knowing(&mut self, facts: &super::ServerFacts) {

@@ -65,23 +65,37 @@ pub struct PoolSubmitPlan<'a, S: Submit + Clone> {
 }
 
 impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
-    /// A plan for `request` over `members`, tried in `route` order.
-    pub fn new(members: &'a [Member], route: Vec<usize>, request: S, retry: RetryPolicy, policy: SubmitPolicy) -> Self {
-        // Refusals that leave a member are not waited out on it.
-        let policy = policy.queue_patience(Duration::ZERO);
+    /// A plan for `request` over `members`, tried in `route` order (indexes into
+    /// `members`, as [`Pool::route`](super::Pool::route) gives them), with the default
+    /// [`RetryPolicy`] and [`SubmitPolicy`]; the setters [`retry`](Self::retry) and
+    /// [`policy`](Self::policy) change them.
+    pub fn new(members: &'a [Member], route: Vec<usize>, request: S) -> Self {
         let route = route.into_iter().filter(|&i| i < members.len()).collect();
         Self {
             members,
             route,
             request,
-            retry,
-            policy,
+            retry: RetryPolicy::default(),
+            policy: SubmitPolicy::default().queue_patience(Duration::ZERO),
             deadline: None,
             current: None,
             refusals: Vec::new(),
             last: None,
             hooks: Vec::new(),
         }
+    }
+
+    /// How each member's transient errors are retried.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How each member's refusals and lost answers are handled. A full queue is not
+    /// waited out on a member: the next member is tried instead.
+    pub fn policy(mut self, policy: SubmitPolicy) -> Self {
+        self.policy = policy.queue_patience(Duration::ZERO);
+        self
     }
 
     /// Gives the request each member's own `notifyHook` (by member index; `None` leaves
@@ -119,7 +133,9 @@ impl<'a, S: Submit + Clone> PoolSubmitPlan<'a, S> {
         if let Some(Some(hook)) = self.hooks.get(i) {
             self.request.options_mut().notify_hook = Some(hook.clone());
         }
-        let plan = SubmitPlan::new(&self.members[i].config, self.request.clone(), retry, self.policy.clone())
+        let plan = SubmitPlan::new(&self.members[i].config, self.request.clone())
+            .retry(retry)
+            .policy(self.policy.clone())
             .until(self.deadline);
         self.request.options_mut().state = Some(plan.token().to_owned());
         (self.current, self.last) = (Some((i, plan)), Some(i));

@@ -35,7 +35,9 @@ struct Watch<'a> {
 
 impl<'a> PoolWatchPlan<'a> {
     /// Watches `handles` on `members` (handles naming no member are reported unknown).
-    pub fn new(members: &'a [Member], handles: &[TaskHandle], options: WatchOptions, retry: RetryPolicy) -> Self {
+    /// The default [`WatchOptions`] and [`RetryPolicy`] hold until the setters
+    /// [`options`](Self::options) and [`retry`](Self::retry) change them.
+    pub fn new(members: &'a [Member], handles: &[TaskHandle]) -> Self {
         let mut report = WatchReport::default();
         let mut watches = Vec::new();
         for member in members {
@@ -46,7 +48,7 @@ impl<'a> PoolWatchPlan<'a> {
                 .collect();
             if !ids.is_empty() {
                 // A declared profile without `list-by-condition` starts with one fetch per id.
-                let plan = WatchPlan::new(&member.config, ids.clone(), options.clone(), retry.clone());
+                let plan = WatchPlan::new(&member.config, ids.clone());
                 watches.push(Watch { member, ids, plan, done: false });
             }
         }
@@ -69,6 +71,18 @@ impl<'a> PoolWatchPlan<'a> {
     /// Ends every member's watch at `deadline`.
     pub fn until(mut self, deadline: Option<Instant>) -> Self {
         self.watches = self.watches.into_iter().map(|w| Watch { plan: w.plan.until(deadline), ..w }).collect();
+        self
+    }
+
+    /// How often each member is asked, for how long, and what to trust.
+    pub fn options(mut self, options: WatchOptions) -> Self {
+        self.watches = self.watches.into_iter().map(|w| Watch { plan: w.plan.options(options.clone()), ..w }).collect();
+        self
+    }
+
+    /// How each member's transient errors are retried.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.watches = self.watches.into_iter().map(|w| Watch { plan: w.plan.retry(retry.clone()), ..w }).collect();
         self
     }
 

@@ -128,13 +128,14 @@ fn finished(result: Result<Task, Error>) -> Phase {
 }
 
 impl<'a> WaitPlan<'a> {
-    /// A wait for task `id`.
-    pub fn new(config: &'a Config, id: impl Into<String>, options: WaitOptions, policy: RetryPolicy) -> Self {
+    /// A wait for task `id` with the default [`WaitOptions`] and [`RetryPolicy`]; the
+    /// setters [`options`](Self::options) and [`retry`](Self::retry) change them.
+    pub fn new(config: &'a Config, id: impl Into<String>) -> Self {
         Self {
             config,
             fetch: Fetch::new(id),
-            options,
-            budget: Budget::new(policy),
+            options: WaitOptions::default(),
+            budget: Budget::new(RetryPolicy::default()),
             started: None,
             last: None,
             last_error: None,
@@ -149,6 +150,18 @@ impl<'a> WaitPlan<'a> {
             announced: false,
             expecting: false,
         }
+    }
+
+    /// How often to poll, for how long, and what to trust.
+    pub fn options(mut self, options: WaitOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// How transient errors are retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.budget.set_policy(policy);
+        self
     }
 
     /// Starts knowing what a driver learned of the server (see [`ServerFacts`](super::ServerFacts)).

@@ -163,13 +163,10 @@ enum Resolution {
 }
 
 impl<'a> WatchPlan<'a> {
-    /// A watch over `ids` (duplicates are watched once).
-    pub fn new<I: Into<String>>(
-        config: &'a Config,
-        ids: impl IntoIterator<Item = I>,
-        options: WatchOptions,
-        policy: RetryPolicy,
-    ) -> Self {
+    /// A watch over `ids` (duplicates are watched once) with the default [`WatchOptions`]
+    /// and [`RetryPolicy`]; the setters [`options`](Self::options) and
+    /// [`retry`](Self::retry) change them.
+    pub fn new<I: Into<String>>(config: &'a Config, ids: impl IntoIterator<Item = I>) -> Self {
         let mut unique = Vec::new();
         for id in ids.into_iter().map(Into::into) {
             if !unique.contains(&id) {
@@ -178,8 +175,8 @@ impl<'a> WatchPlan<'a> {
         }
         Self {
             config,
-            options,
-            budget: Budget::new(policy),
+            options: WatchOptions::default(),
+            budget: Budget::new(RetryPolicy::default()),
             ids: unique,
             latest: HashMap::new(),
             resolved: HashMap::new(),
@@ -210,6 +207,18 @@ impl<'a> WatchPlan<'a> {
             }
         }
         report
+    }
+
+    /// How often to ask, for how long, and what to trust.
+    pub fn options(mut self, options: WatchOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// How transient errors are retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.budget.set_policy(policy);
+        self
     }
 
     /// Starts knowing what a driver learned of the server (see

@@ -31,7 +31,7 @@ fn refused() -> Result<HttpResponse, TransportError> {
 fn a_submit_moves_on_only_from_a_member_that_created_nothing_and_keeps_its_token() {
     let members = members();
     let mut tokens = Vec::new();
-    let plan = PoolSubmitPlan::new(&members, vec![0, 1], Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let plan = PoolSubmitPlan::new(&members, vec![0, 1], Imagine::new("a fox")).retry(policy());
     let run = run(plan, |request, _| {
         tokens.push(token_of(request));
         match request.uri().host() {
@@ -55,7 +55,7 @@ fn a_submit_moves_on_only_from_a_member_that_created_nothing_and_keeps_its_token
 fn a_lost_answer_is_resolved_on_its_own_member_and_never_sent_to_another() {
     let members = members();
     let mut token = String::new();
-    let plan = PoolSubmitPlan::new(&members, vec![0, 1], Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let plan = PoolSubmitPlan::new(&members, vec![0, 1], Imagine::new("a fox")).retry(policy());
     let run = run(plan, |request, _| {
         assert_eq!(request.uri().host(), Some("a.test"), "nothing goes to b: {}", request.uri());
         match request.uri().path() {
@@ -76,7 +76,7 @@ fn a_lost_answer_is_resolved_on_its_own_member_and_never_sent_to_another() {
 #[test]
 fn when_every_member_refuses_the_last_refusal_is_the_error() {
     let members = members();
-    let plan = PoolSubmitPlan::new(&members, vec![1, 0], Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let plan = PoolSubmitPlan::new(&members, vec![1, 0], Imagine::new("a fox")).retry(policy());
     let run = run(plan, |_, _| refused());
     let error = run.result.expect_err("nobody took it");
     assert_eq!(error.kind(), ErrorKind::Connect, "{error}");
@@ -88,8 +88,7 @@ fn a_pool_watch_asks_each_member_once_a_round_and_a_failing_member_ends_only_its
     let members = members();
     let handles: Vec<TaskHandle> = ["a:1", "a:2", "b:3", "c:4"].iter().map(|h| h.parse().expect("handle")).collect();
     let t0 = Instant::now();
-    let plan = PoolWatchPlan::new(&members, &handles, WatchOptions::default(), policy())
-        .until(Some(t0 + Duration::from_secs(600)));
+    let plan = PoolWatchPlan::new(&members, &handles).retry(policy()).until(Some(t0 + Duration::from_secs(600)));
     let mut rounds_on_a = 0;
     let run = run_at(t0, plan, |request, _| match request.uri().host() {
         Some("a.test") => {

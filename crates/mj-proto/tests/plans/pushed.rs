@@ -7,7 +7,7 @@ use super::driver::*;
 fn pushed_updates_show_at_once_slow_the_polls_and_a_pushed_end_is_confirmed() {
     let config = config();
     let t0 = Instant::now();
-    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default(), policy());
+    let mut plan = WaitPlan::new(&config, "1").retry(policy());
     let mut seen = Vec::new();
     assert!(matches!(next_step(&mut plan, t0, &mut seen), Step::Send(_)));
     plan.handle(ok(json!({"id": "1", "status": "IN_PROGRESS", "progress": "10%"})), t0);
@@ -51,7 +51,7 @@ fn pushed_updates_show_at_once_slow_the_polls_and_a_pushed_end_is_confirmed() {
 fn an_end_pushed_while_a_fetch_is_on_its_way_is_confirmed_right_after_it() {
     let config = config();
     let t0 = Instant::now();
-    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default(), policy()).expecting_pushes();
+    let mut plan = WaitPlan::new(&config, "1").retry(policy()).expecting_pushes();
     let mut seen = Vec::new();
     let Step::Sleep(until) = next_step(&mut plan, t0, &mut seen) else { panic!("no poll at once") };
     assert_eq!(until - t0, Duration::from_secs(4), "callbacks are expected: the first poll waits an interval");
@@ -69,7 +69,7 @@ fn an_end_pushed_while_a_fetch_is_on_its_way_is_confirmed_right_after_it() {
 fn a_trusted_push_ends_the_wait_without_a_fetch_and_other_tasks_are_ignored() {
     let config = config();
     let t0 = Instant::now();
-    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default().trust_pushes(true), policy());
+    let mut plan = WaitPlan::new(&config, "1").options(WaitOptions::default().trust_pushes(true)).retry(policy());
     let mut seen = Vec::new();
     assert!(matches!(next_step(&mut plan, t0, &mut seen), Step::Send(_)));
     plan.handle(ok(json!({"id": "1", "status": "SUBMITTED"})), t0);
@@ -90,7 +90,7 @@ fn a_trusted_push_ends_the_wait_without_a_fetch_and_other_tasks_are_ignored() {
 fn a_watch_takes_pushed_updates_confirms_a_pushed_end_and_slows_its_rounds() {
     let config = config();
     let t0 = Instant::now();
-    let mut plan = WatchPlan::new(&config, ["a", "b"], WatchOptions::default(), policy());
+    let mut plan = WatchPlan::new(&config, ["a", "b"]).retry(policy());
     let mut seen = Vec::new();
     let progress = |plan: &mut WatchPlan<'_>, now: Instant, seen: &mut Vec<String>| loop {
         match plan.poll(now) {
@@ -137,7 +137,7 @@ fn a_watch_takes_pushed_updates_confirms_a_pushed_end_and_slows_its_rounds() {
 fn while_callbacks_come_steadily_a_missing_one_is_caught_three_gaps_later() {
     let config = config();
     let t0 = Instant::now();
-    let mut plan = WaitPlan::new(&config, "1", WaitOptions::default(), policy()).expecting_pushes();
+    let mut plan = WaitPlan::new(&config, "1").retry(policy()).expecting_pushes();
     let mut seen = Vec::new();
     let Step::Sleep(_) = next_step(&mut plan, t0, &mut seen) else { panic!("no poll at once") };
     let second = Duration::from_secs(1);

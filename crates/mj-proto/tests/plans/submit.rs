@@ -6,7 +6,7 @@ use super::driver::*;
 #[test]
 fn a_lost_submit_answer_is_recovered_by_its_token() {
     let config = config();
-    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy());
     let token = plan.token().to_owned();
     assert!(token.starts_with("mj-"));
     let mut sent_state = None;
@@ -32,7 +32,7 @@ fn a_lost_submit_answer_is_recovered_by_its_token() {
 #[test]
 fn a_callback_with_the_token_is_a_claim_a_fetch_confirms_before_it_resolves_a_lost_submit() {
     let config = config();
-    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy());
     let token = plan.token().to_owned();
     assert_eq!(plan.interests(), [Interest::Token(&token)]);
     let t0 = Instant::now();
@@ -71,7 +71,7 @@ fn a_callback_with_the_token_is_a_claim_a_fetch_confirms_before_it_resolves_a_lo
         }
     }
     // Ours is confirmed by the server and adopted.
-    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy());
     let token = plan.token().to_owned();
     let Step::Send(_) = plan.poll(t0) else { panic!("submits") };
     plan.handle(lost(), t0);
@@ -83,7 +83,7 @@ fn a_callback_with_the_token_is_a_claim_a_fetch_confirms_before_it_resolves_a_lo
     assert_eq!((submitted.task_id.as_str(), &submitted.outcome), ("88", &SubmitOutcome::Recovered));
 
     // A callback that comes before the answer, which is then lost: one fetch, no lookup.
-    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let mut plan = SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy());
     let token = plan.token().to_owned();
     let Step::Send(_) = plan.poll(t0) else { panic!("submits") };
     plan.pushed(&claim("89", &token), t0);
@@ -100,22 +100,23 @@ fn a_callback_with_the_token_is_a_claim_a_fetch_confirms_before_it_resolves_a_lo
 fn a_lost_submit_that_never_landed_is_sent_again_once() {
     let config = config();
     let mut submits = 0;
-    let run = run(
-        SubmitPlan::new(&config, Imagine::new("a fox").state("order-9"), policy(), SubmitPolicy::default()),
-        |request, _| match request.uri().path() {
-            "/mj/submit/imagine" => {
-                submits += 1;
-                if submits == 1 {
-                    Ok(response(504, ""))
-                } else {
-                    ok(json!({"code": 1, "description": "ok", "result": "88"}))
+    let run =
+        run(
+            SubmitPlan::new(&config, Imagine::new("a fox").state("order-9")).retry(policy()),
+            |request, _| match request.uri().path() {
+                "/mj/submit/imagine" => {
+                    submits += 1;
+                    if submits == 1 {
+                        Ok(response(504, ""))
+                    } else {
+                        ok(json!({"code": 1, "description": "ok", "result": "88"}))
+                    }
                 }
-            }
-            "/mj/task/query" => Ok(response(404, "")),
-            "/mj/task/list" => ok(json!([{"id": "5", "state": "someone else"}])),
-            other => panic!("unexpected {other}"),
-        },
-    );
+                "/mj/task/query" => Ok(response(404, "")),
+                "/mj/task/list" => ok(json!([{"id": "5", "state": "someone else"}])),
+                other => panic!("unexpected {other}"),
+            },
+        );
     assert_eq!(run.result.expect("second submit").task_id, "88");
     // The query is missing, so the list is used; "not found" is trusted only 10 s after
     // the loss (lookups at 1, 3, 5, 7, 9 and 10 s), then the submit goes out again.
@@ -134,7 +135,7 @@ fn a_submit_that_lands_late_is_adopted_not_sent_twice() {
     // creates its task 6 s later. A re-send before then would bill twice.
     let config = config();
     let mut submits = 0;
-    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |request, at| {
+    let run = run(SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy()), |request, at| {
         match request.uri().path() {
             "/mj/submit/imagine" => {
                 submits += 1;
@@ -159,7 +160,7 @@ fn a_submit_that_lands_late_is_adopted_not_sent_twice() {
 #[test]
 fn lookups_ride_out_their_own_failures_then_say_how_many_failed() {
     let config = config();
-    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy());
     let token = plan.token().to_owned();
     let run = run(plan, |request, _| match request.uri().path() {
         "/mj/submit/imagine" => Ok(response(502, "")),
@@ -180,14 +181,13 @@ fn a_full_queue_is_waited_out_for_minutes_then_given_up() {
     let config = config();
     let full = || ok(json!({"code": 23, "description": "队列已满，请稍后尝试"}));
     let mut n = 0;
-    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, at| {
+    let run = run(SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy()), |_, at| {
         n += 1;
         if at < Duration::from_secs(200) { full() } else { ok(json!({"code": 1, "description": "ok", "result": "5"})) }
     });
     assert_eq!(run.result.expect("accepted once the queue drained").task_id, "5");
     assert!(n > 10, "{n} tries, past the per-request cap");
-    let never =
-        self::run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, _| full());
+    let never = self::run(SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy()), |_, _| full());
     assert_eq!(never.result.expect_err("full").code(), Some(mj_proto::ReturnCode::QueueRejected));
     assert!(never.elapsed <= Duration::from_secs(300), "{:?}", never.elapsed);
     assert!(never.elapsed >= Duration::from_secs(280), "{:?}", never.elapsed);
@@ -221,7 +221,7 @@ fn a_deadline_caps_retries_and_each_exchange() {
 #[test]
 fn without_a_lookup_the_outcome_is_unknown_never_a_duplicate() {
     let config = config();
-    let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy());
     let token = plan.token().to_owned();
     let run = run(plan, |request, _| match request.uri().path() {
         "/mj/submit/imagine" => lost(),
@@ -237,7 +237,9 @@ fn without_a_lookup_the_outcome_is_unknown_never_a_duplicate() {
     }
     assert_eq!(run.requests.iter().filter(|r| r.contains("submit")).count(), 1);
     let never = self::run(
-        SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default().lookup(Lookup::Never)),
+        SubmitPlan::new(&config, Imagine::new("a fox"))
+            .retry(policy())
+            .policy(SubmitPolicy::default().lookup(Lookup::Never)),
         |_, _| lost(),
     );
     assert_eq!(never.result.expect_err("unknown").kind(), ErrorKind::OutcomeUnknown);
@@ -248,7 +250,7 @@ fn without_a_lookup_the_outcome_is_unknown_never_a_duplicate() {
 fn refusals_that_prove_nothing_was_created_are_retried() {
     let config = config();
     let mut n = 0;
-    let run = run(SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, _| {
+    let run = run(SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy()), |_, _| {
         n += 1;
         match n {
             1 => ok(json!({"code": 23, "description": "队列已满"})),
@@ -258,7 +260,7 @@ fn refusals_that_prove_nothing_was_created_are_retried() {
     });
     assert_eq!(run.result.expect("queued").outcome, SubmitOutcome::Queued { ahead: Some(4) });
     assert_eq!(run.requests.len(), 3);
-    let banned = self::run(SubmitPlan::new(&config, Imagine::new("x"), policy(), SubmitPolicy::default()), |_, _| {
+    let banned = self::run(SubmitPlan::new(&config, Imagine::new("x")).retry(policy()), |_, _| {
         ok(json!({"code": 24, "description": "banned"}))
     });
     assert_eq!(
@@ -272,7 +274,7 @@ fn refusals_that_prove_nothing_was_created_are_retried() {
 #[test]
 fn code_9_is_read_the_way_the_declared_server_means_it() {
     let sends = |config: &Config, description: &'static str| {
-        let run = run(SubmitPlan::new(config, Imagine::new("a fox"), policy(), SubmitPolicy::default()), |_, at| {
+        let run = run(SubmitPlan::new(config, Imagine::new("a fox")).retry(policy()), |_, at| {
             if at < Duration::from_secs(20) {
                 ok(json!({"code": 9, "description": description}))
             } else {
@@ -298,7 +300,8 @@ fn code_9_is_read_the_way_the_declared_server_means_it() {
 #[test]
 fn a_resumed_submit_adopts_the_task_its_token_finds_and_sends_nothing() {
     let config = config();
-    let plan = SubmitPlan::new(&config, Imagine::new("a fox").state("batch-7"), policy(), SubmitPolicy::default())
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox").state("batch-7"))
+        .retry(policy())
         .resumed(Duration::from_secs(30), Instant::now());
     let run = run(plan, |request, _| match request.uri().path() {
         "/mj/task/query" => {
@@ -317,7 +320,8 @@ fn a_resumed_submit_is_sent_only_once_its_absence_is_trusted() {
     for (lost_for, first_send_after) in
         [(Duration::from_secs(60), Duration::ZERO), (Duration::from_secs(2), Duration::from_secs(8))]
     {
-        let plan = SubmitPlan::new(&config, Imagine::new("a fox").state("batch-8"), policy(), SubmitPolicy::default())
+        let plan = SubmitPlan::new(&config, Imagine::new("a fox").state("batch-8"))
+            .retry(policy())
             .resumed(lost_for, Instant::now());
         let run = run(plan, |request, _| match request.uri().path() {
             "/mj/task/query" => ok(json!({"content": [], "totalPages": 0})),
@@ -340,13 +344,10 @@ fn a_resumed_submit_is_sent_only_once_its_absence_is_trusted() {
 #[test]
 fn a_resumed_submit_without_a_lookup_is_unknown_and_sends_nothing() {
     let config = config();
-    let plan = SubmitPlan::new(
-        &config,
-        Imagine::new("a fox").state("batch-9"),
-        policy(),
-        SubmitPolicy::default().lookup(Lookup::Never),
-    )
-    .resumed(Duration::from_secs(30), Instant::now());
+    let plan = SubmitPlan::new(&config, Imagine::new("a fox").state("batch-9"))
+        .retry(policy())
+        .policy(SubmitPolicy::default().lookup(Lookup::Never))
+        .resumed(Duration::from_secs(30), Instant::now());
     let run = run(plan, |request, _| panic!("nothing may be sent: {}", request.uri()));
     match run.result {
         Err(Error::OutcomeUnknown { token, why, .. }) => {
@@ -376,13 +377,13 @@ fn a_lagging_lookup_gets_a_long_enough_absent_after_from_its_profile() {
         _ => Ok(response(404, "")),
     };
     let undeclared = config();
-    let run1 = run(SubmitPlan::new(&undeclared, Imagine::new("a fox"), policy(), SubmitPolicy::default()), lagging);
+    let run1 = run(SubmitPlan::new(&undeclared, Imagine::new("a fox")).retry(policy()), lagging);
     let said = run1.notices.iter().find(|n| matches!(n, Notice::Resend { .. })).expect("resent").to_string();
     assert!(said.contains("found by lookups") && said.contains("absent_after is 10 s"), "{said}");
     assert!(!said.contains("never landed"), "an observation, not a claim: {said}");
 
     let reseller = config().with_profile(ServerProfile::Reseller);
-    let run2 = run(SubmitPlan::new(&reseller, Imagine::new("a fox"), policy(), SubmitPolicy::default()), lagging);
+    let run2 = run(SubmitPlan::new(&reseller, Imagine::new("a fox")).retry(policy()), lagging);
     assert_eq!(run2.result.expect("adopted").task_id, "17");
     assert_eq!(run2.requests.iter().filter(|r| r.contains("submit")).count(), 1, "never sent twice");
 }
@@ -398,7 +399,7 @@ fn an_unreadable_success_is_a_lost_answer() {
     ] {
         let mut submits = 0;
         let config = config();
-        let plan = SubmitPlan::new(&config, Imagine::new("a fox"), policy(), SubmitPolicy::default());
+        let plan = SubmitPlan::new(&config, Imagine::new("a fox")).retry(policy());
         let run = run(plan, |request, _| match request.uri().path() {
             "/mj/submit/imagine" => {
                 submits += 1;
@@ -424,22 +425,20 @@ fn an_unreadable_success_is_a_lost_answer() {
 /// cut at 10 s: tens of seconds, not minutes.
 #[test]
 fn lookups_of_a_dead_server_end_in_tens_of_seconds() {
-    let none = run(
-        SubmitPlan::new(&config(), Imagine::new("a fox"), RetryPolicy::none(), SubmitPolicy::default()),
-        |request, _| match request.uri().path() {
+    let none = run(SubmitPlan::new(&config(), Imagine::new("a fox")).retry(RetryPolicy::none()), |request, _| {
+        match request.uri().path() {
             "/mj/submit/imagine" => lost(),
             _ => Ok(response(503, "")),
-        },
-    );
+        }
+    });
     assert_eq!(none.result.expect_err("unknown").kind(), ErrorKind::OutcomeUnknown);
     assert_eq!(none.requests.len(), 2, "the submit and one lookup: {:?}", none.requests);
 
     let mut limits = Vec::new();
-    let hole =
-        run(SubmitPlan::new(&config(), Imagine::new("a fox"), policy(), SubmitPolicy::default()), |request, _| {
-            limits.push(RequestTimeout::of(request));
-            Err(TransportError::new(TransportErrorKind::Timeout, "no answer"))
-        });
+    let hole = run(SubmitPlan::new(&config(), Imagine::new("a fox")).retry(policy()), |request, _| {
+        limits.push(RequestTimeout::of(request));
+        Err(TransportError::new(TransportErrorKind::Timeout, "no answer"))
+    });
     let Err(Error::OutcomeUnknown { why, .. }) = hole.result else { panic!("{:?}", hole.result) };
     assert!(matches!(*why, LookupFailure::Exhausted { attempts: 3, .. }), "{why:?}");
     assert!(limits[1..].iter().all(|l| l.is_some_and(|d| d <= Duration::from_secs(10))), "{limits:?}");
@@ -451,7 +450,7 @@ fn lookups_of_a_dead_server_end_in_tens_of_seconds() {
 fn an_answer_about_another_task_is_refused() {
     let config = config();
     let foreign = |_: &HttpRequest, _: Duration| ok(json!({"id": "8888", "status": "SUCCESS", "progress": "100%"}));
-    let wait = run(WaitPlan::new(&config, "1001", WaitOptions::default(), policy()), foreign);
+    let wait = run(WaitPlan::new(&config, "1001").retry(policy()), foreign);
     let e = wait.result.expect_err("foreign");
     assert!(matches!(e, Error::ForeignTask { ref asked, ref got } if &**asked == "1001" && &**got == "8888"), "{e:?}");
     assert_eq!(wait.requests.len(), 1, "not retried");

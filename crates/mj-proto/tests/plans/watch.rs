@@ -7,7 +7,7 @@ fn watch_uses_one_request_per_batch_per_round() {
     let config = config();
     let ids: Vec<String> = (0..250).map(|i| format!("t{i}")).collect();
     let options = WatchOptions::default().batch_size(100);
-    let run = run(WatchPlan::new(&config, ids.clone(), options, policy()), |request, elapsed| {
+    let run = run(WatchPlan::new(&config, ids.clone()).options(options).retry(policy()), |request, elapsed| {
         let body: serde_json::Value = serde_json::from_slice(request.body()).expect("json");
         let asked: Vec<&str> = body["ids"].as_array().expect("ids").iter().filter_map(|v| v.as_str()).collect();
         assert!(asked.len() <= 100);
@@ -39,7 +39,7 @@ fn watch_uses_one_request_per_batch_per_round() {
 fn watch_reports_unfinished_tasks_at_the_deadline() {
     let config = config();
     let t0 = Instant::now();
-    let watch = WatchPlan::new(&config, ["a", "b", "a"], WatchOptions::default(), policy());
+    let watch = WatchPlan::new(&config, ["a", "b", "a"]).retry(policy());
     let run = run_at(t0, watch.until(Some(t0 + Duration::from_secs(60))), |_, _| {
         ok(json!([{"id": "a", "status": "SUCCESS"}, {"id": "b", "status": "IN_PROGRESS", "progress": "3%"}]))
     });
@@ -51,7 +51,7 @@ fn watch_reports_unfinished_tasks_at_the_deadline() {
 
     // A server that fails every other round for a minute: the watch carries on.
     let mut n = 0;
-    let flaky = self::run(WatchPlan::new(&config, ["a"], WatchOptions::default(), policy()), |_, elapsed| {
+    let flaky = self::run(WatchPlan::new(&config, ["a"]).retry(policy()), |_, elapsed| {
         n += 1;
         match (n % 2, elapsed >= Duration::from_secs(60)) {
             (_, true) => ok(json!([{"id": "a", "status": "SUCCESS"}])),

@@ -6,14 +6,17 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 mod claims;
+mod setup;
+
+use setup::Lacks;
 
 use super::backoff::{Budget, Verdict, judge};
-use super::{Interest, Notice, Plan, RetryPolicy, Step, SubmitPolicy, exchange};
+use super::{Interest, Notice, Plan, Step, SubmitPolicy, exchange};
 use crate::config::Config;
 use crate::endpoint::{Fetch, ListTasks, Query, Submit};
 use crate::error::{Error, ErrorKind, LookupFailure};
 use crate::model::{Submitted, Task};
-use crate::profile::{Lookup, ServerProfile};
+use crate::profile::Lookup;
 use crate::transport::TransportError;
 use crate::wire::HttpResponse;
 
@@ -51,11 +54,16 @@ pub struct SubmitPlan<'a, S: Submit> {
     config: &'a Config,
     request: S,
     token: String,
+    /// Whether the token was drawn here (not the caller's `state`): drawn again when the
+    /// retry policy's seed changes.
+    drew_token: bool,
     policy: SubmitPolicy,
     budget: Budget,
     phase: Phase,
     /// The lookup in use; `None` once every lookup turned out unsupported.
     method: Option<Method>,
+    /// The lookups the server was seen to lack before this call (`knowing`).
+    lacks: Lacks,
     /// The error that lost the answer, and when.
     lost: Option<(Error, Instant)>,
     /// Lookups since the loss, and the last one's failure.
@@ -94,53 +102,6 @@ enum Next {
 }
 
 impl<'a, S: Submit> SubmitPlan<'a, S> {
-    /// A plan for `request`; the token is drawn from `retry.seed` unless `state` is set.
-    pub fn new(config: &'a Config, mut request: S, retry: RetryPolicy, policy: SubmitPolicy) -> Self {
-        let mut budget = Budget::new(retry);
-        let token = match request.options().state.clone() {
-            Some(state) => state,
-            None => {
-                let token = format!("mj-{:016x}", budget.random());
-                request.options_mut().state = Some(token.clone());
-                token
-            }
-        };
-        // A declared server profile knows which lookup its server has.
-        let lookup = match (policy.lookup, config.profile()) {
-            (Lookup::Auto, Some(profile)) => profile.lookup(),
-            (lookup, _) => lookup,
-        };
-        // A server whose lookup is known to lag behind its submits needs a longer wait
-        // before "no such task" can be believed.
-        let mut policy = policy;
-        if let Some(lag) = config.profile().map(ServerProfile::lookup_lag) {
-            policy.absent_after = policy.absent_after.max(lag);
-        }
-        let method = match lookup {
-            Lookup::Never => None,
-            _ if request.continues_task().is_some() => Some(Method::Task),
-            Lookup::Auto | Lookup::Query => Some(Method::Query),
-            Lookup::List => Some(Method::List),
-        };
-        Self {
-            config,
-            request,
-            token,
-            policy,
-            budget,
-            phase: Phase::Ready(Next::Submit),
-            method,
-            lost: None,
-            lookups: 0,
-            lookup_error: None,
-            lookup_timeouts: 0,
-            queued_since: None,
-            early: None,
-            refuted: Vec::new(),
-            notice: None,
-        }
-    }
-
     /// Ends the call at `deadline`: no retry or lookup starts after it, an exchange is
     /// cut at it, and a lost answer still unresolved then is [`Error::OutcomeUnknown`].
     pub fn until(mut self, deadline: Option<Instant>) -> Self {
@@ -153,14 +114,8 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     /// skipped, so an undeclared server that answered 404 once is not asked again.
     pub fn knowing(mut self, facts: &super::ServerFacts) -> Self {
         self.budget.knowing(facts);
-        if self.policy.lookup == Lookup::Auto && self.config.profile().is_none() {
-            if self.method == Some(Method::Query) && facts.lacks(EndpointName::QUERY) {
-                self.method = Some(Method::List);
-            }
-            if self.method == Some(Method::List) && facts.lacks(EndpointName::LIST) {
-                self.method = None;
-            }
-        }
+        self.lacks = Lacks { query: facts.lacks(EndpointName::QUERY), list: facts.lacks(EndpointName::LIST) };
+        self.method = self.first_method();
         self
     }
 
@@ -221,7 +176,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
     }
 
     /// Sends again after `error`, if the budget allows, announcing it.
-    fn retry(&mut self, now: Instant, error: Error, delay: Option<Duration>) -> Phase {
+    fn retry_after(&mut self, now: Instant, error: Error, delay: Option<Duration>) -> Phase {
         self.budget.attempt(now);
         if self.budget.hopeless(now, &error) {
             return Phase::done(Err(error));
@@ -262,7 +217,7 @@ impl<'a, S: Submit> SubmitPlan<'a, S> {
                     None => Phase::done(Err(error)),
                 }
             }
-            Verdict::Retry(delay) => self.retry(now, error, delay),
+            Verdict::Retry(delay) => self.retry_after(now, error, delay),
             Verdict::Ambiguous => {
                 self.budget.attempt(now);
                 if self.method.is_none() {
