@@ -125,3 +125,34 @@ impl Ids for mj_proto::plan::WatchReport {
 impl<T> Ids for Vec<T> {
     fn ids(&self, _: &mut std::collections::BTreeSet<String>) {}
 }
+
+/// The README's and `docs/`'s Rust blocks as doctests: `cargo test` compiles every one
+/// (and runs those not marked `no_run`), so a snippet a user copies compiles. A page added
+/// to `docs/` must be listed here; `tests/tests/docs.rs` checks that none is missing.
+#[cfg(doctest)]
+pub mod documentation {
+    #[doc = include_str!("../../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../../docs/architecture.md")]
+    pub struct Architecture;
+    #[doc = include_str!("../../docs/batches.md")]
+    pub struct Batches;
+    #[doc = include_str!("../../docs/benchmarks.md")]
+    pub struct Benchmarks;
+    #[doc = include_str!("../../docs/cli.md")]
+    pub struct Cli;
+    #[doc = include_str!("../../docs/clients.md")]
+    pub struct Clients;
+    #[doc = include_str!("../../docs/embedding.md")]
+    pub struct Embedding;
+    #[doc = include_str!("../../docs/fuzzing.md")]
+    pub struct Fuzzing;
+    #[doc = include_str!("../../docs/pools.md")]
+    pub struct Pools;
+    #[doc = include_str!("../../docs/reliability.md")]
+    pub struct Reliability;
+    #[doc = include_str!("../../docs/simulator.md")]
+    pub struct Simulator;
+    #[doc = include_str!("../../docs/webhooks.md")]
+    pub struct Webhooks;
+}

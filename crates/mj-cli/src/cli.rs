@@ -373,7 +373,7 @@ pub(crate) struct SimArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// Imitate this server family (and its auth header): plus, novicezk, trueai, newapi or
-    /// reseller
+    /// reseller [default: trueai, as the built-in simulator]
     #[arg(long, value_name = "FLAVOR", value_parser = core_word::<mj_sim::Flavor>)]
     pub flavor: Option<mj_sim::Flavor>,
     /// Require this key

@@ -19,7 +19,7 @@ pub(crate) const GAVE_UP: u8 = 4;
 pub(crate) const IO: u8 = 5;
 
 /// The exit codes, one per kind of outcome whatever the command: `mj --help` prints this
-/// table and the README's CLI section holds it word for word (a test checks both).
+/// table and the CLI page (docs/cli.md) holds it word for word (a test checks both).
 pub(crate) const TABLE: &str = "\
 Exit codes (the same for every command):
   0  done

@@ -6,7 +6,8 @@ use crate::terminal::clean;
 
 /// A task for people: status, prompt, images, and the buttons with the command to press
 /// them. `follow_up` is false when the task cannot be followed up (the built-in simulator's
-/// tasks end with the command): then no `next` command is suggested.
+/// tasks end with the command): then neither its URLs (dead once the command ends) nor a
+/// `next` command is shown.
 pub(crate) fn task(task: &Task, follow_up: bool) -> String {
     let mut out = clean(&format!(
         "task {}  {}  {}{}",
@@ -24,15 +25,17 @@ pub(crate) fn task(task: &Task, follow_up: bool) -> String {
     };
     line("prompt", task.prompt.as_deref().unwrap_or_default());
     line("failed", task.fail_reason.as_deref().unwrap_or_default());
-    let images = task.result_image_urls();
-    if images.is_empty() {
-        line("preview", task.image_url.as_deref().unwrap_or_default());
-    }
-    for url in images {
-        line("image", url);
-    }
-    for url in task.result_video_urls() {
-        line("video", url);
+    if follow_up {
+        let images = task.result_image_urls();
+        if images.is_empty() {
+            line("preview", task.image_url.as_deref().unwrap_or_default());
+        }
+        for url in images {
+            line("image", url);
+        }
+        for url in task.result_video_urls() {
+            line("video", url);
+        }
     }
     if let Some(prompts) = task.properties.final_prompt()
         && matches!(task.action, Some(mj_proto::TaskAction::Describe | mj_proto::TaskAction::Shorten))
@@ -51,6 +54,18 @@ pub(crate) fn task(task: &Task, follow_up: bool) -> String {
         line("next", &format!("mj modal {} --prompt \"...\"", task.handle()));
     }
     out
+}
+
+/// The last word of a command run on the built-in simulator, whose server stops with the
+/// command: where the files are, or how to keep them.
+pub(crate) fn simulator_ended(out: Option<&std::path::Path>) -> String {
+    let kept = match out {
+        Some(dir) => format!("the files are in {}", clean(&dir.display().to_string())),
+        None => "pass --out DIR to keep its images".to_owned(),
+    };
+    format!(
+        "mj: {kept}; the built-in simulator and its tasks ended with this command (run `mj sim` and set MJ_BASE_URL to keep tasks between commands)"
+    )
 }
 
 /// A submit for people (`follow_up` as for [`task`]).

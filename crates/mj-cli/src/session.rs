@@ -7,7 +7,7 @@ use mj_client::prelude::*;
 use mj_hooks::HookReceiver;
 use mj_proto::model::TaskHandle;
 use mj_proto::plan::{Member, Pool};
-use mj_sim::{Flavor, Server, SimConfig};
+use mj_sim::{Server, SimConfig};
 use mj_ureq::UreqTransport;
 
 use crate::cli::Global;
@@ -53,8 +53,8 @@ impl Session {
             }
             None => std::env::var("MJ_API_KEY").ok(),
         };
-        // trueai's answers carry both the grid and its four images. MJ_SIM_SPEED speeds
-        // the built-in simulator up (tests and demos).
+        // The same server `mj sim` is without --flavor. MJ_SIM_SPEED speeds the built-in
+        // simulator up (tests and demos).
         let speed = std::env::var("MJ_SIM_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
         let (pool, members, simulator) = match global.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
             Some(base) => (Pool::single(configure(base, key, global)?), None, None),
@@ -64,7 +64,7 @@ impl Session {
                     (Pool::new(members.clone()).map_err(|e| Failure::usage(e.to_string()))?, Some(members), None)
                 }
                 None => {
-                    let sim = SimConfig::new("").flavor(Flavor::Trueai).speed(speed);
+                    let sim = SimConfig::new("").flavor(crate::commands::sim::FLAVOR).speed(speed);
                     let server = Server::start(sim, 0)
                         .map_err(|e| Failure::usage(format!("cannot start the simulator: {e}")))?;
                     let config = Config::new(&server.url()).map_err(|e| Failure::usage(e.to_string()))?;

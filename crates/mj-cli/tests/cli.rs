@@ -298,16 +298,16 @@ fn a_profile_picks_the_auth_and_presses_buttons_novicezk_has_not() {
     assert_eq!(code, 3, "{stderr}");
 }
 
-/// One exit-code table: `mj --help` ends with the table the README's CLI section holds,
+/// One exit-code table: `mj --help` ends with the table the CLI page (docs/cli.md) holds,
 /// word for word, and it names every code the tests below see.
 #[test]
 fn the_exit_code_table_is_one_table() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README");
-    let start = readme.find("Exit codes (the same for every command):").expect("the README's table");
-    let table = &readme[start..start + readme[start..].find("```").expect("its end")];
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md")).expect("docs/cli.md");
+    let start = page.find("Exit codes (the same for every command):").expect("the CLI page's table");
+    let table = &page[start..start + page[start..].find("```").expect("its end")];
     let (code, help, _) = run(&mut mj(&["--help"]));
     assert_eq!(code, 0);
-    assert!(help.contains(table.trim_end()), "mj --help differs from the README:\n{help}");
+    assert!(help.contains(table.trim_end()), "mj --help differs from docs/cli.md:\n{help}");
     for n in 0..=5 {
         assert!(table.contains(&format!("\n  {n}  ")), "code {n} is in the table");
     }

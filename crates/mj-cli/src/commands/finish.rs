@@ -38,6 +38,9 @@ pub(crate) fn complete(s: &Session, submitted: Submitted, finish: &Finish) -> Re
         None => Vec::new(),
     };
     crate::interrupt::done();
+    if !s.json && !s.follow_up() {
+        eprintln!("{}", render::simulator_ended(finish.out.as_deref()));
+    }
     if s.json {
         let files: Vec<_> =
             files.iter().map(|f| json!({"path": f.path(), "kept": matches!(f, Saved::Kept(_))})).collect();

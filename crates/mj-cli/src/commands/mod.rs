@@ -15,7 +15,7 @@ mod parse;
 mod seed;
 mod servers;
 mod shorten;
-mod sim;
+pub(crate) mod sim;
 mod video;
 mod wait;
 

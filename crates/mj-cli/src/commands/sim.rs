@@ -3,12 +3,14 @@
 use crate::cli::SimArgs;
 use crate::exit::Failure;
 
+/// The server mj simulates when none is named: the built-in simulator of a command run
+/// without a base URL and `mj sim` without `--flavor` are the same server. trueai, because
+/// its finished grids carry their four images as well, so the main job saves four files.
+pub(crate) const FLAVOR: mj_sim::Flavor = mj_sim::Flavor::Trueai;
+
 pub(crate) fn run(args: SimArgs) -> Result<u8, Failure> {
     let SimArgs { port, flavor, api_key, speed, faults, seed } = args;
-    let mut config = mj_sim::SimConfig::new("").speed(speed).seed(seed);
-    if let Some(flavor) = flavor {
-        config = config.flavor(flavor);
-    }
+    let mut config = mj_sim::SimConfig::new("").speed(speed).seed(seed).flavor(flavor.unwrap_or(FLAVOR));
     if let Some(key) = api_key {
         config = config.api_key(key);
     }

@@ -1,0 +1,54 @@
+//! The README and `docs/` as the issue that shaped them asks: a README a Rust user reads top
+//! to bottom (at most 250 lines, `[dependencies]` and a program in its first 60), and every
+//! page's Rust blocks compiled (each page is a doctest of `mj_tests::documentation`).
+
+use std::path::Path;
+
+fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace")
+}
+
+#[test]
+fn every_page_of_docs_is_compiled_as_a_doctest() {
+    let lib = std::fs::read_to_string(workspace().join("tests/src/lib.rs")).expect("tests/src/lib.rs");
+    let mut pages = 0;
+    for entry in std::fs::read_dir(workspace().join("docs")).expect("docs/") {
+        let name = entry.expect("a docs/ entry").file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".md"), "docs/ holds pages only, not {name}");
+        let include = format!("include_str!(\"../../docs/{name}\")");
+        assert!(lib.contains(&include), "docs/{name} is not compiled: add it to mj_tests::documentation");
+        pages += 1;
+    }
+    assert!(pages >= 10, "{pages} pages");
+    assert!(lib.contains("include_str!(\"../../README.md\")"));
+}
+
+#[test]
+fn the_readme_starts_with_cargo_toml_and_a_program_and_stays_short() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).expect("README.md");
+    let lines: Vec<&str> = readme.lines().collect();
+    assert!(lines.len() <= 250, "the README has {} lines", lines.len());
+    let start = lines[..60].join("\n");
+    assert!(start.contains("[dependencies]"), "no [dependencies] in the first 60 lines");
+    assert!(start.contains("fn main()"), "no program in the first 60 lines");
+}
+
+#[test]
+fn every_code_block_says_its_language() {
+    // rustdoc compiles a block without a language as Rust: a tree or a table must say `text`.
+    let mut files = vec![workspace().join("README.md")];
+    for entry in std::fs::read_dir(workspace().join("docs")).expect("docs/") {
+        files.push(entry.expect("a docs/ entry").path());
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("a page");
+        let mut open = false;
+        for (n, line) in text.lines().enumerate() {
+            if let Some(info) = line.trim_start().strip_prefix("```") {
+                assert!(open || !info.trim().is_empty(), "{}:{}: a block without a language", file.display(), n + 1);
+                open = !open;
+            }
+        }
+        assert!(!open, "{}: a block is never closed", file.display());
+    }
+}
