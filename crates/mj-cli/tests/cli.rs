@@ -431,6 +431,28 @@ fn parse_shows_what_mj_makes_of_a_body() {
         let value: Value = serde_json::from_str(&stdout).expect("json");
         assert_eq!(value["id"], "77", "{member}");
         assert!(stderr.contains(&format!("`{member}` kept as sent")), "{member}: {stderr}");
+        // What it says is kept is in the output, as sent.
+        assert_eq!(value[member], serde_json::from_str::<Value>(odd).expect("json"), "{member}");
+    }
+    // A button's odd member is only in the report, and the report says so.
+    std::fs::write(&body, r#"{"id":"77","buttons":[{"customId":"MJ::JOB::upsample::1::x","emoji":["odd"]}]}"#)
+        .expect("write");
+    let (code, stdout, stderr) = run(mj(&["parse", "task"]).arg(&body));
+    assert_eq!(code, 0, "{stderr}");
+    let value: Value = serde_json::from_str(&stdout).expect("json");
+    assert!(value["buttons"][0].get("emoji").is_none(), "{stdout}");
+    assert!(stderr.contains("`buttons[0].emoji` left out, not read"), "{stderr}");
+    // An answer without a task prints null, and says which form of "not found" it was.
+    for (answer, status, why) in [
+        (r#"{"status":"SUCCESS"}"#, "200", "an object without an `id`"),
+        ("null", "200", "the JSON value null"),
+        ("", "204", "HTTP 204"),
+        (r#"{"code":3,"description":"task_no_found"}"#, "200", "a not-found answer"),
+    ] {
+        std::fs::write(&body, answer).expect("write");
+        let (code, stdout, stderr) = run(mj(&["parse", "task", "--status", status]).arg(&body));
+        assert_eq!((code, stdout.trim()), (0, "null"), "{answer}: {stderr}");
+        assert!(stderr.contains("mj: no task: ") && stderr.contains(why), "{answer}: {stderr}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -228,7 +228,7 @@ fn buttons_type_and_style_accept_ints_strings_and_absence() {
 }
 
 /// Decoding is total: a member of a shape mj does not read costs neither the task nor the
-/// button it sits in; it is named by its JSON path and kept as sent.
+/// button it sits in; it is named by its JSON path (a task's own member is also kept as sent).
 #[test]
 fn wrong_types_are_kept_and_named_by_their_json_path() {
     let t = Fetch::new("1")

@@ -147,12 +147,20 @@ pub(crate) fn run(kind: &str, file: Option<&Path>, status: u16, json: bool) -> R
         .body(body)
         .map_err(|_| Failure::usage(format!("{status} is not an HTTP status")))?;
     let quirks = quirks(kind, response.clone());
+    // A fetch answer that holds no task prints `null`; say which form of "not found" it was.
+    let no_task = match kind {
+        BodyKind::Task => Fetch::why_none(response.clone()).map(|why| crate::terminal::clean(&why.to_string())),
+        _ => None,
+    };
     let value = decode(kind, response)?;
     for quirk in quirks {
         eprintln!("mj: {}", crate::terminal::clean(&quirk.to_string()));
     }
+    if let Some(why) = &no_task {
+        eprintln!("mj: no task: a client reads this answer as \"no such task\" (fetch returns None): {why}");
+    }
     if json {
-        output::result(json!({"decoded": value}));
+        output::result(json!({"decoded": value, "noTask": no_task}));
     } else {
         println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     }

@@ -50,7 +50,7 @@ pub use describe::Describe;
 pub use download::GridError;
 pub use download::{DEFAULT_MAX_MEDIA, Download, Media};
 pub use edits::Edits;
-pub use fetch::Fetch;
+pub use fetch::{Fetch, NoTask};
 pub use image_seed::ImageSeed;
 pub use imagine::Imagine;
 pub use list::{ListTasks, Queue};

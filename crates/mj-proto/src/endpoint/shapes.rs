@@ -12,6 +12,8 @@ use crate::model::{
 use crate::response::{self, Payload, decode, decode_failure, envelope_error, reject};
 use crate::wire::HttpResponse;
 
+use super::fetch::NoTask;
+
 const SUBMIT: &str = "submit result";
 
 /// A submit answer, before judging its code. `Ok(None)` for a 2xx with no body.
@@ -177,29 +179,35 @@ fn missing_result(raw: &SubmitAnswer, status: StatusCode, body: &[u8], want: &st
 /// empty body (novicezk), 204 (trueai), a 400/404 `task_no_found` or code 3 (gateways), or
 /// a task object without an id.
 pub(crate) fn task_or_none(response: HttpResponse) -> Result<Option<Task>, Error> {
+    task_or_absence(response).map(Result::ok)
+}
+
+/// [`task_or_none`], saying which form of "no such task" the answer took.
+pub(crate) fn task_or_absence(response: HttpResponse) -> Result<Result<Task, NoTask>, Error> {
     let status = response.status();
     let body = match response::payload(&response) {
-        Ok(Payload::Empty) => return Ok(None),
+        Ok(Payload::Empty) => return Ok(Err(NoTask::Empty { status: status.as_u16() })),
         Ok(Payload::Json(body)) => body,
-        Err(e) if means_not_found(&e) => return Ok(None),
+        Err(e) if means_not_found(&e) => return Ok(Err(NoTask::NotFound { said: e.to_string() })),
         Err(e) => return Err(e),
     };
     if body == b"null" {
-        return Ok(None);
+        return Ok(Err(NoTask::Null));
     }
     match decode::<Task>(body, "task", status) {
-        Ok(task) => return Ok(Some(task)),
+        Ok(task) => return Ok(Ok(task)),
         // An object that is not a task: a wrapper around one, an error envelope, or `{}`
         // for "no such task".
         Err(Error::Decode(d)) if d.message.starts_with("missing field `id`") => {}
         Err(e) => return Err(e),
     }
     if let Some(wrapped) = wrapped_task(body, status, "task") {
-        return wrapped.map(Some);
+        return wrapped.map(Ok);
     }
     match envelope_error(status, body) {
         Some(e) if !means_not_found(&e) => Err(e),
-        _ => Ok(None),
+        Some(e) => Ok(Err(NoTask::NotFound { said: e.to_string() })),
+        None => Ok(Err(NoTask::WithoutId)),
     }
 }
 

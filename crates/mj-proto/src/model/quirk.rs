@@ -7,10 +7,10 @@ use crate::model::tolerant::{Member, Read, Tolerant};
 
 /// One member whose value had a shape mj did not expect (an object where a string was
 /// expected, text where a number was). Decoding is total: such a member never costs the
-/// task, list or callback it stands in. Its typed field stays unset, the value is kept (a
-/// task's own members in [`Task::extra`](super::Task::extra), under their name, so that
-/// serializing writes them back as sent), and it is listed here so that nothing is
-/// dropped in silence.
+/// task, list or callback it stands in. Its typed field stays unset and it is listed here
+/// with its value, so that nothing is dropped in silence. A task's own members are also
+/// kept in [`Task::extra`](super::Task::extra), under their name, so that serializing
+/// writes them back as sent ([`kept`](Self::kept)); a member of a button is only here.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Quirk {
@@ -21,13 +21,17 @@ pub struct Quirk {
     pub expected: String,
     /// The value as the server sent it.
     pub value: Value,
+    /// Whether the value is also in the task ([`Task::extra`](super::Task::extra)), and so
+    /// in what serializing it writes; false for a member of a button or of a submit
+    /// answer, which only this quirk holds.
+    pub kept: bool,
 }
 
 impl Quirk {
     pub(crate) fn new(path: impl Into<String>, expected: impl Into<String>, value: Value) -> Self {
-        let quirk = Self { path: path.into(), expected: expected.into(), value };
+        let quirk = Self { path: path.into(), expected: expected.into(), value, kept: false };
         #[cfg(feature = "tracing")]
-        tracing::warn!(target: "mj", path = %quirk.path, expected = %quirk.expected, "a member in an unexpected shape was kept as sent");
+        tracing::warn!(target: "mj", path = %quirk.path, expected = %quirk.expected, "a member in an unexpected shape was not read");
         quirk
     }
 
@@ -65,6 +69,10 @@ pub(crate) fn read<'de, A: MapAccess<'de>, T: Member<'de>>(
 
 impl std::fmt::Display for Quirk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` kept as sent ({}): {}", self.path, self.expected, self.value)
+        if self.kept {
+            write!(f, "`{}` kept as sent ({}): {}", self.path, self.expected, self.value)
+        } else {
+            write!(f, "`{}` left out, not read ({}): {}", self.path, self.expected, self.value)
+        }
     }
 }

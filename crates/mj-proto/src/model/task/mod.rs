@@ -311,7 +311,7 @@ impl Task {
 
     /// Keeps member `key`'s `value`, which had a shape mj does not read.
     fn keep(&mut self, key: &str, expected: impl Into<String>, value: Value) {
-        self.quirks.0.push(Quirk::new(key, expected, value.clone()));
+        self.quirks.0.push(Quirk { kept: true, ..Quirk::new(key, expected, value.clone()) });
         self.extra.put(key.to_owned(), value);
     }
 
