@@ -147,38 +147,61 @@ pub(crate) struct Hook {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create a 2x2 grid from a prompt
+    #[command(after_help = "Example:\n  mj imagine \"a red fox in the snow --ar 3:2\" --wait --out out/")]
     Imagine(ImagineArgs),
     /// Press a button of a finished task: a label (U1, V3, "Vary (Strong)"), an emoji (🔄) or a customId
+    #[command(after_help = "Example:\n  mj action 1747190313867714 U1 --wait --out out/")]
     Action(ActionArgs),
     /// Complete a task waiting in MODAL (Custom Zoom, Vary (Region), remix)
+    #[command(after_help = "Example:\n  mj modal 1747190313867714 --prompt \"a red fox --zoom 1.5\" --wait")]
     Modal(ModalArgs),
     /// Get four prompts for an image
+    #[command(after_help = "Example:\n  mj describe photo.png --wait")]
     Describe(DescribeArgs),
     /// Blend 2 to 5 images into a grid
+    #[command(after_help = "Example:\n  mj blend a.png b.png --dimensions portrait --wait --out out/")]
     Blend(BlendArgs),
     /// Analyse a prompt and suggest shorter ones
+    #[command(after_help = "Example:\n  mj shorten \"a very long prompt about a red fox in the snow at dawn\" --wait")]
     Shorten(ShortenArgs),
     /// Animate an image, or extend a video task
+    #[command(after_help = "Example:\n  mj video \"the fox runs\" --image fox.png --wait")]
     Video(VideoArgs),
     /// Show the Midjourney seed of a finished task
+    #[command(after_help = "Example:\n  mj seed 1747190313867714")]
     Seed(SeedArgs),
     /// Cancel a task
+    #[command(after_help = "Example:\n  mj cancel 1747190313867714")]
     Cancel(CancelArgs),
     /// Show tasks by id (one request for all of them)
+    #[command(after_help = "Example:\n  mj fetch 1747190313867714 1747190313867715")]
     Fetch(FetchArgs),
     /// List tasks, newest first
+    #[command(after_help = "Example:\n  mj list --status success --size 20")]
     List(ListArgs),
     /// Wait for tasks to finish, one progress line (or bar) each
+    #[command(after_help = "Example:\n  mj wait 1747190313867714 us:1747190313867715")]
     Wait(WaitArgs),
     /// Run a file of prompts durably: kill it at any point and run it again to resume
+    #[command(
+        after_help = "Example:\n  mj batch prompts.txt --out out/ --concurrency 4    (mj batch --status --out out/)"
+    )]
     Batch(BatchArgs),
     /// Show what mj makes of a response body (stdin when FILE is absent)
+    #[command(
+        after_help = "Example:\n  mj parse task body.json    (echo '<html>404</html>' | mj parse submit --status 404)"
+    )]
     Parse(ParseArgs),
     /// Run the simulator as a server on 127.0.0.1 until Ctrl-C
+    #[command(
+        after_help = "Example:\n  mj sim --port 8080 --flavor newapi --api-key sk-test --faults \"500=0.1,slow=0.05\""
+    )]
     Sim(SimArgs),
     /// Receive notifyHook callbacks on a secret path and print each task update
+    #[command(after_help = "Example:\n  mj listen --port 9000")]
     Listen(ListenArgs),
     /// The servers of the servers file (--config): whether each answers, and how fast
+    #[command(after_help = "Example:\n  mj servers --config servers.toml")]
     Servers,
 }
 
@@ -397,4 +420,52 @@ pub(crate) struct ListenArgs {
     /// Port on 127.0.0.1
     #[arg(long, default_value_t = 9000)]
     pub port: u16,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    /// Splits a command line as a shell would for these examples: words, "double" and
+    /// 'single' quotes.
+    fn words(line: &str) -> Vec<String> {
+        let (mut out, mut word, mut quote, mut started) = (Vec::new(), String::new(), None, false);
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), c) => word.push(c),
+                (None, '"' | '\'') => (quote, started) = (Some(c), true),
+                (None, ' ') if started || !word.is_empty() => {
+                    out.push(std::mem::take(&mut word));
+                    started = false;
+                }
+                (None, ' ') => {}
+                (None, c) => word.push(c),
+            }
+        }
+        if started || !word.is_empty() {
+            out.push(word);
+        }
+        out
+    }
+
+    /// Every subcommand's help ends with an example, and every example is a command line
+    /// mj accepts.
+    #[test]
+    fn every_example_parses() {
+        for sub in super::Cli::command().get_subcommands() {
+            let name = sub.get_name();
+            let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            let example = help.strip_prefix("Example:\n  ").unwrap_or_else(|| panic!("mj {name} has no example"));
+            // A second form may follow in parentheses.
+            for line in example.split("    (").map(|l| l.trim_end_matches(')')) {
+                // A pipe feeds stdin: the command is what follows it.
+                let args = words(line.rsplit("| ").next().unwrap_or(line));
+                assert_eq!(args.first().map(String::as_str), Some("mj"), "{line}");
+                if let Err(e) = super::Cli::try_parse_from(&args) {
+                    panic!("mj {name}'s example does not parse: {line}\n{e}");
+                }
+            }
+        }
+    }
 }

@@ -472,6 +472,18 @@ fn help_texts() {
     insta::assert_snapshot!("help_imagine", help(&["imagine", "--help"]));
     insta::assert_snapshot!("help_action", help(&["action", "--help"]));
     insta::assert_snapshot!("help_wait", help(&["wait", "--help"]));
+    // Every command's help fits a screen: its own options and an example, the global
+    // options once, under `mj --help`.
+    for command in [
+        "imagine", "action", "modal", "describe", "blend", "shorten", "video", "seed", "cancel", "fetch", "list",
+        "wait", "batch", "parse", "sim", "listen", "servers",
+    ] {
+        let text = help(&[command, "--help"]);
+        assert!(text.lines().count() <= 40, "mj {command} --help is {} lines:\n{text}", text.lines().count());
+        assert!(text.contains("Example:\n  mj "), "mj {command} --help has no example");
+        assert!(!text.contains("--request-timeout"), "mj {command} --help repeats the global options");
+    }
+    assert!(help(&["--help"]).contains("--request-timeout"), "the global options are under mj --help");
 }
 
 /// Starts `mj` with `args` and returns it with the first line of stdout or stderr that
