@@ -155,4 +155,7 @@ pub mod documentation {
     pub struct Simulator;
     #[doc = include_str!("../../docs/webhooks.md")]
     pub struct Webhooks;
+    // The crates' READMEs that mj-ureq's and mj-reqwest's own docs do not already include.
+    #[doc = include_str!("../../crates/mj-hooks/README.md")]
+    pub struct MjHooksReadme;
 }

@@ -20,6 +20,16 @@ fn every_page_of_docs_is_compiled_as_a_doctest() {
         pages += 1;
     }
     assert!(pages >= 10, "{pages} pages");
+    // A crate README with Rust in it is compiled here or by its crate's docs.
+    for entry in std::fs::read_dir(workspace().join("crates")).expect("crates/") {
+        let dir = entry.expect("a crate").path();
+        let Ok(readme) = std::fs::read_to_string(dir.join("README.md")) else { continue };
+        let crate_name = dir.file_name().expect("a name").to_string_lossy().into_owned();
+        let own = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap_or_default();
+        let included = lib.contains(&format!("include_str!(\"../../crates/{crate_name}/README.md\")"))
+            || own.contains("include_str!(\"../README.md\")");
+        assert!(!readme.contains("```rust") || included, "crates/{crate_name}/README.md has Rust that nothing compiles");
+    }
     assert!(lib.contains("include_str!(\"../../README.md\")"));
 }
 
