@@ -28,7 +28,10 @@ fn every_page_of_docs_is_compiled_as_a_doctest() {
         let own = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap_or_default();
         let included = lib.contains(&format!("include_str!(\"../../crates/{crate_name}/README.md\")"))
             || own.contains("include_str!(\"../README.md\")");
-        assert!(!readme.contains("```rust") || included, "crates/{crate_name}/README.md has Rust that nothing compiles");
+        assert!(
+            !readme.contains("```rust") || included,
+            "crates/{crate_name}/README.md has Rust that nothing compiles"
+        );
     }
     assert!(lib.contains("include_str!(\"../../README.md\")"));
 }

@@ -12,7 +12,7 @@ use crate::model::{
 use crate::response::{self, Payload, decode, decode_failure, envelope_error, reject};
 use crate::wire::HttpResponse;
 
-use super::fetch::NoTask;
+use super::NoTask;
 
 const SUBMIT: &str = "submit result";
 
