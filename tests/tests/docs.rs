@@ -65,3 +65,27 @@ fn every_code_block_says_its_language() {
         assert!(!open, "{}: a block is never closed", file.display());
     }
 }
+
+#[test]
+fn every_relative_link_names_a_file_that_exists() {
+    let mut pages = vec![workspace().join("README.md"), workspace().join("CHANGELOG.md")];
+    let mut checked = 0;
+    for entry in std::fs::read_dir(workspace().join("docs")).expect("docs/") {
+        pages.push(entry.expect("a docs/ entry").path());
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).expect("a page");
+        let folder = page.parent().expect("a folder");
+        for (_, rest) in text.match_indices("](").map(|(i, _)| ((), &text[i + 2..])) {
+            let Some(end) = rest.find(')') else { continue };
+            let target = &rest[..end];
+            if target.contains("://") || target.starts_with('#') || target.starts_with("mailto:") {
+                continue;
+            }
+            let file = target.split('#').next().unwrap_or(target);
+            assert!(folder.join(file).exists(), "{}: a link to {target}, which does not exist", page.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} links read");
+}
