@@ -157,6 +157,13 @@ fn refusals_are_typed_and_keep_their_details() {
     assert_eq!(r.properties.banned_word(), Some("nude"));
     assert_eq!(r.properties.prompt_en(), Some("nude body"));
     assert!(!e.is_retryable());
+    assert!(e.is_moderation(), "code 24 is a moderation strike");
+    let failed = Fetch::new("t")
+        .answer(response(200, fixture("upstream/workstage-fetch-failure-banned-prompt.json")))
+        .expect("a task")
+        .expect("found");
+    assert!(failed.is_moderated(), "{:?}", failed.fail_reason);
+    assert!(Error::TaskFailed(Box::new(failed)).is_moderation());
 
     for (name, code, retryable) in [
         ("mj/submit-code23-queue-full.json", ReturnCode::QueueRejected, true),
@@ -168,6 +175,7 @@ fn refusals_are_typed_and_keep_their_details() {
         let e = submitted(name).expect_err(name);
         assert_eq!(e.code(), Some(code), "{name}");
         assert_eq!(e.is_retryable(), retryable, "{name}");
+        assert!(!e.is_moderation(), "{name}");
     }
 }
 

@@ -92,6 +92,21 @@ impl Error {
         }
     }
 
+    /// True when moderation refused the content: a submit refused as a banned prompt (code
+    /// 24, or a refusal in moderation's words) or a task that failed as moderated
+    /// ([`Task::is_moderated`](crate::Task::is_moderated)). Never retried and never sent
+    /// to another server: the same prompt would be refused again, and each refusal counts
+    /// against the account.
+    pub fn is_moderation(&self) -> bool {
+        match self {
+            Self::Rejected(r) => {
+                r.code == ReturnCode::BannedPrompt || crate::model::speaks_of_moderation(&r.description)
+            }
+            Self::TaskFailed(task) => task.is_moderated(),
+            _ => false,
+        }
+    }
+
     /// True when time ran out: an exchange the server did not answer in time, or a wait
     /// whose task had not finished by its deadline (as reqwest's `Error::is_timeout`).
     pub fn is_timeout(&self) -> bool {
@@ -114,6 +129,7 @@ impl Error {
             | ErrorKind::Interrupted
             | ErrorKind::RateLimited
             | ErrorKind::Server => true,
+            ErrorKind::Rejected if self.is_moderation() => false,
             ErrorKind::Rejected => matches!(self, Self::Rejected(r) if r.code.is_transient()
                 && (r.code != ReturnCode::Failure || ReturnCode::failure_may_pass(&r.description))),
             _ => false,

@@ -344,6 +344,14 @@ impl Task {
         self.status.is_terminal()
     }
 
+    /// True for a task that failed because moderation refused its prompt or its images
+    /// (`Banned prompt detected`, `可能包含敏感词`, output filters, …): a strike against
+    /// the account, not a fault that another try would get past.
+    pub fn is_moderated(&self) -> bool {
+        self.status == TaskStatus::Failure
+            && self.fail_reason.as_deref().is_some_and(crate::model::speaks_of_moderation)
+    }
+
     /// MODAL: the task waits for `/mj/submit/modal`.
     pub fn needs_input(&self) -> bool {
         self.status.needs_input()
