@@ -8,6 +8,7 @@ use crate::auth::AuthStyle;
 use crate::config_error::ConfigError;
 use crate::error::{BuildError, Error};
 use crate::model::SpeedMode;
+use crate::pacing::Pacing;
 use crate::profile::ServerProfile;
 use crate::secret::ApiKey;
 use crate::wire::{HttpRequest, MJ_API_SECRET};
@@ -34,6 +35,7 @@ pub struct Config {
     user_agent: HeaderValue,
     headers: http::HeaderMap,
     profile: Option<ServerProfile>,
+    pacing: Pacing,
 }
 
 /// The user agent sent unless another is set.
@@ -51,6 +53,7 @@ impl Config {
             user_agent: HeaderValue::from_static(DEFAULT_USER_AGENT),
             headers: http::HeaderMap::new(),
             profile: None,
+            pacing: Pacing::default(),
         })
     }
 
@@ -131,6 +134,28 @@ impl Config {
     pub fn with_mode(mut self, mode: Option<SpeedMode>) -> Self {
         self.mode = mode;
         self
+    }
+
+    /// How fast and how much this server may be asked to create tasks: the clients wait
+    /// (or refuse with [`Error::Paced`](crate::Error::Paced)) before a submit that a rule
+    /// holds. None by default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mj_proto::{Config, pacing::Pacing};
+    ///
+    /// let config = Config::new("https://api.example.com")?
+    ///     .with_pacing(Pacing::new().min_interval(Duration::from_secs(45), Duration::from_secs(15)).daily_tasks(200));
+    /// # Ok::<(), mj_proto::ConfigError>(())
+    /// ```
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// This server's pacing rules.
+    pub fn pacing(&self) -> &Pacing {
+        &self.pacing
     }
 
     /// Sets the `User-Agent` header.

@@ -51,6 +51,7 @@ pub mod fuzzing;
 mod json;
 pub mod model;
 mod multipart;
+pub mod pacing;
 pub mod plan;
 mod profile;
 mod response;

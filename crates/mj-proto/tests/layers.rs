@@ -14,6 +14,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("the API key", &["secret"]),
     ("the data the servers send and take", &["model"]),
+    ("how fast and how much a server may be asked", &["pacing"]),
     ("the transport seam", &["transport"]),
     ("errors", &["error"]),
     ("images as data URLs", &["data_url"]),

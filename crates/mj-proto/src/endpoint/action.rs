@@ -77,7 +77,9 @@ impl Action {
     }
 }
 
-submit_endpoint!(Action, crate::EndpointName::ACTION, "/submit/action");
+submit_endpoint!(Action, |_action| crate::EndpointName::ACTION, |_action| "/submit/action", |_action| None, |action| {
+    super::submit::images_of_button(&action.custom_id)
+});
 
 /// The requests that press a task's buttons: built here, beside the endpoint they use, so
 /// that the model stays below the endpoints. Each is the request `client.press` sends
@@ -214,6 +216,12 @@ impl Submit for Press {
         match self {
             Self::Button(action) => action.options_mut(),
             Self::Change(change) => change.options_mut(),
+        }
+    }
+    fn images(&self) -> u32 {
+        match self {
+            Self::Button(action) => action.images(),
+            Self::Change(change) => change.images(),
         }
     }
 }

@@ -63,7 +63,9 @@ impl Change {
     }
 }
 
-submit_endpoint!(Change, crate::EndpointName::CHANGE, "/submit/change");
+submit_endpoint!(Change, |_change| crate::EndpointName::CHANGE, |_change| "/submit/change", |_change| None, |change| {
+    if change.action == ChangeAction::Upscale { 1 } else { 4 }
+});
 
 /// `/submit/simple-change`: the same as [`Change`] written as `"<taskId> U1"` (spec §5.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,4 +104,11 @@ impl SimpleChange {
     }
 }
 
-submit_endpoint!(SimpleChange, crate::EndpointName::SIMPLE_CHANGE, "/submit/simple-change");
+submit_endpoint!(
+    SimpleChange,
+    |_change| crate::EndpointName::SIMPLE_CHANGE,
+    |_change| "/submit/simple-change",
+    |_change| None,
+    // `"<taskId> U2"`: an upscale makes one image.
+    |change| if change.content.split_whitespace().nth(1).is_some_and(|b| b.starts_with(['U', 'u'])) { 1 } else { 4 }
+);

@@ -59,6 +59,13 @@ pub trait Submit: Endpoint<Output = Submitted> {
         None
     }
 
+    /// How many images the task it creates makes, as a daily image cap
+    /// ([`Pacing::daily_images`](crate::pacing::Pacing::daily_images)) counts them: a grid
+    /// 4, an upscale 1, a text (describe, shorten) or a video none.
+    fn images(&self) -> u32 {
+        images_by_name(self.name())
+    }
+
     /// Sets `state`.
     fn state(mut self, state: impl Into<String>) -> Self
     where
@@ -96,6 +103,25 @@ pub trait Submit: Endpoint<Output = Submitted> {
     }
 }
 
+/// The images a submit to endpoint `name` makes: none for text and video, else a grid's 4.
+pub(crate) fn images_by_name(name: crate::EndpointName) -> u32 {
+    use crate::EndpointName as N;
+    if [N::DESCRIBE, N::SHORTEN, N::VIDEO, N::VIDEO_SWAP].contains(&name) { 0 } else { 4 }
+}
+
+/// The images pressing the button `custom_id` makes: an upscale (`MJ::JOB::upsample…`) 1,
+/// a reading of an image (`MJ::Job::PicReader…`) or a video none, the rest a grid's 4.
+pub(crate) fn images_of_button(custom_id: &str) -> u32 {
+    let id = custom_id.to_ascii_lowercase();
+    if id.contains("upsample") {
+        1
+    } else if id.contains("picreader") || id.contains("picread") || id.contains("video") || id.contains("animate") {
+        0
+    } else {
+        4
+    }
+}
+
 /// Implements [`Endpoint`] and [`Submit`] for a task-creating request with an `options`
 /// field and a `check` method: POST to `$path`, answer [`Submitted`], never idempotent.
 macro_rules! submit_endpoint {
@@ -109,6 +135,17 @@ macro_rules! submit_endpoint {
         $crate::endpoint::submit::submit_endpoint!($ty, |$n| $name, |$p| $path, |_request| None);
     };
     ($ty:ty, |$n:ident| $name:expr, |$p:ident| $path:expr, |$this:ident| $continues:expr) => {
+        $crate::endpoint::submit::submit_endpoint!($ty, |$n| $name, |$p| $path, |$this| $continues, |request| {
+            $crate::endpoint::submit::images_by_name($crate::endpoint::Endpoint::name(request))
+        });
+    };
+    (
+        $ty:ty,
+        |$n:ident| $name:expr,
+        |$p:ident| $path:expr,
+        |$this:ident| $continues:expr,
+        |$i:ident| $images:expr
+    ) => {
         impl $crate::endpoint::Endpoint for $ty {
             type Output = $crate::model::Submitted;
 
@@ -147,6 +184,10 @@ macro_rules! submit_endpoint {
             fn continues_task(&self) -> Option<&str> {
                 let $this = self;
                 $continues
+            }
+            fn images(&self) -> u32 {
+                let $i = self;
+                $images
             }
         }
     };

@@ -55,6 +55,8 @@ pub enum ErrorKind {
     WaitTimeout,
     /// The server does not know the task.
     TaskNotFound,
+    /// A pacing rule held a submit beyond the call's deadline; nothing was sent.
+    Paced,
     /// A plan was misused.
     Usage,
 }
@@ -88,6 +90,7 @@ impl Error {
             Self::NeedsInput(_) => ErrorKind::NeedsInput,
             Self::WaitTimeout { .. } => ErrorKind::WaitTimeout,
             Self::TaskNotFound { .. } => ErrorKind::TaskNotFound,
+            Self::Paced(_) => ErrorKind::Paced,
             Self::PlanMisuse => ErrorKind::Usage,
         }
     }
@@ -159,6 +162,7 @@ impl Error {
                 | ErrorKind::Unauthorized
                 | ErrorKind::Quota
                 | ErrorKind::NotConfigured
+                | ErrorKind::Paced
         ) || self.is_backpressure()
     }
 
@@ -199,6 +203,7 @@ impl Error {
             | Self::TaskNotFound { .. }
             | Self::ForeignTask { .. }
             | Self::BadCallback { .. }
+            | Self::Paced(_)
             | Self::PlanMisuse => None,
         }
     }

@@ -141,6 +141,11 @@ pub enum Error {
         /// The task id the server does not know.
         id: String,
     },
+    /// A pacing rule of the server ([`Pacing`](crate::pacing::Pacing): its interval, a
+    /// daily cap, its working hours or a rest after moderation strikes) holds the submit
+    /// past the call's deadline, or for good. Nothing was sent.
+    #[error("{0}")]
+    Paced(Box<crate::pacing::Held>),
     /// A plan was polled after it returned [`Step::Done`](crate::plan::Step::Done), or
     /// without the answer to its last [`Step::Send`](crate::plan::Step::Send): a mistake
     /// in a hand-written driver loop. mj's clients never return it.

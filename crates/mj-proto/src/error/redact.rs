@@ -75,7 +75,7 @@ impl Error {
                 scrub_text(wanted, secret);
                 scrub_text(available, secret);
             }
-            Self::Config(_) | Self::Build(_) | Self::EmptyBody { .. } | Self::PlanMisuse => {}
+            Self::Config(_) | Self::Build(_) | Self::EmptyBody { .. } | Self::Paced(_) | Self::PlanMisuse => {}
         }
         self
     }

@@ -83,29 +83,37 @@ impl Pacing {
     /// for the next submit's jitter.
     pub fn claim(&self, tally: &mut Tally, now: Wall, images: u32, draw: u64) -> Result<(), Held> {
         tally.roll(now);
+        let held = |rule, until_ms| Held {
+            server: String::new(),
+            rule,
+            until_ms,
+            utc_offset_secs: now.utc_offset_secs,
+            tasks_today: tally.tasks,
+            images_today: tally.images,
+        };
         if let Some(until) = tally.resting_until.filter(|&until| until > now.unix_ms) {
-            return Err(Held { rule: Rule::Cooldown, until_ms: Some(until) });
+            return Err(held(Rule::Cooldown, Some(until)));
         }
         if let Some(next) = tally.next_ms.filter(|&next| next > now.unix_ms) {
-            return Err(Held { rule: Rule::MinInterval, until_ms: Some(next) });
+            return Err(held(Rule::MinInterval, Some(next)));
         }
         if let Some(hours) = self.hours
             && let Some(opens) = hours.next_open(now)
         {
-            return Err(Held { rule: Rule::Hours, until_ms: Some(opens) });
+            return Err(held(Rule::Hours, Some(opens)));
         }
         let tomorrow = Some(now.next_day_ms());
         if let Some(cap) = self.daily_tasks
             && tally.tasks >= cap
         {
-            return Err(Held { rule: Rule::DailyTasks { cap }, until_ms: tomorrow });
+            return Err(held(Rule::DailyTasks { cap }, tomorrow));
         }
         if let Some(cap) = self.daily_images
             && tally.images.saturating_add(images) > cap
         {
             // A task bigger than the whole cap never fits.
             let until = if images > cap { None } else { tomorrow };
-            return Err(Held { rule: Rule::DailyImages { cap }, until_ms: until });
+            return Err(held(Rule::DailyImages { cap }, until));
         }
         tally.tasks += 1;
         tally.images = tally.images.saturating_add(images);
@@ -277,12 +285,71 @@ impl Tally {
 
 /// Why a submit may not go yet, and when it may.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Held {
+    /// The server it is held on (a pool member's name, or the server's host); empty from
+    /// [`Pacing::claim`], which does not know it.
+    pub server: String,
     /// The rule that holds it.
     pub rule: Rule,
     /// The earliest instant it may go, in milliseconds since the epoch; `None` when it
     /// never may (a task bigger than the whole daily image cap).
     pub until_ms: Option<i64>,
+    /// The offset of the zone the rules count in, to say the instant as its clocks do.
+    pub utc_offset_secs: i32,
+    /// Tasks claimed on the server today.
+    pub tasks_today: u32,
+    /// Images claimed on the server today.
+    pub images_today: u32,
+}
+
+impl Held {
+    /// The same hold, on `server`.
+    pub fn on(mut self, server: impl Into<String>) -> Self {
+        self.server = server.into();
+        self
+    }
+}
+
+/// `server a: no submit before 2026-12-07 14:02:31 +08:00 (the minimum interval between
+/// submits); 12 tasks and 48 images today`.
+impl fmt::Display for Held {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.server.is_empty() {
+            write!(f, "server {}: ", self.server)?;
+        }
+        match self.until_ms {
+            Some(until) => write!(f, "no submit before {} ({})", clock(until, self.utc_offset_secs), self.rule)?,
+            None => write!(f, "this task never fits {}", self.rule)?,
+        }
+        write!(f, "; {} tasks and {} images today", self.tasks_today, self.images_today)
+    }
+}
+
+/// `unix_ms` as a date and time in the zone at `offset` seconds: `2026-12-07 14:02:31 +08:00`.
+fn clock(unix_ms: i64, offset: i32) -> String {
+    let local = unix_ms.div_euclid(1000) + i64::from(offset);
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let off = offset.unsigned_abs();
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} {sign}{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        off / 3600,
+        off % 3600 / 60
+    )
 }
 
 /// A pacing rule, as a hold names it.
@@ -401,6 +468,20 @@ mod tests {
         let mut tally = Tally::default();
         assert_eq!(night.claim(&mut tally, at(12, 0), 4, 0).map_err(|h| h.until_ms), Err(Some(at(22, 0).unix_ms)));
         assert!("9-17".parse::<Hours>().is_err() && "25:00-26:00".parse::<Hours>().is_err());
+    }
+
+    #[test]
+    fn a_hold_says_when_in_the_zone_s_own_clock() {
+        let pacing = Pacing::new().min_interval(Duration::from_secs(45), Duration::ZERO);
+        let mut tally = Tally::default();
+        let at = Wall::new(1_765_087_306_000, 8 * 3600); // 2025-12-07 06:01:46 UTC
+        assert_eq!(pacing.claim(&mut tally, at, 4, 0), Ok(()));
+        let held = pacing.claim(&mut tally, at, 4, 0).expect_err("too soon").on("a");
+        assert_eq!(
+            held.to_string(),
+            "server a: no submit before 2025-12-07 14:02:31 +08:00 (the minimum interval between submits); 1 tasks and 4 images today"
+        );
+        assert_eq!(clock(0, -5 * 3600 - 1800), "1969-12-31 18:30:00 -05:30");
     }
 
     #[test]
