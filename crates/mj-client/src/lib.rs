@@ -53,6 +53,7 @@ mod builder;
 mod hooks;
 mod member_fed;
 mod members;
+mod pacer;
 mod settings;
 mod shared;
 mod stream;
@@ -64,6 +65,7 @@ pub use stream::{PageStream, TaskUpdates};
 
 pub use builder::ClientBuilder;
 pub use hooks::Hooks;
+pub use pacer::PacingStore;
 pub use settings::{NoticeObserver, Settings};
 pub(crate) use shared::{first_sight, host_of, named};
 

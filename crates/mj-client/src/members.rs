@@ -15,6 +15,7 @@ use mj_proto::model::{Submitted, Task, TaskHandle};
 use mj_proto::plan::{MemberStatus, Pool};
 use mj_proto::{ConfigError, EndpointName, Error};
 
+use crate::pacer::Pacer;
 use crate::shared::{Learned, Shared};
 use crate::{Hooks, Settings};
 
@@ -48,6 +49,8 @@ pub(crate) struct Members {
     named: bool,
     /// Tasks counted against their server's room, as (pool index, id).
     running: Arc<Mutex<HashSet<(usize, String)>>>,
+    /// Each server's pacing rules applied, over the store of their tallies.
+    pub(crate) pacer: Pacer,
 }
 
 impl Members {
@@ -70,7 +73,8 @@ impl Members {
                 ),
             })
             .collect();
-        Self { lanes, pool: Arc::new(Mutex::new(pool)), named, running: Arc::default() }
+        let pacer = Pacer::new(settings.pacing_store.as_ref().map(|s| s.0.clone()), named);
+        Self { lanes, pool: Arc::new(Mutex::new(pool)), named, running: Arc::default(), pacer }
     }
 
     /// The same servers with other settings, or ending every call by `ends_at`; what was
@@ -212,10 +216,12 @@ impl Members {
     }
 
     /// A task seen from `lane`: named by its server, counted while it runs and given back
-    /// once it ended.
+    /// once it ended (a moderated end is a strike against the server).
     pub(crate) fn seen(&self, lane: &Lane, mut task: Task) -> Task {
         if task.is_terminal() {
-            self.uncount(lane.index, &task.id);
+            if self.uncount(lane.index, &task.id) && task.is_moderated() {
+                self.pacer.strike(lane);
+            }
         } else {
             self.count(lane.index, &task.id);
         }
@@ -223,9 +229,15 @@ impl Members {
         task
     }
 
-    /// A wait on `id` ended (in any way but its deadline): the task stops counting.
-    pub(crate) fn ended(&self, lane: &Lane, id: &str) {
-        self.uncount(lane.index, id);
+    /// A wait on `id` ended with `result`: unless its deadline passed, the task stops
+    /// counting, and a moderated end is a strike against the server.
+    pub(crate) fn ended(&self, lane: &Lane, id: &str, result: &Result<Task, Error>) {
+        if matches!(result, Err(Error::WaitTimeout { .. })) {
+            return;
+        }
+        if self.uncount(lane.index, id) && result.as_ref().err().is_some_and(Error::is_moderation) {
+            self.pacer.strike(lane);
+        }
     }
 
     fn count(&self, index: usize, id: &str) {
@@ -235,11 +247,14 @@ impl Members {
         }
     }
 
-    fn uncount(&self, index: usize, id: &str) {
+    /// Stops counting a task; true when it was counted.
+    fn uncount(&self, index: usize, id: &str) -> bool {
         let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        if running.remove(&(index, id.to_owned())) {
+        let removed = running.remove(&(index, id.to_owned()));
+        if removed {
             self.pool().released(index);
         }
+        removed
     }
 
     /// Every server's health and load at `now`, for this client's servers.
@@ -260,7 +275,7 @@ fn scoped(settings: &Settings, named: bool, name: &str) -> Settings {
 
 impl Members {
     /// The lane of pool index `index`.
-    fn at(&self, index: usize) -> Option<&Lane> {
+    pub(crate) fn at(&self, index: usize) -> Option<&Lane> {
         self.lanes.iter().find(|l| l.index == index)
     }
 

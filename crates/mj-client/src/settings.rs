@@ -51,6 +51,8 @@ pub struct Settings {
     /// and waits learn of changes the instant a callback arrives, polling only as a safety
     /// net. `None` (the default) polls.
     pub hooks: Option<super::Hooks>,
+    /// Where the servers' pacing tallies live ([`pacing_store`](Self::pacing_store)).
+    pub(crate) pacing_store: Option<crate::pacer::SharedStore>,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             seed: None,
             observer: NoticeObserver::default(),
             hooks: None,
+            pacing_store: None,
         }
     }
 }
@@ -102,6 +105,14 @@ impl Settings {
     /// Seeds jitter and tokens (for reproducible runs).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Keeps the servers' pacing tallies in `store` (see
+    /// [`PacingStore`](crate::PacingStore)) instead of this client's memory: a store in a
+    /// file or a database paces several processes as one.
+    pub fn pacing_store(mut self, store: Arc<dyn crate::PacingStore>) -> Self {
+        self.pacing_store = Some(crate::pacer::SharedStore(store));
         self
     }
 

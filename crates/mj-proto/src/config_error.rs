@@ -63,6 +63,15 @@ pub enum ConfigError {
         /// The call.
         call: &'static str,
     },
+    /// The store of the servers' pacing tallies could not be read or written, so no submit
+    /// goes to a server whose rules it cannot check.
+    #[error("server {server}: the pacing state cannot be read or written ({reason}), so nothing was submitted")]
+    PacingStore {
+        /// The server.
+        server: String,
+        /// What failed.
+        reason: String,
+    },
     /// A bare task id that several servers of the pool know: it must be named `name:id`.
     #[error("task {id} is on several servers: name one ({})", servers.iter().map(|s| format!("{s}:{id}")).collect::<Vec<_>>().join(", "))]
     AmbiguousTask {

@@ -34,6 +34,9 @@ pub struct Pacing {
     pub hours: Option<Hours>,
     /// How moderation strikes put the server to rest.
     pub cooldown: Option<Cooldown>,
+    /// The zone whose days and hours the caps and working hours count in, as its offset
+    /// from UTC in seconds (`+08:00` is 28 800; UTC by default).
+    pub utc_offset_secs: i32,
 }
 
 impl Pacing {
@@ -72,9 +75,15 @@ impl Pacing {
         self
     }
 
-    /// Whether any rule is set.
+    /// Counts days and hours in the zone `utc_offset_secs` from UTC.
+    pub fn utc_offset(mut self, utc_offset_secs: i32) -> Self {
+        self.utc_offset_secs = utc_offset_secs;
+        self
+    }
+
+    /// Whether any rule is set (the zone alone is none).
     pub fn is_active(&self) -> bool {
-        *self != Self::default()
+        Self { utc_offset_secs: 0, ..self.clone() } != Self::default()
     }
 
     /// Claims a submit of a task of `images` images at `now`: when every rule allows it,

@@ -26,8 +26,12 @@ pub struct SimConfig {
     pub concurrency: usize,
     /// Jobs that may wait; beyond that submits get code 23.
     pub queue_size: usize,
-    /// Words that get a prompt refused with code 24.
+    /// Words that get a prompt refused with code 24 (trueai: a task that fails with
+    /// "可能包含敏感词"), as the proxies' own word lists do.
     pub banned_words: Vec<String>,
+    /// Words that pass the submit but fail the task with "Banned prompt detected", as
+    /// Midjourney's own moderation does after the fact.
+    pub moderated_words: Vec<String>,
     /// Serve only the submits and `GET fetch` (a minimal reseller), answering 404 for the
     /// rest in the flavor's own shape.
     pub minimal: bool,
@@ -51,6 +55,7 @@ impl SimConfig {
             concurrency: 3,
             queue_size: 10,
             banned_words: ["nude", "naked", "gore"].map(str::to_owned).to_vec(),
+            moderated_words: ["bloody", "explicit"].map(str::to_owned).to_vec(),
             minimal: false,
             legacy_enums: false,
         }

@@ -21,6 +21,9 @@ pub struct Stats {
     pub created: Vec<Created>,
     /// Requests refused for their credentials.
     pub unauthorized: u64,
+    /// Submits refused for a banned word (code 24), and tasks failed by moderation
+    /// (a banned word on trueai, a moderated word anywhere).
+    pub moderated: u64,
     /// Submits refused because the queue was full (code 23; trueai's code 9).
     pub queue_full: u64,
     /// Requests to paths the flavor does not serve.
@@ -39,6 +42,10 @@ pub struct Created {
     pub action: String,
     /// The `state` it was submitted with (mj's correlation token).
     pub state: Option<String>,
+    /// When its submit arrived, in milliseconds since the epoch on the simulator's clock:
+    /// what a test of pacing reads the intervals between submits from.
+    #[serde(default)]
+    pub at_ms: u64,
 }
 
 impl Stats {

@@ -68,9 +68,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
             .await;
         // A wait's end says nothing of the server's health (its deadline passes whether
         // the server answers or not): the pool learns from submits and lookups.
-        if !matches!(&result, Err(Error::WaitTimeout { .. })) {
-            self.members.ended(lane, id);
-        }
+        self.members.ended(lane, id, &result);
         self.members.named_result(lane, result)
     }
 

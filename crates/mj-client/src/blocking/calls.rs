@@ -11,6 +11,7 @@ use mj_proto::{ConfigError, Endpoint, Error, Transport};
 use super::Client;
 use crate::member_fed::MemberFed;
 use crate::members::{Lane, Owner};
+use crate::pacer::{Claim, Pace};
 
 impl<T: Transport> Client<T> {
     /// Calls `endpoint` on `lane`, retrying only what is safe, and learns from it.
@@ -78,14 +79,21 @@ impl<T: Transport> Client<T> {
     ) -> Result<Submitted, Error> {
         lane.shared.hook(&mut request);
         let name = request.name();
+        let deadline = lane.shared.call_deadline(self.transport.now());
+        // A resumed submit was claimed by the run that first sent it.
+        let (_, claim) = match lost_for {
+            Some(_) => (Vec::new(), None),
+            None => self.paced(&[lane.index], request.images(), deadline)?,
+        };
         let now = self.transport.now();
-        let mut plan = lane.shared.submit_plan(request, lane.shared.call_deadline(now));
+        let mut plan = lane.shared.submit_plan(request, deadline);
         if let Some(lost_for) = lost_for {
             plan = plan.resumed(lost_for, now);
         }
         on_token(plan.token());
         let result = self.drive_on(lane, name.as_str(), plan, |_| {});
         self.members.learn(lane, &result, self.transport.now());
+        self.members.after_submit(lane, claim, &result);
         result.map(|submitted| self.members.placed(lane, submitted))
     }
 
@@ -104,6 +112,14 @@ impl<T: Transport> Client<T> {
             Some(lane) => (vec![lane.index], None),
             None => self.members.reserve(request.name(), now),
         };
+        let deadline = self.members.driver(&route).shared.call_deadline(now);
+        let (route, claim) = match self.paced(&route, request.images(), deadline) {
+            Ok(paced) => paced,
+            Err(e) => {
+                self.members.unreserve(reserved);
+                return Err(e);
+            }
+        };
         let driver = self.members.driver(&route);
         on_token(&driver.shared.token(&mut request));
         let members = self.members.pool_members();
@@ -119,7 +135,32 @@ impl<T: Transport> Client<T> {
         let deaf = self.members.deaf(driver);
         let result = self.drive_on(&deaf, "submit", MemberFed::new(&mut plan, scopes), |_| {});
         self.members.unreserve(reserved);
-        self.members.placed_in_pool(result, &plan, self.transport.now())
+        let result = self.members.placed_in_pool(result, &plan, self.transport.now());
+        if let Some(lane) = claim.as_ref().and(plan.member()).and_then(|i| self.members.at(i)) {
+            self.members.after_submit(lane, claim, &result);
+        }
+        result
+    }
+
+    /// Claims the pacing of a submit of `images` images along `route` (pool indexes),
+    /// waiting out holds that end within `deadline`: the route to send on, and the claim
+    /// to give back if the submit creates nothing.
+    pub(super) fn paced(
+        &self,
+        route: &[usize],
+        images: u32,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<(Vec<usize>, Option<Claim>), Error> {
+        loop {
+            match self.members.pace(route, images, self.transport.now(), deadline) {
+                Pace::Go(route, claim) => return Ok((route, claim)),
+                Pace::Fail(e) => return Err(e),
+                Pace::Wait(wait, held) => {
+                    self.members.driver(route).shared.notice(&mj_proto::plan::Notice::Paced(Box::new(held)));
+                    self.transport.sleep(wait);
+                }
+            }
+        }
     }
 
     /// Completes a submit that an earlier run sent, or may have sent, with the token in
@@ -308,7 +349,7 @@ impl<T: Transport> Client<T> {
         let handle = task.into();
         let (lane, _) = self.locate(&handle)?;
         self.execute_on(lane, &Cancel::new(&handle.id))?;
-        self.members.ended(lane, &handle.id);
+        self.members.ended(lane, &handle.id, &Ok(Task::default()));
         Ok(())
     }
 

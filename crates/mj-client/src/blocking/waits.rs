@@ -66,9 +66,7 @@ impl<T: Transport> Client<T> {
         });
         // A wait's end says nothing of the server's health (its deadline passes whether
         // the server answers or not): the pool learns from submits and lookups.
-        if !matches!(&result, Err(Error::WaitTimeout { .. })) {
-            self.members.ended(lane, id);
-        }
+        self.members.ended(lane, id, &result);
         self.members.named_result(lane, result)
     }
 

@@ -75,6 +75,9 @@ pub enum Notice {
         /// How many tasks the poll asks about.
         tasks: usize,
     },
+    /// A pacing rule of the server holds a submit; it goes when the hold ends (within the
+    /// call's deadline).
+    Paced(Box<crate::pacing::Held>),
 }
 
 impl fmt::Display for Notice {
@@ -103,6 +106,7 @@ impl fmt::Display for Notice {
             Self::Failover { from, to, reason } => write!(f, "{from} created nothing ({reason}); trying {to}"),
             Self::SafetyNet { tasks: 1 } => f.write_str("polling 1 task as a safety net for missed callbacks"),
             Self::SafetyNet { tasks } => write!(f, "polling {tasks} tasks as a safety net for missed callbacks"),
+            Self::Paced(held) => write!(f, "{held}; waiting"),
         }
     }
 }

@@ -61,9 +61,15 @@ impl Simulator {
         let flavor = self.config.flavor;
         let ending = if flavor == Flavor::Trueai && self.banned_word(&spec.prompt).is_some() {
             Ending::Failure("可能包含敏感词".to_owned())
+        } else if self.moderated_word(&spec.prompt).is_some() {
+            Ending::Failure("Banned prompt detected".to_owned())
         } else {
             ending_of(&spec.prompt)
         };
+        if matches!(ending, Ending::Failure(ref why) if why == "可能包含敏感词" || why == "Banned prompt detected")
+        {
+            self.stats.moderated += 1;
+        }
         let (timeline, ahead) = if spec.modal.is_some() {
             (None, 0)
         } else {
@@ -90,6 +96,7 @@ impl Simulator {
             id: id.clone(),
             action: spec.action.clone(),
             state: ctx.text("state"),
+            at_ms: ctx.now,
         });
         let modal = spec.modal;
         let modal_kept = matches!(modal, Some(ModalKind::CustomZoom | ModalKind::VaryRegion));

@@ -20,6 +20,7 @@ impl Simulator {
             let mut props = Map::new();
             props.insert("promptEn".into(), json!(prompt.trim()));
             props.insert("bannedWord".into(), json!(word));
+            self.stats.moderated += 1;
             return reply::refuse(24, "可能包含敏感词", props);
         }
         if ctx.text("state").is_some_and(|s| s.chars().count() > 255) {
@@ -438,9 +439,12 @@ impl Simulator {
     }
 
     pub(super) fn banned_word(&self, prompt: &str) -> Option<String> {
-        let lower = prompt.to_lowercase();
-        let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
-        self.config.banned_words.iter().find(|w| words.contains(&w.as_str())).cloned()
+        word_in(prompt, &self.config.banned_words)
+    }
+
+    /// A word Midjourney's own moderation fails the task for, after the submit.
+    pub(super) fn moderated_word(&self, prompt: &str) -> Option<String> {
+        word_in(prompt, &self.config.moderated_words)
     }
 
     /// Images: data URLs everywhere; http(s) URLs and raw base64 on trueai.
@@ -458,4 +462,11 @@ fn is_http_url(s: &str) -> bool {
 
 fn is_base64(data: &str) -> bool {
     !data.is_empty() && data.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+}
+
+/// The first of `list` that is a whole word of `prompt`, ignoring case.
+fn word_in(prompt: &str, list: &[String]) -> Option<String> {
+    let lower = prompt.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).collect();
+    list.iter().find(|w| words.contains(&w.as_str())).cloned()
 }
