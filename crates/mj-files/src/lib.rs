@@ -28,14 +28,18 @@
 //!
 //! [`ServersFile`] reads the servers a program (and the `mj` command) works with: the same
 //! file, the same default places and the same words as `mj`, each value parsed by the core
-//! (`ServerProfile`, `AuthStyle`, `SpeedMode` and their aliases).
+//! (`ServerProfile`, `AuthStyle`, `SpeedMode` and their aliases), and each server's pacing
+//! (`min_interval`, daily caps, working hours, a rest after moderation strikes; durations
+//! as seconds or as text, [`parse_duration`]).
 
 #![forbid(unsafe_code)]
 
+mod pacing;
 mod results;
 mod save;
 mod servers;
 
+pub use pacing::parse_duration;
 pub use results::{SaveError, file_name, result_files, result_stem};
 pub use save::{check_writable, save, sweep};
 pub use servers::{ServersFile, ServersFileError};

@@ -11,6 +11,14 @@
 //! api_key_file = "~/.config/mj/eu.key"   # or api_key_env = "EU_KEY"
 //! weight = 2
 //! max_in_flight = 10
+//! min_interval = "45s"        # between two submits (plus a third of it as jitter unless `jitter` says)
+//! daily_tasks = 200           # tasks created per day
+//! daily_images = 800          # images created per day (a grid 4, an upscale 1)
+//! hours = "09:10-22:50"       # submits only then
+//! timezone = "+08:00"         # the day and the hours are in this zone (default UTC)
+//! cooldown_after = 3          # moderation strikes within cooldown_window ...
+//! cooldown_window = "1h"
+//! cooldown = "6h"             # ... rest the server this long
 //! ```
 //!
 //! Each value is parsed by the core's own `FromStr` (its aliases included), so a word
@@ -24,6 +32,8 @@ use std::path::{Path, PathBuf};
 use mj_proto::Config;
 use mj_proto::plan::{Member, Pool};
 use serde::Deserialize;
+
+use crate::pacing::{PacingFields, Span};
 
 /// The file as written.
 #[derive(Debug, Deserialize)]
@@ -47,6 +57,15 @@ struct Entry {
     api_key: Option<String>,
     weight: Option<u32>,
     max_in_flight: Option<usize>,
+    min_interval: Option<Span>,
+    jitter: Option<Span>,
+    daily_tasks: Option<u32>,
+    daily_images: Option<u32>,
+    hours: Option<String>,
+    timezone: Option<String>,
+    cooldown_after: Option<u32>,
+    cooldown_window: Option<Span>,
+    cooldown: Option<Span>,
 }
 
 /// The servers of a servers file, each a pool member, in the order written.
@@ -176,6 +195,18 @@ fn member(entry: &Entry) -> Result<Member, String> {
     if let Some(key) = key {
         config = config.with_api_key(key.trim()).map_err(|e| e.to_string())?;
     }
+    let pacing = PacingFields {
+        min_interval: entry.min_interval,
+        jitter: entry.jitter,
+        daily_tasks: entry.daily_tasks,
+        daily_images: entry.daily_images,
+        hours: entry.hours.clone(),
+        timezone: entry.timezone.clone(),
+        cooldown_after: entry.cooldown_after,
+        cooldown_window: entry.cooldown_window,
+        cooldown: entry.cooldown,
+    };
+    config = config.with_pacing(pacing.pacing()?);
     let mut member = Member::new(entry.name.clone(), config).map_err(|e| e.to_string())?;
     if let Some(weight) = entry.weight {
         member = member.weight(within("weight", weight, MAX_WEIGHT)?);

@@ -1,0 +1,70 @@
+//! A servers file's pacing fields become each server's `Pacing`, and a wrong one names the
+//! file, the server and what to write instead.
+
+use std::time::Duration;
+
+use mj_files::ServersFile;
+use mj_proto::pacing::{Cooldown, Hours, Pacing};
+
+fn file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mj-files-pacing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("written");
+    path
+}
+
+#[test]
+fn pacing_fields_become_the_servers_rules() {
+    let path = file(
+        "paced.toml",
+        r#"
+[[server]]
+name = "a"
+base_url = "https://a.example.com"
+min_interval = "45s"
+daily_tasks = 200
+daily_images = 800
+hours = "09:10-22:50"
+timezone = "+08:00"
+cooldown_after = 3
+cooldown_window = "1h"
+cooldown = "6h"
+
+[[server]]
+name = "b"
+base_url = "https://b.example.com"
+min_interval = 30
+jitter = "0s"
+"#,
+    );
+    let servers = ServersFile::read(&path).expect("read");
+    let a = servers.member("a").expect("a").config.pacing().clone();
+    let expected = Pacing::new()
+        .min_interval(Duration::from_secs(45), Duration::from_secs(15))
+        .daily_tasks(200)
+        .daily_images(800)
+        .hours("09:10-22:50".parse::<Hours>().expect("hours"))
+        .utc_offset(8 * 3600)
+        .cooldown(Cooldown { after: 3, window: Duration::from_secs(3600), rest: Duration::from_secs(6 * 3600) });
+    assert_eq!(a, expected);
+    let b = servers.member("b").expect("b").config.pacing().clone();
+    assert_eq!(b, Pacing::new().min_interval(Duration::from_secs(30), Duration::ZERO));
+}
+
+#[test]
+fn a_wrong_pacing_field_names_the_server_and_the_fix() {
+    for (field, says) in [
+        ("min_interval = \"soon\"", "is not a duration"),
+        ("hours = \"9-17\"", "HH:MM-HH:MM"),
+        ("timezone = \"Asia/Shanghai\"", "+08:00"),
+        ("cooldown_after = 3", "together"),
+        ("jitter = \"5s\"", "give min_interval too"),
+    ] {
+        let path =
+            file("wrong.toml", &format!("[[server]]\nname = \"a\"\nbase_url = \"https://a.example.com\"\n{field}\n"));
+        let e = ServersFile::read(&path).expect_err(field).to_string();
+        assert!(e.contains(says), "{field}: {e}");
+        assert!(e.contains("wrong.toml"), "{e}");
+    }
+}
