@@ -33,6 +33,7 @@ mod files;
 mod journal;
 mod lane;
 mod outcomes;
+mod pacing_db;
 pub mod plan;
 pub mod prompts;
 mod recording;
@@ -44,6 +45,7 @@ mod sqlite;
 
 pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
+pub use pacing_db::PacingDb;
 pub use report::{Progress, Refused, Summary, Unfinished};
 pub use runner::Batch;
 pub use sqlite::SqliteJournal;

@@ -66,6 +66,11 @@ pub(crate) struct Global {
     /// Pause between polls while waiting, in seconds (servers recommend 3 to 5)
     #[arg(long, global = true, default_value_t = 4.0, value_name = "SECS")]
     pub interval: f64,
+    /// The least time between two submits to a server given by --base-url or MJ_BASE_URL
+    /// (plus up to a third of it at random), kept across processes: 45s, 2m, 90 [servers
+    /// file: its min_interval]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = mj_files::parse_duration, env = "MJ_MIN_INTERVAL")]
+    pub min_interval: Option<std::time::Duration>,
     /// Listen on ADDR for the server's callbacks (notifyHook): waits then learn of each
     /// change the moment it happens and poll only as a safety net; `off` turns it off
     /// [default: 127.0.0.1:0 with the built-in simulator, off otherwise]

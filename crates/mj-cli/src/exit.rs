@@ -17,6 +17,10 @@ pub(crate) const GAVE_UP: u8 = 4;
 /// A local file or folder could not be written (disk full, permissions): nothing is wrong
 /// with the server or the command line, and running again once there is room resumes.
 pub(crate) const IO: u8 = 5;
+/// A pacing rule (a daily cap, the working hours, a rest after moderation strikes, an
+/// interval longer than the time left) holds the submit: nothing was sent, and the same
+/// command goes once the rule allows.
+pub(crate) const PACED: u8 = 6;
 
 /// The exit codes, one per kind of outcome whatever the command: `mj --help` prints this
 /// table and the CLI page (docs/cli.md) holds it word for word (a test checks both).
@@ -27,7 +31,8 @@ Exit codes (the same for every command):
   2  usage or configuration error (a flag, a variable, a file given)
   3  the server refused the request, does not know the task, or answered what mj cannot use
   4  gave up: timeout, retries exhausted, server unreachable, outcome unknown
-  5  a local file or folder could not be written (disk full, permissions)";
+  5  a local file or folder could not be written (disk full, permissions)
+  6  a server's pacing holds the submit (a daily cap, working hours, a rest): nothing was sent";
 
 /// Why mj stops, with the exit code it stops with.
 #[derive(Debug)]
@@ -73,6 +78,7 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let code = match error.kind() {
             ErrorKind::TaskFailed | ErrorKind::NeedsInput => TASK_FAILED,
+            ErrorKind::Paced => PACED,
             ErrorKind::Config | ErrorKind::Build | ErrorKind::WrongBaseUrl => USAGE,
             ErrorKind::Unauthorized
             | ErrorKind::Quota

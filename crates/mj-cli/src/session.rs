@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use mj_client::prelude::*;
 use mj_hooks::HookReceiver;
 use mj_proto::model::TaskHandle;
+use mj_proto::pacing::Pacing;
 use mj_proto::plan::{Member, Pool};
 use mj_sim::{Server, SimConfig};
 use mj_ureq::UreqTransport;
@@ -97,6 +98,15 @@ impl Session {
         });
         settings.wait = WaitOptions::default().interval(interval);
         settings.watch = WatchOptions::default().interval(interval);
+        // Pacing is kept in the state database, so that commands run one after another
+        // (a shell loop) or side by side are paced as one.
+        if pool.members().iter().any(|m| m.config.pacing().is_active()) {
+            let path = mj_batch::PacingDb::default_path()
+                .ok_or_else(|| Failure::usage("pacing needs a state file: set MJ_STATE (or HOME)"))?;
+            let store = mj_batch::PacingDb::open(&path)
+                .map_err(|e| Failure::io(format!("the pacing state {}: {e}", path.display())))?;
+            settings = settings.pacing_store(std::sync::Arc::new(store));
+        }
         let receiver = listen(global, simulator.is_some())?;
         if let Some(receiver) = &receiver {
             settings = settings.hooks(receiver.hooks());
@@ -321,5 +331,9 @@ fn configure(base: &str, key: Option<String>, global: &Global) -> Result<Config,
     if let Some(key) = key.filter(|k| !k.trim().is_empty()) {
         config = config.with_api_key(key.trim()).map_err(|e| Failure::usage(format!("the API key: {e}")))?;
     }
-    Ok(config.with_mode(global.mode))
+    let config = config.with_mode(global.mode);
+    Ok(match global.min_interval {
+        Some(interval) => config.with_pacing(Pacing::new().min_interval(interval, interval / 3)),
+        None => config,
+    })
 }

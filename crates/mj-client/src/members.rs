@@ -98,7 +98,12 @@ impl Members {
                 }
             })
             .collect();
-        Self { lanes, ..self.clone() }
+        // Settings that name a pacing store move the tallies there; others keep the store.
+        let pacer = match settings.and_then(|s| s.pacing_store.as_ref()) {
+            Some(store) => Pacer::new(Some(store.0.clone()), self.named),
+            None => self.pacer.clone(),
+        };
+        Self { lanes, pacer, ..self.clone() }
     }
 
     /// A view of server `name` alone, sharing the pool's health and load.

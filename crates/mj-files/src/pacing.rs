@@ -148,7 +148,9 @@ impl PacingFields {
             }
             (None, None, None) => {}
             _ => {
-                return Err("a cooldown is cooldown_after (1 or more), cooldown_window and cooldown together".to_owned());
+                return Err(
+                    "a cooldown is cooldown_after (1 or more), cooldown_window and cooldown together".to_owned()
+                );
             }
         }
         Ok(pacing)

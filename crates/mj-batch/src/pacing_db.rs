@@ -1,0 +1,120 @@
+//! The servers' pacing tallies in a SQLite file that every process on the machine shares:
+//! what paces a shell loop of single `mj imagine` calls like a batch, and a batch beside
+//! them. Each claim is one write transaction, so two processes never take the same slot.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use mj_client::PacingStore;
+use mj_proto::pacing::Tally;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+/// Pacing tallies kept in a SQLite file (WAL, `synchronous=FULL`), one row per server.
+///
+/// ```no_run
+/// use std::sync::Arc;
+///
+/// let store = mj_batch::PacingDb::open(mj_batch::PacingDb::default_path().expect("a home"))?;
+/// let settings = mj_client::Settings::default().pacing_store(Arc::new(store));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct PacingDb {
+    path: PathBuf,
+    db: Mutex<Connection>,
+}
+
+impl PacingDb {
+    /// Opens (or creates, with its folder) the state file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> std::io::Result<Self> {
+        let path = path.as_ref().to_owned();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", path.display()));
+        let db = Connection::open(&path).map_err(fail)?;
+        db.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
+        db.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
+        db.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+        db.execute_batch("CREATE TABLE IF NOT EXISTS pacing (server TEXT PRIMARY KEY, tally TEXT NOT NULL)")
+            .map_err(fail)?;
+        Ok(Self { path, db: Mutex::new(db) })
+    }
+
+    /// Where `mj` keeps its state: `MJ_STATE`, else `$XDG_STATE_HOME/mj/state.sqlite3`, else
+    /// `~/.local/state/mj/state.sqlite3`; `None` without a home.
+    pub fn default_path() -> Option<PathBuf> {
+        if let Some(path) = std::env::var_os("MJ_STATE").filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(path));
+        }
+        let dir = match std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(std::env::var_os("HOME")?).join(".local").join("state"),
+        };
+        Some(dir.join("mj").join("state.sqlite3"))
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every server's tally, by the name it is kept under.
+    pub fn tallies(&self) -> std::io::Result<Vec<(String, Tally)>> {
+        let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        let mut rows = db.prepare("SELECT server, tally FROM pacing ORDER BY server").map_err(fail)?;
+        let read = rows
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+            .map_err(fail)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        Ok(read.into_iter().map(|(server, json)| (server, serde_json::from_str(&json).unwrap_or_default())).collect())
+    }
+}
+
+impl PacingStore for PacingDb {
+    fn update(&self, server: &str, change: &mut dyn FnMut(&mut Tally)) -> std::io::Result<()> {
+        let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        // IMMEDIATE: the write lock is taken before the read, so no other process reads
+        // the same tally in between.
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        let stored: Option<String> = tx
+            .query_row("SELECT tally FROM pacing WHERE server = ?1", [server], |row| row.get(0))
+            .optional()
+            .map_err(fail)?;
+        // A tally that does not read (a newer mj's, a damaged row) starts afresh rather
+        // than stopping every submit; the caps then count from now.
+        let mut tally: Tally = stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+        change(&mut tally);
+        let json = serde_json::to_string(&tally).map_err(std::io::Error::other)?;
+        tx.execute(
+            "INSERT INTO pacing (server, tally) VALUES (?1, ?2) ON CONFLICT(server) DO UPDATE SET tally = excluded.tally",
+            [server, json.as_str()],
+        )
+        .map_err(fail)?;
+        tx.commit().map_err(fail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_survive_the_process_and_are_shared_by_two_handles() {
+        let path = std::env::temp_dir().join(format!("mj-pacing-db-{}/state.sqlite3", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let (one, two) = (PacingDb::open(&path).expect("opens"), PacingDb::open(&path).expect("opens again"));
+        one.update("a", &mut |t| t.tasks += 1).expect("written");
+        two.update("a", &mut |t| t.tasks += 1).expect("written");
+        drop((one, two));
+        let again = PacingDb::open(&path).expect("reopens");
+        let tallies = again.tallies().expect("read");
+        assert_eq!(tallies.len(), 1);
+        assert_eq!((tallies[0].0.as_str(), tallies[0].1.tasks), ("a", 2));
+        let _ = std::fs::remove_dir_all(path.parent().expect("its folder"));
+    }
+}
