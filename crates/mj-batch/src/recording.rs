@@ -49,6 +49,19 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
             job.server = None;
         };
         match result {
+            Err(e) if e.kind() == ErrorKind::Paced => {
+                // Held by the server's pacing, nothing sent: the job waits, and the server
+                // takes no new submit in this run (its running tasks are still followed).
+                if !resumed {
+                    not_sent(&mut job);
+                    self.journal.save(&job)?;
+                    run.jobs.insert(key, job);
+                }
+                if let Some(lane) = lanes.get_mut(lane) {
+                    lane.held.get_or_insert_with(|| self.client.redact_text(&e.to_string()));
+                }
+                Ok(())
+            }
             Ok(submitted) => {
                 job.task_id = Some(submitted.task_id);
                 job.state = JobState::Running;

@@ -84,6 +84,10 @@ pub struct Summary {
     pub unfinished_jobs: Vec<Unfinished>,
     /// Servers that refused the key in this run.
     pub refused: Vec<Refused>,
+    /// Servers whose pacing (a daily cap, working hours, a rest after moderation strikes)
+    /// held new submits past the run's deadline, with the hold's words and the jobs left
+    /// unsent: the same command resumes once the hold ends.
+    pub paced: Vec<Refused>,
     /// Members the journal sent jobs to that this run does not have, with how many of
     /// their jobs wait for them (`None`: the single server a journal started with).
     pub absent: Vec<(Option<String>, usize)>,

@@ -48,6 +48,10 @@ pub(crate) struct Lane {
     pub(crate) asking: bool,
     /// Why it was taken out of the run (it refused the key): its jobs wait.
     pub(crate) refused: Option<String>,
+    /// Why it takes no new submit in this run: a pacing rule holds them past the run's
+    /// deadline (a daily cap, working hours, a rest). Its running tasks are still followed
+    /// and downloaded.
+    pub(crate) held: Option<String>,
 }
 
 impl Lane {
@@ -58,7 +62,7 @@ impl Lane {
 
     /// True when it can take a submit now.
     pub(crate) fn can_send(&self) -> bool {
-        self.open() && !self.sending
+        self.open() && !self.sending && self.held.is_none()
     }
 
     /// True when it can take questions and downloads now.

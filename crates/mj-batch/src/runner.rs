@@ -171,6 +171,7 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
                     sending: false,
                     asking: false,
                     refused: None,
+                    held: None,
                 });
             }
             drop(reports_to);
@@ -385,7 +386,7 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
             match &blocked {
                 Some(Blocked::Absent(server)) => *absent.entry(server.clone()).or_default() += 1,
                 Some(Blocked::Refused(server)) => *refused.entry(server.clone()).or_default() += 1,
-                Some(Blocked::NoServer) | None => {}
+                Some(Blocked::NoServer | Blocked::Held(_)) | None => {}
             }
             summary.unfinished_jobs.push(Unfinished {
                 line: run.line(job.key),
@@ -412,6 +413,14 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
                 })
             })
             .collect();
+        summary.paced = lanes
+            .iter()
+            .filter_map(|lane| {
+                let held = lane.held.clone()?;
+                let waiting = summary.unfinished_jobs.iter().filter(|u| u.state == JobState::Pending).count();
+                Some(Refused { server: lane.name.clone(), reason: held, jobs: waiting })
+            })
+            .collect();
         summary.elapsed = started.elapsed();
         summary
     }
@@ -425,6 +434,9 @@ pub(crate) enum Blocked {
     Refused(Option<String>),
     /// Not sent yet, and every server of the run refused the key.
     NoServer,
+    /// Not sent yet, and the pacing of every server left holds new submits past the run's
+    /// deadline (the first hold's words).
+    Held(String),
 }
 
 impl std::fmt::Display for Blocked {
@@ -438,6 +450,7 @@ impl std::fmt::Display for Blocked {
                 write!(f, "{} refused to work for this account (its key, its balance or its setup)", name(server))
             }
             Self::NoServer => f.write_str("every server of this run refused to work for this account"),
+            Self::Held(hold) => write!(f, "pacing holds new submits: {hold}"),
         }
     }
 }
@@ -454,9 +467,19 @@ pub(crate) fn blocked(run: &Run, lanes: &[Lane], job: &Job) -> Option<Blocked> {
         JobState::Submitting | JobState::Running => on(&job.server),
         JobState::Pending if job.key.step > 0 => {
             let grid = run.grid(job.key)?;
-            if grid.state == JobState::Done { on(&grid.server) } else { None }
+            if grid.state != JobState::Done {
+                return None;
+            }
+            on(&grid.server).or_else(|| Some(Blocked::Held(lane(&grid.server)?.held.clone()?)))
         }
-        JobState::Pending => lanes.iter().all(|l| l.refused.is_some()).then_some(Blocked::NoServer),
+        JobState::Pending => {
+            if lanes.iter().all(|l| l.refused.is_some()) {
+                return Some(Blocked::NoServer);
+            }
+            let mut open = lanes.iter().filter(|l| l.refused.is_none());
+            let first_hold = open.clone().find_map(|l| l.held.clone());
+            open.all(|l| l.held.is_some()).then(|| Blocked::Held(first_hold.unwrap_or_default()))
+        }
         JobState::Done | JobState::Failed => None,
     }
 }

@@ -86,3 +86,72 @@ impl AsShell for Command {
         shell
     }
 }
+
+#[test]
+fn a_batch_keeps_each_servers_pacing_stops_at_the_caps_and_resumes_the_next_day() {
+    let (a, b) = (
+        Server::start(SimConfig::new("").speed(20.0), 0).expect("a"),
+        Server::start(SimConfig::new("").speed(20.0), 0).expect("b"),
+    );
+    let dir = temp("batch");
+    let servers = dir.join("servers.toml");
+    std::fs::write(
+        &servers,
+        format!(
+            "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nmin_interval = \"1s\"\njitter = 0\ndaily_tasks = 3\n\n\
+             [[server]]\nname = \"b\"\nbase_url = \"{}\"\nmin_interval = \"1500ms\"\njitter = 0\ndaily_tasks = 2\n",
+            a.url(),
+            b.url()
+        ),
+    )
+    .expect("written");
+    let prompts = dir.join("prompts.txt");
+    let lines = [
+        "a red fox",
+        "a nude statue",
+        "a blue heron",
+        "a bloody battle",
+        "a green frog",
+        "a grey owl",
+        "a white hare",
+        "a black cat",
+    ];
+    std::fs::write(&prompts, lines.join("\n")).expect("written");
+    let run = || {
+        mj(&dir)
+            .args(["--config", servers.to_str().expect("a path"), "batch", prompts.to_str().expect("a path")])
+            .args(["--out", dir.join("out").to_str().expect("a path"), "--timeout", "60"])
+            .output()
+            .expect("mj batch runs")
+    };
+    let first = run();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(6), "the caps hold 5 of 8 submits\n{stderr}");
+    assert!(stderr.contains("the daily cap of 3 tasks") || stderr.contains("the daily cap of 2 tasks"), "{stderr}");
+    let submits = |s: &Server| s.stats().requests.get("submit/imagine").copied().unwrap_or(0);
+    assert_eq!((submits(&a), submits(&b)), (3, 2), "each server up to its cap, no more");
+    // The next day (the state's tallies moved back a day), the same command resumes.
+    let state = mj_batch::PacingDb::open(dir.join("state.sqlite3")).expect("the state");
+    for server in ["a", "b"] {
+        use mj_client::PacingStore;
+        state.update(server, &mut |tally| tally.day -= 1).expect("a day earlier");
+    }
+    let second = run();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "done but for the banned and the moderated prompt\n{stderr}");
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(stdout.contains("banned word: nude") && stdout.contains("Banned prompt detected"), "{stdout}");
+    for server in [&a, &b] {
+        let arrivals: Vec<u64> = server.stats().created.iter().map(|c| c.at_ms).collect();
+        let least = if std::ptr::eq(server, &a) { 1000 } else { 1500 };
+        for pair in arrivals.windows(2) {
+            assert!(pair[1] - pair[0] >= least, "{arrivals:?}");
+        }
+    }
+    let all_submits = submits(&a) + submits(&b);
+    assert_eq!(all_submits, 8, "each prompt sent once, the banned one too (refused at the submit)");
+    let stats = [a.stats(), b.stats()];
+    assert_eq!(stats.iter().map(|s| s.moderated).sum::<u64>(), 2);
+    assert!(stats.iter().all(|s| s.duplicated_states().is_empty()));
+    let _ = std::fs::remove_dir_all(&dir);
+}

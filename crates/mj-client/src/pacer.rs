@@ -96,6 +96,14 @@ impl Pacer {
         }
     }
 
+    /// Notes that `lane`'s claimed submit's exchange ended now: the interval counts from
+    /// here.
+    pub(crate) fn sent(&self, lane: &Lane) {
+        let pacing = lane.shared.config.pacing();
+        let now = wall(pacing);
+        let _ = self.update(lane, &mut |tally| pacing.sent(tally, now));
+    }
+
     /// Gives `claim` back: its submit provably created nothing.
     pub(crate) fn release(&self, lane: &Lane, claim: Claim) {
         let pacing = lane.shared.config.pacing();
@@ -180,6 +188,9 @@ impl Members {
     /// After a paced submit on `lane`: a claim whose submit provably created nothing is
     /// given back, and a moderation refusal is a strike.
     pub(crate) fn after_submit<R>(&self, lane: &Lane, claim: Option<Claim>, result: &Result<R, Error>) {
+        if claim.is_some() {
+            self.pacer.sent(lane);
+        }
         let Err(e) = result else { return };
         if e.is_moderation() {
             self.pacer.strike(lane);

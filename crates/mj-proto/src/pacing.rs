@@ -131,9 +131,19 @@ impl Pacing {
             0 => 0,
             most => draw % most.saturating_add(1),
         };
-        let interval = u64::try_from(self.min_interval.as_millis()).unwrap_or(u64::MAX).saturating_add(jitter);
-        tally.next_ms = Some(now.unix_ms.saturating_add(i64::try_from(interval).unwrap_or(i64::MAX)));
+        tally.gap_ms =
+            i64::try_from(u64::try_from(self.min_interval.as_millis()).unwrap_or(u64::MAX).saturating_add(jitter))
+                .unwrap_or(i64::MAX);
+        tally.next_ms = Some(now.unix_ms.saturating_add(tally.gap_ms));
         Ok(())
+    }
+
+    /// Notes that the claimed submit's exchange ended at `now`: the request reached the
+    /// server at some instant before, so the interval counts from here, and the next
+    /// submit cannot reach the server sooner than the interval after this one did.
+    pub fn sent(&self, tally: &mut Tally, now: Wall) {
+        let next = now.unix_ms.saturating_add(tally.gap_ms);
+        tally.next_ms = Some(tally.next_ms.map_or(next, |n| n.max(next)));
     }
 
     /// Gives back a claim whose submit provably created nothing (no connection, a full
@@ -275,6 +285,9 @@ pub struct Tally {
     pub last_ms: Option<i64>,
     /// The earliest next submit (the last one, the interval and its jitter).
     pub next_ms: Option<i64>,
+    /// The interval and jitter drawn for the last submit, in milliseconds.
+    #[serde(default)]
+    pub gap_ms: i64,
     /// The strikes within the cooldown window.
     #[serde(default)]
     pub strikes: Vec<i64>,
@@ -426,6 +439,10 @@ mod tests {
         assert_eq!((held.rule, held.until_ms), (Rule::MinInterval, Some(T0 + 48_000)), "45 s + 3 s of jitter");
         assert_eq!(pacing.claim(&mut tally, wall(T0 + 48_000), 4, 0), Ok(()));
         assert_eq!(tally.tasks, 2);
+        // The exchange ended 2 s later: the interval counts from its end.
+        pacing.sent(&mut tally, wall(T0 + 50_000));
+        let held = pacing.claim(&mut tally, wall(T0 + 94_000), 4, 0).expect_err("45 s after the end");
+        assert_eq!(held.until_ms, Some(T0 + 95_000));
     }
 
     #[test]

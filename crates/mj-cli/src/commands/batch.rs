@@ -124,6 +124,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
             "filesRepaired": summary.files_repaired, "unfinished": summary.unfinished,
             "unfinishedJobs": summary.unfinished_jobs.iter().map(|j| unfinished_json(&shown(j))).collect::<Vec<_>>(),
             "refused": summary.refused.iter().map(|r| json!({"server": r.server, "reason": redact(&r.reason), "jobs": r.jobs})).collect::<Vec<_>>(),
+            "paced": summary.paced.iter().map(|r| json!({"server": r.server, "hold": redact(&r.reason), "jobs": r.jobs})).collect::<Vec<_>>(),
             "absent": summary.absent.iter().map(|(s, n)| json!({"server": s, "jobs": n})).collect::<Vec<_>>(),
             "submitted": summary.submitted, "requests": requests, "seconds": summary.elapsed.as_secs_f64(),
         }));
@@ -157,6 +158,9 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
             refused.jobs
         ));
     }
+    for paced in &summary.paced {
+        warn(&format!("{}: no new submits this run ({})", server_name(paced.server.as_deref()), redact(&paced.reason)));
+    }
     for (server, jobs) in &summary.absent {
         warn(&format!(
             "{jobs} job(s) were sent to {}, which this run does not have: they wait for a run that has it",
@@ -173,6 +177,16 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
             summary.jobs,
             summary.unfinished
         )));
+    }
+    if summary.unfinished > 0 && !summary.paced.is_empty() {
+        let waiting = summary.unfinished_jobs.iter().filter(|j| j.state == mj_batch::JobState::Pending).count();
+        return Err(Failure {
+            code: exit::PACED,
+            message: format!(
+                "pacing held new submits ({} of {} done, {waiting} job(s) not sent, {} unfinished); they stay in the journal: run the same `mj batch` again once the hold ends",
+                summary.done, summary.jobs, summary.unfinished
+            ),
+        });
     }
     if summary.unfinished > 0 {
         let why = if summary.elapsed.as_secs() >= global.timeout || summary.absent.is_empty() {
