@@ -45,7 +45,7 @@ mod sqlite;
 
 pub use error::BatchError;
 pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
-pub use pacing_db::PacingDb;
+pub use pacing_db::{PacingDb, Usage};
 pub use report::{Progress, Refused, Summary, Unfinished};
 pub use runner::Batch;
 pub use sqlite::SqliteJournal;

@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use mj_client::PacingStore;
-use mj_proto::pacing::Tally;
+use mj_proto::pacing::{LedgerEntry, Money, Tally};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Pacing tallies kept in a SQLite file (WAL, `synchronous=FULL`), one row per server.
@@ -37,8 +37,14 @@ impl PacingDb {
         db.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
         db.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
         db.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
-        db.execute_batch("CREATE TABLE IF NOT EXISTS pacing (server TEXT PRIMARY KEY, tally TEXT NOT NULL)")
-            .map_err(fail)?;
+        db.execute_batch(
+            "CREATE TABLE IF NOT EXISTS pacing (server TEXT PRIMARY KEY, tally TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS ledger (
+                 server TEXT NOT NULL, task_id TEXT NOT NULL, at_ms INTEGER NOT NULL, day INTEGER NOT NULL,
+                 action TEXT NOT NULL, images INTEGER NOT NULL, estimate INTEGER NOT NULL, outcome TEXT,
+                 PRIMARY KEY (server, task_id))",
+        )
+        .map_err(fail)?;
         Ok(Self { path, db: Mutex::new(db) })
     }
 
@@ -74,7 +80,84 @@ impl PacingDb {
     }
 }
 
+/// One server's day, as the ledger tells it (`mj usage`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Usage {
+    /// The server (a pool member's name, or a lone server's base URL).
+    pub server: String,
+    /// The day, counted from 1970-01-01 in the server's pacing zone.
+    pub day: i64,
+    /// Tasks created.
+    pub tasks: u64,
+    /// Images they count for.
+    pub images: u64,
+    /// Tasks that failed or were cancelled.
+    pub failed: u64,
+    /// Tasks moderation refused.
+    pub moderated: u64,
+    /// What they were estimated to cost.
+    pub spent: Money,
+}
+
+impl PacingDb {
+    /// Every server's days from day `since` on, oldest first.
+    pub fn usage(&self, since: i64) -> std::io::Result<Vec<Usage>> {
+        let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        let mut rows = db
+            .prepare(
+                "SELECT server, day, COUNT(*), SUM(images), SUM(outcome IN ('failure', 'cancel')),
+                        SUM(outcome = 'moderated'), SUM(estimate)
+                 FROM ledger WHERE day >= ?1 GROUP BY server, day ORDER BY day, server",
+            )
+            .map_err(fail)?;
+        let count = |n: Option<i64>| u64::try_from(n.unwrap_or(0)).unwrap_or(0);
+        rows.query_map([since], |row| {
+            Ok(Usage {
+                server: row.get(0)?,
+                day: row.get(1)?,
+                tasks: count(row.get(2)?),
+                images: count(row.get(3)?),
+                failed: count(row.get(4)?),
+                moderated: count(row.get(5)?),
+                spent: Money(count(row.get(6)?)),
+            })
+        })
+        .map_err(fail)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)
+    }
+}
+
 impl PacingStore for PacingDb {
+    fn record(&self, entry: &LedgerEntry) -> std::io::Result<()> {
+        let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        db.execute(
+            "INSERT OR IGNORE INTO ledger (server, task_id, at_ms, day, action, images, estimate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rusqlite::params![
+                entry.server,
+                entry.task_id,
+                entry.at_ms,
+                entry.day,
+                entry.action,
+                entry.images,
+                i64::try_from(entry.estimate.0).unwrap_or(i64::MAX)
+            ],
+        )
+        .map_err(fail)?;
+        Ok(())
+    }
+
+    fn settle(&self, server: &str, task_id: &str, outcome: &str) -> std::io::Result<()> {
+        let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        db.execute("UPDATE ledger SET outcome = ?3 WHERE server = ?1 AND task_id = ?2", [server, task_id, outcome])
+            .map_err(fail)?;
+        Ok(())
+    }
+
     fn update(&self, server: &str, change: &mut dyn FnMut(&mut Tally)) -> std::io::Result<()> {
         let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
         let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));

@@ -71,6 +71,10 @@ pub(crate) struct Global {
     /// file: its min_interval]
     #[arg(long, global = true, value_name = "DURATION", value_parser = mj_files::parse_duration, env = "MJ_MIN_INTERVAL")]
     pub min_interval: Option<std::time::Duration>,
+    /// This run's spend limit, at the servers' prices (the servers file's [server.prices]):
+    /// a submit past it is not sent, and mj exits 6
+    #[arg(long, global = true, value_name = "AMOUNT")]
+    pub budget: Option<f64>,
     /// Listen on ADDR for the server's callbacks (notifyHook): waits then learn of each
     /// change the moment it happens and poll only as a safety net; `off` turns it off
     /// [default: 127.0.0.1:0 with the built-in simulator, off otherwise]
@@ -208,6 +212,18 @@ pub(crate) enum Command {
     /// The servers of the servers file (--config): whether each answers, and how fast
     #[command(after_help = "Example:\n  mj servers --config servers.toml")]
     Servers,
+    /// Tasks, images, failures, moderation and estimated spend per server and day, and
+    /// what is left of today's caps
+    #[command(after_help = "Example:\n  mj usage --since 2026-12-01")]
+    Usage(UsageArgs),
+}
+
+/// The `usage` command's arguments.
+#[derive(Debug, Args)]
+pub(crate) struct UsageArgs {
+    /// The first day shown, YYYY-MM-DD (in each server's pacing zone) [default: 30 days ago]
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
 }
 
 /// The `imagine` command's arguments.

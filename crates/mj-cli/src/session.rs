@@ -107,6 +107,11 @@ impl Session {
                 .map_err(|e| Failure::io(format!("the pacing state {}: {e}", path.display())))?;
             settings = settings.pacing_store(std::sync::Arc::new(store));
         }
+        if let Some(budget) = global.budget {
+            let budget = mj_proto::pacing::Money::from_units(budget)
+                .ok_or_else(|| Failure::usage(format!("--budget {budget}: an amount is a number from 0")))?;
+            settings = settings.budget(budget);
+        }
         let receiver = listen(global, simulator.is_some())?;
         if let Some(receiver) = &receiver {
             settings = settings.hooks(receiver.hooks());

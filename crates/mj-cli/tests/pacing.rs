@@ -155,3 +155,56 @@ fn a_batch_keeps_each_servers_pacing_stops_at_the_caps_and_resumes_the_next_day(
     assert!(stats.iter().all(|s| s.duplicated_states().is_empty()));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn prices_and_budgets_stop_new_submits_and_mj_usage_agrees_with_the_server() {
+    let sim = Server::start(SimConfig::new("").speed(20.0), 0).expect("sim");
+    let dir = temp("spend");
+    let servers = dir.join("servers.toml");
+    std::fs::write(
+        &servers,
+        format!(
+            "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nbudget_per_day = 0.12\n[server.prices]\nimagine = 0.05\ndefault = 0.04\n",
+            sim.url()
+        ),
+    )
+    .expect("written");
+    let config = servers.to_str().expect("a path");
+    let imagine = |prompt: &str, extra: &[&str]| {
+        let mut cmd = mj(&dir);
+        cmd.args(["--config", config]).args(extra).args(["imagine", prompt]);
+        cmd.output().expect("runs")
+    };
+    // This run's budget: one imagine (0.05) fits 0.05, a second would not.
+    let first = imagine("a red fox", &["--budget", "0.05"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    // The day's budget: 0.05 + 0.05 fits 0.12, a third 0.05 would not.
+    let second = imagine("a blue heron", &[]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let third = imagine("a green frog", &[]);
+    let stderr = String::from_utf8_lossy(&third.stderr);
+    assert_eq!(third.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("the daily budget of 0.12") && stderr.contains("0.1 spent"), "{stderr}");
+    assert_eq!(sim.stats().created.len(), 2, "the held submit was not sent");
+    // mj usage reads the same from the ledger as the server counted.
+    let usage = mj(&dir).args(["--config", config, "--json", "usage"]).output().expect("runs");
+    assert!(usage.status.success(), "{}", String::from_utf8_lossy(&usage.stderr));
+    let line = String::from_utf8_lossy(&usage.stdout);
+    let value: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON result");
+    let day = &value["days"][0];
+    assert_eq!((day["server"].as_str(), day["tasks"].as_u64()), (Some("a"), Some(2)), "{value}");
+    assert_eq!(day["images"].as_u64(), Some(8), "{value}");
+    assert!((day["spent"].as_f64().unwrap_or(0.0) - 0.10).abs() < 1e-9, "{value}");
+    let left = &value["today"][0]["left"];
+    assert!((left["spend"].as_f64().unwrap_or(0.0) - 0.02).abs() < 1e-9, "{value}");
+    let human = mj(&dir).args(["--config", config, "usage"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("today on a: 2 tasks, 8 images, 0.1 of 0.12 spent"), "{text}");
+    // A run budget smaller than one task's price sends nothing.
+    let poor = imagine("a grey owl", &["--budget", "0.01"]);
+    let stderr = String::from_utf8_lossy(&poor.stderr);
+    assert_eq!(poor.status.code(), Some(6), "{stderr}");
+    assert!(stderr.contains("this run's budget of 0.01"), "{stderr}");
+    assert_eq!(sim.stats().created.len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -73,7 +73,7 @@ impl Members {
                 ),
             })
             .collect();
-        let pacer = Pacer::new(settings.pacing_store.as_ref().map(|s| s.0.clone()), named);
+        let pacer = Pacer::new(settings.pacing_store.as_ref().map(|s| s.0.clone()), named, settings.budget);
         Self { lanes, pool: Arc::new(Mutex::new(pool)), named, running: Arc::default(), pacer }
     }
 
@@ -99,8 +99,8 @@ impl Members {
             })
             .collect();
         // Settings that name a pacing store move the tallies there; others keep the store.
-        let pacer = match settings.and_then(|s| s.pacing_store.as_ref()) {
-            Some(store) => Pacer::new(Some(store.0.clone()), self.named),
+        let pacer = match settings.filter(|s| s.pacing_store.is_some() || s.budget.is_some()) {
+            Some(s) => Pacer::new(s.pacing_store.as_ref().map(|store| store.0.clone()), self.named, s.budget),
             None => self.pacer.clone(),
         };
         Self { lanes, pacer, ..self.clone() }
@@ -224,8 +224,11 @@ impl Members {
     /// once it ended (a moderated end is a strike against the server).
     pub(crate) fn seen(&self, lane: &Lane, mut task: Task) -> Task {
         if task.is_terminal() {
-            if self.uncount(lane.index, &task.id) && task.is_moderated() {
-                self.pacer.strike(lane);
+            if self.uncount(lane.index, &task.id) {
+                self.pacer.settle(lane, &task.id, outcome(&task));
+                if task.is_moderated() {
+                    self.pacer.strike(lane);
+                }
             }
         } else {
             self.count(lane.index, &task.id);
@@ -240,8 +243,18 @@ impl Members {
         if matches!(result, Err(Error::WaitTimeout { .. })) {
             return;
         }
-        if self.uncount(lane.index, id) && result.as_ref().err().is_some_and(Error::is_moderation) {
-            self.pacer.strike(lane);
+        if self.uncount(lane.index, id) {
+            let ended = match result {
+                Ok(task) => Some(task),
+                Err(Error::TaskFailed(task) | Error::NeedsInput(task)) => Some(&**task),
+                Err(_) => None,
+            };
+            if let Some(task) = ended.filter(|t| t.is_terminal()) {
+                self.pacer.settle(lane, id, outcome(task));
+            }
+            if result.as_ref().err().is_some_and(Error::is_moderation) {
+                self.pacer.strike(lane);
+            }
         }
     }
 
@@ -266,6 +279,16 @@ impl Members {
     pub(crate) fn status(&self, now: Instant) -> Vec<MemberStatus> {
         let all = self.pool().status(now);
         all.into_iter().filter(|s| self.lanes.iter().any(|l| l.name == s.name)).collect()
+    }
+}
+
+/// What became of an ended task, in the ledger's words.
+fn outcome(task: &Task) -> &'static str {
+    match task.status {
+        _ if task.is_moderated() => "moderated",
+        mj_proto::TaskStatus::Success => "success",
+        mj_proto::TaskStatus::Cancel => "cancel",
+        _ => "failure",
     }
 }
 

@@ -11,8 +11,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use mj_proto::pacing::{Held, Pacing, Tally, Wall};
-use mj_proto::{ConfigError, Error};
+use mj_proto::pacing::{Held, LedgerEntry, Money, Pacing, Rule, Tally, Wall};
+use mj_proto::{ConfigError, Error, Submitted};
 
 use std::time::Instant;
 
@@ -29,6 +29,19 @@ use crate::members::{Lane, Members};
 pub trait PacingStore: Send + Sync + fmt::Debug {
     /// Runs `change` on `server`'s tally and stores it, as one atomic step.
     fn update(&self, server: &str, change: &mut dyn FnMut(&mut Tally)) -> std::io::Result<()>;
+
+    /// Records a created task in the ledger (a store without one keeps nothing).
+    fn record(&self, entry: &LedgerEntry) -> std::io::Result<()> {
+        let _ = entry;
+        Ok(())
+    }
+
+    /// Records what became of task `task_id` on `server`: `success`, `failure`,
+    /// `moderated` or `cancel`.
+    fn settle(&self, server: &str, task_id: &str, outcome: &str) -> std::io::Result<()> {
+        let _ = (server, task_id, outcome);
+        Ok(())
+    }
 }
 
 /// A store as settings hold it: two settings are equal when they share the store.
@@ -59,6 +72,10 @@ impl PacingStore for MemoryStore {
 #[derive(Debug)]
 pub(crate) struct Claim {
     images: u32,
+    cost: Money,
+    action: &'static str,
+    /// The day it counted for, in the server's zone.
+    day: i64,
 }
 
 /// What holds a submit: a rule (until when), or a store that could not be read.
@@ -73,26 +90,66 @@ pub(crate) struct Pacer {
     store: Arc<dyn PacingStore>,
     /// Whether the servers are named (a pool): tallies are kept by name, else by base URL.
     named: bool,
+    /// This client's budget (`Settings::budget`) and what its claims spent, all servers
+    /// together.
+    run: Arc<Mutex<(Option<Money>, Money)>>,
 }
 
 impl Pacer {
-    pub(crate) fn new(store: Option<Arc<dyn PacingStore>>, named: bool) -> Self {
-        Self { store: store.unwrap_or_else(|| Arc::new(MemoryStore::default())), named }
+    pub(crate) fn new(store: Option<Arc<dyn PacingStore>>, named: bool, budget: Option<Money>) -> Self {
+        let store = store.unwrap_or_else(|| Arc::new(MemoryStore::default()));
+        Self { store, named, run: Arc::new(Mutex::new((budget, Money::default()))) }
     }
 
-    /// Claims a submit of `images` images on `lane` now; `Ok(None)` when the server has no
-    /// rules.
-    pub(crate) fn claim(&self, lane: &Lane, images: u32, draw: u64) -> Result<Option<Claim>, Hold> {
+    /// Claims a submit of `images` images priced as `action` on `lane` now; `Ok(None)`
+    /// when the server has no rules or prices.
+    pub(crate) fn claim(
+        &self,
+        lane: &Lane,
+        images: u32,
+        action: &'static str,
+        draw: u64,
+    ) -> Result<Option<Claim>, Hold> {
         let pacing = lane.shared.config.pacing();
         if !pacing.is_active() {
             return Ok(None);
         }
         let now = wall(pacing);
+        let cost = pacing.prices.estimate(action);
+        let mut run = self.run.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (Some(budget), spent) = *run
+            && spent.plus(cost) > budget
+        {
+            let mut held = Tally::default().held(Rule::RunBudget { budget }, None, now);
+            self.update(lane, &mut |tally| held = tally.held(Rule::RunBudget { budget }, None, now))?;
+            return Err(Hold::Rule(held.on(lane.name.clone())));
+        }
         let mut outcome = Ok(());
-        self.update(lane, &mut |tally| outcome = pacing.claim(tally, now, images, draw))?;
+        self.update(lane, &mut |tally| outcome = pacing.claim(tally, now, images, cost, draw))?;
         match outcome {
-            Ok(()) => Ok(Some(Claim { images })),
+            Ok(()) => {
+                run.1 = run.1.plus(cost);
+                Ok(Some(Claim { images, cost, action, day: now.day() }))
+            }
             Err(held) => Err(Hold::Rule(held.on(lane.name.clone()))),
+        }
+    }
+
+    /// Records the task `submitted` created under `claim` in the store's ledger.
+    pub(crate) fn record(&self, lane: &Lane, claim: &Claim, task_id: &str) {
+        let now = wall(lane.shared.config.pacing());
+        let entry = LedgerEntry::new(now.unix_ms, claim.day, self.key(lane), task_id).priced(
+            claim.action,
+            claim.images,
+            claim.cost,
+        );
+        let _ = self.store.record(&entry);
+    }
+
+    /// Records what became of task `id` on `lane`'s server.
+    pub(crate) fn settle(&self, lane: &Lane, id: &str, outcome: &str) {
+        if lane.shared.config.pacing().is_active() {
+            let _ = self.store.settle(&self.key(lane), id, outcome);
         }
     }
 
@@ -107,7 +164,9 @@ impl Pacer {
     /// Gives `claim` back: its submit provably created nothing.
     pub(crate) fn release(&self, lane: &Lane, claim: Claim) {
         let pacing = lane.shared.config.pacing();
-        let _ = self.update(lane, &mut |tally| pacing.release(tally, claim.images));
+        let _ = self.update(lane, &mut |tally| pacing.release(tally, claim.images, claim.cost));
+        let mut run = self.run.lock().unwrap_or_else(PoisonError::into_inner);
+        run.1 = run.1.minus(claim.cost);
     }
 
     /// Counts a moderation strike against `lane`'s server, when it has pacing rules.
@@ -121,9 +180,13 @@ impl Pacer {
         }
     }
 
+    /// The name `lane`'s server is kept under: its member name, or a lone server's base URL.
+    fn key(&self, lane: &Lane) -> String {
+        if self.named { lane.name.clone() } else { lane.shared.config.base_url().to_owned() }
+    }
+
     fn update(&self, lane: &Lane, change: &mut dyn FnMut(&mut Tally)) -> Result<(), Hold> {
-        let key = if self.named { lane.name.clone() } else { lane.shared.config.base_url().to_owned() };
-        self.store.update(&key, change).map_err(|e| {
+        self.store.update(&self.key(lane), change).map_err(|e| {
             Hold::Store(ConfigError::PacingStore { server: lane.name.clone(), reason: e.to_string() }.into())
         })
     }
@@ -158,14 +221,20 @@ impl Members {
     /// first, at `now` within `deadline`. Without pacing rules on the route, it goes as
     /// routed. With rules, it goes to the first server that admits it, alone: a failover
     /// would reach a server whose rules it had not claimed.
-    pub(crate) fn pace(&self, route: &[usize], images: u32, now: Instant, deadline: Option<Instant>) -> Pace {
+    pub(crate) fn pace(
+        &self,
+        route: &[usize],
+        (images, action): (u32, &'static str),
+        now: Instant,
+        deadline: Option<Instant>,
+    ) -> Pace {
         let lanes: Vec<&Lane> = route.iter().filter_map(|&i| self.at(i)).collect();
         if lanes.iter().all(|lane| !lane.shared.config.pacing().is_active()) {
             return Pace::Go(route.to_vec(), None);
         }
         let (mut soonest, mut failure): (Option<(Duration, Held)>, Option<Error>) = (None, None);
         for lane in lanes {
-            match self.pacer.claim(lane, images, lane.shared.seeds.next()) {
+            match self.pacer.claim(lane, images, action, lane.shared.seeds.next()) {
                 Ok(claim) => return Pace::Go(vec![lane.index], claim),
                 Err(Hold::Store(e)) => failure = failure.or(Some(e)),
                 Err(Hold::Rule(held)) => match time_left(&held) {
@@ -187,11 +256,21 @@ impl Members {
 
     /// After a paced submit on `lane`: a claim whose submit provably created nothing is
     /// given back, and a moderation refusal is a strike.
-    pub(crate) fn after_submit<R>(&self, lane: &Lane, claim: Option<Claim>, result: &Result<R, Error>) {
+    pub(crate) fn after_submit(&self, lane: &Lane, claim: Option<Claim>, result: &Result<Submitted, Error>) {
         if claim.is_some() {
             self.pacer.sent(lane);
         }
-        let Err(e) = result else { return };
+        let e = match result {
+            Ok(submitted) => {
+                if let Some(claim) = &claim {
+                    for id in submitted.task_ids.iter().chain([&submitted.task_id]).take(1) {
+                        self.pacer.record(lane, claim, id);
+                    }
+                }
+                return;
+            }
+            Err(e) => e,
+        };
         if e.is_moderation() {
             self.pacer.strike(lane);
         } else if let Some(claim) = claim.filter(|_| e.created_nothing()) {

@@ -53,6 +53,9 @@ pub struct Settings {
     pub hooks: Option<super::Hooks>,
     /// Where the servers' pacing tallies live ([`pacing_store`](Self::pacing_store)).
     pub(crate) pacing_store: Option<crate::pacer::SharedStore>,
+    /// The most this client's submits may cost together, at their servers' prices
+    /// ([`budget`](Self::budget)).
+    pub(crate) budget: Option<mj_proto::pacing::Money>,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             observer: NoticeObserver::default(),
             hooks: None,
             pacing_store: None,
+            budget: None,
         }
     }
 }
@@ -113,6 +117,15 @@ impl Settings {
     /// file or a database paces several processes as one.
     pub fn pacing_store(mut self, store: Arc<dyn crate::PacingStore>) -> Self {
         self.pacing_store = Some(crate::pacer::SharedStore(store));
+        self
+    }
+
+    /// Stops new submits once this client's tasks would cost more than `budget` together,
+    /// at their servers' prices ([`Pacing::prices`](mj_proto::pacing::Pacing::prices)): a
+    /// submit past it fails with [`Error::Paced`](mj_proto::Error::Paced) before any
+    /// request. Waits and downloads go on.
+    pub fn budget(mut self, budget: mj_proto::pacing::Money) -> Self {
+        self.budget = Some(budget);
         self
     }
 

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use mj_proto::pacing::{Cooldown, Hours, Pacing};
+use mj_proto::pacing::{Cooldown, Hours, Money, Pacing, Prices};
 use serde::Deserialize;
 use serde::de::{self, Visitor};
 
@@ -116,6 +116,8 @@ pub(crate) struct PacingFields {
     pub(crate) cooldown_after: Option<u32>,
     pub(crate) cooldown_window: Option<Span>,
     pub(crate) cooldown: Option<Span>,
+    pub(crate) budget_per_day: Option<f64>,
+    pub(crate) prices: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 impl PacingFields {
@@ -153,8 +155,23 @@ impl PacingFields {
                 );
             }
         }
+        if let Some(budget) = self.budget_per_day {
+            pacing = pacing.budget_per_day(amount("budget_per_day", budget)?);
+        }
+        if let Some(table) = &self.prices {
+            let mut prices = Prices::new();
+            for (action, price) in table {
+                prices = prices.price(action, amount(&format!("prices.{action}"), *price)?);
+            }
+            pacing = pacing.prices(prices);
+        }
         Ok(pacing)
     }
+}
+
+/// `value` of `field` as an amount: a number from 0 up.
+fn amount(field: &str, value: f64) -> Result<Money, String> {
+    Money::from_units(value).ok_or_else(|| format!("{field} = {value} is not an amount (a number from 0)"))
 }
 
 #[cfg(test)]

@@ -19,6 +19,11 @@
 //! cooldown_after = 3          # moderation strikes within cooldown_window ...
 //! cooldown_window = "1h"
 //! cooldown = "6h"             # ... rest the server this long
+//! budget_per_day = 50.0       # at these prices, in your own unit
+//! [server.prices]             # per action (imagine, upscale, variation, blend, describe, …)
+//! imagine = 0.05
+//! upscale = 0.02
+//! default = 0.04              # the other actions
 //! ```
 //!
 //! Each value is parsed by the core's own `FromStr` (its aliases included), so a word
@@ -66,6 +71,8 @@ struct Entry {
     cooldown_after: Option<u32>,
     cooldown_window: Option<Span>,
     cooldown: Option<Span>,
+    budget_per_day: Option<f64>,
+    prices: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 /// The servers of a servers file, each a pool member, in the order written.
@@ -205,6 +212,8 @@ fn member(entry: &Entry) -> Result<Member, String> {
         cooldown_after: entry.cooldown_after,
         cooldown_window: entry.cooldown_window,
         cooldown: entry.cooldown,
+        budget_per_day: entry.budget_per_day,
+        prices: entry.prices.clone(),
     };
     config = config.with_pacing(pacing.pacing()?);
     let mut member = Member::new(entry.name.clone(), config).map_err(|e| e.to_string())?;

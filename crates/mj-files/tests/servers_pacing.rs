@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use mj_files::ServersFile;
-use mj_proto::pacing::{Cooldown, Hours, Pacing};
+use mj_proto::pacing::{Cooldown, Hours, Money, Pacing, Prices};
 
 fn file(name: &str, text: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("mj-files-pacing-{}", std::process::id()));
@@ -30,6 +30,11 @@ timezone = "+08:00"
 cooldown_after = 3
 cooldown_window = "1h"
 cooldown = "6h"
+budget_per_day = 50.0
+[server.prices]
+imagine = 0.05
+upscale = 0.02
+default = 0.04
 
 [[server]]
 name = "b"
@@ -46,7 +51,14 @@ jitter = "0s"
         .daily_images(800)
         .hours("09:10-22:50".parse::<Hours>().expect("hours"))
         .utc_offset(8 * 3600)
-        .cooldown(Cooldown { after: 3, window: Duration::from_secs(3600), rest: Duration::from_secs(6 * 3600) });
+        .cooldown(Cooldown { after: 3, window: Duration::from_secs(3600), rest: Duration::from_secs(6 * 3600) })
+        .budget_per_day(Money(50_000_000))
+        .prices(
+            Prices::new()
+                .price("imagine", Money(50_000))
+                .price("upscale", Money(20_000))
+                .price("default", Money(40_000)),
+        );
     assert_eq!(a, expected);
     let b = servers.member("b").expect("b").config.pacing().clone();
     assert_eq!(b, Pacing::new().min_interval(Duration::from_secs(30), Duration::ZERO));
@@ -60,6 +72,7 @@ fn a_wrong_pacing_field_names_the_server_and_the_fix() {
         ("timezone = \"Asia/Shanghai\"", "+08:00"),
         ("cooldown_after = 3", "together"),
         ("jitter = \"5s\"", "give min_interval too"),
+        ("budget_per_day = -3.0", "not an amount"),
     ] {
         let path =
             file("wrong.toml", &format!("[[server]]\nname = \"a\"\nbase_url = \"https://a.example.com\"\n{field}\n"));

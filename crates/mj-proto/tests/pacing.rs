@@ -18,3 +18,13 @@ fn each_submit_counts_the_images_its_task_makes() {
     assert_eq!(SimpleChange::new("1", ChangeAction::Upscale, 3).images(), 1);
     assert_eq!(SimpleChange::new("1", ChangeAction::Reroll, 1).images(), 4);
 }
+
+#[test]
+fn each_submit_is_priced_as_its_action() {
+    assert_eq!(Imagine::new("a fox").price_key(), "imagine");
+    assert_eq!(Describe::new("data:image/png;base64,AA==").price_key(), "describe");
+    assert_eq!(Action::new("1", "MJ::JOB::upsample::1::abc").price_key(), "upscale");
+    assert_eq!(Action::new("1", "MJ::JOB::reroll::0::abc::SOLO").price_key(), "variation");
+    assert_eq!(Change::upscale("1", 2).price_key(), "upscale");
+    assert_eq!(Modal::new("1").price_key(), "variation");
+}

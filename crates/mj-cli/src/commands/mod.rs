@@ -16,6 +16,7 @@ mod seed;
 mod servers;
 mod shorten;
 pub(crate) mod sim;
+mod usage;
 mod video;
 mod wait;
 
@@ -32,6 +33,7 @@ pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Listen(args) => listen::run(args.port, json).map(|()| exit::OK),
         Command::Batch(args) => batch::run(&cli.global, args),
         Command::Servers => servers::run(&cli.global),
+        Command::Usage(args) => usage::run(&cli.global, args.since.as_deref()),
         command => remote(&Session::open(&cli.global)?, command),
     }
 }
@@ -51,6 +53,11 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
         Command::Fetch(args) => fetch::run(s, args),
         Command::List(args) => list::run(s, args.status, args.page, args.size),
         Command::Wait(args) => wait::run(s, &args.ids),
-        Command::Parse(_) | Command::Sim(_) | Command::Listen(_) | Command::Batch(_) | Command::Servers => Ok(exit::OK),
+        Command::Parse(_)
+        | Command::Sim(_)
+        | Command::Listen(_)
+        | Command::Batch(_)
+        | Command::Servers
+        | Command::Usage(_) => Ok(exit::OK),
     }
 }

@@ -83,7 +83,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         // A resumed submit was claimed by the run that first sent it.
         let (_, claim) = match lost_for {
             Some(_) => (Vec::new(), None),
-            None => self.paced(&[lane.index], request.images(), deadline).await?,
+            None => self.paced(&[lane.index], (request.images(), request.price_key()), deadline).await?,
         };
         let now = self.transport.now();
         let mut plan = lane.shared.submit_plan(request, deadline);
@@ -113,7 +113,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
             None => self.members.reserve(request.name(), now),
         };
         let deadline = self.members.driver(&route).shared.call_deadline(now);
-        let (route, claim) = match self.paced(&route, request.images(), deadline).await {
+        let (route, claim) = match self.paced(&route, (request.images(), request.price_key()), deadline).await {
             Ok(paced) => paced,
             Err(e) => {
                 self.members.unreserve(reserved);
@@ -148,11 +148,11 @@ impl<T: AsyncTransport> AsyncClient<T> {
     pub(super) async fn paced(
         &self,
         route: &[usize],
-        images: u32,
+        ask: (u32, &'static str),
         deadline: Option<std::time::Instant>,
     ) -> Result<(Vec<usize>, Option<Claim>), Error> {
         loop {
-            match self.members.pace(route, images, self.transport.now(), deadline) {
+            match self.members.pace(route, ask, self.transport.now(), deadline) {
                 Pace::Go(route, claim) => return Ok((route, claim)),
                 Pace::Fail(e) => return Err(e),
                 Pace::Wait(wait, held) => {

@@ -224,4 +224,10 @@ impl Submit for Press {
             Self::Change(change) => change.images(),
         }
     }
+    fn price_key(&self) -> &'static str {
+        match self {
+            Self::Button(action) => action.price_key(),
+            Self::Change(change) => change.price_key(),
+        }
+    }
 }

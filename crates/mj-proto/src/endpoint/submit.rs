@@ -66,6 +66,21 @@ pub trait Submit: Endpoint<Output = Submitted> {
         images_by_name(self.name())
     }
 
+    /// The action a server's price table ([`Prices`](crate::pacing::Prices)) prices this
+    /// submit as: the endpoint's name (`imagine`, `blend`, `describe`, `shorten`,
+    /// `video`, …), and for a button pressed `upscale` (an upscale), `describe` (a
+    /// reading of an image) or `variation` (the other presses: variations, rerolls, zooms,
+    /// pans).
+    fn price_key(&self) -> &'static str {
+        use crate::EndpointName as N;
+        match (self.name(), self.images()) {
+            (N::ACTION | N::CHANGE | N::SIMPLE_CHANGE, 1) => "upscale",
+            (N::ACTION | N::CHANGE | N::SIMPLE_CHANGE, 0) => "describe",
+            (N::ACTION | N::CHANGE | N::SIMPLE_CHANGE | N::MODAL, _) => "variation",
+            (name, _) => name.as_str(),
+        }
+    }
+
     /// Sets `state`.
     fn state(mut self, state: impl Into<String>) -> Self
     where
