@@ -196,7 +196,7 @@ impl Pacer {
 fn wall(pacing: &Pacing) -> Wall {
     let ms =
         SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Wall::new(ms, pacing.utc_offset_secs)
+    pacing.wall(ms)
 }
 
 /// How long until `held` ends, on the wall clock; `None` when it never does.

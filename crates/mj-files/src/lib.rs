@@ -32,6 +32,13 @@
 //! (`min_interval`, daily caps, working hours, a rest after moderation strikes; durations
 //! as seconds or as text, [`parse_duration`]).
 
+//!
+//! ## Features
+//!
+//! - `zones`: zone names (`Asia/Shanghai`) in the servers file's `timezone`, daylight
+//!   saving time included, from the time zone database bundled with jiff; without it,
+//!   offsets from UTC only (`+08:00`).
+
 #![forbid(unsafe_code)]
 
 mod pacing;

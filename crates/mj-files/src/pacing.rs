@@ -80,6 +80,53 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.is_empty() { Err(bad()) } else { Ok(total) }
 }
 
+/// A zone: a name of the time zone database (`Asia/Shanghai`, with the `zones` feature),
+/// or an offset from UTC.
+fn zone_of(text: &str) -> Result<Zoned, String> {
+    match parse_offset(text) {
+        Ok(offset) => Ok(Zoned::Offset(offset)),
+        Err(e) => named(text).map(Zoned::Named).ok_or(e),
+    }
+}
+
+/// How a `timezone` reads.
+enum Zoned {
+    Offset(i32),
+    Named(std::sync::Arc<dyn mj_proto::pacing::Zone>),
+}
+
+/// A zone of the time zone database.
+#[cfg(feature = "zones")]
+fn named(text: &str) -> Option<std::sync::Arc<dyn mj_proto::pacing::Zone>> {
+    let tz = jiff::tz::TimeZone::get(text.trim()).ok()?;
+    Some(std::sync::Arc::new(DatabaseZone { name: text.trim().to_owned(), tz }))
+}
+
+/// Without the `zones` feature, no name is known.
+#[cfg(not(feature = "zones"))]
+fn named(_: &str) -> Option<std::sync::Arc<dyn mj_proto::pacing::Zone>> {
+    None
+}
+
+/// A zone of jiff's bundled time zone database.
+#[cfg(feature = "zones")]
+#[derive(Debug)]
+struct DatabaseZone {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+#[cfg(feature = "zones")]
+impl mj_proto::pacing::Zone for DatabaseZone {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn offset_at(&self, unix_ms: i64) -> i32 {
+        jiff::Timestamp::from_millisecond(unix_ms).map_or(0, |at| self.tz.to_offset(at).seconds())
+    }
+}
+
 /// A zone as an offset from UTC: `UTC`, `Z`, `+08:00`, `-05:30` or `+8`, in seconds.
 pub(crate) fn parse_offset(text: &str) -> Result<i32, String> {
     let text = text.trim();
@@ -88,7 +135,7 @@ pub(crate) fn parse_offset(text: &str) -> Result<i32, String> {
     }
     let bad = || {
         format!(
-            "timezone {text:?}: write an offset from UTC such as \"+08:00\" or \"-05:00\", or \"UTC\" (zone names like Asia/Shanghai are not read yet)"
+            "timezone {text:?}: write a zone name such as \"Asia/Shanghai\" (with mj-files' `zones` feature, which mj has), an offset from UTC such as \"+08:00\", or \"UTC\""
         )
     };
     let (sign, rest) = match text.as_bytes().first() {
@@ -142,7 +189,10 @@ impl PacingFields {
             pacing = pacing.hours(hours.parse::<Hours>()?);
         }
         if let Some(zone) = &self.timezone {
-            pacing = pacing.utc_offset(parse_offset(zone)?);
+            pacing = match zone_of(zone)? {
+                Zoned::Offset(offset) => pacing.utc_offset(offset),
+                Zoned::Named(zone) => pacing.zone(zone),
+            };
         }
         match (self.cooldown_after, self.cooldown_window, self.cooldown) {
             (Some(after), Some(Span(window)), Some(Span(rest))) if after > 0 => {

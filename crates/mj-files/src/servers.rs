@@ -15,7 +15,8 @@
 //! daily_tasks = 200           # tasks created per day
 //! daily_images = 800          # images created per day (a grid 4, an upscale 1)
 //! hours = "09:10-22:50"       # submits only then
-//! timezone = "+08:00"         # the day and the hours are in this zone (default UTC)
+//! timezone = "Asia/Shanghai"  # the day and the hours are in this zone: a name (feature
+//!                             # `zones`) or an offset like "+08:00" (default UTC)
 //! cooldown_after = 3          # moderation strikes within cooldown_window ...
 //! cooldown_window = "1h"
 //! cooldown = "6h"             # ... rest the server this long

@@ -69,7 +69,7 @@ fn a_wrong_pacing_field_names_the_server_and_the_fix() {
     for (field, says) in [
         ("min_interval = \"soon\"", "is not a duration"),
         ("hours = \"9-17\"", "HH:MM-HH:MM"),
-        ("timezone = \"Asia/Shanghai\"", "+08:00"),
+        ("timezone = \"Mars/Olympus_Mons\"", "+08:00"),
         ("cooldown_after = 3", "together"),
         ("jitter = \"5s\"", "give min_interval too"),
         ("budget_per_day = -3.0", "not an amount"),
@@ -80,4 +80,27 @@ fn a_wrong_pacing_field_names_the_server_and_the_fix() {
         assert!(e.contains(says), "{field}: {e}");
         assert!(e.contains("wrong.toml"), "{e}");
     }
+}
+
+/// A zone name keeps its daylight saving time: New York's day starts at 05:00 UTC in
+/// January and at 04:00 UTC in July.
+#[cfg(feature = "zones")]
+#[test]
+fn a_zone_name_counts_days_and_hours_as_its_clocks_do() {
+    let path = file(
+        "zoned.toml",
+        "[[server]]\nname = \"ny\"\nbase_url = \"https://ny.example.com\"\ntimezone = \"America/New_York\"\ndaily_tasks = 5\n",
+    );
+    let servers = ServersFile::read(&path).expect("read");
+    let pacing = servers.member("ny").expect("ny").config.pacing().clone();
+    let january = 1_767_312_000_000; // 2026-01-02 00:00 UTC
+    let july = 1_782_950_400_000; // 2026-07-02 00:00 UTC
+    assert_eq!(pacing.wall(january).utc_offset_secs, -5 * 3600);
+    assert_eq!(pacing.wall(july).utc_offset_secs, -4 * 3600);
+    let shanghai = file(
+        "sh.toml",
+        "[[server]]\nname = \"sh\"\nbase_url = \"https://sh.example.com\"\ntimezone = \"Asia/Shanghai\"\n",
+    );
+    let sh = ServersFile::read(&shanghai).expect("read");
+    assert_eq!(sh.member("sh").expect("sh").config.pacing().wall(july).utc_offset_secs, 8 * 3600);
 }

@@ -98,7 +98,7 @@ struct Today {
 
 impl Today {
     fn of(server: &str, tally: &Tally, pacing: &Pacing, now_ms: i64) -> Self {
-        let now = Wall::new(now_ms, pacing.utc_offset_secs);
+        let now = pacing.wall(now_ms);
         let counts_today = tally.day == now.day();
         let pick = |n: u32| if counts_today { n } else { 0 };
         Self {
@@ -109,7 +109,7 @@ impl Today {
             strikes: pick(tally.strikes_today),
             pacing: pacing.clone(),
             resting_until: tally.resting_until.filter(|&until| until > now_ms),
-            utc_offset_secs: pacing.utc_offset_secs,
+            utc_offset_secs: now.utc_offset_secs,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The wall clock pacing counts in: an instant and a zone's offset, its days and hours.
 
 use std::fmt;
+use std::sync::Arc;
 
 pub(crate) const DAY_MS: i64 = 86_400_000;
 const MINUTE_MS: i64 = 60_000;
@@ -142,3 +143,26 @@ pub fn day_of_date(text: &str) -> Option<i64> {
     let day = era * 146_097 + doe - 719_468;
     (date_of_day(day) == format!("{year:04}-{month:02}-{date:02}")).then_some(day)
 }
+
+/// A zone whose offset from UTC changes with the date (daylight saving time): what a zone
+/// name in the servers file (`Asia/Shanghai`, `Europe/Berlin`) reads as. The core knows
+/// no time zone database; a reader of one implements this (mj-files does, with its
+/// `zones` feature).
+pub trait Zone: Send + Sync + fmt::Debug {
+    /// Its name, as written.
+    fn name(&self) -> &str;
+    /// Its offset from UTC at `unix_ms`, in seconds.
+    fn offset_at(&self, unix_ms: i64) -> i32;
+}
+
+/// A [`Zone`] as pacing holds it: two are equal when their names are.
+#[derive(Clone, Debug)]
+pub struct NamedZone(pub Arc<dyn Zone>);
+
+impl PartialEq for NamedZone {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name() == other.0.name()
+    }
+}
+
+impl Eq for NamedZone {}

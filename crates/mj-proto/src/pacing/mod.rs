@@ -10,6 +10,7 @@
 //! in the same step, so that a store that runs it under a lock or a transaction gives two
 //! processes one slot, never the same one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 mod clock;
@@ -18,7 +19,7 @@ mod ledger;
 mod money;
 mod tally;
 
-pub use clock::{Hours, Wall, date_of_day, day_of_date};
+pub use clock::{Hours, NamedZone, Wall, Zone, date_of_day, day_of_date};
 pub use hold::{Held, Rule};
 pub use ledger::LedgerEntry;
 pub use money::{Money, Prices};
@@ -43,8 +44,11 @@ pub struct Pacing {
     /// How moderation strikes put the server to rest.
     pub cooldown: Option<Cooldown>,
     /// The zone whose days and hours the caps and working hours count in, as its offset
-    /// from UTC in seconds (`+08:00` is 28 800; UTC by default).
+    /// from UTC in seconds (`+08:00` is 28 800; UTC by default), unless a named
+    /// [`zone`](Self::zone) is set.
     pub utc_offset_secs: i32,
+    /// A zone whose offset changes with the date; it wins over `utc_offset_secs`.
+    pub zone: Option<NamedZone>,
     /// What each action costs on this server.
     pub prices: Prices,
     /// The most the day's tasks may cost together, at these prices.
@@ -99,6 +103,19 @@ impl Pacing {
         self
     }
 
+    /// Counts days and hours in `zone`, whatever its offset on the day (daylight saving
+    /// time included).
+    pub fn zone(mut self, zone: Arc<dyn Zone>) -> Self {
+        self.zone = Some(NamedZone(zone));
+        self
+    }
+
+    /// The instant `unix_ms` in this server's zone: what its rules count days and hours in.
+    pub fn wall(&self, unix_ms: i64) -> Wall {
+        let offset = self.zone.as_ref().map_or(self.utc_offset_secs, |zone| zone.0.offset_at(unix_ms));
+        Wall::new(unix_ms, offset)
+    }
+
     /// Counts days and hours in the zone `utc_offset_secs` from UTC.
     pub fn utc_offset(mut self, utc_offset_secs: i32) -> Self {
         self.utc_offset_secs = utc_offset_secs;
@@ -107,7 +124,7 @@ impl Pacing {
 
     /// Whether any rule is set (the zone alone is none).
     pub fn is_active(&self) -> bool {
-        Self { utc_offset_secs: 0, ..self.clone() } != Self::default()
+        Self { utc_offset_secs: 0, zone: None, ..self.clone() } != Self::default()
     }
 
     /// Claims a submit of a task of `images` images at `now`: when every rule allows it,
