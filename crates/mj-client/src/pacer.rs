@@ -187,7 +187,9 @@ impl Pacer {
 
     fn update(&self, lane: &Lane, change: &mut dyn FnMut(&mut Tally)) -> Result<(), Hold> {
         self.store.update(&self.key(lane), change).map_err(|e| {
-            Hold::Store(ConfigError::PacingStore { server: lane.name.clone(), reason: e.to_string() }.into())
+            Hold::Store(
+                ConfigError::PacingStore { server: lane.name.as_str().into(), reason: e.to_string().into() }.into(),
+            )
         })
     }
 }

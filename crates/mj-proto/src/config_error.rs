@@ -68,9 +68,9 @@ pub enum ConfigError {
     #[error("server {server}: the pacing state cannot be read or written ({reason}), so nothing was submitted")]
     PacingStore {
         /// The server.
-        server: String,
+        server: Box<str>,
         /// What failed.
-        reason: String,
+        reason: Box<str>,
     },
     /// A bare task id that several servers of the pool know: it must be named `name:id`.
     #[error("task {id} is on several servers: name one ({})", servers.iter().map(|s| format!("{s}:{id}")).collect::<Vec<_>>().join(", "))]
