@@ -156,7 +156,10 @@ impl<T: Transport> Client<T> {
                 Pace::Go(route, claim) => return Ok((route, claim)),
                 Pace::Fail(e) => return Err(e),
                 Pace::Wait(wait, held) => {
-                    self.members.driver(route).shared.notice(&mj_proto::plan::Notice::Paced(Box::new(held)));
+                    // A wait under a second is pacing's beat, not news.
+                    if wait >= Duration::from_secs(1) {
+                        self.members.driver(route).shared.notice(&mj_proto::plan::Notice::Paced(Box::new(held)));
+                    }
                     self.transport.sleep(wait);
                 }
             }
