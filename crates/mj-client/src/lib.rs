@@ -53,6 +53,7 @@ mod builder;
 mod hooks;
 mod member_fed;
 mod members;
+mod paced;
 mod pacer;
 mod settings;
 mod shared;

@@ -31,6 +31,13 @@ pub(crate) struct Lane {
     pub(crate) shared: Arc<Shared>,
 }
 
+impl Lane {
+    /// This server as pacing sees it.
+    pub(crate) fn seat(&self) -> crate::pacer::Seat<'_> {
+        crate::pacer::Seat { name: &self.name, config: &self.shared.config }
+    }
+}
+
 /// Where a task argument leads: to the server that owns it, or, for a bare id over
 /// several servers, to every server, to be asked in turn.
 pub(crate) enum Owner<'m> {
@@ -225,9 +232,9 @@ impl Members {
     pub(crate) fn seen(&self, lane: &Lane, mut task: Task) -> Task {
         if task.is_terminal() {
             if self.uncount(lane.index, &task.id) {
-                self.pacer.settle(lane, &task.id, outcome(&task));
+                self.pacer.settle(lane.seat(), &task.id, outcome(&task));
                 if task.is_moderated() {
-                    self.pacer.strike(lane);
+                    self.pacer.strike(lane.seat());
                 }
             }
         } else {
@@ -250,10 +257,10 @@ impl Members {
                 Err(_) => None,
             };
             if let Some(task) = ended.filter(|t| t.is_terminal()) {
-                self.pacer.settle(lane, id, outcome(task));
+                self.pacer.settle(lane.seat(), id, outcome(task));
             }
             if result.as_ref().err().is_some_and(Error::is_moderation) {
-                self.pacer.strike(lane);
+                self.pacer.strike(lane.seat());
             }
         }
     }

@@ -12,11 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mj_proto::pacing::{Held, LedgerEntry, Money, Pacing, Rule, Tally, Wall};
-use mj_proto::{ConfigError, Error, Submitted};
-
-use std::time::Instant;
-
-use crate::members::{Lane, Members};
+use mj_proto::{Config, ConfigError, Error};
 
 /// Where the servers' pacing tallies live. The client keeps them in memory unless
 /// [`Settings::pacing_store`](crate::Settings::pacing_store) names a store that survives
@@ -68,6 +64,14 @@ impl PacingStore for MemoryStore {
     }
 }
 
+/// A server as pacing sees it: the name its counts are kept under (with the client's
+/// naming) and its configuration, whose rules and prices apply.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Seat<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) config: &'a Config,
+}
+
 /// A claim made for one submit, to give back when the submit created nothing.
 #[derive(Debug)]
 pub(crate) struct Claim {
@@ -101,16 +105,16 @@ impl Pacer {
         Self { store, named, run: Arc::new(Mutex::new((budget, Money::default()))) }
     }
 
-    /// Claims a submit of `images` images priced as `action` on `lane` now; `Ok(None)`
+    /// Claims a submit of `images` images priced as `action` on `seat` now; `Ok(None)`
     /// when the server has no rules or prices.
     pub(crate) fn claim(
         &self,
-        lane: &Lane,
+        seat: Seat<'_>,
         images: u32,
         action: &'static str,
         draw: u64,
     ) -> Result<Option<Claim>, Hold> {
-        let pacing = lane.shared.config.pacing();
+        let pacing = seat.config.pacing();
         if !pacing.is_active() {
             return Ok(None);
         }
@@ -121,24 +125,24 @@ impl Pacer {
             && spent.plus(cost) > budget
         {
             let mut held = Tally::default().held(Rule::RunBudget { budget }, None, now);
-            self.update(lane, &mut |tally| held = tally.held(Rule::RunBudget { budget }, None, now))?;
-            return Err(Hold::Rule(held.on(lane.name.clone())));
+            self.update(seat, &mut |tally| held = tally.held(Rule::RunBudget { budget }, None, now))?;
+            return Err(Hold::Rule(held.on(seat.name.to_owned())));
         }
         let mut outcome = Ok(());
-        self.update(lane, &mut |tally| outcome = pacing.claim(tally, now, images, cost, draw))?;
+        self.update(seat, &mut |tally| outcome = pacing.claim(tally, now, images, cost, draw))?;
         match outcome {
             Ok(()) => {
                 run.1 = run.1.plus(cost);
                 Ok(Some(Claim { images, cost, action, day: now.day() }))
             }
-            Err(held) => Err(Hold::Rule(held.on(lane.name.clone()))),
+            Err(held) => Err(Hold::Rule(held.on(seat.name.to_owned()))),
         }
     }
 
     /// Records the task `submitted` created under `claim` in the store's ledger.
-    pub(crate) fn record(&self, lane: &Lane, claim: &Claim, task_id: &str) {
-        let now = wall(lane.shared.config.pacing());
-        let entry = LedgerEntry::new(now.unix_ms, claim.day, self.key(lane), task_id).priced(
+    pub(crate) fn record(&self, seat: Seat<'_>, claim: &Claim, task_id: &str) {
+        let now = wall(seat.config.pacing());
+        let entry = LedgerEntry::new(now.unix_ms, claim.day, self.key(seat), task_id).priced(
             claim.action,
             claim.images,
             claim.cost,
@@ -146,50 +150,48 @@ impl Pacer {
         let _ = self.store.record(&entry);
     }
 
-    /// Records what became of task `id` on `lane`'s server.
-    pub(crate) fn settle(&self, lane: &Lane, id: &str, outcome: &str) {
-        if lane.shared.config.pacing().is_active() {
-            let _ = self.store.settle(&self.key(lane), id, outcome);
+    /// Records what became of task `id` on `seat`'s server.
+    pub(crate) fn settle(&self, seat: Seat<'_>, id: &str, outcome: &str) {
+        if seat.config.pacing().is_active() {
+            let _ = self.store.settle(&self.key(seat), id, outcome);
         }
     }
 
-    /// Notes that `lane`'s claimed submit's exchange ended now: the interval counts from
+    /// Notes that `seat`'s claimed submit's exchange ended now: the interval counts from
     /// here.
-    pub(crate) fn sent(&self, lane: &Lane) {
-        let pacing = lane.shared.config.pacing();
+    pub(crate) fn sent(&self, seat: Seat<'_>) {
+        let pacing = seat.config.pacing();
         let now = wall(pacing);
-        let _ = self.update(lane, &mut |tally| pacing.sent(tally, now));
+        let _ = self.update(seat, &mut |tally| pacing.sent(tally, now));
     }
 
     /// Gives `claim` back: its submit provably created nothing.
-    pub(crate) fn release(&self, lane: &Lane, claim: Claim) {
-        let pacing = lane.shared.config.pacing();
-        let _ = self.update(lane, &mut |tally| pacing.release(tally, claim.images, claim.cost));
+    pub(crate) fn release(&self, seat: Seat<'_>, claim: Claim) {
+        let pacing = seat.config.pacing();
+        let _ = self.update(seat, &mut |tally| pacing.release(tally, claim.images, claim.cost));
         let mut run = self.run.lock().unwrap_or_else(PoisonError::into_inner);
         run.1 = run.1.minus(claim.cost);
     }
 
-    /// Counts a moderation strike against `lane`'s server, when it has pacing rules.
-    pub(crate) fn strike(&self, lane: &Lane) {
-        let pacing = lane.shared.config.pacing();
+    /// Counts a moderation strike against `seat`'s server, when it has pacing rules.
+    pub(crate) fn strike(&self, seat: Seat<'_>) {
+        let pacing = seat.config.pacing();
         if pacing.is_active() {
             let now = wall(pacing);
-            let _ = self.update(lane, &mut |tally| {
+            let _ = self.update(seat, &mut |tally| {
                 pacing.strike(tally, now);
             });
         }
     }
 
-    /// The name `lane`'s server is kept under: its member name, or a lone server's base URL.
-    fn key(&self, lane: &Lane) -> String {
-        if self.named { lane.name.clone() } else { lane.shared.config.base_url().to_owned() }
+    /// The name `seat`'s server is kept under: its member name, or a lone server's base URL.
+    fn key(&self, seat: Seat<'_>) -> String {
+        if self.named { seat.name.to_owned() } else { seat.config.base_url().to_owned() }
     }
 
-    fn update(&self, lane: &Lane, change: &mut dyn FnMut(&mut Tally)) -> Result<(), Hold> {
-        self.store.update(&self.key(lane), change).map_err(|e| {
-            Hold::Store(
-                ConfigError::PacingStore { server: lane.name.as_str().into(), reason: e.to_string().into() }.into(),
-            )
+    fn update(&self, seat: Seat<'_>, change: &mut dyn FnMut(&mut Tally)) -> Result<(), Hold> {
+        self.store.update(&self.key(seat), change).map_err(|e| {
+            Hold::Store(ConfigError::PacingStore { server: seat.name.into(), reason: e.to_string().into() }.into())
         })
     }
 }
@@ -205,78 +207,4 @@ fn wall(pacing: &Pacing) -> Wall {
 pub(crate) fn time_left(held: &Held) -> Option<Duration> {
     let now = wall(&Pacing::default()).unix_ms;
     held.until_ms.map(|until| Duration::from_millis(u64::try_from(until.saturating_sub(now)).unwrap_or(0)))
-}
-
-/// What a submit must do before it is sent, as its server's pacing says.
-pub(crate) enum Pace {
-    /// Send it on these servers (pool indexes, in order), with the claim to give back if
-    /// it creates nothing.
-    Go(Vec<usize>, Option<Claim>),
-    /// Wait this long for the hold that ends first, then ask again.
-    Wait(Duration, Held),
-    /// Do not send it: a hold beyond the deadline, or a store that cannot be read.
-    Fail(Error),
-}
-
-impl Members {
-    /// What a submit of `images` images along `route` (pool indexes, best first) must do
-    /// first, at `now` within `deadline`. Without pacing rules on the route, it goes as
-    /// routed. With rules, it goes to the first server that admits it, alone: a failover
-    /// would reach a server whose rules it had not claimed.
-    pub(crate) fn pace(
-        &self,
-        route: &[usize],
-        (images, action): (u32, &'static str),
-        now: Instant,
-        deadline: Option<Instant>,
-    ) -> Pace {
-        let lanes: Vec<&Lane> = route.iter().filter_map(|&i| self.at(i)).collect();
-        if lanes.iter().all(|lane| !lane.shared.config.pacing().is_active()) {
-            return Pace::Go(route.to_vec(), None);
-        }
-        let (mut soonest, mut failure): (Option<(Duration, Held)>, Option<Error>) = (None, None);
-        for lane in lanes {
-            match self.pacer.claim(lane, images, action, lane.shared.seeds.next()) {
-                Ok(claim) => return Pace::Go(vec![lane.index], claim),
-                Err(Hold::Store(e)) => failure = failure.or(Some(e)),
-                Err(Hold::Rule(held)) => match time_left(&held) {
-                    Some(wait) if deadline.is_none_or(|d| now + wait <= d) => {
-                        if soonest.as_ref().is_none_or(|(w, _)| wait < *w) {
-                            soonest = Some((wait.max(Duration::from_millis(1)), held));
-                        }
-                    }
-                    _ => failure = failure.or(Some(Error::Paced(Box::new(held)))),
-                },
-            }
-        }
-        match (soonest, failure) {
-            (Some((wait, held)), _) => Pace::Wait(wait, held),
-            (None, Some(e)) => Pace::Fail(e),
-            (None, None) => Pace::Fail(Error::PlanMisuse),
-        }
-    }
-
-    /// After a paced submit on `lane`: a claim whose submit provably created nothing is
-    /// given back, and a moderation refusal is a strike.
-    pub(crate) fn after_submit(&self, lane: &Lane, claim: Option<Claim>, result: &Result<Submitted, Error>) {
-        if claim.is_some() {
-            self.pacer.sent(lane);
-        }
-        let e = match result {
-            Ok(submitted) => {
-                if let Some(claim) = &claim {
-                    for id in submitted.task_ids.iter().chain([&submitted.task_id]).take(1) {
-                        self.pacer.record(lane, claim, id);
-                    }
-                }
-                return;
-            }
-            Err(e) => e,
-        };
-        if e.is_moderation() {
-            self.pacer.strike(lane);
-        } else if let Some(claim) = claim.filter(|_| e.created_nothing()) {
-            self.pacer.release(lane, claim);
-        }
-    }
 }

@@ -11,7 +11,8 @@ use mj_proto::{ConfigError, Endpoint, Error, Transport};
 use super::Client;
 use crate::member_fed::MemberFed;
 use crate::members::{Lane, Owner};
-use crate::pacer::{Claim, Pace};
+use crate::paced::Pace;
+use crate::pacer::Claim;
 
 impl<T: Transport> Client<T> {
     /// Calls `endpoint` on `lane`, retrying only what is safe, and learns from it.
