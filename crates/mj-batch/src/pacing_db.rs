@@ -41,7 +41,7 @@ impl PacingDb {
             "CREATE TABLE IF NOT EXISTS pacing (server TEXT PRIMARY KEY, tally TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS ledger (
                  server TEXT NOT NULL, task_id TEXT NOT NULL, at_ms INTEGER NOT NULL, day INTEGER NOT NULL,
-                 action TEXT NOT NULL, images INTEGER NOT NULL, estimate INTEGER NOT NULL, outcome TEXT,
+                 action TEXT NOT NULL, mode TEXT, images INTEGER NOT NULL, estimate INTEGER NOT NULL, outcome TEXT,
                  PRIMARY KEY (server, task_id))",
         )
         .map_err(fail)?;
@@ -135,13 +135,14 @@ impl PacingStore for PacingDb {
         let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
         let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
         db.execute(
-            "INSERT OR IGNORE INTO ledger (server, task_id, at_ms, day, action, images, estimate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT OR IGNORE INTO ledger (server, task_id, at_ms, day, action, mode, images, estimate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             rusqlite::params![
                 entry.server,
                 entry.task_id,
                 entry.at_ms,
                 entry.day,
                 entry.action,
+                entry.mode,
                 entry.images,
                 i64::try_from(entry.estimate.0).unwrap_or(i64::MAX)
             ],

@@ -142,11 +142,9 @@ impl Pacer {
     /// Records the task `submitted` created under `claim` in the store's ledger.
     pub(crate) fn record(&self, seat: Seat<'_>, claim: &Claim, task_id: &str) {
         let now = wall(seat.config.pacing());
-        let entry = LedgerEntry::new(now.unix_ms, claim.day, self.key(seat), task_id).priced(
-            claim.action,
-            claim.images,
-            claim.cost,
-        );
+        let entry = LedgerEntry::new(now.unix_ms, claim.day, self.key(seat), task_id)
+            .priced(claim.action, claim.images, claim.cost)
+            .mode(seat.config.mode().map(|m| m.path_segment().trim_start_matches("mj-")));
         let _ = self.store.record(&entry);
     }
 

@@ -17,6 +17,10 @@ pub struct LedgerEntry {
     pub task_id: String,
     /// What it was priced as (`imagine`, `upscale`, …).
     pub action: String,
+    /// The speed mode it was submitted in (`fast`, `relax`, `turbo`), when the server's
+    /// configuration names one.
+    #[serde(default)]
+    pub mode: Option<String>,
     /// The images it counts for against a daily image cap.
     pub images: u32,
     /// What it was estimated to cost, at the server's prices.
@@ -32,9 +36,16 @@ impl LedgerEntry {
             server: server.into(),
             task_id: task_id.into(),
             action: String::new(),
+            mode: None,
             images: 0,
             estimate: Money::default(),
         }
+    }
+
+    /// Submitted in speed mode `mode`.
+    pub fn mode(mut self, mode: Option<impl Into<String>>) -> Self {
+        self.mode = mode.map(Into::into);
+        self
     }
 
     /// Priced as `action`, counting `images` images, estimated at `estimate`.
