@@ -9,7 +9,7 @@ use super::clock::clock;
 #[non_exhaustive]
 pub struct Held {
     /// The server it is held on (a pool member's name, or the server's host); empty from
-    /// [`Pacing::claim`], which does not know it.
+    /// [`Pacing::claim`](super::Pacing::claim), which does not know it.
     pub server: String,
     /// The rule that holds it.
     pub rule: Rule,

@@ -39,7 +39,7 @@ const MAX_REFUTED: usize = 8;
 ///
 /// Every submit carries a correlation token in `state` (the caller's own `state` when
 /// set; it should then be unique). Refusals that prove nothing was created are retried:
-/// connect failures within the [`RetryPolicy`], a full queue (code 23), 429 and code 30
+/// connect failures within the [`RetryPolicy`](super::RetryPolicy), a full queue (code 23), 429 and code 30
 /// for [`SubmitPolicy::queue_patience`]. When the answer is lost (timeout, dropped
 /// connection, truncated body, 5xx), the plan looks for a task with the token and adopts
 /// it ([`SubmitOutcome::Recovered`](crate::model::SubmitOutcome::Recovered)), riding out
