@@ -151,12 +151,40 @@ impl PacingStore for PacingDb {
         Ok(())
     }
 
-    fn settle(&self, server: &str, task_id: &str, outcome: &str) -> std::io::Result<()> {
-        let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
+    fn settle(&self, server: &str, task_id: &str, outcome: &str, cost: Option<Money>) -> std::io::Result<()> {
+        let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
         let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
-        db.execute("UPDATE ledger SET outcome = ?3 WHERE server = ?1 AND task_id = ?2", [server, task_id, outcome])
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
+        let row: Option<(i64, i64)> = tx
+            .query_row("SELECT estimate, day FROM ledger WHERE server = ?1 AND task_id = ?2", [server, task_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
             .map_err(fail)?;
-        Ok(())
+        tx.execute("UPDATE ledger SET outcome = ?3 WHERE server = ?1 AND task_id = ?2", [server, task_id, outcome])
+            .map_err(fail)?;
+        if let (Some(cost), Some((estimate, day))) = (cost, row) {
+            let estimate = Money(u64::try_from(estimate).unwrap_or(0));
+            let written = i64::try_from(cost.0).unwrap_or(i64::MAX);
+            tx.execute(
+                "UPDATE ledger SET estimate = ?3 WHERE server = ?1 AND task_id = ?2",
+                rusqlite::params![server, task_id, written],
+            )
+            .map_err(fail)?;
+            // The day's spend holds the estimate: the cost replaces it, on that day.
+            let stored: Option<String> = tx
+                .query_row("SELECT tally FROM pacing WHERE server = ?1", [server], |r| r.get(0))
+                .optional()
+                .map_err(fail)?;
+            if let Some(mut tally) = stored.and_then(|json| serde_json::from_str::<Tally>(&json).ok())
+                && tally.day == day
+            {
+                tally.spent = tally.spent.minus(estimate).plus(cost);
+                let json = serde_json::to_string(&tally).map_err(std::io::Error::other)?;
+                tx.execute("UPDATE pacing SET tally = ?2 WHERE server = ?1", [server, json.as_str()]).map_err(fail)?;
+            }
+        }
+        tx.commit().map_err(fail)
     }
 
     fn update(&self, server: &str, change: &mut dyn FnMut(&mut Tally)) -> std::io::Result<()> {
@@ -199,6 +227,21 @@ mod tests {
         let tallies = again.tallies().expect("read");
         assert_eq!(tallies.len(), 1);
         assert_eq!((tallies[0].0.as_str(), tallies[0].1.tasks), ("a", 2));
+        let _ = std::fs::remove_dir_all(path.parent().expect("its folder"));
+    }
+
+    #[test]
+    fn a_video_priced_by_the_second_is_corrected_to_its_length() {
+        let path = std::env::temp_dir().join(format!("mj-pacing-db-video-{}/state.sqlite3", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let db = PacingDb::open(&path).expect("opens");
+        // A clip's 5 s estimated at 0.02 a second: 0.1; it made 4 clips of 5 s: 0.4.
+        db.update("a", &mut |t| (t.day, t.spent) = (7, Money(100_000))).expect("claimed");
+        db.record(&LedgerEntry::new(0, 7, "a", "v1").priced("video", 0, Money(100_000))).expect("recorded");
+        db.settle("a", "v1", "success", Some(Money(400_000))).expect("settled");
+        let usage = db.usage(0).expect("read");
+        assert_eq!((usage[0].spent, usage[0].tasks), (Money(400_000), 1));
+        assert_eq!(db.tallies().expect("read")[0].1.spent, Money(400_000), "the day's spend holds the cost");
         let _ = std::fs::remove_dir_all(path.parent().expect("its folder"));
     }
 }

@@ -208,3 +208,35 @@ fn prices_and_budgets_stop_new_submits_and_mj_usage_agrees_with_the_server() {
     assert_eq!(sim.stats().created.len(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_video_priced_by_the_second_costs_what_it_made() {
+    let sim = Server::start(SimConfig::new("").flavor(mj_sim::Flavor::Trueai).speed(20.0), 0).expect("sim");
+    let dir = temp("video");
+    let servers = dir.join("servers.toml");
+    std::fs::write(
+        &servers,
+        format!(
+            "[[server]]\nname = \"v\"\nbase_url = \"{}\"\nprofile = \"trueai\"\n[server.prices]\nvideo_second = 0.02\n",
+            sim.url()
+        ),
+    )
+    .expect("written");
+    let config = servers.to_str().expect("a path");
+    let image = "https://cdn.example.com/fox.png";
+    let run = mj(&dir)
+        .args(["--config", config, "video", "the fox runs", "--image", image, "--wait"])
+        .output()
+        .expect("runs");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let task = sim.stats().created.len();
+    assert_eq!(task, 1);
+    let usage = mj(&dir).args(["--config", config, "--json", "usage"]).output().expect("runs");
+    let value: serde_json::Value = serde_json::from_slice(&usage.stdout).expect("one JSON result");
+    // Estimated at one 5 s clip (0.1) at the submit; the simulator's job made 4 clips of
+    // 5 s, so it cost 20 s at 0.02: 0.4, in the ledger and in the day's spend.
+    let spent = value["days"][0]["spent"].as_f64().expect("spent");
+    assert!((spent - 0.4).abs() < 1e-9, "{value}");
+    assert!((value["today"][0]["spent"].as_f64().unwrap_or(0.0) - 0.4).abs() < 1e-9, "{value}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

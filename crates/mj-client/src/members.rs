@@ -232,7 +232,7 @@ impl Members {
     pub(crate) fn seen(&self, lane: &Lane, mut task: Task) -> Task {
         if task.is_terminal() {
             if self.uncount(lane.index, &task.id) {
-                self.pacer.settle(lane.seat(), &task.id, outcome(&task));
+                self.pacer.settle(lane.seat(), &task, outcome(&task));
                 if task.is_moderated() {
                     self.pacer.strike(lane.seat());
                 }
@@ -257,7 +257,7 @@ impl Members {
                 Err(_) => None,
             };
             if let Some(task) = ended.filter(|t| t.is_terminal()) {
-                self.pacer.settle(lane.seat(), id, outcome(task));
+                self.pacer.settle(lane.seat(), task, outcome(task));
             }
             if result.as_ref().err().is_some_and(Error::is_moderation) {
                 self.pacer.strike(lane.seat());

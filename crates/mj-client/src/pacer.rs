@@ -33,9 +33,10 @@ pub trait PacingStore: Send + Sync + fmt::Debug {
     }
 
     /// Records what became of task `task_id` on `server`: `success`, `failure`,
-    /// `moderated` or `cancel`.
-    fn settle(&self, server: &str, task_id: &str, outcome: &str) -> std::io::Result<()> {
-        let _ = (server, task_id, outcome);
+    /// `moderated` or `cancel`, and, for a task priced by the second, what it cost once
+    /// its length is known (the ledger's estimate and the day's spend are corrected).
+    fn settle(&self, server: &str, task_id: &str, outcome: &str, cost: Option<Money>) -> std::io::Result<()> {
+        let _ = (server, task_id, outcome, cost);
         Ok(())
     }
 }
@@ -149,9 +150,19 @@ impl Pacer {
     }
 
     /// Records what became of task `id` on `seat`'s server.
-    pub(crate) fn settle(&self, seat: Seat<'_>, id: &str, outcome: &str) {
-        if seat.config.pacing().is_active() {
-            let _ = self.store.settle(&self.key(seat), id, outcome);
+    pub(crate) fn settle(&self, seat: Seat<'_>, task: &mj_proto::Task, outcome: &str) {
+        let pacing = seat.config.pacing();
+        if pacing.is_active() {
+            // A video priced by the second costs its seconds: each clip's length times
+            // the clips it made.
+            let seconds = task
+                .video_info()
+                .and_then(|info| info.duration)
+                .and_then(|d| u64::try_from(d).ok())
+                .filter(|_| task.produces_video())
+                .map(|d| d.saturating_mul(task.result_video_urls().len().max(1) as u64));
+            let cost = seconds.and_then(|s| pacing.prices.cost("video", s));
+            let _ = self.store.settle(&self.key(seat), &task.id, outcome, cost);
         }
     }
 

@@ -24,6 +24,7 @@
 //! [server.prices]             # per action (imagine, upscale, variation, blend, describe, …)
 //! imagine = 0.05
 //! upscale = 0.02
+//! video_second = 0.01         # video billed by the second
 //! default = 0.04              # the other actions
 //! ```
 //!

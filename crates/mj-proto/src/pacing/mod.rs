@@ -22,7 +22,7 @@ mod tally;
 pub use clock::{Hours, NamedZone, Wall, Zone, date_of_day, day_of_date};
 pub use hold::{Held, Rule};
 pub use ledger::LedgerEntry;
-pub use money::{Money, Prices};
+pub use money::{CLIP_SECONDS, Money, Prices};
 pub use tally::Tally;
 
 /// The rules of one server. The default has none: submits go as fast as the server takes

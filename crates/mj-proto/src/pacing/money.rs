@@ -46,12 +46,17 @@ impl fmt::Display for Money {
 
 /// A server's prices: one per action (`imagine`, `upscale`, `variation`, `blend`,
 /// `describe`, `shorten`, `video`, …, as [`Submit::price_key`](crate::endpoint::Submit::price_key)
-/// names a submit), and a default for the rest. A server without prices costs nothing.
+/// names a submit), a price per second of video for servers that bill video so
+/// (`video_second`), and a default for the rest. A server without prices costs nothing.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Prices {
     by_action: BTreeMap<String, Money>,
+    per_second: BTreeMap<String, Money>,
     default: Option<Money>,
 }
+
+/// The seconds a video is estimated at before its length is known: one clip's.
+pub const CLIP_SECONDS: u64 = 5;
 
 impl Prices {
     /// No prices.
@@ -59,24 +64,40 @@ impl Prices {
         Self::default()
     }
 
-    /// `action` costs `amount`; the action `default` sets the price of the others.
+    /// `action` costs `amount`; the action `default` sets the price of the others, and
+    /// `ACTION_second` (`video_second`) a price per second of what the task makes.
     pub fn price(mut self, action: &str, amount: Money) -> Self {
+        let action = action.to_ascii_lowercase();
         if action == "default" {
             self.default = Some(amount);
+        } else if let Some(per_second) = action.strip_suffix("_second") {
+            self.per_second.insert(per_second.to_owned(), amount);
         } else {
-            self.by_action.insert(action.to_ascii_lowercase(), amount);
+            self.by_action.insert(action, amount);
         }
         self
     }
 
-    /// What a task of `action` is estimated to cost.
+    /// What a task of `action` is estimated to cost: its price, or for an action priced
+    /// per second, one clip's [`CLIP_SECONDS`] (corrected by [`cost`](Self::cost) once the
+    /// task says its length), else the default.
     pub fn estimate(&self, action: &str) -> Money {
-        self.by_action.get(action).copied().or(self.default).unwrap_or_default()
+        match (self.by_action.get(action), self.per_second.get(action)) {
+            (Some(price), _) => *price,
+            (None, Some(rate)) => Money(rate.0.saturating_mul(CLIP_SECONDS)),
+            (None, None) => self.default.unwrap_or_default(),
+        }
+    }
+
+    /// What a finished task of `action` that made `seconds` seconds of video cost, when
+    /// `action` is priced per second.
+    pub fn cost(&self, action: &str, seconds: u64) -> Option<Money> {
+        self.per_second.get(action).map(|rate| Money(rate.0.saturating_mul(seconds)))
     }
 
     /// Whether any price is set.
     pub fn is_empty(&self) -> bool {
-        self.by_action.is_empty() && self.default.is_none()
+        self.by_action.is_empty() && self.per_second.is_empty() && self.default.is_none()
     }
 }
 
@@ -95,5 +116,9 @@ mod tests {
         let prices = Prices::new().price("imagine", nickel).price("default", Money(40_000));
         assert_eq!((prices.estimate("imagine"), prices.estimate("zoom")), (nickel, Money(40_000)));
         assert_eq!(Prices::new().estimate("imagine"), Money::default());
+        let video = Prices::new().price("video_second", Money(20_000));
+        assert_eq!(video.estimate("video"), Money(100_000), "one 5 s clip until the length is known");
+        assert_eq!(video.cost("video", 20), Some(Money(400_000)));
+        assert_eq!(video.cost("imagine", 20), None);
     }
 }
