@@ -52,7 +52,9 @@ fn a_member_killed_mid_run_gets_no_more_work_and_its_tasks_are_reported_not_rese
     let summary = Batch::new(&client, journal, &dir)
         .concurrency(12)
         .interval(Duration::from_millis(200))
-        .deadline(Instant::now() + Duration::from_secs(8))
+        // c's tasks never end, so the run always lasts to its deadline: long enough for a
+        // loaded machine to finish a's and b's.
+        .deadline(Instant::now() + Duration::from_secs(12))
         .run(&lines, &prompts::fingerprint(&text), |progress| {
             // Once it has made tasks, `c` dies.
             if progress.counts.running > 0
@@ -64,15 +66,21 @@ fn a_member_killed_mid_run_gets_no_more_work_and_its_tasks_are_reported_not_rese
         })
         .expect("the run ends with its summary");
     assert!(made_on_c >= 1, "c had work before it died");
-    let made = a.stats().total_tasks() + b.stats().total_tasks() + made_on_c;
-    assert_eq!(made, 18, "every prompt made once, none twice across members");
+    let made_on_ab = a.stats().total_tasks() + b.stats().total_tasks();
     let jobs = jobs(&dir);
     let on = |name: &str| jobs.iter().filter(|j| j.server.as_deref() == Some(name)).collect::<Vec<_>>();
-    assert_eq!(on("c").len() as u64, made_on_c, "nothing went to c after it died");
-    assert!(on("c").iter().all(|j| j.state != JobState::Done && j.task_id.is_some()), "its tasks are kept");
+    let on_c_with_task = on("c").iter().filter(|j| j.task_id.is_some()).count() as u64;
+    assert_eq!(on_c_with_task, made_on_c, "nothing was made on c after it died, and c's tasks are kept");
+    assert!(on("c").iter().all(|j| j.state != JobState::Done), "c's jobs are not taken as done");
     assert!(on("a").iter().chain(&on("b")).all(|j| j.state == JobState::Done), "the others finished");
-    assert_eq!(summary.done as u64, 18 - made_on_c);
-    assert_eq!(summary.unfinished as u64, made_on_c, "c's tasks are reported as unfinished");
+    // A job whose submit reached c as it died (its answer lost) waits on c, by its token;
+    // on a loaded machine one may still be unsent when the deadline comes. None is made
+    // twice, and every prompt is made, waiting on c, or unsent.
+    let waiting_on_c = on("c").len() as u64 - on_c_with_task;
+    let unsent = jobs.iter().filter(|j| j.server.is_none() && j.task_id.is_none()).count() as u64;
+    assert_eq!(made_on_ab + made_on_c + waiting_on_c + unsent, 18, "every prompt once: {jobs:?}");
+    assert_eq!(summary.done as u64, made_on_ab, "a's and b's tasks are done");
+    assert_eq!(summary.unfinished as u64, 18 - made_on_ab, "c's tasks, and any unsent, are reported as unfinished");
     assert_eq!(a.stats().duplicated_states(), Vec::<String>::new());
     assert_eq!(b.stats().duplicated_states(), Vec::<String>::new());
 }
