@@ -32,7 +32,7 @@ impl PacingDb {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", path.display()));
+        let fail = failure(&path);
         let db = Connection::open(&path).map_err(fail)?;
         db.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
         db.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
@@ -69,7 +69,7 @@ impl PacingDb {
     /// Every server's tally, by the name it is kept under.
     pub fn tallies(&self) -> std::io::Result<Vec<(String, Tally)>> {
         let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        let fail = failure(&self.path);
         let mut rows = db.prepare("SELECT server, tally FROM pacing ORDER BY server").map_err(fail)?;
         let read = rows
             .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
@@ -104,7 +104,7 @@ impl PacingDb {
     /// Every server's days from day `since` on, oldest first.
     pub fn usage(&self, since: i64) -> std::io::Result<Vec<Usage>> {
         let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        let fail = failure(&self.path);
         let mut rows = db
             .prepare(
                 "SELECT server, day, COUNT(*), SUM(images), SUM(outcome IN ('failure', 'cancel')),
@@ -133,7 +133,7 @@ impl PacingDb {
 impl PacingStore for PacingDb {
     fn record(&self, entry: &LedgerEntry) -> std::io::Result<()> {
         let db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        let fail = failure(&self.path);
         db.execute(
             "INSERT OR IGNORE INTO ledger (server, task_id, at_ms, day, action, mode, images, estimate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             rusqlite::params![
@@ -153,7 +153,7 @@ impl PacingStore for PacingDb {
 
     fn settle(&self, server: &str, task_id: &str, outcome: &str, cost: Option<Money>) -> std::io::Result<()> {
         let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        let fail = failure(&self.path);
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
         let row: Option<(i64, i64)> = tx
             .query_row("SELECT estimate, day FROM ledger WHERE server = ?1 AND task_id = ?2", [server, task_id], |r| {
@@ -172,43 +172,51 @@ impl PacingStore for PacingDb {
             )
             .map_err(fail)?;
             // The day's spend holds the estimate: the cost replaces it, on that day.
-            let stored: Option<String> = tx
-                .query_row("SELECT tally FROM pacing WHERE server = ?1", [server], |r| r.get(0))
-                .optional()
-                .map_err(fail)?;
-            if let Some(mut tally) = stored.and_then(|json| serde_json::from_str::<Tally>(&json).ok())
-                && tally.day == day
-            {
-                tally.spent = tally.spent.minus(estimate).plus(cost);
-                let json = serde_json::to_string(&tally).map_err(std::io::Error::other)?;
-                tx.execute("UPDATE pacing SET tally = ?2 WHERE server = ?1", [server, json.as_str()]).map_err(fail)?;
-            }
+            change_tally(&tx, server, &mut |tally| {
+                if tally.day == day {
+                    tally.spent = tally.spent.minus(estimate).plus(cost);
+                }
+            })
+            .map_err(fail)?;
         }
         tx.commit().map_err(fail)
     }
 
     fn update(&self, server: &str, change: &mut dyn FnMut(&mut Tally)) -> std::io::Result<()> {
         let mut db = self.db.lock().unwrap_or_else(PoisonError::into_inner);
-        let fail = |e: rusqlite::Error| std::io::Error::other(format!("{}: {e}", self.path.display()));
+        let fail = failure(&self.path);
         // IMMEDIATE: the write lock is taken before the read, so no other process reads
         // the same tally in between.
         let tx = db.transaction_with_behavior(TransactionBehavior::Immediate).map_err(fail)?;
-        let stored: Option<String> = tx
-            .query_row("SELECT tally FROM pacing WHERE server = ?1", [server], |row| row.get(0))
-            .optional()
-            .map_err(fail)?;
-        // A tally that does not read (a newer mj's, a damaged row) starts afresh rather
-        // than stopping every submit; the caps then count from now.
-        let mut tally: Tally = stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
-        change(&mut tally);
-        let json = serde_json::to_string(&tally).map_err(std::io::Error::other)?;
-        tx.execute(
-            "INSERT INTO pacing (server, tally) VALUES (?1, ?2) ON CONFLICT(server) DO UPDATE SET tally = excluded.tally",
-            [server, json.as_str()],
-        )
-        .map_err(fail)?;
+        change_tally(&tx, server, change).map_err(fail)?;
         tx.commit().map_err(fail)
     }
+}
+
+/// A SQLite failure on the state file at `path`, naming the file.
+fn failure(path: &Path) -> impl Fn(rusqlite::Error) -> std::io::Error + Copy + '_ {
+    move |e| std::io::Error::other(format!("{}: {e}", path.display()))
+}
+
+/// Runs `change` on `server`'s tally within `tx` and writes it back: the one read and write
+/// of a tally, for a claim and for a settled cost alike.
+fn change_tally(
+    tx: &rusqlite::Transaction<'_>,
+    server: &str,
+    change: &mut dyn FnMut(&mut Tally),
+) -> rusqlite::Result<()> {
+    let stored: Option<String> =
+        tx.query_row("SELECT tally FROM pacing WHERE server = ?1", [server], |row| row.get(0)).optional()?;
+    // A tally that does not read (a newer mj's, a damaged row) starts afresh rather than
+    // stopping every submit; the caps then count from now.
+    let mut tally: Tally = stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+    change(&mut tally);
+    let json = serde_json::to_string(&tally).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    tx.execute(
+        "INSERT INTO pacing (server, tally) VALUES (?1, ?2) ON CONFLICT(server) DO UPDATE SET tally = excluded.tally",
+        [server, json.as_str()],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

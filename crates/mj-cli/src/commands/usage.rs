@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mj_proto::pacing::{Money, Pacing, Tally, Wall, date_of_day, day_of_date};
+use mj_proto::pacing::{Money, Pacing, Tally, Wall, clock, date_of_day, day_of_date};
 use serde_json::json;
 
 use crate::cli::Global;
@@ -128,12 +128,8 @@ impl Today {
             parts.push(format!("{} moderation strike(s)", self.strikes));
         }
         if let Some(until) = self.resting_until {
-            let hold = Tally::default().held(
-                mj_proto::pacing::Rule::Cooldown,
-                Some(until),
-                Wall::new(0, self.utc_offset_secs),
-            );
-            parts.push(format!("resting: {}", hold.to_string().split(';').next().unwrap_or_default()));
+            let rule = mj_proto::pacing::Rule::Cooldown;
+            parts.push(format!("resting: no submit before {} ({rule})", clock(until, self.utc_offset_secs)));
         }
         parts.join(", ")
     }

@@ -89,7 +89,7 @@ impl fmt::Display for Hours {
 }
 
 /// `unix_ms` as a date and time in the zone at `offset` seconds: `2026-12-07 14:02:31 +08:00`.
-pub(super) fn clock(unix_ms: i64, offset: i32) -> String {
+pub fn clock(unix_ms: i64, offset: i32) -> String {
     let local = unix_ms.div_euclid(1000) + i64::from(offset);
     let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

@@ -19,7 +19,7 @@ mod ledger;
 mod money;
 mod tally;
 
-pub use clock::{Hours, NamedZone, Wall, Zone, date_of_day, day_of_date};
+pub use clock::{Hours, NamedZone, Wall, Zone, clock, date_of_day, day_of_date};
 pub use hold::{Held, Rule};
 pub use ledger::LedgerEntry;
 pub use money::{CLIP_SECONDS, Money, Prices};
@@ -249,7 +249,7 @@ pub fn images_of(action: &crate::model::TaskAction) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::clock::{DAY_MS, clock};
+    use super::clock::DAY_MS;
     use super::*;
 
     const T0: i64 = 1_765_000_000_000; // a UTC instant; offsets below move its day
