@@ -176,11 +176,15 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
             job.sent_at_ms = Some(request::now_ms());
             job.state = JobState::Submitting;
             job.server = server.clone();
-            self.journal.save(&job)?;
-            run.jobs.insert(key, job);
+        }
+        // On a shared journal the write also renews the job's lease (a resume's too), and
+        // is refused when another worker took the job over: then nothing is sent.
+        if !self.write(run, job)? {
+            return Ok(());
         }
         run.summary.submitted += 1;
-        pass.push(Work::Submit { key, request: Box::new(request), token, resume: lost_for });
+        let by = self.submit_by();
+        pass.push(Work::Submit { key, request: Box::new(request), token, resume: lost_for, by });
         Ok(())
     }
 

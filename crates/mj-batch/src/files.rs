@@ -11,10 +11,10 @@ use crate::prompts::hex;
 /// renamed: a crash leaves the old file or the new one, never half of one. The temporary
 /// name is unpredictable ([`mj_proto::file_name::temporary`]) and created exclusively, so a file or
 /// symlink planted beside the target is never written through. Returns what the journal
-/// records.
-pub(crate) fn save(path: &Path, bytes: &[u8]) -> std::io::Result<SavedFile> {
+/// records, with the `worker` that saved it on a shared journal.
+pub(crate) fn save(path: &Path, bytes: &[u8], worker: Option<String>) -> std::io::Result<SavedFile> {
     mj_files::save(path, bytes)?;
-    Ok(SavedFile { path: path.display().to_string(), sha256: hex(&Sha256::digest(bytes)) })
+    Ok(SavedFile { path: path.display().to_string(), sha256: hex(&Sha256::digest(bytes)), worker })
 }
 
 /// Whether the file a job recorded is still there as saved: present, with the same SHA-256.
@@ -39,7 +39,7 @@ mod tests {
     fn files_are_checked_by_their_hash() {
         let dir = std::env::temp_dir().join(format!("mj-batch-intact-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let saved = save(&dir.join("a.png"), b"bytes").expect("saves");
+        let saved = save(&dir.join("a.png"), b"bytes", None).expect("saves");
         assert!(intact(&saved));
         std::fs::write(dir.join("a.png"), b"other").expect("overwrite");
         assert!(!intact(&saved), "an altered file is not what was saved");

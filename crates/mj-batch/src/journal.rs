@@ -56,6 +56,9 @@ pub struct SavedFile {
     pub path: String,
     /// The SHA-256 of its bytes, in hex.
     pub sha256: String,
+    /// The worker that saved it, on a journal several workers share (each saves into its
+    /// own `--out`, or a shared folder): `HOST:PID`. `None` on a journal of one runner.
+    pub worker: Option<String>,
 }
 
 /// One row of the journal.
@@ -122,6 +125,16 @@ pub enum JournalError {
         /// What is wrong.
         message: String,
     },
+    /// On a shared journal: another worker took job `key` over (this one's lease on it ran
+    /// out), so this worker's write was refused and it must leave the job alone. The new
+    /// holder resumes it by its token, on its recorded server.
+    #[error("job {}/{} of the journal {path} was taken over by another worker (this worker's lease ran out)", key.item, key.step)]
+    Lost {
+        /// The journal.
+        path: String,
+        /// The job.
+        key: JobKey,
+    },
     /// Another runner holds the journal: running both would send the same prompts twice.
     #[error(
         "another mj batch ({}) is running on the journal {path}; wait for it to finish or stop it, then run again",
@@ -147,8 +160,38 @@ pub enum JournalError {
     },
 }
 
+/// What [`Journal::claim`] gives a runner of a shared journal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Claimed {
+    /// The jobs that changed since this runner's previous claim (every job the first
+    /// time), as the store has them now.
+    pub changed: Vec<Job>,
+    /// Every job this runner holds a lease on now (the ones just claimed included): the
+    /// only jobs it may send, follow or write.
+    pub held: Vec<JobKey>,
+    /// Unfinished jobs other workers hold under a live lease: this runner does not end
+    /// while there are some, so that it takes them over if their worker dies.
+    pub held_elsewhere: usize,
+}
+
+impl Claimed {
+    /// A claim of every job in `jobs`: what a journal of one runner gives.
+    pub fn all(jobs: Vec<Job>) -> Self {
+        let held = jobs.iter().map(|j| j.key).collect();
+        Self { changed: jobs, held, held_elsewhere: 0 }
+    }
+}
+
 /// A durable store of jobs. Each call returns only once what it wrote survives a crash of
-/// the process; a shared database (several workers) can stand in for [`SqliteJournal`](crate::SqliteJournal).
+/// the process.
+///
+/// A journal is either one runner's ([`SqliteJournal`](crate::SqliteJournal): a second
+/// runner is refused) or shared by several workers (a database: [`shared`](Self::shared)
+/// is true). A shared journal hands out jobs under leases through [`claim`](Self::claim):
+/// a job is worked on only by the worker that holds it, each claim of a job makes the
+/// previous holder's writes of it fail with [`JournalError::Lost`], and a job whose
+/// worker died is claimed again once its lease runs out.
 pub trait Journal {
     /// The fingerprint of the prompt file this journal was started for; `None` when new.
     fn fingerprint(&mut self) -> Result<Option<String>, JournalError>;
@@ -161,5 +204,34 @@ pub trait Journal {
     /// Where it is, for messages (a path, a database name).
     fn location(&self) -> String {
         "the journal".to_owned()
+    }
+    /// Whether other workers run on this journal at the same time (then the runner works
+    /// only on what [`claim`](Self::claim) gives it).
+    fn shared(&self) -> bool {
+        false
+    }
+    /// How long a claim holds a job without being renewed: each submit of a shared run
+    /// must end well within it, so that no other worker resumes a submit still on the
+    /// wire. `None` for a journal of one runner.
+    fn lease(&self) -> Option<std::time::Duration> {
+        None
+    }
+    /// This worker's name on a shared journal (`HOST:PID`), recorded with its files.
+    fn worker(&self) -> Option<String> {
+        None
+    }
+    /// Renews the leases this runner holds and claims up to `room` more unfinished jobs
+    /// (those nobody holds, or whose holder's lease ran out; an upscale once its grid is
+    /// done), only jobs whose server (or grid's server) is one of `servers` (`None`: the
+    /// single server). A journal of one runner holds every job.
+    fn claim(&mut self, room: usize, servers: &[Option<String>]) -> Result<Claimed, JournalError> {
+        let _ = (room, servers);
+        Ok(Claimed::all(self.jobs()?))
+    }
+    /// Gives back the unfinished jobs this runner holds (at the end of its run, once
+    /// nothing of them is on the wire), so that other workers need not wait for the
+    /// leases to run out.
+    fn release(&mut self) -> Result<(), JournalError> {
+        Ok(())
     }
 }

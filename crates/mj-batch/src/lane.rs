@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mj_client::Client;
 use mj_proto::endpoint::{Media, Submit};
@@ -20,8 +20,9 @@ use crate::request::Request;
 /// One request (or a short run of them) for a lane's server.
 pub(crate) enum Work {
     /// Sends job `key`'s submit with `token` in its `state`; with `resume`, completes a
-    /// send whose answer was lost that long ago, by the token.
-    Submit { key: JobKey, request: Box<Request>, token: String, resume: Option<Duration> },
+    /// send whose answer was lost that long ago, by the token. `by` ends the submit (its
+    /// retries and lookups) well within the job's lease on a shared journal.
+    Submit { key: JobKey, request: Box<Request>, token: String, resume: Option<Duration>, by: Option<Instant> },
     /// Fetches grid `id`, whose button job `key` presses.
     Grid { key: JobKey, id: String },
     /// Asks about running tasks `ids` in one request.
@@ -106,8 +107,11 @@ impl<T: Transport> LaneClients<'_, T> {
     /// Does `work` (the client learns from every answer).
     fn work(&self, work: Work) -> Outcome {
         match work {
-            Work::Submit { key, request, token, resume } => {
-                let result = send(self.client, *request, token, resume);
+            Work::Submit { key, request, token, resume, by } => {
+                let result = match by {
+                    Some(by) => send(&self.client.until(by), *request, token, resume),
+                    None => send(self.client, *request, token, resume),
+                };
                 Outcome::Submitted { key, result: Box::new(result), resumed: resume.is_some() }
             }
             Work::Grid { key, id } => {

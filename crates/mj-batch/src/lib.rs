@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 mod dispatch;
+mod ending;
 mod error;
 mod files;
 mod journal;
@@ -41,10 +42,11 @@ mod report;
 mod request;
 mod run;
 mod runner;
+mod sharing;
 mod sqlite;
 
 pub use error::BatchError;
-pub use journal::{Job, JobKey, JobState, Journal, JournalError, SavedFile};
+pub use journal::{Claimed, Job, JobKey, JobState, Journal, JournalError, SavedFile};
 pub use pacing_db::{PacingDb, Usage};
 pub use report::{Progress, Refused, Summary, Unfinished};
 pub use runner::Batch;

@@ -190,7 +190,7 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
         let mut saved = Vec::with_capacity(media.len());
         for media in media {
             let path = self.out.join(plan::file_name(line, key.step, &id, media.extension()));
-            match files::save(&path, &media.bytes) {
+            match files::save(&path, &media.bytes, self.journal.worker()) {
                 Ok(file) => saved.push(file),
                 // A full disk stops the run (the job stays running, resumed next time)...
                 Err(source) if storage_full(&source) => {
@@ -203,10 +203,10 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
         run.summary.files_written += saved.len();
         job.files = saved;
         job.state = JobState::Done;
-        self.journal.save(&job)?;
         run.ready.remove(&key);
-        run.jobs.insert(key, job);
-        run.finished_now += 1;
+        if self.write(run, job)? {
+            run.finished_now += 1;
+        }
         Ok(())
     }
 }

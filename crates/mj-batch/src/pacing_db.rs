@@ -100,6 +100,14 @@ pub struct Usage {
     pub spent: Money,
 }
 
+impl Usage {
+    /// Server `server`'s day `day`, with nothing counted yet: what another store of the
+    /// ledger (a shared database) fills in.
+    pub fn new(server: impl Into<String>, day: i64) -> Self {
+        Self { server: server.into(), day, tasks: 0, images: 0, failed: 0, moderated: 0, spent: Money(0) }
+    }
+}
+
 impl PacingDb {
     /// Every server's days from day `since` on, oldest first.
     pub fn usage(&self, since: i64) -> std::io::Result<Vec<Usage>> {

@@ -54,8 +54,7 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
                 // takes no new submit in this run (its running tasks are still followed).
                 if !resumed {
                     not_sent(&mut job);
-                    self.journal.save(&job)?;
-                    run.jobs.insert(key, job);
+                    self.write(run, job)?;
                 }
                 if let Some(lane) = lanes.get_mut(lane) {
                     lane.held.get_or_insert_with(|| self.client.redact_text(&e.to_string()));
@@ -65,11 +64,11 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
             Ok(submitted) => {
                 job.task_id = Some(submitted.task_id);
                 job.state = JobState::Running;
-                self.journal.save(&job)?;
-                // Just sent: first asked about after an interval (its callbacks, when its
-                // server calls back, come before that).
-                run.asked.insert(key, self.now());
-                run.jobs.insert(key, job);
+                if self.write(run, job)? {
+                    // Just sent: first asked about after an interval (its callbacks, when
+                    // its server calls back, come before that).
+                    run.asked.insert(key, self.now());
+                }
                 Ok(())
             }
             Err(e) if e.needs_a_person() => {
@@ -77,8 +76,7 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
                 // to another server; this one is out of the run.
                 if !resumed {
                     not_sent(&mut job);
-                    self.journal.save(&job)?;
-                    run.jobs.insert(key, job);
+                    self.write(run, job)?;
                 }
                 self.refuse(lanes, lane, e)
             }
@@ -92,8 +90,7 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
                 // member of the pool refused): a later pass sends it again, where the
                 // pool then routes it.
                 not_sent(&mut job);
-                self.journal.save(&job)?;
-                run.jobs.insert(key, job);
+                self.write(run, job)?;
                 Ok(())
             }
             Err(e) => self.fail(run, key, reason(&e)),

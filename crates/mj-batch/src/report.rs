@@ -93,4 +93,10 @@ pub struct Summary {
     pub absent: Vec<(Option<String>, usize)>,
     /// Recorded files found missing or altered on disk, and so downloaded again.
     pub files_repaired: usize,
+    /// On a shared journal: jobs this worker claimed (new ones, and those of workers whose
+    /// lease ran out).
+    pub claimed: usize,
+    /// On a shared journal: jobs another worker took over from this one (its lease ran
+    /// out while it was slow): it left them alone from then on.
+    pub taken_over: usize,
 }

@@ -26,6 +26,18 @@ pub(crate) const MAX_DOWNLOAD_ROUNDS: u32 = 2;
 /// tasks sent together end together, and each end alone would cost a request.
 pub(crate) const GATHER: Duration = Duration::from_millis(100);
 
+/// A shared journal as the run last saw it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Sharing {
+    /// When the run last claimed (and renewed its leases).
+    pub(crate) at: Option<Instant>,
+    /// Unfinished jobs other workers hold under a live lease.
+    pub(crate) held_elsewhere: usize,
+    /// Whether the last claim had room and still found nothing to take: what is left
+    /// elsewhere is then for servers this run does not have.
+    pub(crate) found_nothing: bool,
+}
+
 /// What a running task last showed, and since when it has shown that.
 #[derive(Clone, Debug)]
 pub(crate) struct Seen {
@@ -78,7 +90,14 @@ impl Lane {
 
 /// What a run holds in memory: the journal's jobs as last written.
 pub(crate) struct Run {
+    /// The jobs this run works on (on a shared journal: those it holds), and the finished
+    /// ones (an upscale needs its grid's, whoever made it).
     pub(crate) jobs: BTreeMap<JobKey, Job>,
+    /// On a shared journal: the unfinished jobs this run does not hold (not claimed yet, or
+    /// held by another worker), as last read. Counted, never worked on.
+    pub(crate) elsewhere: BTreeMap<JobKey, Job>,
+    /// On a shared journal: what the last claim found and when it was made.
+    pub(crate) sharing: Option<Sharing>,
     /// Item index to its line in the prompt file.
     pub(crate) lines: HashMap<u32, usize>,
     pub(crate) summary: Summary,
@@ -111,6 +130,8 @@ impl Run {
     pub(crate) fn new(jobs: BTreeMap<JobKey, Job>, lines: HashMap<u32, usize>) -> Self {
         Self {
             jobs,
+            elsewhere: BTreeMap::new(),
+            sharing: None,
             lines,
             summary: Summary::default(),
             unseen: HashMap::new(),
@@ -142,6 +163,27 @@ impl Run {
     /// The prompt file's line of job `key`.
     pub(crate) fn line(&self, key: JobKey) -> usize {
         self.lines.get(&key.item).copied().unwrap_or(0)
+    }
+
+    /// Leaves job `key` to another worker (it took the job over): everything this run
+    /// knew of it is dropped; it is counted with the jobs elsewhere.
+    pub(crate) fn let_go(&mut self, key: JobKey) {
+        if let Some(job) = self.jobs.remove(&key) {
+            self.elsewhere.insert(key, job);
+        }
+        self.unseen.remove(&key);
+        self.download_failures.remove(&key);
+        self.seen.remove(&key);
+        self.asked.remove(&key);
+        self.confirmed.remove(&key);
+        self.reported_end.remove(&key);
+        self.ready.remove(&key);
+        self.built.remove(&key);
+    }
+
+    /// Every job, this run's and those elsewhere.
+    pub(crate) fn all_jobs(&self) -> impl Iterator<Item = &Job> {
+        self.jobs.values().chain(self.elsewhere.values())
     }
 
     pub(crate) fn running(&self) -> impl Iterator<Item = &Job> {

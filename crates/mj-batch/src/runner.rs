@@ -4,7 +4,6 @@
 //! free and records their outcomes as they come, so a server that hangs, dies or refuses
 //! the key holds up only its own jobs.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -14,13 +13,14 @@ use mj_client::{Client, Hooks};
 use mj_proto::plan::RetryPolicy;
 use mj_proto::{Task, Transport};
 
+use crate::ending::blocked;
 use crate::error::BatchError;
 use crate::files;
 use crate::journal::{Job, JobKey, JobState, Journal};
 use crate::lane::{self, LaneClients, Report, Role};
 use crate::plan::{self, Counts};
 use crate::prompts::PromptLine;
-use crate::report::{Progress, Refused, Summary, Unfinished};
+use crate::report::{Progress, Summary};
 use crate::run::{Lane, Run};
 
 /// How often the run looks for a callback-reported end while tasks with hooks run.
@@ -41,7 +41,7 @@ pub struct Batch<'c, T, J> {
     pub(crate) out: PathBuf,
     pub(crate) concurrency: usize,
     pub(crate) interval: Duration,
-    deadline: Option<Instant>,
+    pub(crate) deadline: Option<Instant>,
     pub(crate) stall_after: Duration,
 }
 
@@ -140,11 +140,22 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
                 .into());
             }
         }
-        let mut run = Run::new(
-            self.journal.jobs()?.into_iter().map(|j| (j.key, j)).collect(),
-            lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect(),
-        );
-        self.repair_files(&mut run)?;
+        let lines_of = lines.iter().enumerate().map(|(i, l)| (i as u32, l.line)).collect();
+        let mut run = if self.journal.shared() {
+            // Shared: the run holds nothing until it claims; the finished jobs are known
+            // (an upscale presses its grid, whoever made it), the rest counted elsewhere.
+            let (finished, elsewhere): (Vec<Job>, Vec<Job>) =
+                self.journal.jobs()?.into_iter().partition(|j| matches!(j.state, JobState::Done | JobState::Failed));
+            let mut run = Run::new(finished.into_iter().map(|j| (j.key, j)).collect(), lines_of);
+            run.elsewhere = elsewhere.into_iter().map(|j| (j.key, j)).collect();
+            run.sharing = Some(Default::default());
+            run
+        } else {
+            let mut run = Run::new(self.journal.jobs()?.into_iter().map(|j| (j.key, j)).collect(), lines_of);
+            // Files a worker of a shared journal saved are that worker's to check.
+            self.repair_files(&mut run)?;
+            run
+        };
         let followers = std::mem::take(&mut self.followers);
         let members = self.members.clone();
         let stop = AtomicBool::new(false);
@@ -190,6 +201,9 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
             }
             ended.and(drained).map(|()| lanes)
         })?;
+        // Nothing of this run is on the wire now: what it holds and did not finish is
+        // free for the other workers at once.
+        self.journal.release()?;
         Ok(self.summary(run, &lanes, started))
     }
 
@@ -211,10 +225,11 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
             if self.deadline.is_some_and(|d| now >= d) {
                 return Ok(());
             }
+            self.claim(run, lanes, false)?;
             self.fail_orphans(run)?;
             self.heard(run)?;
             self.dispatch(run, lanes)?;
-            let counts = plan::counts(run.jobs.values());
+            let counts = plan::counts(run.all_jobs());
             let refused = lanes.iter().filter(|l| l.refused.is_some()).count();
             let due = told.is_none_or(|(c, r, at)| c != counts || r != refused || now >= at + self.interval);
             if due {
@@ -268,6 +283,10 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
                 .unwrap_or(self.interval)
                 .clamp(Duration::from_millis(1), self.interval)
         };
+        if run.sharing.is_some() {
+            // Leases are renewed and free slots filled on time.
+            wake = wake.min(crate::sharing::CLAIM_EVERY);
+        }
         if let Some(deadline) = self.deadline {
             wake = wake.min(deadline.saturating_duration_since(now).max(Duration::from_millis(1)));
         }
@@ -278,7 +297,14 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
     /// in this run, or (a job not sent yet) no server is left that may take it.
     fn stuck(&self, run: &Run, lanes: &[Lane]) -> bool {
         let unfinished = || run.jobs.values().filter(|j| !matches!(j.state, JobState::Done | JobState::Failed));
-        unfinished().next().is_some() && unfinished().all(|job| blocked(run, lanes, job).is_some())
+        let mine = unfinished().all(|job| blocked(run, lanes, job).is_some());
+        match run.sharing {
+            None => unfinished().next().is_some() && mine,
+            // Shared: also nothing held by a live worker, and nothing left to claim.
+            Some(_) => {
+                mine && (unfinished().next().is_some() || !run.elsewhere.is_empty()) && Self::nothing_to_claim(run)
+            }
+        }
     }
 
     /// The servers a new submit to `endpoint` goes to, best first (healthy, with room),
@@ -330,8 +356,7 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
             run.summary.files_repaired += missing;
             job.files.clear();
             job.state = JobState::Running;
-            self.journal.save(&job)?;
-            run.jobs.insert(key, job);
+            self.write(run, job)?;
         }
         Ok(())
     }
@@ -358,129 +383,12 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
         let Some(mut job) = run.jobs.get(&key).cloned() else { return Ok(()) };
         job.state = JobState::Failed;
         job.reason = Some(self.client.redact_text(&reason));
-        self.journal.save(&job)?;
         run.ready.remove(&key);
         run.built.remove(&key);
-        run.jobs.insert(key, job);
-        run.finished_now += 1;
+        if self.write(run, job)? {
+            run.finished_now += 1;
+        }
         Ok(())
-    }
-
-    /// How the run ended, job by job.
-    fn summary(&self, mut run: Run, lanes: &[Lane], started: Instant) -> Summary {
-        let now = self.now();
-        let mut summary = std::mem::take(&mut run.summary);
-        summary.jobs = run.jobs.len();
-        summary.done = run.jobs.values().filter(|j| j.state == JobState::Done).count();
-        summary.failed = run
-            .jobs
-            .values()
-            .filter(|j| j.state == JobState::Failed)
-            .map(|j| (run.line(j.key), j.prompt.clone(), j.reason.clone().unwrap_or_default()))
-            .collect();
-        let mut absent: BTreeMap<Option<String>, usize> = BTreeMap::new();
-        let mut refused: BTreeMap<Option<String>, usize> = BTreeMap::new();
-        for job in run.jobs.values().filter(|j| !matches!(j.state, JobState::Done | JobState::Failed)) {
-            let seen = run.seen.get(&job.key).filter(|_| job.state == JobState::Running);
-            let blocked = blocked(&run, lanes, job);
-            match &blocked {
-                Some(Blocked::Absent(server)) => *absent.entry(server.clone()).or_default() += 1,
-                Some(Blocked::Refused(server)) => *refused.entry(server.clone()).or_default() += 1,
-                Some(Blocked::NoServer | Blocked::Held(_)) | None => {}
-            }
-            summary.unfinished_jobs.push(Unfinished {
-                line: run.line(job.key),
-                prompt: job.prompt.clone(),
-                step: job.key.step,
-                state: job.state,
-                server: job.server.clone(),
-                task_id: job.task_id.clone(),
-                status: seen.map(|s| s.status.clone()),
-                progress: seen.and_then(|s| s.progress.clone()),
-                unchanged_for: seen.map(|s| now.saturating_duration_since(s.since)),
-                blocked: blocked.map(|b| b.to_string()),
-            });
-        }
-        summary.unfinished = summary.unfinished_jobs.len();
-        summary.absent = absent.into_iter().collect();
-        summary.refused = lanes
-            .iter()
-            .filter_map(|lane| {
-                Some(Refused {
-                    server: lane.name.clone(),
-                    reason: lane.refused.clone()?,
-                    jobs: refused.get(&lane.name).copied().unwrap_or(0),
-                })
-            })
-            .collect();
-        summary.paced = lanes
-            .iter()
-            .filter_map(|lane| {
-                let held = lane.held.clone()?;
-                let waiting = summary.unfinished_jobs.iter().filter(|u| u.state == JobState::Pending).count();
-                Some(Refused { server: lane.name.clone(), reason: held, jobs: waiting })
-            })
-            .collect();
-        summary.elapsed = started.elapsed();
-        summary
-    }
-}
-
-/// Why a job cannot go on in this run.
-pub(crate) enum Blocked {
-    /// Its server (or its grid's) is not in this run.
-    Absent(Option<String>),
-    /// Its server (or its grid's) refused the key.
-    Refused(Option<String>),
-    /// Not sent yet, and every server of the run refused the key.
-    NoServer,
-    /// Not sent yet, and the pacing of every server left holds new submits past the run's
-    /// deadline (the first hold's words).
-    Held(String),
-}
-
-impl std::fmt::Display for Blocked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = |s: &Option<String>| {
-            s.as_deref().map_or_else(|| "the single server".to_owned(), |s| format!("server `{s}`"))
-        };
-        match self {
-            Self::Absent(server) => write!(f, "it was sent to {}, which this run does not have", name(server)),
-            Self::Refused(server) => {
-                write!(f, "{} refused to work for this account (its key, its balance or its setup)", name(server))
-            }
-            Self::NoServer => f.write_str("every server of this run refused to work for this account"),
-            Self::Held(hold) => write!(f, "pacing holds new submits: {hold}"),
-        }
-    }
-}
-
-/// Why `job` cannot go on in this run, if it cannot.
-pub(crate) fn blocked(run: &Run, lanes: &[Lane], job: &Job) -> Option<Blocked> {
-    let lane = |server: &Option<String>| lanes.iter().find(|l| &l.name == server);
-    let on = |server: &Option<String>| match lane(server) {
-        None => Some(Blocked::Absent(server.clone())),
-        Some(l) if l.refused.is_some() => Some(Blocked::Refused(server.clone())),
-        Some(_) => None,
-    };
-    match job.state {
-        JobState::Submitting | JobState::Running => on(&job.server),
-        JobState::Pending if job.key.step > 0 => {
-            let grid = run.grid(job.key)?;
-            if grid.state != JobState::Done {
-                return None;
-            }
-            on(&grid.server).or_else(|| Some(Blocked::Held(lane(&grid.server)?.held.clone()?)))
-        }
-        JobState::Pending => {
-            if lanes.iter().all(|l| l.refused.is_some()) {
-                return Some(Blocked::NoServer);
-            }
-            let mut open = lanes.iter().filter(|l| l.refused.is_none());
-            let first_hold = open.clone().find_map(|l| l.held.clone());
-            open.all(|l| l.held.is_some()).then(|| Blocked::Held(first_hold.unwrap_or_default()))
-        }
-        JobState::Done | JobState::Failed => None,
     }
 }
 

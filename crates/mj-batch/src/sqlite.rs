@@ -198,7 +198,7 @@ impl Journal for SqliteJournal {
             job.task_id = task_id;
             job.server = server;
             job.reason = reason;
-            job.files = files.into_iter().map(|(path, sha256)| SavedFile { path, sha256 }).collect();
+            job.files = files.into_iter().map(|(path, sha256)| SavedFile { path, sha256, worker: None }).collect();
             jobs.push(job);
         }
         Ok(jobs)
@@ -297,7 +297,7 @@ mod tests {
         job.state = JobState::Done;
         job.task_id = Some("17".to_owned());
         job.server = Some("eu".to_owned());
-        job.files.push(SavedFile { path: "out/0001.png".to_owned(), sha256: "ff".to_owned() });
+        job.files.push(SavedFile { path: "out/0001.png".to_owned(), sha256: "ff".to_owned(), worker: None });
         journal.save(&job).expect("saves");
         drop(journal);
         let mut again = SqliteJournal::open(&path).expect("reopens");

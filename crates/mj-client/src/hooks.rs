@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use mj_proto::model::Task;
 use mj_proto::plan::{Callback, Hub, Interest, Plan};
 
+use crate::HookBus;
+
 /// How often a blocking wait looks for callbacks while it sleeps: a blocking transport
 /// can only sleep, so a wait with hooks sleeps in naps this long.
 pub(crate) const NAP: Duration = Duration::from_millis(10);
@@ -44,6 +46,11 @@ struct Inner {
     wakers: Mutex<HashMap<Key, Vec<Waker>>>,
     /// The hooks of each scope ([`Hooks::scoped`]) by name, called back under this path.
     scopes: Mutex<HashMap<String, Hooks>>,
+    /// The scope's name, for the hooks of a scope.
+    scope: Option<String>,
+    /// Where accepted callbacks are passed on to other processes ([`Hooks::with_bus`]):
+    /// one for the hooks and all their scopes.
+    bus: Arc<Mutex<Option<Arc<dyn HookBus>>>>,
 }
 
 /// An [`Interest`] owned: what a sleeping wait follows, and what a callback names.
@@ -79,6 +86,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Hooks {
     /// Shares `hub` with a client's waits.
     pub fn new(hub: Hub) -> Self {
+        Self::with_parts(hub, None, Arc::default())
+    }
+
+    fn with_parts(hub: Hub, scope: Option<String>, bus: Arc<Mutex<Option<Arc<dyn HookBus>>>>) -> Self {
         let (url, path, shown) = (hub.url(), hub.path().to_owned(), hub.to_string());
         let inner = Inner {
             hub: Mutex::new(hub),
@@ -88,6 +99,8 @@ impl Hooks {
             rung: AtomicU64::new(0),
             wakers: Mutex::default(),
             scopes: Mutex::default(),
+            scope,
+            bus,
         };
         Self { inner: Arc::new(inner) }
     }
@@ -108,7 +121,7 @@ impl Hooks {
             return scope.clone();
         }
         let hub = lock(&self.inner.hub).scoped(name);
-        let scope = Self::new(hub);
+        let scope = Self::with_parts(hub, Some(name.to_owned()), self.inner.bus.clone());
         scopes.insert(name.to_owned(), scope.clone());
         scope
     }
@@ -176,12 +189,75 @@ impl Hooks {
         &self.inner.path
     }
 
+    /// Passes every callback these hooks (and their scopes) accept on to `bus`, so that
+    /// the other processes of a deployment learn of it; they take it with
+    /// [`deliver`](Self::deliver). Replicas behind one load balancer share the hook's
+    /// public URL and secret, so whichever replica a callback reaches accepts it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mj_client::{HookBus, Hooks};
+    /// use mj_client::mj_proto::plan::Hub;
+    ///
+    /// #[derive(Debug)]
+    /// struct Log;
+    /// impl HookBus for Log {
+    ///     fn publish(&self, scope: Option<&str>, body: &[u8]) -> std::io::Result<()> {
+    ///         println!("{scope:?}: {} bytes for the other replicas", body.len());
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let hooks = Hooks::new(Hub::new("https://me.example.com", 7)?).with_bus(Arc::new(Log));
+    /// # Ok::<(), mj_client::mj_proto::ConfigError>(())
+    /// ```
+    pub fn with_bus(self, bus: Arc<dyn HookBus>) -> Self {
+        *lock(&self.inner.bus) = Some(bus);
+        self
+    }
+
+    /// Takes a callback another process accepted and published on the bus (its scope and
+    /// body), as if it had come here, and wakes the waits it concerns; it is not published
+    /// again. A scope these hooks do not have is ignored ([`Callback::WrongPath`]).
+    pub fn deliver(&self, scope: Option<&str>, body: &[u8]) -> Callback {
+        let hooks = match scope {
+            None => self.clone(),
+            Some(name) => match lock(&self.inner.scopes).get(name) {
+                Some(hooks) => hooks.clone(),
+                None => return Callback::WrongPath,
+            },
+        };
+        hooks.take(&hooks.inner.path, body)
+    }
+
     /// Takes one callback (the request's path and body) and wakes the waits it concerns.
-    /// Answer the caller with [`Callback::status`].
+    /// Answer the caller with [`Callback::status`]. With a [bus](Self::with_bus), a
+    /// callback that moved a task is published before this returns; a bus that fails
+    /// leaves the callback taken here (the other processes' polls still find the end).
     pub fn accept(&self, path: &str, body: &[u8]) -> Callback {
         if let Some(scope) = self.scope_of(path.split('?').next().unwrap_or(path)) {
             return scope.accept(path, body);
         }
+        let callback = self.take(path, body);
+        if matches!(callback, Callback::Advanced(_)) {
+            let bus = lock(&self.inner.bus).clone();
+            // The secret path stays here: a server may echo it (new-api's
+            // `properties.notifyHook`), and what is published is stored by the bus.
+            let body = match std::str::from_utf8(body) {
+                Ok(text) => std::borrow::Cow::Owned(self.redact_text(text).into_bytes()),
+                Err(_) => std::borrow::Cow::Borrowed(body),
+            };
+            if let Some(bus) = bus
+                && let Err(e) = bus.publish(self.inner.scope.as_deref(), &body)
+            {
+                super::trace::bus_failed(&e);
+            }
+        }
+        callback
+    }
+
+    /// Takes one callback here, without publishing it.
+    fn take(&self, path: &str, body: &[u8]) -> Callback {
         let (callback, generation) = {
             let mut hub = lock(&self.inner.hub);
             let callback = hub.accept(path, body);

@@ -50,6 +50,7 @@
 mod asynchronous;
 mod blocking;
 mod builder;
+mod hook_bus;
 mod hooks;
 mod member_fed;
 mod members;
@@ -65,6 +66,7 @@ pub use blocking::{Client, Pages};
 pub use stream::{PageStream, TaskUpdates};
 
 pub use builder::ClientBuilder;
+pub use hook_bus::HookBus;
 pub use hooks::Hooks;
 pub use pacer::PacingStore;
 pub use settings::{NoticeObserver, Settings};

@@ -107,3 +107,12 @@ pub(crate) fn callback(callback: &Callback) {
     #[cfg(not(feature = "tracing"))]
     let _ = callback;
 }
+
+/// A callback taken here that the bus could not pass on to the other processes (their
+/// waits find the end by polling).
+pub(crate) fn bus_failed(error: &std::io::Error) {
+    #[cfg(feature = "tracing")]
+    tracing::warn!(target: "mj", error = %error, "callback not passed on to the other processes");
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
+}
