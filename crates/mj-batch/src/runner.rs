@@ -302,7 +302,8 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
             None => unfinished().next().is_some() && mine,
             // Shared: also nothing held by a live worker, and nothing left to claim.
             Some(_) => {
-                mine && (unfinished().next().is_some() || !run.elsewhere.is_empty()) && Self::nothing_to_claim(run)
+                mine && (unfinished().next().is_some() || !run.elsewhere.is_empty())
+                    && Self::nothing_to_claim(run, lanes)
             }
         }
     }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use mj_proto::Transport;
 
+use crate::ending::blocked;
 use crate::error::BatchError;
 use crate::journal::{Job, JobKey, JobState, Journal, JournalError};
 use crate::run::{Lane, Run, Sharing};
@@ -53,8 +54,23 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
         // leases are still renewed).
         let servers: Vec<Option<String>> =
             lanes.iter().filter(|l| l.open() && l.held.is_none()).map(|l| l.name.clone()).collect();
+        // Jobs this run holds and cannot send in it (pacing holds every server past the
+        // deadline, or every server refused the key), with nothing of it in flight: given
+        // back, so that no worker waits on them and a worker that can send takes them.
+        let unfinished = || run.jobs.values().filter(|j| !finished(j));
+        let unsendable = |j: &Job| j.state == JobState::Pending && blocked(run, lanes, j).is_some();
+        if unfinished().next().is_some() && unfinished().all(unsendable) {
+            self.journal.release()?;
+            let given: Vec<JobKey> = unfinished().map(|j| j.key).collect();
+            given.into_iter().for_each(|key| run.let_go(key));
+        }
+        // Room within the concurrency, and no more jobs not yet sent than there are
+        // servers free to send them now: a worker that takes more than it can send holds
+        // them from the others (and, were it to die, for a whole lease).
         let unfinished = run.jobs.values().filter(|j| !finished(j)).count();
-        let room = if servers.is_empty() { 0 } else { self.concurrency.saturating_sub(unfinished) };
+        let unsent = run.jobs.values().filter(|j| j.state == JobState::Pending).count();
+        let senders = lanes.iter().filter(|l| l.can_send()).count();
+        let room = self.concurrency.saturating_sub(unfinished).min(senders.saturating_sub(unsent));
         let claimed = self.journal.claim(room, &servers)?;
         let held: HashSet<JobKey> = claimed.held.iter().copied().collect();
         let mut taken = 0;
@@ -107,8 +123,14 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
     }
 
     /// True when the jobs left elsewhere can never be this run's: no other worker holds
-    /// any, and the last claim had room and found none it could take.
-    pub(crate) fn nothing_to_claim(run: &Run) -> bool {
-        run.sharing.is_none_or(|s| run.elsewhere.is_empty() || (s.held_elsewhere == 0 && s.found_nothing))
+    /// any, and either the last claim had room and found none it could take, or each of
+    /// them is blocked here as a job of this run would be (its server refused the key or
+    /// is not in this run, or pacing holds every server past the deadline).
+    pub(crate) fn nothing_to_claim(run: &Run, lanes: &[Lane]) -> bool {
+        run.sharing.is_none_or(|s| {
+            run.elsewhere.is_empty()
+                || (s.held_elsewhere == 0
+                    && (s.found_nothing || run.elsewhere.values().all(|job| blocked(run, lanes, job).is_some())))
+        })
     }
 }

@@ -85,6 +85,10 @@ pub(crate) struct Global {
     /// address (a proxy, a tunnel, a public name), e.g. https://me.example.com
     #[arg(long, env = "MJ_HOOK_URL", global = true, value_name = "URL")]
     pub hook_url: Option<String>,
+    /// The hook's secret, shared by replicas behind one --hook-url (32 hex digits, or
+    /// MJ_HOOK_SECRET) [default: drawn at random]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub hook_secret_file: Option<PathBuf>,
     /// Print JSON (one object per line for streams) instead of the human view
     #[arg(long, global = true)]
     pub json: bool,
@@ -387,9 +391,10 @@ pub(crate) struct BatchArgs {
     /// Where the images go
     #[arg(long, value_name = "DIR", required_unless_present = "journal")]
     pub out: Option<PathBuf>,
-    /// The journal (default: DIR/mj-batch.journal)
-    #[arg(long, value_name = "PATH")]
-    pub journal: Option<PathBuf>,
+    /// The journal: a file (default: DIR/mj-batch.journal), or postgres://… shared by
+    /// several workers
+    #[arg(long, value_name = "PATH|URL", env = "MJ_JOURNAL")]
+    pub journal: Option<String>,
     /// Tasks in flight at most [default: 4; over a pool of servers, the sum of their max_in_flight]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,

@@ -12,6 +12,7 @@ mod output;
 mod progress;
 mod render;
 mod session;
+mod shared_db;
 mod terminal;
 mod watchdog;
 

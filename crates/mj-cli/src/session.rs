@@ -34,6 +34,8 @@ pub(crate) struct Session {
     simulator: Option<Server>,
     /// Keeps the callback receiver listening while the command runs.
     _hooks: Option<HookReceiver>,
+    /// Keeps the hooks on the shared database's callback bus while the command runs.
+    _bus: Option<crate::shared_db::Bus>,
     /// When the whole command must end (`--timeout` from its start).
     deadline: Instant,
     /// The requests the session's transport sent.
@@ -43,6 +45,18 @@ pub(crate) struct Session {
 impl Session {
     /// Connects as `global` says; starts the built-in simulator when no base URL is set.
     pub(crate) fn open(global: &Global) -> Result<Self, Failure> {
+        Self::open_sharing(global, None)
+    }
+
+    /// [`open`](Self::open), sharing `database` (a batch's PostgreSQL journal; else the
+    /// one `MJ_STATE` names, if any) with the other processes: pacing is kept there, and
+    /// callbacks pass through it to whichever process waits.
+    pub(crate) fn open_sharing(
+        global: &Global,
+        database: Option<&crate::shared_db::Database>,
+    ) -> Result<Self, Failure> {
+        let state = crate::shared_db::of_state()?;
+        let database = database.or(state.as_ref());
         let key = match &global.api_key_file {
             Some(path) => {
                 let key = std::fs::read_to_string(path)
@@ -100,7 +114,9 @@ impl Session {
         settings.watch = WatchOptions::default().interval(interval);
         // Pacing is kept in the state database, so that commands run one after another
         // (a shell loop) or side by side are paced as one.
-        if pool.members().iter().any(|m| m.config.pacing().is_active()) {
+        if let Some(db) = database.filter(|_| pool.members().iter().any(|m| m.config.pacing().is_active())) {
+            settings = settings.pacing_store(crate::shared_db::pacing(db)?);
+        } else if pool.members().iter().any(|m| m.config.pacing().is_active()) {
             let path = mj_batch::PacingDb::default_path()
                 .ok_or_else(|| Failure::usage("pacing needs a state file: set MJ_STATE (or HOME)"))?;
             let store = mj_batch::PacingDb::open(&path)
@@ -113,14 +129,18 @@ impl Session {
             settings = settings.budget(budget);
         }
         let receiver = listen(global, simulator.is_some())?;
+        let mut bus = None;
         if let Some(receiver) = &receiver {
             settings = settings.hooks(receiver.hooks());
+            if let Some(db) = database {
+                bus = Some(crate::shared_db::attach(db, &receiver.hooks())?);
+            }
         }
         let names: Vec<_> = members.iter().flatten().map(|m| (m.name.as_str(), m.config.base_url())).collect();
         let transport = Counted::new(Watched::new(transport, request_timeout, deadline).naming(names));
         let sent = transport.counter();
         let client = CliClient::with_transport(transport, pool).with_settings(settings.clone()).until(deadline);
-        Ok(Self { client, json: global.json, members, simulator, _hooks: receiver, deadline, sent })
+        Ok(Self { client, json: global.json, members, simulator, _hooks: receiver, _bus: bus, deadline, sent })
     }
 
     /// When the whole command must end: every client of the session ends its calls by
@@ -290,9 +310,28 @@ fn listen(global: &Global, simulator: bool) -> Result<Option<HookReceiver>, Fail
             "--hook-listen {listen} listens on every interface, and the server needs an address it can reach: give it with --hook-url http://HOST:PORT (MJ_HOOK_URL), or listen on one address"
         )));
     }
-    HookReceiver::start(listen, url)
-        .map(Some)
-        .map_err(|e| Failure::usage(format!("--hook-listen {listen}: cannot listen for callbacks: {e}")))
+    let cannot =
+        |e: std::io::Error| Failure::usage(format!("--hook-listen {listen}: cannot listen for callbacks: {e}"));
+    match crate::shared_db::hook_secret(global.hook_secret_file.as_deref())? {
+        None => HookReceiver::start(listen, url).map(Some).map_err(cannot),
+        // Replicas share the secret behind one public URL: whichever the server's callback
+        // reaches takes it.
+        Some(secret) => {
+            let base = match (url, listen.parse::<std::net::SocketAddr>()) {
+                (Some(url), _) => url.to_owned(),
+                (None, Ok(addr)) if addr.port() != 0 => format!("http://{addr}"),
+                _ => {
+                    return Err(Failure::usage(
+                        "a shared hook secret is for replicas behind one public URL: give it with --hook-url (MJ_HOOK_URL), or listen on a fixed port",
+                    ));
+                }
+            };
+            let hooks = mj_hooks::Hooks::new(
+                mj_hooks::Hub::new(&base, secret).map_err(|e| Failure::usage(format!("--hook-url {base}: {e}")))?,
+            );
+            HookReceiver::feeding(listen, hooks).map(Some).map_err(cannot)
+        }
+    }
 }
 
 /// What the servers file at `path` makes: the server `--server` names (or its only

@@ -61,6 +61,29 @@ impl HookReceiver {
         let addr = listener.local_addr()?;
         let hooks = Hooks::listening(addr, public_url, crate::secret()?)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        Self::serve(listener, hooks, tap)
+    }
+
+    /// Listens on `listen` for the callbacks of `hooks`, which the caller made: the
+    /// replicas of a deployment behind one load balancer make theirs with the same
+    /// public URL and secret, so whichever replica a callback reaches takes it (and
+    /// passes it on with a bus: [`Hooks::with_bus`]).
+    ///
+    /// ```
+    /// use mj_hooks::{HookReceiver, Hooks, Hub};
+    ///
+    /// let shared_secret: u128 = 0x5eed; // the same on every replica; from a secret store
+    /// let hooks = Hooks::new(Hub::new("https://app.example.com", shared_secret)?);
+    /// let receiver = HookReceiver::feeding("127.0.0.1:0", hooks.clone())?;
+    /// assert_eq!(receiver.hooks(), hooks);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn feeding(listen: impl ToSocketAddrs, hooks: Hooks) -> io::Result<Self> {
+        Self::serve(TcpListener::bind(listen)?, hooks, Arc::new(|_: &Callback| {}))
+    }
+
+    fn serve(listener: TcpListener, hooks: Hooks, tap: Tap) -> io::Result<Self> {
+        let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (hooks, stop) = (hooks.clone(), stop.clone());

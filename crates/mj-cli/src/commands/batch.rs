@@ -1,6 +1,6 @@
 //! `mj batch`: a prompt file through mj-batch's durable engine, with one progress bar.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,26 +13,54 @@ use crate::cli::{BatchArgs, Global};
 use crate::exit::{self, Failure};
 use crate::output;
 use crate::session::Session;
+use crate::shared_db;
 use crate::terminal;
 
 /// The journal's name inside the output folder.
 const JOURNAL: &str = "mj-batch.journal";
 
+/// Where the journal is: a file of this machine's, or a database several workers share.
+enum Place {
+    File(PathBuf),
+    Database(Box<shared_db::Database>),
+}
+
+/// A journal opened for a run.
+enum Opened {
+    File(SqliteJournal),
+    #[cfg(feature = "postgres")]
+    Database(Box<mj_postgres::PgJournal>),
+}
+
 /// Runs `mj batch` (or, with `--status`, reads its journal).
 pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
-    let journal_path = match (&options.journal, &options.out) {
-        (Some(path), _) => path.clone(),
-        (None, Some(out)) => out.join(JOURNAL),
+    let place = match (options.journal.as_deref().map(str::trim), &options.out) {
+        (Some(url), _) if shared_db::is_url(url) => Place::Database(Box::new(shared_db::parse(url, "--journal")?)),
+        (Some(path), _) => Place::File(PathBuf::from(path)),
+        (None, Some(out)) => Place::File(out.join(JOURNAL)),
         (None, None) => return Err(Failure::usage("give --out DIR (or --journal PATH)")),
     };
+    let read_prompts = |path: &Path| {
+        std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read the prompt file {}: {e}", path.display())))
+    };
     if options.status {
-        return status(&journal_path, global.json);
+        return match &place {
+            Place::File(path) => status(
+                &path.display().to_string(),
+                &mut SqliteJournal::open_read_only(path).map_err(journal_failure)?,
+                global.json,
+            ),
+            Place::Database(db) => {
+                let fingerprint =
+                    options.prompts.as_deref().map(read_prompts).transpose()?.map(|b| prompts::fingerprint(&b));
+                status_shared(db, fingerprint, global.json)
+            }
+        };
     }
     let (Some(prompts_path), Some(out)) = (&options.prompts, &options.out) else {
         return Err(Failure::usage("give the prompt file and --out DIR"));
     };
-    let bytes = std::fs::read(prompts_path)
-        .map_err(|e| Failure::usage(format!("cannot read the prompt file {}: {e}", prompts_path.display())))?;
+    let bytes = read_prompts(prompts_path)?;
     let jsonl = prompts_path.extension().is_some_and(|e| e == "jsonl");
     let mut lines =
         prompts::parse(&bytes, jsonl).map_err(|e| Failure::usage(format!("{}: {e}", prompts_path.display())))?;
@@ -43,18 +71,23 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     }
     std::fs::create_dir_all(out)
         .map_err(|e| Failure::usage(format!("cannot create the output folder {}: {e}", out.display())))?;
-    let journal = SqliteJournal::open(&journal_path).map_err(journal_failure)?;
+    let fingerprint = prompts::fingerprint(&bytes);
+    let (journal, shown_place) = open(&place, &fingerprint, global)?;
 
     // The session's one transport, watchdog, deadline and clients: `--timeout` bounds the
-    // whole run, and every call of it ends by then.
-    let session = Session::open(global)?;
+    // whole run, and every call of it ends by then. A shared journal's database also
+    // keeps the pacing, and passes callbacks between the workers.
+    let database = match &place {
+        Place::Database(db) => Some(&**db),
+        Place::File(_) => None,
+    };
+    let session = Session::open_sharing(global, database)?;
     let deadline = session.deadline();
     let interval =
         Duration::try_from_secs_f64(global.interval).unwrap_or(Duration::from_secs(2)).min(Duration::from_secs(2));
 
     crate::interrupt::resume_with(format!(
-        "the tasks go on on the server and the journal keeps them: run the same `mj batch` again to resume ({})",
-        journal_path.display()
+        "the tasks go on on the server and the journal keeps them: run the same `mj batch` again to resume ({shown_place})"
     ));
     let bar = (!global.json).then(|| {
         let bar = ProgressBar::new(0);
@@ -64,7 +97,6 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         );
         bar
     });
-    let fingerprint = prompts::fingerprint(&bytes);
     let on_progress = |progress: &mj_batch::Progress| {
         let c = progress.counts;
         if let Some(bar) = &bar {
@@ -93,11 +125,20 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     };
     // Over the servers file, `--server NAME` included, jobs are journaled by server, so
     // that a run on the whole pool finds them where they are.
-    let result = Batch::new(session.client(), journal, out)
-        .concurrency(concurrency)
-        .interval(interval)
-        .deadline(deadline)
-        .run(&lines, &fingerprint, on_progress);
+    let run = Run {
+        client: session.client(),
+        out,
+        concurrency,
+        interval,
+        deadline,
+        lines: &lines,
+        fingerprint: &fingerprint,
+    };
+    let result = match journal {
+        Opened::File(journal) => run.on(journal, on_progress),
+        #[cfg(feature = "postgres")]
+        Opened::Database(journal) => run.on(*journal, on_progress),
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -203,6 +244,53 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
     Ok(if summary.failed.is_empty() { exit::OK } else { exit::TASK_FAILED })
 }
 
+/// What a run is given, whatever its journal.
+struct Run<'a> {
+    client: &'a crate::session::CliClient,
+    out: &'a Path,
+    concurrency: usize,
+    interval: Duration,
+    deadline: std::time::Instant,
+    lines: &'a [prompts::PromptLine],
+    fingerprint: &'a str,
+}
+
+impl Run<'_> {
+    fn on<J: Journal>(
+        self,
+        journal: J,
+        on_progress: impl FnMut(&mj_batch::Progress),
+    ) -> Result<mj_batch::Summary, BatchError> {
+        Batch::new(self.client, journal, self.out)
+            .concurrency(self.concurrency)
+            .interval(self.interval)
+            .deadline(self.deadline)
+            .run(self.lines, self.fingerprint, on_progress)
+    }
+}
+
+/// Opens the journal at `place` for the batch of `fingerprint`; says where it is (a path,
+/// or the database without its password).
+fn open(place: &Place, fingerprint: &str, global: &Global) -> Result<(Opened, String), Failure> {
+    match place {
+        Place::File(path) => {
+            Ok((Opened::File(SqliteJournal::open(path).map_err(journal_failure)?), path.display().to_string()))
+        }
+        #[cfg(feature = "postgres")]
+        Place::Database(db) => {
+            // The database's failures are ridden out within the run's --timeout.
+            let patience = mj_postgres::DEFAULT_PATIENCE.min(Duration::from_secs(global.timeout.max(1)));
+            let journal = mj_postgres::PgJournal::connect(db, fingerprint).map_err(journal_failure)?.patience(patience);
+            Ok((Opened::Database(Box::new(journal)), db.to_string()))
+        }
+        #[cfg(not(feature = "postgres"))]
+        Place::Database(db) => {
+            let _ = (fingerprint, global);
+            match *db {}
+        }
+    }
+}
+
 /// A member's name for a person: `server `b``, or the single server.
 fn server_name(server: Option<&str>) -> String {
     server.map_or_else(|| "the server".to_owned(), |s| format!("server `{}`", terminal::clean(s)))
@@ -256,9 +344,34 @@ fn unfinished_json(job: &Unfinished) -> serde_json::Value {
     })
 }
 
-/// `--status`: what the journal says.
-fn status(path: &Path, json: bool) -> Result<u8, Failure> {
-    let mut journal = SqliteJournal::open_read_only(path).map_err(journal_failure)?;
+/// `--status` of a shared journal: the batch of the prompt file given, or every batch the
+/// database holds.
+fn status_shared(db: &shared_db::Database, fingerprint: Option<String>, json: bool) -> Result<u8, Failure> {
+    #[cfg(feature = "postgres")]
+    {
+        let batches = match fingerprint {
+            Some(fingerprint) => vec![fingerprint],
+            None => mj_postgres::PgJournal::batches(db).map_err(journal_failure)?,
+        };
+        if batches.is_empty() && !json {
+            println!("{db}: no batch yet");
+        }
+        for fingerprint in batches {
+            let mut journal = mj_postgres::PgJournal::connect(db, &fingerprint).map_err(journal_failure)?;
+            let short: String = fingerprint.chars().take(12).collect();
+            status(&format!("{db} (batch {short}…)"), &mut journal, json)?;
+        }
+        Ok(exit::OK)
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = (fingerprint, json);
+        match *db {}
+    }
+}
+
+/// `--status`: what the journal at `place` says.
+fn status(place: &str, journal: &mut impl Journal, json: bool) -> Result<u8, Failure> {
     let jobs = journal.jobs().map_err(journal_failure)?;
     let Counts { done, running, failed, left } = plan::counts(&jobs);
     let failures: Vec<_> = jobs
@@ -266,9 +379,17 @@ fn status(path: &Path, json: bool) -> Result<u8, Failure> {
         .filter(|j| j.state == mj_batch::JobState::Failed)
         .map(|j| (j.prompt.clone(), j.reason.clone().unwrap_or_default()))
         .collect();
-    // Only what is on disk as it was saved counts: a deleted or altered file is not claimed.
-    let (files, broken): (Vec<_>, Vec<_>) = jobs.iter().flat_map(|j| &j.files).partition(|f| mj_batch::file_intact(f));
+    // Only what is on disk as it was saved counts: a deleted or altered file is not
+    // claimed. A file another worker saved on its own machine is counted as its.
+    let all = || jobs.iter().flat_map(|j| &j.files);
+    let elsewhere = all().filter(|f| f.worker.is_some() && !Path::new(&f.path).exists()).count();
+    let (files, broken): (Vec<_>, Vec<_>) =
+        all().filter(|f| f.worker.is_none() || Path::new(&f.path).exists()).partition(|f| mj_batch::file_intact(f));
     let (files, broken) = (files.len(), broken.len());
+    let mut workers: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for worker in all().filter_map(|f| f.worker.as_deref()) {
+        *workers.entry(worker).or_default() += 1;
+    }
     // Over a pool: how many jobs went to each member.
     let mut members: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for server in jobs.iter().filter_map(|j| j.server.as_deref()) {
@@ -277,8 +398,8 @@ fn status(path: &Path, json: bool) -> Result<u8, Failure> {
     if json {
         let failures: Vec<_> = failures.iter().map(|(p, r)| json!({"prompt": p, "reason": r})).collect();
         output::result(json!({
-            "done": done, "running": running, "failed": failures, "left": left, "files": files,
-            "filesMissingOrAltered": broken, "servers": members,
+            "journal": place, "done": done, "running": running, "failed": failures, "left": left, "files": files,
+            "filesMissingOrAltered": broken, "filesOnOtherMachines": elsewhere, "servers": members, "workers": workers,
         }));
     } else {
         let broken = if broken > 0 {
@@ -286,13 +407,17 @@ fn status(path: &Path, json: bool) -> Result<u8, Failure> {
         } else {
             String::new()
         };
+        let elsewhere = if elsewhere > 0 { format!(", {elsewhere} on other machines") } else { String::new() };
         println!(
-            "{}: {done} done, {running} running, {failed} failed, {left} left; {files} files{broken}",
-            path.display()
+            "{place}: {done} done, {running} running, {failed} failed, {left} left; {files} files{broken}{elsewhere}"
         );
         if !members.is_empty() {
             let members: Vec<String> = members.iter().map(|(name, n)| format!("{name}: {n}")).collect();
             println!("  sent to {}", terminal::clean(&members.join(", ")));
+        }
+        if !workers.is_empty() {
+            let workers: Vec<String> = workers.iter().map(|(name, n)| format!("{name}: {n}")).collect();
+            println!("  files saved by {}", terminal::clean(&workers.join(", ")));
         }
         for (prompt, why) in failures {
             println!("  failed: `{}`: {}", terminal::clean(&prompt), terminal::clean(&why));

@@ -11,17 +11,23 @@ use crate::exit::{self, Failure};
 use crate::output;
 use crate::terminal::clean;
 
-/// Shows the ledger from `since` (a date) on, and today's caps.
-pub(super) fn run(global: &Global, since: Option<&str>) -> Result<u8, Failure> {
+/// The ledger's days from `since` on, every tally, and where they were read: the state
+/// file, or the database `MJ_STATE=postgres://…` names. `None` (said) when nothing was
+/// recorded yet.
+type Read = (Vec<mj_batch::Usage>, Vec<(String, Tally)>, String);
+
+fn read(since: i64, json: bool) -> Result<Option<Read>, Failure> {
+    #[cfg(feature = "postgres")]
+    if let Some(db) = crate::shared_db::of_state()? {
+        let store = mj_postgres::PgPacing::connect(&db).map_err(|e| Failure::io(format!("the state: {e}")))?;
+        let days = store.usage(since).map_err(|e| Failure::io(format!("the state: {e}")))?;
+        let tallies = store.tallies().map_err(|e| Failure::io(format!("the state: {e}")))?;
+        return Ok(Some((days, tallies, db.to_string())));
+    }
     let path =
         mj_batch::PacingDb::default_path().ok_or_else(|| Failure::usage("no state file: set MJ_STATE (or HOME)"))?;
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
-    let since = match since {
-        Some(date) => day_of_date(date).ok_or_else(|| Failure::usage(format!("--since {date}: write YYYY-MM-DD")))?,
-        None => Wall::new(now_ms, 0).day() - 30,
-    };
     if !path.exists() {
-        if global.json {
+        if json {
             output::result(json!({"days": [], "today": [], "state": path}));
         } else {
             println!(
@@ -29,11 +35,22 @@ pub(super) fn run(global: &Global, since: Option<&str>) -> Result<u8, Failure> {
                 path.display()
             );
         }
-        return Ok(exit::OK);
+        return Ok(None);
     }
     let db = mj_batch::PacingDb::open(&path).map_err(|e| Failure::io(format!("the state file: {e}")))?;
     let days = db.usage(since).map_err(|e| Failure::io(format!("the state file: {e}")))?;
     let tallies = db.tallies().map_err(|e| Failure::io(format!("the state file: {e}")))?;
+    Ok(Some((days, tallies, path.display().to_string())))
+}
+
+/// Shows the ledger from `since` (a date) on, and today's caps.
+pub(super) fn run(global: &Global, since: Option<&str>) -> Result<u8, Failure> {
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    let since = match since {
+        Some(date) => day_of_date(date).ok_or_else(|| Failure::usage(format!("--since {date}: write YYYY-MM-DD")))?,
+        None => Wall::new(now_ms, 0).day() - 30,
+    };
+    let Some((days, tallies, path)) = read(since, global.json)? else { return Ok(exit::OK) };
     let rules = servers_rules(global);
     let today: Vec<Today> = tallies
         .iter()
