@@ -286,7 +286,7 @@ fn open(place: &Place, fingerprint: &str, global: &Global) -> Result<(Opened, St
         #[cfg(not(feature = "postgres"))]
         Place::Database(db) => {
             let _ = (fingerprint, global);
-            match *db {}
+            match **db {}
         }
     }
 }
