@@ -268,3 +268,44 @@ fn the_key_is_never_stored_and_the_password_never_shown() {
     assert_eq!(scrubbed, stored, "the key is in the database");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn replicas_behind_one_hook_url_learn_of_each_others_callbacks() {
+    let pg = Postgres::start();
+    let dir = temp("replicas");
+    let sims = simulators(2.0);
+    let servers = servers_file(&dir, &sims[..1], "");
+    let prompts = prompts(&dir, "replicas", 12);
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
+    let (front, back) = (free(), free());
+    let secret = "00112233445566778899aabbccddeeff";
+    // The load balancer sends every callback to the first replica; the second listens
+    // too, and is reached by nothing.
+    let replica = |i: usize, listen: u16| {
+        mj(&dir)
+            .env("MJ_HOOK_SECRET", secret)
+            .args(["--config", servers.to_str().expect("a path"), "-v", "--timeout", "120"])
+            .args(["--hook-listen", &format!("127.0.0.1:{listen}"), "--hook-url", &format!("http://127.0.0.1:{front}")])
+            .arg("batch")
+            .arg(&prompts)
+            .args(["--out", dir.join(format!("out-{i}")).to_str().expect("a path"), "--journal", &pg.url()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts")
+    };
+    let (first, second) = (replica(0, front), replica(1, back));
+    let (first, second) = (finish(first), finish(second));
+    assert!(first.status.success(), "{}", said(&first));
+    assert!(second.status.success(), "{}", said(&second));
+    assert_eq!(made(&sims), 12);
+    let jobs = journal_jobs(&pg.url(), &prompts);
+    let savers = check_done(&jobs);
+    assert_eq!(savers.len(), 2, "both replicas worked: {savers:?}");
+    // The second replica's tasks called back the first; it heard of them through the bus.
+    let heard = String::from_utf8_lossy(&second.stderr).lines().filter(|l| l.contains(" callback id=")).count();
+    assert!(heard > 0, "{}", said(&second));
+    for output in [&first, &second] {
+        assert!(!said(output).contains(secret), "the hook secret was shown");
+    }
+}
