@@ -149,6 +149,11 @@ impl Session {
         self.deadline
     }
 
+    /// True on the built-in simulator (a server of this process's own).
+    pub(crate) fn simulated(&self) -> bool {
+        self.simulator.is_some()
+    }
+
     /// The requests sent so far, all servers together.
     pub(crate) fn requests_sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)

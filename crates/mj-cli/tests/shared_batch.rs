@@ -309,3 +309,64 @@ fn replicas_behind_one_hook_url_learn_of_each_others_callbacks() {
         assert!(!said(output).contains(secret), "the hook secret was shown");
     }
 }
+
+/// The batch page's two commands, as a user runs them: a database started by the script
+/// it names, two workers against a simulator every worker reaches (`mj sim`'s part, here
+/// in the test), in an empty folder.
+#[test]
+fn the_batch_pages_two_commands_start_a_database_and_run_two_workers() {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let page = std::fs::read_to_string(root.join("docs/batches.md")).expect("the batch page");
+    let section = page.split("## Several workers on one batch").nth(1).expect("the section");
+    let block = section.split("```sh\n").nth(1).and_then(|b| b.split("```").next()).expect("its commands");
+    assert_eq!(block.lines().count(), 2, "two commands: {block}");
+    let dir = temp("page");
+    std::os::unix::fs::symlink(root.join("scripts"), dir.join("scripts")).expect("the scripts, as in a clone");
+    let prompts: Vec<String> = (0..8).map(|i| format!("a lighthouse in fog, take {i}")).collect();
+    std::fs::write(dir.join("prompts.txt"), prompts.join("\n")).expect("written");
+    let sim = Server::start(SimConfig::new("").speed(20.0), 0).expect("sim");
+    let script = format!("set -euo pipefail\nmj() {{ '{mj}' \"$@\"; }}\n{block}", mj = env!("CARGO_BIN_EXE_mj"));
+    let output = mj(&dir)
+        .current_dir(&dir)
+        .env("MJ_BASE_URL", sim.url())
+        .args(["-c", &script])
+        .env_clear_program("bash")
+        .output()
+        .expect("bash runs");
+    let stop =
+        Command::new(dir.join("scripts/dev-postgres.sh")).args(["stop", ".mj-postgres"]).current_dir(&dir).output();
+    assert!(output.status.success(), "{}", said(&output));
+    assert!(stop.is_ok_and(|s| s.status.success()), "the database stops");
+    assert_eq!(made(&[sim]), 8, "{}", said(&output));
+    let files = ["out-1", "out-2"]
+        .iter()
+        .map(|out| {
+            std::fs::read_dir(dir.join(out))
+                .map_or(0, |d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".png")).count())
+        })
+        .sum::<usize>();
+    assert_eq!(files, 8, "every grid saved once, by one worker or the other: {}", said(&output));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `Command::new(mj)` made into a shell with the same environment and folder.
+trait AsShell {
+    fn env_clear_program(&mut self, program: &str) -> Command;
+}
+
+impl AsShell for Command {
+    fn env_clear_program(&mut self, program: &str) -> Command {
+        let mut shell = Command::new(program);
+        for (key, value) in self.get_envs() {
+            match value {
+                Some(value) => shell.env(key, value),
+                None => shell.env_remove(key),
+            };
+        }
+        if let Some(dir) = self.get_current_dir() {
+            shell.current_dir(dir);
+        }
+        shell.args(self.get_args());
+        shell
+    }
+}

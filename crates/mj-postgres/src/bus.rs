@@ -97,24 +97,36 @@ impl PgBus {
     /// published, and each one another process publishes is delivered to them. Fails when
     /// the database cannot be reached now.
     pub fn attach(db: &Database, hooks: &Hooks) -> Result<Self, DatabaseError> {
-        let mut link = Link::new(db.clone(), Duration::from_secs(10));
-        schema::migrate(&mut link)?;
+        let link = Link::new(db.clone(), Duration::from_secs(10));
         // This attachment's name: what it published is not delivered back to it.
         static ATTACHED: AtomicU64 = AtomicU64::new(0);
         let origin = format!("{}:{}:{:x}", std::process::id(), ATTACHED.fetch_add(1, Ordering::Relaxed), nanos());
         let spawn_error =
             |e: std::io::Error| DatabaseError { database: db.to_string(), message: e.to_string(), transient: false };
         let worker = Worker::start(link, "mj-postgres-publish").map_err(spawn_error)?;
+        // Every query on threads of their own: this may be called from async code, where
+        // the blocking driver must not start its runtime.
+        worker.call(schema::migrate)?;
         // Listening before the hooks publish, so that nothing published after attach is
         // missed; the first read starts from what is there now.
         let mut listener = Listener::new(db.clone(), origin.clone(), hooks.clone());
-        listener.connect().map_err(|e| db.failure(&e))?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        let (listening, first) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("mj-postgres-listen".to_owned())
-            .spawn(move || listener.serve(&stopping))
+            .spawn(move || {
+                let connected = listener.connect().map_err(|e| listener.db.failure(&e));
+                let ok = connected.is_ok();
+                let _ = listening.send(connected);
+                if ok {
+                    listener.serve(&stopping);
+                }
+            })
             .map_err(spawn_error)?;
+        let gone =
+            || DatabaseError { database: db.to_string(), message: "its listener stopped".to_owned(), transient: false };
+        first.recv().map_err(|_| gone())??;
         let publisher = Publisher { worker, origin, published: AtomicU64::new(0) };
         let _ = hooks.clone().with_bus(Arc::new(publisher));
         Ok(Self { stop, listener: Some(thread) })

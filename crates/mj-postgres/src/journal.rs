@@ -27,7 +27,8 @@ const COLUMNS: &str =
     "item, step, prompt, images::text, state, token, sent_at_ms, server, task_id, reason, files::text";
 
 /// A [`Journal`] in PostgreSQL, shared by every worker given the same database and prompt
-/// file.
+/// file. Like the batch runner it serves, it blocks: use it from a thread, not from async
+/// code.
 ///
 /// ```no_run
 /// use mj_postgres::{Database, PgJournal};

@@ -44,13 +44,14 @@ impl std::fmt::Debug for PgPacing {
 impl PgPacing {
     /// The tallies in `db` (mj's tables are created or migrated first).
     pub fn connect(db: &Database) -> Result<Self, DatabaseError> {
-        let mut link = Link::new(db.clone(), PATIENCE);
-        schema::migrate(&mut link)?;
+        let link = Link::new(db.clone(), PATIENCE);
         let worker = Worker::start(link, "mj-postgres-pacing").map_err(|e| DatabaseError {
             database: db.to_string(),
             message: e.to_string(),
             transient: false,
         })?;
+        // On the worker's thread too: this may be called from async code.
+        worker.call(schema::migrate)?;
         Ok(Self { worker, one: Mutex::new(()) })
     }
 

@@ -82,6 +82,13 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
         Place::File(_) => None,
     };
     let session = Session::open_sharing(global, database)?;
+    if database.is_some() && session.simulated() {
+        // Each worker would send to a simulator of its own, and take over tasks that its
+        // simulator never had.
+        return Err(Failure::usage(
+            "a shared journal needs servers every worker reaches: give them --base-url (or a servers file); to try it, run `mj sim` and give each worker its URL",
+        ));
+    }
     let deadline = session.deadline();
     let interval =
         Duration::try_from_secs_f64(global.interval).unwrap_or(Duration::from_secs(2)).min(Duration::from_secs(2));
