@@ -25,20 +25,12 @@ use mj_sim::{Server, SimConfig};
 const RULES: [(&str, u64, u32, f64, u32); 3] =
     [("a", 300, 40, 10.0, 1), ("b", 400, 70, 10.0, 99), ("c", 200, 100, 3.5, 99)];
 
-fn mj_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let mj = dir.join(format!("mj{}", std::env::consts::EXE_SUFFIX));
-    assert!(mj.exists(), "build the CLI first: cargo build -p mj-cli ({} is missing)", mj.display());
-    mj
-}
-
 fn sims() -> Vec<Server> {
     (0..3).map(|n| Server::start(SimConfig::new("").speed(20.0).capacity(8, 32).seed(n + 1), 0).expect("sim")).collect()
 }
 
 fn batch(dir: &Path, servers: &Path, prompts: &Path) -> Output {
-    let mut cmd = Command::new(mj_binary());
+    let mut cmd = Command::new(mj_benches::mj_binary());
     for (var, _) in std::env::vars().filter(|(v, _)| v.starts_with("MJ_")) {
         cmd.env_remove(var);
     }
@@ -133,7 +125,7 @@ fn main() {
     let a_rested = String::from_utf8_lossy(&first.stderr).contains("a rest after moderation strikes");
     check(a_rested, "server a rested after its strikes".to_owned());
     // mj usage against the simulators' counts.
-    let usage = Command::new(mj_binary())
+    let usage = Command::new(mj_benches::mj_binary())
         .env("MJ_STATE", dir.join("state.sqlite3"))
         .args(["--config", servers.to_str().expect("path"), "--json", "usage"])
         .output()

@@ -15,7 +15,7 @@
 //! stats). Prints a Markdown table.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -57,15 +57,6 @@ struct Row {
     duplicates: usize,
 }
 
-/// The `mj` binary built beside this example.
-fn mj_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let mj = dir.join(format!("mj{}", std::env::consts::EXE_SUFFIX));
-    assert!(mj.exists(), "build the CLI first: cargo build --release -p mj-cli ({} is missing)", mj.display());
-    mj
-}
-
 fn run(way: &'static str, seats: &[(&str, Seat)], single: Option<&str>, prompts: &Path, scratch: &Path) -> Row {
     let dir = scratch.join(way.replace(' ', "-"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -81,7 +72,7 @@ fn run(way: &'static str, seats: &[(&str, Seat)], single: Option<&str>, prompts:
         .collect();
     let config = dir.join("servers.toml");
     std::fs::write(&config, servers).expect("servers file");
-    let mut mj = Command::new(mj_binary());
+    let mut mj = Command::new(mj_benches::mj_binary());
     for var in ["MJ_BASE_URL", "MJ_API_KEY", "MJ_CONFIG", "MJ_SERVER", "MJ_HOOK_LISTEN", "MJ_HOOK_URL"] {
         mj.env_remove(var);
     }

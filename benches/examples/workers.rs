@@ -13,7 +13,7 @@
 //! workers saved files. Prints a Markdown table.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,15 +37,6 @@ struct Row {
     made: usize,
     duplicates: usize,
     savers: usize,
-}
-
-/// The `mj` binary built beside this example.
-fn mj_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("exe");
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let mj = dir.join(format!("mj{}", std::env::consts::EXE_SUFFIX));
-    assert!(mj.exists(), "build the CLI first: cargo build --release -p mj-cli ({} is missing)", mj.display());
-    mj
 }
 
 fn jobs(pg: &Postgres, prompts: &Path) -> Vec<mj_batch::Job> {
@@ -72,7 +63,7 @@ fn run(way: &str, workers: usize, trouble: Trouble, prompts: usize, speed: f64, 
     let text: String = (0..prompts).map(|i| format!("{way}: a lighthouse in fog, study {i}\n")).collect();
     std::fs::write(&file, text).expect("prompts");
     let start = |i: usize| -> Child {
-        let mut mj = Command::new(mj_binary());
+        let mut mj = Command::new(mj_benches::mj_binary());
         for (var, _) in std::env::vars().filter(|(v, _)| v.starts_with("MJ_")) {
             mj.env_remove(var);
         }

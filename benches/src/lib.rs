@@ -160,6 +160,17 @@ pub fn task_array(n: u64, seed: u64) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The `mj` binary built beside the running example (`target/PROFILE/mj`), for the
+/// examples that measure `mj batch` from outside; build it first with `cargo build
+/// [--release] -p mj-cli`.
+pub fn mj_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the example's path");
+    let dir = exe.parent().and_then(std::path::Path::parent).expect("the target folder");
+    let mj = dir.join(format!("mj{}", std::env::consts::EXE_SUFFIX));
+    assert!(mj.exists(), "build the CLI first: cargo build [--release] -p mj-cli ({} is missing)", mj.display());
+    mj
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,7 +35,7 @@ fn a_shell_loop_of_single_commands_keeps_the_minimum_interval() {
         url = sim.url()
     );
     let mut shell = mj(&dir);
-    let output = shell.args(["-c", &script]).env_clear_program("bash").output().expect("bash runs");
+    let output = mj_test_support::shell::as_program(shell.args(["-c", &script]), "bash").output().expect("bash runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let arrivals: Vec<u64> = sim.stats().created.iter().map(|c| c.at_ms).collect();
@@ -66,25 +66,6 @@ fn a_daily_cap_stops_the_next_command_with_exit_6_and_no_request() {
     assert_eq!(sim.stats().requests.values().sum::<u64>(), requests, "nothing was sent");
     assert_eq!(sim.stats().created.len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `Command::new(mj)` made into a shell with the same environment.
-trait AsShell {
-    fn env_clear_program(&mut self, program: &str) -> Command;
-}
-
-impl AsShell for Command {
-    fn env_clear_program(&mut self, program: &str) -> Command {
-        let mut shell = Command::new(program);
-        for (key, value) in self.get_envs() {
-            match value {
-                Some(value) => shell.env(key, value),
-                None => shell.env_remove(key),
-            };
-        }
-        shell.args(self.get_args());
-        shell
-    }
 }
 
 #[test]

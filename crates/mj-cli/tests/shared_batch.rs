@@ -326,13 +326,9 @@ fn the_batch_pages_two_commands_start_a_database_and_run_two_workers() {
     std::fs::write(dir.join("prompts.txt"), prompts.join("\n")).expect("written");
     let sim = Server::start(SimConfig::new("").speed(20.0), 0).expect("sim");
     let script = format!("set -euo pipefail\nmj() {{ '{mj}' \"$@\"; }}\n{block}", mj = env!("CARGO_BIN_EXE_mj"));
-    let output = mj(&dir)
-        .current_dir(&dir)
-        .env("MJ_BASE_URL", sim.url())
-        .args(["-c", &script])
-        .env_clear_program("bash")
-        .output()
-        .expect("bash runs");
+    let mut user = mj(&dir);
+    user.current_dir(&dir).env("MJ_BASE_URL", sim.url()).args(["-c", &script]);
+    let output = mj_test_support::shell::as_program(&user, "bash").output().expect("bash runs");
     let stop =
         Command::new(dir.join("scripts/dev-postgres.sh")).args(["stop", ".mj-postgres"]).current_dir(&dir).output();
     assert!(output.status.success(), "{}", said(&output));
@@ -347,26 +343,4 @@ fn the_batch_pages_two_commands_start_a_database_and_run_two_workers() {
         .sum::<usize>();
     assert_eq!(files, 8, "every grid saved once, by one worker or the other: {}", said(&output));
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `Command::new(mj)` made into a shell with the same environment and folder.
-trait AsShell {
-    fn env_clear_program(&mut self, program: &str) -> Command;
-}
-
-impl AsShell for Command {
-    fn env_clear_program(&mut self, program: &str) -> Command {
-        let mut shell = Command::new(program);
-        for (key, value) in self.get_envs() {
-            match value {
-                Some(value) => shell.env(key, value),
-                None => shell.env_remove(key),
-            };
-        }
-        if let Some(dir) = self.get_current_dir() {
-            shell.current_dir(dir);
-        }
-        shell.args(self.get_args());
-        shell
-    }
 }

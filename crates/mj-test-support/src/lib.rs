@@ -10,4 +10,5 @@ pub mod postgres;
 pub mod raw_server;
 pub mod refused;
 pub mod run_example;
+pub mod shell;
 pub mod wire_checks;
