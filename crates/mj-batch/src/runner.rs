@@ -225,7 +225,7 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
             if self.deadline.is_some_and(|d| now >= d) {
                 return Ok(());
             }
-            self.claim(run, lanes, false)?;
+            self.claim(run, lanes)?;
             self.fail_orphans(run)?;
             self.heard(run)?;
             self.dispatch(run, lanes)?;

@@ -41,13 +41,12 @@ impl<T: Transport + Send + Sync, J: Journal> Batch<'_, T, J> {
         }
     }
 
-    /// On a shared journal, at most every [`CLAIM_EVERY`] (or at once with `now`):
-    /// renews this run's leases, claims jobs for its free slots, and takes in what the
-    /// other workers did.
-    pub(crate) fn claim(&mut self, run: &mut Run, lanes: &[Lane], at_once: bool) -> Result<(), BatchError> {
+    /// On a shared journal, at most every [`CLAIM_EVERY`]: renews this run's leases,
+    /// claims jobs for its free slots, and takes in what the other workers did.
+    pub(crate) fn claim(&mut self, run: &mut Run, lanes: &[Lane]) -> Result<(), BatchError> {
         let Some(sharing) = run.sharing else { return Ok(()) };
         let now = self.now();
-        if !at_once && sharing.at.is_some_and(|at| now < at + CLAIM_EVERY) {
+        if sharing.at.is_some_and(|at| now < at + CLAIM_EVERY) {
             return Ok(());
         }
         // Servers that may take a new submit; with none, nothing new is claimed (the

@@ -344,3 +344,28 @@ fn the_batch_pages_two_commands_start_a_database_and_run_two_workers() {
     assert_eq!(files, 8, "every grid saved once, by one worker or the other: {}", said(&output));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn upscales_go_to_their_grids_server_whichever_worker_presses_them() {
+    let pg = Postgres::start();
+    let dir = temp("upscales");
+    let sims = simulators(10.0);
+    let servers = servers_file(&dir, &sims, "");
+    let prompts = dir.join("upscales.jsonl");
+    let lines: Vec<String> =
+        (0..6).map(|i| format!(r#"{{"prompt": "a harbour at dawn, plate {i}", "upscale": [1, 2]}}"#)).collect();
+    std::fs::write(&prompts, lines.join("\n")).expect("written");
+    let children: Vec<Child> = (0..2).map(|i| worker(&dir, &servers, &prompts, &pg.url(), i)).collect();
+    for output in children.into_iter().map(finish) {
+        assert!(output.status.success(), "{}", said(&output));
+    }
+    assert_eq!(made(&sims), 18, "6 grids and 12 upscales, each once");
+    for sim in &sims {
+        let created = sim.stats().created;
+        let grids = created.iter().filter(|c| c.action == "IMAGINE").count();
+        let upscales = created.iter().filter(|c| c.action == "UPSCALE").count();
+        assert_eq!(upscales, 2 * grids, "each grid's upscales on its own server: {created:?}");
+    }
+    check_done(&journal_jobs(&pg.url(), &prompts));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -297,7 +297,8 @@ impl Journal for PgJournal {
                 if room > 0 {
                     // Unfinished jobs nobody holds (or whose holder's lease ran out) that a
                     // server of this worker can take: a submit or a task on its recorded
-                    // server, an upscale on its grid's; lost submits and running tasks first.
+                    // server, an upscale on its grid's (or whose grid failed, to fail it);
+                    // lost submits and running tasks first.
                     let claimed = tx.query(
                         "WITH free AS (
                              SELECT j.item, j.step FROM mj_jobs j
@@ -307,8 +308,8 @@ impl Journal for PgJournal {
                                    WHEN j.state = 'pending' AND j.step = 0 THEN true
                                    WHEN j.state = 'pending' THEN EXISTS (
                                        SELECT 1 FROM mj_jobs g WHERE g.batch = j.batch AND g.item = j.item AND g.step = 0
-                                         AND g.state = 'done'
-                                         AND ((g.server IS NULL AND $5) OR g.server = ANY($6)))
+                                         AND (g.state = 'failed'
+                                              OR (g.state = 'done' AND ((g.server IS NULL AND $5) OR g.server = ANY($6)))))
                                    ELSE (j.server IS NULL AND $5) OR j.server = ANY($6)
                                END
                              ORDER BY (j.state = 'pending'), j.item, j.step

@@ -78,4 +78,17 @@ fn a_worker_claims_only_what_its_servers_can_take() {
     let mut b = PgJournal::connect(&db, "pool").expect("connects");
     let us = [Some("us".to_owned())];
     assert!(b.claim(10, &us).expect("claims").held.contains(&JobKey { item: 0, step: 1 }), "us presses it");
+
+    // An upscale whose grid failed is claimed by any worker, which fails it: a batch
+    // never waits on it.
+    let mut failing = jobs(1);
+    failing.push(Job::new(JobKey { item: 0, step: 2 }, "prompt 0", Vec::new()));
+    let mut c = PgJournal::connect(&db, "failing").expect("connects");
+    c.create("failing", &failing).expect("creates");
+    c.claim(1, &eu).expect("claims the grid");
+    let mut grid = c.jobs().expect("jobs").remove(0);
+    grid.state = JobState::Failed;
+    c.save(&grid).expect("failed");
+    let claimed = c.claim(1, &us).expect("claims");
+    assert_eq!(claimed.held, [JobKey { item: 0, step: 2 }], "the orphan, to fail it");
 }
