@@ -27,6 +27,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod blocked;
 mod dispatch;
 mod ending;
 mod error;

@@ -26,6 +26,10 @@ pub(crate) const MAX_DOWNLOAD_ROUNDS: u32 = 2;
 /// tasks sent together end together, and each end alone would cost a request.
 pub(crate) const GATHER: Duration = Duration::from_millis(100);
 
+/// How often a shared run claims and renews: new jobs are taken within this of a free
+/// slot, and a dead worker's jobs within this of its lease running out.
+pub(crate) const CLAIM_EVERY: Duration = Duration::from_millis(250);
+
 /// A shared journal as the run last saw it.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Sharing {

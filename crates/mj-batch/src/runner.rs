@@ -13,7 +13,7 @@ use mj_client::{Client, Hooks};
 use mj_proto::plan::RetryPolicy;
 use mj_proto::{Task, Transport};
 
-use crate::ending::blocked;
+use crate::blocked::blocked;
 use crate::error::BatchError;
 use crate::files;
 use crate::journal::{Job, JobKey, JobState, Journal};
@@ -285,7 +285,7 @@ impl<'c, T: Transport + Send + Sync, J: Journal> Batch<'c, T, J> {
         };
         if run.sharing.is_some() {
             // Leases are renewed and free slots filled on time.
-            wake = wake.min(crate::sharing::CLAIM_EVERY);
+            wake = wake.min(crate::run::CLAIM_EVERY);
         }
         if let Some(deadline) = self.deadline {
             wake = wake.min(deadline.saturating_duration_since(now).max(Duration::from_millis(1)));

@@ -4,19 +4,15 @@
 //! one runner every job is held and none of this does anything.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use mj_proto::Transport;
 
-use crate::ending::blocked;
+use crate::blocked::blocked;
 use crate::error::BatchError;
 use crate::journal::{Job, JobKey, JobState, Journal, JournalError};
-use crate::run::{Lane, Run, Sharing};
+use crate::run::{CLAIM_EVERY, Lane, Run, Sharing};
 use crate::runner::Batch;
-
-/// How often a shared run claims and renews: new jobs are taken within this of a free
-/// slot, and a dead worker's jobs within this of its lease running out.
-pub(crate) const CLAIM_EVERY: Duration = Duration::from_millis(250);
 
 fn finished(job: &Job) -> bool {
     matches!(job.state, JobState::Done | JobState::Failed)
