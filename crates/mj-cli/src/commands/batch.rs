@@ -175,6 +175,7 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
             "paced": summary.paced.iter().map(|r| json!({"server": r.server, "hold": redact(&r.reason), "jobs": r.jobs})).collect::<Vec<_>>(),
             "absent": summary.absent.iter().map(|(s, n)| json!({"server": s, "jobs": n})).collect::<Vec<_>>(),
             "submitted": summary.submitted, "requests": requests, "seconds": summary.elapsed.as_secs_f64(),
+            "claimed": summary.claimed, "takenOver": summary.taken_over,
         }));
     } else {
         println!(
@@ -188,6 +189,13 @@ pub(crate) fn run(global: &Global, options: BatchArgs) -> Result<u8, Failure> {
             requests as f64 / tasks as f64,
             summary.elapsed.as_secs_f64()
         );
+        if summary.claimed > 0 || summary.taken_over > 0 {
+            // A shared journal: what this worker took on, and gave up to another.
+            println!(
+                "  this worker claimed {} job(s); {} went to another worker when its lease ran out",
+                summary.claimed, summary.taken_over
+            );
+        }
         for (line, prompt, why) in &summary.failed {
             println!("  failed: line {line} `{}`: {}", terminal::clean(prompt), terminal::clean(&redact(why)));
         }
