@@ -239,17 +239,15 @@ impl Hooks {
             return scope.accept(path, body);
         }
         let callback = self.take(path, body);
-        if matches!(callback, Callback::Advanced(_)) {
-            let bus = lock(&self.inner.bus).clone();
+        let bus = lock(&self.inner.bus).clone();
+        if let Some(bus) = bus.filter(|_| matches!(callback, Callback::Advanced(_))) {
             // The secret path stays here: a server may echo it (new-api's
             // `properties.notifyHook`), and what is published is stored by the bus.
             let body = match std::str::from_utf8(body) {
                 Ok(text) => std::borrow::Cow::Owned(self.redact_text(text).into_bytes()),
                 Err(_) => std::borrow::Cow::Borrowed(body),
             };
-            if let Some(bus) = bus
-                && let Err(e) = bus.publish(self.inner.scope.as_deref(), &body)
-            {
+            if let Err(e) = bus.publish(self.inner.scope.as_deref(), &body) {
                 super::trace::bus_failed(&e);
             }
         }
