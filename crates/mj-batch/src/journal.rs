@@ -176,6 +176,12 @@ pub struct Claimed {
 }
 
 impl Claimed {
+    /// What a shared journal's claim found: the jobs that `changed`, the ones `held`, and
+    /// how many other workers hold.
+    pub fn new(changed: Vec<Job>, held: Vec<JobKey>, held_elsewhere: usize) -> Self {
+        Self { changed, held, held_elsewhere }
+    }
+
     /// A claim of every job in `jobs`: what a journal of one runner gives.
     pub fn all(jobs: Vec<Job>) -> Self {
         let held = jobs.iter().map(|j| j.key).collect();

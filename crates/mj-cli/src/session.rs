@@ -114,9 +114,10 @@ impl Session {
         settings.watch = WatchOptions::default().interval(interval);
         // Pacing is kept in the state database, so that commands run one after another
         // (a shell loop) or side by side are paced as one.
-        if let Some(db) = database.filter(|_| pool.members().iter().any(|m| m.config.pacing().is_active())) {
+        let paced = pool.members().iter().any(|m| m.config.pacing().is_active());
+        if let Some(db) = database.filter(|_| paced) {
             settings = settings.pacing_store(crate::shared_db::pacing(db)?);
-        } else if pool.members().iter().any(|m| m.config.pacing().is_active()) {
+        } else if paced {
             let path = mj_batch::PacingDb::default_path()
                 .ok_or_else(|| Failure::usage("pacing needs a state file: set MJ_STATE (or HOME)"))?;
             let store = mj_batch::PacingDb::open(&path)

@@ -13,7 +13,7 @@ use std::time::Duration;
 use mj_client::{HookBus, Hooks};
 use postgres::fallible_iterator::FallibleIterator;
 
-use crate::database::{Database, DatabaseError, Link};
+use crate::database::{Database, DatabaseError, Link, oldest_open};
 use crate::schema;
 use crate::worker::Worker;
 
@@ -169,8 +169,7 @@ impl Listener {
         let mut client = self.db.connect()?;
         client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
         if self.seen_from.is_none() {
-            let now: i64 =
-                client.query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[])?.get(0);
+            let now = oldest_open(&mut client)?;
             let known = client.query(
                 "SELECT id, xid::text::bigint FROM mj_hook_events WHERE xid >= $1::bigint::text::xid8",
                 &[&now],
@@ -191,7 +190,7 @@ impl Listener {
              WHERE $1::bigint IS NULL OR xid >= $1::bigint::text::xid8 ORDER BY id",
             &[&self.seen_from],
         )?;
-        let next: i64 = tx.query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[])?.get(0);
+        let next = oldest_open(&mut tx)?;
         tx.commit()?;
         for row in &rows {
             let (id, xid, origin): (i64, i64, &str) = (row.get(0), row.get(1), row.get(2));

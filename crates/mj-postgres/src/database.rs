@@ -202,18 +202,36 @@ impl Link {
         &mut self,
         mut work: impl FnMut(&mut Client) -> Result<R, postgres::Error>,
     ) -> Result<R, DatabaseError> {
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(100);
-        loop {
-            match self.once(&mut work) {
-                Err(e) if e.transient && started.elapsed() + pause < self.patience => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_secs(2));
-                }
-                done => return done,
+        let patience = self.patience;
+        patiently(patience, || self.once(&mut work))
+    }
+}
+
+/// Makes `attempt` until it succeeds, fails for good, or has failed transiently for
+/// `patience`, waiting a little longer after each failure (at most 2 s): the one retry of
+/// the database's failures, for a link's work and for a pacing claim alike.
+pub(crate) fn patiently<R>(
+    patience: Duration,
+    mut attempt: impl FnMut() -> Result<R, DatabaseError>,
+) -> Result<R, DatabaseError> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match attempt() {
+            Err(e) if e.transient && started.elapsed() + pause < patience => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(2));
             }
+            done => return done,
         }
     }
+}
+
+/// The oldest transaction still open, as a number: rows written by it or later
+/// (`xid >= this`) are read again at the next read, so a write committed late is never
+/// missed.
+pub(crate) fn oldest_open(client: &mut impl postgres::GenericClient) -> Result<i64, postgres::Error> {
+    Ok(client.query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[])?.get(0))
 }
 
 #[cfg(test)]

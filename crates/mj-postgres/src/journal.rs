@@ -10,7 +10,7 @@ use mj_batch::{Claimed, Job, JobKey, JobState, Journal, JournalError, SavedFile}
 use postgres::Row;
 use serde::{Deserialize, Serialize};
 
-use crate::database::{Database, DatabaseError, Link};
+use crate::database::{Database, DatabaseError, Link, oldest_open};
 use crate::schema;
 
 /// How long a claim holds a job by default: a submit of a shared run ends within three
@@ -144,12 +144,8 @@ fn job_of(row: &Row) -> Result<Job, String> {
     job.task_id = row.get(8);
     job.reason = row.get(9);
     let files: Vec<StoredFile> = serde_json::from_str(row.get(10)).map_err(|_| bad("files"))?;
-    job.files = files.into_iter().map(|f| saved(f.path, f.sha256, f.worker)).collect();
+    job.files = files.into_iter().map(|f| SavedFile { path: f.path, sha256: f.sha256, worker: f.worker }).collect();
     Ok(job)
-}
-
-fn saved(path: String, sha256: String, worker: Option<String>) -> SavedFile {
-    SavedFile { path, sha256, worker }
 }
 
 fn files_json(files: &[SavedFile]) -> String {
@@ -331,7 +327,7 @@ impl Journal for PgJournal {
                     )?
                     .get(0);
                 let changed = tx.query(&query, &[&batch, &seen_from])?;
-                let next: i64 = tx.query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", &[])?.get(0);
+                let next = oldest_open(&mut tx)?;
                 tx.commit()?;
                 Ok((held, changed, elsewhere, next))
             })
@@ -346,10 +342,7 @@ impl Journal for PgJournal {
             self.fences.insert(key, fence);
             keys.push(key);
         }
-        let mut claimed = Claimed::all(changed);
-        claimed.held = keys;
-        claimed.held_elsewhere = usize::try_from(held_elsewhere).unwrap_or(0);
-        Ok(claimed)
+        Ok(Claimed::new(changed, keys, usize::try_from(held_elsewhere).unwrap_or(0)))
     }
 
     fn release(&mut self) -> Result<(), JournalError> {

@@ -4,14 +4,14 @@
 
 use std::sync::mpsc;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mj_batch::Usage;
 use mj_client::PacingStore;
 use mj_proto::pacing::{LedgerEntry, Money, Tally};
 use postgres::Transaction;
 
-use crate::database::{Database, DatabaseError, Link};
+use crate::database::{Database, DatabaseError, Link, patiently};
 use crate::schema;
 use crate::worker::Worker;
 
@@ -143,18 +143,9 @@ fn io(error: DatabaseError) -> std::io::Error {
 impl PacingStore for PgPacing {
     fn update(&self, server: &str, change: &mut dyn FnMut(&mut Tally)) -> std::io::Result<()> {
         let _one = self.one.lock().unwrap_or_else(PoisonError::into_inner);
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(100);
-        loop {
-            match self.exchange(server, change) {
-                // Not committed: the change is made again on the tally read afresh.
-                Err(e) if e.transient && started.elapsed() + pause < PATIENCE => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_secs(2));
-                }
-                done => return done.map_err(io),
-            }
-        }
+        // A failed exchange committed nothing: the change is made again on the tally read
+        // afresh.
+        patiently(PATIENCE, || self.exchange(server, change)).map_err(io)
     }
 
     fn record(&self, entry: &LedgerEntry) -> std::io::Result<()> {
