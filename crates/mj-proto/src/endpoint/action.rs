@@ -177,6 +177,41 @@ impl Press {
         let available = if available.is_empty() { "no buttons".to_owned() } else { available.join(", ") };
         Err(crate::BuildError::NoSuchButton { wanted: format!("{kind:?}"), available }.into())
     }
+
+    /// The request that presses the button a person (or an agent) names: one of the
+    /// task's buttons by its label, emoji or customId, or `U1`-`U4`, `V1`-`V4` and
+    /// `reroll` (🔄), which a server without buttons takes through `/submit/change`. An
+    /// error lists the buttons the task has.
+    ///
+    /// ```
+    /// use mj_proto::endpoint::Press;
+    ///
+    /// let task = mj_proto::webhook::parse(br#"{"id":"1","status":"SUCCESS"}"#)?;
+    /// assert!(matches!(Press::named(&task, "u2", None)?, Press::Change(_)));
+    /// assert!(Press::named(&task, "Z9", None).is_err());
+    /// # Ok::<(), mj_proto::Error>(())
+    /// ```
+    pub fn named(task: &Task, text: &str, profile: Option<ServerProfile>) -> Result<Self, Error> {
+        use crate::ButtonKind as K;
+        let named = match text.trim().to_ascii_lowercase().as_str() {
+            "reroll" | "\u{1f504}" => Some(K::Reroll),
+            text => match (text.get(..1), text.get(1..).and_then(|n| n.parse::<u8>().ok())) {
+                (Some("u"), Some(n @ 1..=4)) => Some(K::Upscale(n)),
+                (Some("v"), Some(n @ 1..=4)) => Some(K::Variation(n)),
+                _ => None,
+            },
+        };
+        match (task.find_button(text), named) {
+            (Some(found), _) if found.kind() == K::Other => Ok(task.press_button(found)),
+            (Some(found), _) => Self::new(task, &found.kind(), profile),
+            (None, Some(kind)) => Self::new(task, &kind, profile),
+            (None, None) => {
+                let names: Vec<&str> = task.buttons.iter().map(Button::display_name).collect();
+                let available = if names.is_empty() { "no buttons".to_owned() } else { names.join("  ") };
+                Err(crate::BuildError::NoSuchButton { wanted: format!("`{text}`"), available }.into())
+            }
+        }
+    }
 }
 
 impl Endpoint for Press {
