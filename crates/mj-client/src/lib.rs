@@ -68,7 +68,7 @@ pub use stream::{PageStream, TaskUpdates};
 pub use builder::ClientBuilder;
 pub use hook_bus::HookBus;
 pub use hooks::Hooks;
-pub use pacer::PacingStore;
+pub use pacer::{PacingStore, Spending};
 pub use settings::{NoticeObserver, Settings};
 pub(crate) use shared::{first_sight, host_of, named};
 

@@ -82,3 +82,14 @@ impl Members {
         }
     }
 }
+
+impl Members {
+    /// What pacing counted: each paced server's counts for today, and the client's own
+    /// budget with what it spent.
+    pub(crate) fn spending(&self) -> crate::Spending {
+        let today =
+            self.lanes().iter().filter_map(|lane| Some((lane.name.clone(), self.pacer.today(lane.seat())?))).collect();
+        let (budget, spent) = self.pacer.run();
+        crate::Spending { today, budget, spent }
+    }
+}

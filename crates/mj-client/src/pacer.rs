@@ -65,6 +65,20 @@ impl PacingStore for MemoryStore {
     }
 }
 
+/// What pacing counted for a client's servers, for a status page or an agent that asks
+/// what is left before a cap or a budget refuses the next submit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Spending {
+    /// Each server with pacing rules or prices, and its counts for today in its zone
+    /// (tasks, images, spend, strikes), as the pacing store holds them.
+    pub today: Vec<(String, Tally)>,
+    /// The client's own budget ([`Settings::budget`](crate::Settings::budget)), if set.
+    pub budget: Option<Money>,
+    /// What this client's submits spent against that budget.
+    pub spent: Money,
+}
+
 /// A server as pacing sees it: the name its counts are kept under (with the client's
 /// naming) and its configuration, whose rules and prices apply.
 #[derive(Clone, Copy, Debug)]
@@ -138,6 +152,24 @@ impl Pacer {
             }
             Err(held) => Err(Hold::Rule(held.on(seat.name.to_owned()))),
         }
+    }
+
+    /// `seat`'s counts for today, when it has pacing rules or prices (read through the
+    /// store, which writes them back unchanged).
+    pub(crate) fn today(&self, seat: Seat<'_>) -> Option<Tally> {
+        let pacing = seat.config.pacing();
+        if !pacing.is_active() {
+            return None;
+        }
+        let now = wall(pacing);
+        let mut today = None;
+        self.update(seat, &mut |tally| today = Some(tally.as_of(now))).ok()?;
+        today
+    }
+
+    /// This client's budget and what its claims spent.
+    pub(crate) fn run(&self) -> (Option<Money>, Money) {
+        *self.run.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Records the task `submitted` created under `claim` in the store's ledger.

@@ -232,6 +232,24 @@ impl<T: Transport> Client<T> {
         self.members.status(self.transport.now())
     }
 
+    /// What pacing counted so far: each server with pacing rules or prices and its counts
+    /// for today (tasks, images, spend), and this client's budget with what it spent: what
+    /// is left before a cap or a budget refuses the next submit.
+    ///
+    /// ```no_run
+    /// use mj_client::prelude::*;
+    ///
+    /// # fn run(client: mj_client::Client<impl mj_client::mj_proto::Transport>) {
+    /// let spending = client.spending();
+    /// for (server, today) in &spending.today {
+    ///     println!("{server}: {} tasks, {} spent today", today.tasks, today.spent);
+    /// }
+    /// # }
+    /// ```
+    pub fn spending(&self) -> crate::Spending {
+        self.members.spending()
+    }
+
     /// The servers a submit to `endpoint` (e.g. `EndpointName::IMAGINE`) would go to now,
     /// best first: healthy, with room, offering it (see [`Pool::route`]).
     ///

@@ -49,6 +49,13 @@ impl Tally {
         }
     }
 
+    /// The counts as they stand on `now`'s day: zero when the tally is of an earlier day.
+    pub fn as_of(&self, now: Wall) -> Tally {
+        let mut today = self.clone();
+        today.roll(now);
+        today
+    }
+
     /// Starts the day's counts afresh when `now` is on another day.
     pub(super) fn roll(&mut self, now: Wall) {
         let day = now.day();
