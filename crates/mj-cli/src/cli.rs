@@ -219,15 +219,10 @@ pub(crate) enum Command {
     /// Tasks, images, failures, moderation and estimated spend per server and day, and
     /// what is left of today's caps
     #[command(after_help = "Example:\n  mj usage --since 2026-12-01")]
-    Usage(UsageArgs),
-}
-
-/// The `usage` command's arguments.
-#[derive(Debug, Args)]
-pub(crate) struct UsageArgs {
-    /// The first day shown, YYYY-MM-DD (in each server's pacing zone) [default: 30 days ago]
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
+    Usage(crate::commands::usage::UsageArgs),
+    /// Serve mj's tools to AI agents over the Model Context Protocol (stdio)
+    #[command(after_help = "Example:\n  mj mcp --out ~/Pictures/mj    (register it in an MCP client: see the README)")]
+    Mcp(crate::commands::mcp::McpArgs),
 }
 
 /// The `imagine` command's arguments.

@@ -44,12 +44,17 @@ fn main() -> ExitCode {
     let json = cli.global.json;
     if cli.global.verbose > 0 {
         let level = if cli.global.verbose > 1 { tracing::Level::DEBUG } else { tracing::Level::INFO };
-        tracing_subscriber::fmt()
+        // mj's own events only: a library's (rmcp logs whole protocol messages, an
+        // agent's prompts among them) are not mj's to print.
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber = tracing_subscriber::fmt()
             .with_max_level(level)
             .with_writer(std::io::stderr)
             .with_ansi(false)
             .with_target(false)
-            .init();
+            .finish()
+            .with(tracing_subscriber::filter::filter_fn(|event| event.target().starts_with("mj")));
+        let _ = tracing::subscriber::set_global_default(subscriber);
     }
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),

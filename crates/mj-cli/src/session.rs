@@ -55,6 +55,20 @@ impl Session {
         global: &Global,
         database: Option<&crate::shared_db::Database>,
     ) -> Result<Self, Failure> {
+        Self::open_with(global, database, false)
+    }
+
+    /// [`open`](Self::open) for a server that takes calls until it is stopped (`mj mcp`):
+    /// `--timeout` bounds each call, not the whole session.
+    pub(crate) fn open_serving(global: &Global) -> Result<Self, Failure> {
+        Self::open_with(global, None, true)
+    }
+
+    fn open_with(
+        global: &Global,
+        database: Option<&crate::shared_db::Database>,
+        serving: bool,
+    ) -> Result<Self, Failure> {
         let state = crate::shared_db::of_state()?;
         let database = database.or(state.as_ref());
         let key = match &global.api_key_file {
@@ -98,7 +112,9 @@ impl Session {
             .filter(|d| !d.is_zero())
             .ok_or_else(|| Failure::usage("--interval takes a positive number of seconds"))?;
         let timeout = Duration::from_secs(global.timeout.max(1));
-        let deadline = Instant::now() + timeout;
+        // A server's session lasts until it is stopped: a century stands for never.
+        let whole = if serving { Duration::from_secs(100 * 365 * 24 * 3600) } else { timeout };
+        let deadline = Instant::now().checked_add(whole).unwrap_or_else(|| Instant::now() + timeout);
         let request_timeout = Duration::from_secs(global.request_timeout.max(1));
         let transport = UreqTransport::builder().timeout(request_timeout).build();
         // `--timeout` bounds the whole command: no call outlasts it (`deadline`), and the

@@ -10,13 +10,14 @@ mod finish;
 mod imagine;
 mod list;
 mod listen;
+pub(crate) mod mcp;
 mod modal;
 mod parse;
 mod seed;
 mod servers;
 mod shorten;
 pub(crate) mod sim;
-mod usage;
+pub(crate) mod usage;
 mod video;
 mod wait;
 
@@ -34,6 +35,7 @@ pub(crate) fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Batch(args) => batch::run(&cli.global, args),
         Command::Servers => servers::run(&cli.global),
         Command::Usage(args) => usage::run(&cli.global, args.since.as_deref()),
+        Command::Mcp(args) => mcp::run(&cli.global, args),
         command => remote(&Session::open(&cli.global)?, command),
     }
 }
@@ -58,6 +60,7 @@ fn remote(s: &Session, command: Command) -> Result<u8, Failure> {
         | Command::Listen(_)
         | Command::Batch(_)
         | Command::Servers
-        | Command::Usage(_) => Ok(exit::OK),
+        | Command::Usage(_)
+        | Command::Mcp(_) => Ok(exit::OK),
     }
 }

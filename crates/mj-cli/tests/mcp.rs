@@ -1,0 +1,271 @@
+//! `mj mcp` as an agent runs it: the `mj` binary spawned as a child process and driven
+//! over stdio by the protocol's own client (rmcp's), against the simulator, with the
+//! shipped defaults. Tasks are counted on the simulator's side.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mj_sim::{Server, SimConfig};
+use rmcp::model::{CallToolRequestParams, CallToolResult, ProgressNotificationParam};
+use rmcp::service::{NotificationContext, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::{Value, json};
+
+/// What the tool list may cost an agent on every turn: about 1,250 tokens (at four bytes
+/// a token, the usual rate for JSON).
+const TOOL_LIST_BUDGET_BYTES: usize = 5_000;
+
+/// The agent's side: counts the progress notifications it hears.
+#[derive(Clone, Default)]
+struct Agent {
+    progress: Arc<AtomicUsize>,
+}
+
+impl ClientHandler for Agent {
+    async fn on_progress(&self, _params: ProgressNotificationParam, _context: NotificationContext<RoleClient>) {
+        self.progress.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A folder of the test's own, emptied.
+fn temp(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mj-mcp-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a folder");
+    dir
+}
+
+/// `mj ARGS mcp --out DIR/out` with no configuration of the machine's own and `envs`; its
+/// stderr goes to `DIR/stderr`.
+async fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (RunningService<RoleClient, Agent>, Agent) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mj"));
+    for (var, _) in std::env::vars().filter(|(v, _)| v.starts_with("MJ_")) {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", dir).env("XDG_CONFIG_HOME", dir.join("config")).env("MJ_STATE", dir.join("state.sqlite3"));
+    cmd.env("MJ_SIM_SPEED", "10").envs(envs.iter().copied());
+    let out = dir.join("out");
+    cmd.args(args).arg("mcp").arg("--out").arg(&out);
+    let stderr = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("stderr")).expect("stderr file");
+    let transport = TokioChildProcess::builder(cmd).stderr(stderr).spawn().expect("mj mcp starts").0;
+    let agent = Agent::default();
+    let service = agent.clone().serve(transport).await.expect("initialized");
+    (service, agent)
+}
+
+/// Calls `tool` with `arguments`: the result's JSON, and whether it is a tool error.
+async fn call(service: &RunningService<RoleClient, Agent>, tool: &'static str, arguments: Value) -> (Value, bool) {
+    let arguments = arguments.as_object().cloned().expect("an object");
+    let result: CallToolResult =
+        service.call_tool(CallToolRequestParams::new(tool).with_arguments(arguments)).await.expect("answered");
+    let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).expect("a text result");
+    (serde_json::from_str(&text).expect("JSON"), result.is_error == Some(true))
+}
+
+fn tasks_created(sim: &Server) -> u64 {
+    sim.stats().tasks_created.values().sum()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tool_list_matches_its_snapshot_and_stays_under_its_token_budget() {
+    let dir = temp("list");
+    let (service, _) = start(&dir, &[], &[]).await;
+    let tools = service.list_all_tools().await.expect("tools");
+    let listed = serde_json::to_value(&tools).expect("JSON");
+    let bytes = listed.to_string().len();
+    assert!(bytes <= TOOL_LIST_BUDGET_BYTES, "the tool list is {bytes} bytes, over {TOOL_LIST_BUDGET_BYTES}");
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(
+        names,
+        ["imagine", "action", "describe", "blend", "video", "task", "wait", "tasks", "download", "servers"]
+    );
+    for tool in &tools {
+        let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint).unwrap_or(false);
+        assert_eq!(read_only, matches!(tool.name.as_ref(), "task" | "tasks" | "servers"), "{}", tool.name);
+    }
+    insta::assert_json_snapshot!("mcp_tools", listed);
+    service.cancel().await.expect("closed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn imagine_with_wait_saves_files_that_exist_and_reports_progress() {
+    // Nothing configured: the built-in simulator, as an agent trying mj first gets it.
+    let dir = temp("imagine");
+    let (service, agent) = start(&dir, &[], &[]).await;
+    let (task, failed) = call(&service, "imagine", json!({"prompt": "a red fox in the snow"})).await;
+    assert!(!failed, "{task}");
+    assert_eq!(task["status"], "SUCCESS", "{task}");
+    let files: Vec<&str> = task["files"].as_array().expect("files").iter().filter_map(Value::as_str).collect();
+    assert_eq!(files.len(), 4, "{task}");
+    for file in &files {
+        assert!(Path::new(file).starts_with(dir.join("out").canonicalize().expect("out")), "{file}");
+        let bytes = std::fs::read(file).expect("the file exists");
+        assert!(bytes.starts_with(b"\x89PNG"), "{file} is a PNG");
+    }
+    assert!(agent.progress.load(Ordering::Relaxed) >= 2, "progress was reported while waiting");
+    assert!(task["buttons"].as_array().is_some_and(|b| b.iter().any(|b| b == "U1")), "{task}");
+    // The task fetched again, and its files downloaded again: kept, the same paths.
+    let handle = task["task"].as_str().expect("handle");
+    let (fetched, _) = call(&service, "task", json!({"task": handle})).await;
+    assert_eq!(fetched["status"], "SUCCESS");
+    let (downloaded, _) = call(&service, "download", json!({"task": handle})).await;
+    assert_eq!(downloaded["files"], task["files"]);
+    // A button, by its label, on the grid: an upscale with its own file.
+    let (upscale, failed) = call(&service, "action", json!({"task": handle, "button": "U2"})).await;
+    assert!(!failed && upscale["status"] == "SUCCESS" && upscale["action"] == "UPSCALE", "{upscale}");
+    assert_eq!(upscale["files"].as_array().map(Vec::len), Some(1), "{upscale}");
+    let (recent, _) = call(&service, "tasks", json!({"limit": 5})).await;
+    assert_eq!(recent["tasks"].as_array().map(Vec::len), Some(2), "{recent}");
+    service.cancel().await.expect("closed");
+    let stderr = std::fs::read_to_string(dir.join("stderr")).expect("stderr");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("mj mcp: call=")).count(), 5, "one audit line a call: {stderr}");
+    assert!(stderr.contains("mj mcp: call=imagine task=") && stderr.contains("outcome=ok"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_request_id_creates_one_task_even_from_a_new_process() {
+    let sim = Server::start(SimConfig::new("").speed(10.0), 0).expect("sim");
+    let url = sim.url();
+    let dir = temp("once");
+    let envs = [("MJ_BASE_URL", url.as_str())];
+    let (service, _) = start(&dir, &[], &envs).await;
+    let ask = json!({"prompt": "a red fox", "request_id": "fox-1", "wait": false});
+    let (first, _) = call(&service, "imagine", ask.clone()).await;
+    let (again, _) = call(&service, "imagine", ask.clone()).await;
+    assert_eq!(first["task"], again["task"], "{first} {again}");
+    assert_eq!(again["repeated"], true);
+    // Two calls at once with a new id: one waits for the other.
+    let twice = json!({"prompt": "a grey owl", "request_id": "owl-1", "wait": false});
+    let (a, b) = tokio::join!(call(&service, "imagine", twice.clone()), call(&service, "imagine", twice.clone()));
+    assert_eq!(a.0["task"], b.0["task"]);
+    // One id names one call: another prompt with it is refused, and sends nothing.
+    let (other, failed) = call(&service, "imagine", json!({"prompt": "a bear", "request_id": "fox-1"})).await;
+    assert!(failed && other["error"] == "arguments", "{other}");
+    service.cancel().await.expect("closed");
+    // The agent's client restarts mj mcp and retries: the task is found on the server by
+    // its token.
+    let (restarted, _) = start(&dir, &[], &envs).await;
+    let (found, failed) = call(&restarted, "imagine", ask).await;
+    assert!(!failed, "{found}");
+    assert_eq!(found["task"], first["task"], "{found}");
+    assert_eq!(found["repeated"], true);
+    restarted.cancel().await.expect("closed");
+    assert_eq!(tasks_created(&sim), 2, "one task for fox-1, one for owl-1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_only_mode_refuses_imagine_and_still_looks() {
+    let sim = Server::start(SimConfig::new("").speed(10.0), 0).expect("sim");
+    let url = sim.url();
+    let dir = temp("read-only");
+    let (service, _) = start(&dir, &[], &[("MJ_BASE_URL", url.as_str()), ("MJ_MCP_READ_ONLY", "1")]).await;
+    let tools = service.list_all_tools().await.expect("tools");
+    assert!(tools.iter().all(|t| t.name != "imagine"), "the spending tools are not offered");
+    let (refused, failed) = call(&service, "imagine", json!({"prompt": "a red fox"})).await;
+    assert!(failed, "{refused}");
+    assert_eq!(refused["error"], "read_only", "{refused}");
+    let (servers, failed) = call(&service, "servers", json!({})).await;
+    assert!(!failed && servers["read_only"] == true, "{servers}");
+    service.cancel().await.expect("closed");
+    assert_eq!(tasks_created(&sim), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_budget_refusal_is_a_tool_error_naming_its_rule() {
+    let sim = Server::start(SimConfig::new("").speed(10.0), 0).expect("sim");
+    let dir = temp("budget");
+    let servers = dir.join("servers.toml");
+    let file = format!("[[server]]\nname = \"a\"\nbase_url = \"{}\"\n[server.prices]\nimagine = 0.05\n", sim.url());
+    std::fs::write(&servers, file).expect("written");
+    let config = servers.to_str().expect("a path");
+    let (service, _) = start(&dir, &["--config", config, "--budget", "0.05"], &[]).await;
+    let (first, failed) = call(&service, "imagine", json!({"prompt": "a red fox", "wait": false})).await;
+    assert!(!failed, "{first}");
+    assert_eq!(first["task"].as_str().map(|t| t.starts_with("a:")), Some(true), "named by its server: {first}");
+    let (refused, failed) = call(&service, "imagine", json!({"prompt": "a grey owl", "wait": false})).await;
+    assert!(failed, "{refused}");
+    assert_eq!(refused["error"], "refused_by_rule", "{refused}");
+    assert_eq!(refused["rule"], "run_budget", "{refused}");
+    assert!(refused["message"].as_str().is_some_and(|m| m.contains("budget of 0.05")), "{refused}");
+    let (servers, _) = call(&service, "servers", json!({})).await;
+    assert_eq!(servers["budget"], json!({"budget": 0.05, "spent": 0.05, "left": 0.0}), "{servers}");
+    assert_eq!(servers["servers"][0]["today"]["tasks"], 1, "{servers}");
+    service.cancel().await.expect("closed");
+    assert_eq!(tasks_created(&sim), 1);
+    let stderr = std::fs::read_to_string(dir.join("stderr")).expect("stderr");
+    assert!(stderr.contains("rule=run_budget outcome=error:refused_by_rule"), "{stderr}");
+}
+
+/// `key` as it could leak: as it is, in base64 (both alphabets), in hex and
+/// percent-encoded.
+fn spellings(key: &str) -> Vec<String> {
+    use base64::Engine;
+    let bytes = key.as_bytes();
+    vec![
+        key.to_owned(),
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        bytes.iter().map(|b| format!("%{b:02X}")).collect(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_result_and_no_log_line_holds_the_key() {
+    const KEY: &str = "sk-mcp-never-shown-7f3a9c";
+    let sim = Server::start(SimConfig::new("").api_key(KEY).speed(10.0), 0).expect("sim");
+    let url = sim.url();
+    let dir = temp("key");
+    let (service, _) = start(&dir, &["-vv"], &[("MJ_BASE_URL", url.as_str()), ("MJ_API_KEY", KEY)]).await;
+    let mut results = Vec::new();
+    let (task, _) =
+        call(&service, "imagine", json!({"prompt": format!("a fox named {KEY}"), "request_id": "k-1"})).await;
+    let handle = task["task"].as_str().unwrap_or_default().to_owned();
+    results.push(task);
+    for (tool, arguments) in [
+        ("task", json!({"task": handle})),
+        ("wait", json!({"task": handle})),
+        ("tasks", json!({})),
+        ("servers", json!({})),
+        ("task", json!({"task": "404404"})),
+        ("describe", json!({"image": "/etc/passwd"})),
+    ] {
+        results.push(call(&service, tool, arguments).await.0);
+    }
+    service.cancel().await.expect("closed");
+    let stderr = std::fs::read_to_string(dir.join("stderr")).expect("stderr");
+    assert!(results[0]["status"] == "SUCCESS", "the key was accepted: {}", results[0]);
+    let everything = format!("{}\n{stderr}", serde_json::to_string(&results).expect("JSON"));
+    for spelling in spellings(KEY) {
+        assert!(!everything.contains(&spelling), "{spelling} leaked:\n{everything}");
+    }
+}
+
+#[test]
+fn a_python_client_lists_the_tools_and_runs_imagine_to_completion() {
+    // A client in another language: plain Python, standard library only, speaking the
+    // protocol's newline-delimited JSON-RPC on the server's stdio.
+    let dir = temp("python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp_client.py");
+    let mut cmd = std::process::Command::new("python3");
+    for (var, _) in std::env::vars().filter(|(v, _)| v.starts_with("MJ_")) {
+        cmd.env_remove(var);
+    }
+    let output = cmd
+        .env("HOME", &dir)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("MJ_SIM_SPEED", "10")
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_mj"))
+        .arg(dir.join("out"))
+        .output()
+        .expect("python3 runs (CI installs it)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let said: Value = serde_json::from_slice(&output.stdout).expect("the client's JSON");
+    assert_eq!(said["server"], "mj");
+    assert_eq!(said["tools"].as_array().map(Vec::len), Some(10), "{said}");
+    assert_eq!(said["files"].as_array().map(Vec::len), Some(4), "{said}");
+    assert!(said["progress"].as_u64().is_some_and(|n| n >= 2), "{said}");
+}
