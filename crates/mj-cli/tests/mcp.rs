@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mj_sim::{Server, SimConfig};
-use rmcp::model::{CallToolRequestParams, CallToolResult, ProgressNotificationParam};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, ClientConfig, GetTaskParams,
+    Implementation, ProgressNotificationParam, TaskPayload,
+};
 use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
@@ -17,13 +20,24 @@ use serde_json::{Value, json};
 /// a token, the usual rate for JSON).
 const TOOL_LIST_BUDGET_BYTES: usize = 5_000;
 
-/// The agent's side: counts the progress notifications it hears.
+/// The agent's side: counts the progress notifications it hears, and offers the
+/// protocol's tasks when `tasks` is set.
 #[derive(Clone, Default)]
 struct Agent {
     progress: Arc<AtomicUsize>,
+    tasks: bool,
 }
 
 impl ClientHandler for Agent {
+    fn get_info(&self) -> ClientConfig {
+        let capabilities = if self.tasks {
+            ClientCapabilities::builder().enable_tasks().build()
+        } else {
+            ClientCapabilities::default()
+        };
+        ClientConfig::new(capabilities, Implementation::new("mj-tests", "1"))
+    }
+
     async fn on_progress(&self, _params: ProgressNotificationParam, _context: NotificationContext<RoleClient>) {
         self.progress.fetch_add(1, Ordering::Relaxed);
     }
@@ -40,6 +54,16 @@ fn temp(label: &str) -> PathBuf {
 /// `mj ARGS mcp --out DIR/out` with no configuration of the machine's own and `envs`; its
 /// stderr goes to `DIR/stderr`.
 async fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (RunningService<RoleClient, Agent>, Agent) {
+    start_as(Agent::default(), dir, args, envs).await
+}
+
+/// [`start`] with `agent` as the client.
+async fn start_as(
+    agent: Agent,
+    dir: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> (RunningService<RoleClient, Agent>, Agent) {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mj"));
     for (var, _) in std::env::vars().filter(|(v, _)| v.starts_with("MJ_")) {
         cmd.env_remove(var);
@@ -50,7 +74,6 @@ async fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> (RunningServ
     cmd.args(args).arg("mcp").arg("--out").arg(&out);
     let stderr = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("stderr")).expect("stderr file");
     let transport = TokioChildProcess::builder(cmd).stderr(stderr).spawn().expect("mj mcp starts").0;
-    let agent = Agent::default();
     let service = agent.clone().serve(transport).await.expect("initialized");
     (service, agent)
 }
@@ -122,6 +145,35 @@ async fn imagine_with_wait_saves_files_that_exist_and_reports_progress() {
     let stderr = std::fs::read_to_string(dir.join("stderr")).expect("stderr");
     assert_eq!(stderr.lines().filter(|l| l.starts_with("mj mcp: call=")).count(), 5, "one audit line a call: {stderr}");
     assert!(stderr.contains("mj mcp: call=imagine task=") && stderr.contains("outcome=ok"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_offers_tasks_gets_imagine_as_a_task_to_poll() {
+    let dir = temp("tasks");
+    let (service, _) = start_as(Agent { tasks: true, ..Agent::default() }, &dir, &[], &[]).await;
+    let ask = json!({"prompt": "a red fox", "request_id": "task-1"});
+    let params = CallToolRequestParams::new("imagine").with_arguments(ask.as_object().cloned().expect("object"));
+    let created = match service.call_tool_once(params).await.expect("answered") {
+        CallToolResponse::Task(created) => created,
+        other => panic!("a task to poll, not {other:?}"),
+    };
+    let mut statuses = Vec::new();
+    let done = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let got = service.peer().get_task(GetTaskParams::new(created.task.task_id.clone())).await.expect("polled");
+        statuses.extend(got.task.task.status_message.clone());
+        if got.task.status().is_terminal() {
+            break got.task.payload;
+        }
+    };
+    let TaskPayload::Completed { result } = done else { panic!("completed, not {done:?}") };
+    let result: CallToolResult = serde_json::from_value(Value::Object(result)).expect("a tool result");
+    let text = result.content.first().and_then(|c| c.as_text()).map(|t| t.text.clone()).expect("text");
+    let task: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(task["status"], "SUCCESS", "{task}");
+    assert_eq!(task["files"].as_array().map(Vec::len), Some(4), "{task}");
+    assert!(statuses.iter().any(|s| s.starts_with("IN_PROGRESS")), "the task said how it went: {statuses:?}");
+    service.cancel().await.expect("closed");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -20,8 +20,14 @@ use crate::outcome::{ToolError, task_json};
 /// give a tool call before they give up on it.
 const DEFAULT_WAIT_S: u64 = 50;
 
-/// Progress as the handler forwards it: a percentage and a line.
-pub(crate) type Progress<'a> = &'a (dyn Fn(f64, String) + Sync);
+/// Who waits for a call: where its progress goes (a percentage and a line), and whether
+/// it may wait long (a protocol task, which no request timeout cuts, waits up to the call
+/// limit unless it says otherwise).
+#[derive(Clone, Copy)]
+pub(crate) struct Waiter<'a> {
+    pub progress: &'a (dyn Fn(f64, String) + Sync),
+    pub patient: bool,
+}
 
 /// The tools over one mj client.
 #[derive(Debug)]
@@ -41,7 +47,7 @@ impl<T: Transport> Calls<T> {
         &self,
         name: &str,
         arguments: Option<Map<String, Value>>,
-        progress: Progress<'_>,
+        waiter: Waiter<'_>,
     ) -> Result<Value, ToolError> {
         let Some(spec) = catalog::tools().into_iter().find(|t| t.name == name) else {
             return Err(ToolError::new(
@@ -59,18 +65,18 @@ impl<T: Transport> Calls<T> {
         let deadline = Instant::now() + self.options.limit;
         let client = self.client.until(deadline);
         match name {
-            "imagine" => self.spend(&client, &args, Imagine::new(args.text("prompt")?), progress),
+            "imagine" => self.spend(&client, &args, Imagine::new(args.text("prompt")?), waiter),
             "action" => {
                 let handle = self.handle(&args.text("task")?)?;
                 let owner = handle.server.as_deref().and_then(|n| client.member(n)).unwrap_or_else(|| client.clone());
                 let task = self.known(&owner, &handle)?;
                 let press =
                     Press::named(&task, &args.text("button")?, owner.config().profile()).map_err(|e| self.error(&e))?;
-                self.spend(&owner, &args, press, progress)
+                self.spend(&owner, &args, press, waiter)
             }
             "describe" => {
                 let image = files::image_ref(&args.text("image")?, &self.options.read_roots)?;
-                self.spend(&client, &args, Describe::new(image), progress)
+                self.spend(&client, &args, Describe::new(image), waiter)
             }
             "blend" => {
                 let images = args.texts("images")?;
@@ -87,7 +93,7 @@ impl<T: Transport> Calls<T> {
                     Some("landscape") => BlendDimensions::Landscape,
                     Some(_) => return Err(ToolError::arguments("`dimensions` is portrait, square or landscape")),
                 };
-                self.spend(&client, &args, Blend::new(images).dimensions(dimensions), progress)
+                self.spend(&client, &args, Blend::new(images).dimensions(dimensions), waiter)
             }
             "video" => {
                 let prompt = args.text("prompt")?;
@@ -105,7 +111,7 @@ impl<T: Transport> Calls<T> {
                     Some("high") => VideoMotion::High,
                     Some(_) => return Err(ToolError::arguments("`motion` is low or high")),
                 };
-                self.spend(&client, &args, video.motion(motion), progress)
+                self.spend(&client, &args, video.motion(motion), waiter)
             }
             "task" => {
                 let task = self.known(&client, &self.handle(&args.text("task")?)?)?;
@@ -113,7 +119,7 @@ impl<T: Transport> Calls<T> {
             }
             "wait" => {
                 let handle = self.handle(&args.text("task")?)?;
-                self.finish(&client, &handle, &args, progress)
+                self.finish(&client, &handle, &args, waiter)
             }
             "download" => {
                 let task = self.known(&client, &self.handle(&args.text("task")?)?)?;
@@ -140,13 +146,13 @@ impl<T: Transport> Calls<T> {
         client: &Client<T>,
         args: &Arguments,
         mut request: S,
-        progress: Progress<'_>,
+        waiter: Waiter<'_>,
     ) -> Result<Value, ToolError> {
         let wait = args.flag("wait", true)?;
         let _ = args.flag("download", true)?;
         let Some(id) = args.request_id()? else {
             let submitted = client.submit(request).map_err(|e| self.error(&e))?;
-            return self.after_submit(client, &submitted.handle(), args, wait, false, progress);
+            return self.after_submit(client, &submitted.handle(), args, wait, false, waiter);
         };
         let slot = self.ids.slot(&id);
         let mut slot = hold(&slot);
@@ -166,7 +172,7 @@ impl<T: Transport> Calls<T> {
         };
         slot.task = Some(handle.clone());
         drop(slot);
-        self.after_submit(client, &handle, args, wait, repeated, progress)
+        self.after_submit(client, &handle, args, wait, repeated, waiter)
     }
 
     fn after_submit(
@@ -176,10 +182,10 @@ impl<T: Transport> Calls<T> {
         args: &Arguments,
         wait: bool,
         repeated: bool,
-        progress: Progress<'_>,
+        waiter: Waiter<'_>,
     ) -> Result<Value, ToolError> {
         let mut value = if wait {
-            self.finish(client, handle, args, progress)?
+            self.finish(client, handle, args, waiter)?
         } else {
             json!({"task": handle.to_string(), "status": "SUBMITTED", "next": format!("call wait with task {handle}")})
         };
@@ -215,12 +221,16 @@ impl<T: Transport> Calls<T> {
         client: &Client<T>,
         handle: &TaskHandle,
         args: &Arguments,
-        progress: Progress<'_>,
+        waiter: Waiter<'_>,
     ) -> Result<Value, ToolError> {
         let timeout = args.number(
             "timeout_s",
             (1, self.options.limit.as_secs().max(1)),
-            DEFAULT_WAIT_S.min(self.options.limit.as_secs().max(1)),
+            if waiter.patient {
+                self.options.limit.as_secs().max(1)
+            } else {
+                DEFAULT_WAIT_S.min(self.options.limit.as_secs().max(1))
+            },
         )?;
         let download = args.flag("download", true)?;
         let waiting = client.until(Instant::now() + Duration::from_secs(timeout));
@@ -228,7 +238,10 @@ impl<T: Transport> Calls<T> {
         let result = waiting.wait_with(handle, |task| {
             let line = format!("{} {}", task.status, task.progress.as_deref().unwrap_or(""));
             if line != last {
-                progress(f64::from(task.progress_percent().unwrap_or(0)), crate::arguments::shown(line.trim()));
+                (waiter.progress)(
+                    f64::from(task.progress_percent().unwrap_or(0)),
+                    crate::arguments::shown(line.trim()),
+                );
                 last = line;
             }
         });

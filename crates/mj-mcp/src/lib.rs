@@ -76,8 +76,7 @@ impl<T: Transport + Send + Sync + 'static> McpServer<T> {
     /// messages on stdout, nothing else; the audit lines on stderr.
     pub fn serve_stdio(self) -> std::io::Result<()> {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        let read_only = self.options.read_only;
-        let handler = handler::Handler::new(calls::Calls::new(self.client, self.options), read_only);
+        let handler = handler::Handler::new(calls::Calls::new(self.client, self.options.clone()), &self.options);
         runtime.block_on(async move {
             let running = handler.serve(rmcp::transport::stdio()).await.map_err(std::io::Error::other)?;
             running.waiting().await.map_err(std::io::Error::other)?;
