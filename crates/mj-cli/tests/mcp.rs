@@ -244,6 +244,8 @@ async fn a_budget_refusal_is_a_tool_error_naming_its_rule() {
     let (servers, _) = call(&service, "servers", json!({})).await;
     assert_eq!(servers["budget"], json!({"budget": 0.05, "spent": 0.05, "left": 0.0}), "{servers}");
     assert_eq!(servers["servers"][0]["today"]["tasks"], 1, "{servers}");
+    assert_eq!(servers["servers"][0]["state"], "answers", "{servers}");
+    assert!(servers["servers"][0]["queued"].as_u64().is_some_and(|n| n <= 1), "its queue: {servers}");
     service.cancel().await.expect("closed");
     assert_eq!(tasks_created(&sim), 1);
     let stderr = std::fs::read_to_string(dir.join("stderr")).expect("stderr");
@@ -320,4 +322,44 @@ fn a_python_client_lists_the_tools_and_runs_imagine_to_completion() {
     assert_eq!(said["tools"].as_array().map(Vec::len), Some(10), "{said}");
     assert_eq!(said["files"].as_array().map(Vec::len), Some(4), "{said}");
     assert!(said["progress"].as_u64().is_some_and(|n| n >= 2), "{said}");
+}
+
+/// A server whose task id names a path and whose texts carry terminal escapes: the files
+/// land inside the output root under safe names, nothing reaches stderr raw, and a
+/// foreign task in an answer is refused as a typed error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_server_names_no_file_and_reaches_no_terminal() {
+    use mj_test_support::hostile::{Answer, Hostile, Seen};
+    const ID: &str = "../../../mcp_trav";
+    let server = Hostile::start(|req: &Seen, url: &str| {
+        let task = |id: &str| {
+            json!({"id": id, "action": "IMAGINE", "status": "SUCCESS", "progress": "100%\u{1b}]0;pwned\u{7}",
+                   "prompt": "\u{1b}[2Ja fox", "imageUrl": format!("{url}/img.png"),
+                   "failReason": "no\r\nmj mcp: call=imagine outcome=ok"})
+        };
+        match req.path.as_str() {
+            p if p.contains("/submit/") => {
+                Answer::json(json!({"code": 1, "description": "ok", "result": ID}).to_string())
+            }
+            p if p.ends_with("/fetch") && p.contains("9999") => Answer::json(task("8888").to_string()),
+            p if p.ends_with("/fetch") => Answer::json(task(ID).to_string()),
+            "/img.png" => Answer::with(200, "image/png", b"\x89PNG\r\n\x1a\nnot really".to_vec()),
+            _ => Answer::with(404, "text/plain", ""),
+        }
+    });
+    let dir = temp("hostile");
+    let (service, _) = start(&dir, &[], &[("MJ_BASE_URL", server.url.as_str())]).await;
+    let (task, failed) = call(&service, "imagine", json!({"prompt": "a fox"})).await;
+    assert!(!failed, "{task}");
+    let out = dir.join("out").canonicalize().expect("out");
+    let files: Vec<&str> = task["files"].as_array().expect("files").iter().filter_map(Value::as_str).collect();
+    assert_eq!(files.len(), 1, "{task}");
+    assert!(Path::new(files[0]).parent() == Some(out.as_path()), "inside the output root: {files:?}");
+    assert!(!dir.join("mcp_trav.png").exists() && !std::env::temp_dir().join("mcp_trav.png").exists());
+    let (foreign, failed) = call(&service, "task", json!({"task": "9999"})).await;
+    assert!(failed && foreign["error"] == "bad_answer", "{foreign}");
+    service.cancel().await.expect("closed");
+    let stderr = std::fs::read_to_string(dir.join("stderr")).expect("stderr");
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}') && !stderr.contains('\r'), "{stderr:?}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("mj mcp: call=")).count(), 2, "{stderr}");
 }

@@ -134,7 +134,7 @@ impl<T: Transport> Calls<T> {
                 Ok(task_json(&task, &saved))
             }
             "tasks" => self.recent(&client, &args),
-            "servers" => Ok(self.servers(&client)),
+            "servers" => Ok(crate::servers::report(&client, &self.options)),
             _ => Err(ToolError::new("unknown_tool", format!("there is no tool `{name}`"))),
         }
     }
@@ -337,47 +337,6 @@ impl<T: Transport> Calls<T> {
             })
             .collect();
         Ok(json!({"tasks": list}))
-    }
-
-    /// Each server's health, load, today's counts and what is left of its caps and of the
-    /// budget.
-    fn servers(&self, client: &Client<T>) -> Value {
-        let spending = client.spending();
-        let configs = client.configs();
-        let servers: Vec<Value> = client
-            .status()
-            .into_iter()
-            .zip(configs)
-            .map(|(status, config)| {
-                let pacing = config.pacing();
-                let mut server = json!({
-                    "name": status.name, "in_flight": status.in_flight, "unanswered": status.unanswered,
-                    "cooling_s": status.cooling_for.map(|d| d.as_secs()), "crowded": status.crowded,
-                    "profile": config.profile().map(|p| p.name()),
-                });
-                if let Some((_, today)) = spending.today.iter().find(|(name, _)| *name == status.name) {
-                    server["today"] =
-                        json!({"tasks": today.tasks, "images": today.images, "spent": today.spent.units()});
-                }
-                for (key, cap) in [("daily_tasks", pacing.daily_tasks), ("daily_images", pacing.daily_images)] {
-                    if let Some(cap) = cap {
-                        server[key] = cap.into();
-                    }
-                }
-                if let Some(budget) = pacing.budget_per_day {
-                    server["budget_per_day"] = budget.units().into();
-                }
-                server
-            })
-            .collect();
-        let mut value = json!({"servers": servers, "read_only": self.options.read_only, "out": self.options.out.display().to_string()});
-        if let Some(budget) = spending.budget {
-            value["budget"] = json!({"budget": budget.units(), "spent": spending.spent.units(), "left": budget.minus(spending.spent).units()});
-        }
-        if self.options.simulator {
-            value["simulator"] = "the built-in simulator: nothing is paid, and its tasks end with this server".into();
-        }
-        value
     }
 
     /// `task` as the agent reads it, scrubbed.

@@ -51,6 +51,7 @@ mod files;
 mod handler;
 mod options;
 mod outcome;
+mod servers;
 
 pub use mj_client;
 pub use options::Options;
