@@ -147,6 +147,8 @@ pub mod documentation {
     pub struct Embedding;
     #[doc = include_str!("../../docs/fuzzing.md")]
     pub struct Fuzzing;
+    #[doc = include_str!("../../docs/mcp.md")]
+    pub struct Mcp;
     #[doc = include_str!("../../docs/pools.md")]
     pub struct Pools;
     #[doc = include_str!("../../docs/reliability.md")]

@@ -363,3 +363,39 @@ async fn a_hostile_server_names_no_file_and_reaches_no_terminal() {
     assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}') && !stderr.contains('\r'), "{stderr:?}");
     assert_eq!(stderr.lines().filter(|l| l.starts_with("mj mcp: call=")).count(), 2, "{stderr}");
 }
+
+/// The README's configuration, as an MCP client reads it: its command and arguments (with
+/// this machine's paths) start a server that answers and makes a task.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readmes_configuration_starts_a_working_server() {
+    const KEY: &str = "sk-readme-0123456789";
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).expect("README");
+    let section = readme.split("## AI agents").nth(1).expect("the README's mj mcp section");
+    let block = section.split("```json").nth(1).and_then(|b| b.split("```").next()).expect("a JSON block");
+    let config: Value = serde_json::from_str(block).expect("the README's JSON parses");
+    let server = &config["mcpServers"]["midjourney"];
+    assert_eq!(server["command"], "mj");
+    let sim = Server::start(SimConfig::new("").api_key(KEY).speed(10.0), 0).expect("sim");
+    let dir = temp("readme");
+    std::fs::write(dir.join("key"), KEY).expect("key file");
+    let here = |arg: &str| match arg {
+        "/home/me/Pictures/mj" => dir.join("pictures").display().to_string(),
+        "/home/me/.config/mj/key" => dir.join("key").display().to_string(),
+        other => other.to_owned(),
+    };
+    let args: Vec<String> =
+        server["args"].as_array().expect("args").iter().filter_map(Value::as_str).map(here).collect();
+    assert_eq!(server["env"]["MJ_BASE_URL"], "https://mj.example.com");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mj"));
+    for (var, _) in std::env::vars().filter(|(v, _)| v.starts_with("MJ_")) {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", &dir).env("XDG_CONFIG_HOME", dir.join("config")).env("MJ_BASE_URL", sim.url()).args(&args);
+    let transport = TokioChildProcess::builder(cmd).stderr(std::process::Stdio::null()).spawn().expect("starts").0;
+    let service = Agent::default().serve(transport).await.expect("initialized");
+    let (task, failed) = call(&service, "imagine", json!({"prompt": "a red fox"})).await;
+    assert!(!failed && task["status"] == "SUCCESS", "{task}");
+    let file = task["files"][0].as_str().expect("a file");
+    assert!(Path::new(file).starts_with(dir.join("pictures").canonicalize().expect("--out")), "{file}");
+    service.cancel().await.expect("closed");
+}
