@@ -1,26 +1,9 @@
 //! `mj mcp`: mj's tools for AI agents, over the Model Context Protocol on stdio (the
 //! mj-mcp crate), on the servers every other command uses.
 
-use std::path::PathBuf;
-
-use crate::cli::Global;
+use crate::cli::{Global, McpArgs};
 use crate::exit::{self, Failure};
 use crate::session::Session;
-
-/// The `mcp` command's arguments.
-#[derive(Debug, clap::Args)]
-pub(crate) struct McpArgs {
-    /// Where finished images and videos are saved: the only folder calls write to
-    #[arg(long, env = "MJ_MCP_OUT", value_name = "DIR", default_value = "mj-out")]
-    pub out: PathBuf,
-    /// Refuse the tools that create paid tasks (imagine, action, describe, blend, video)
-    #[arg(long, env = "MJ_MCP_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
-    pub read_only: bool,
-    /// A folder whose images describe, blend and video may read (repeatable; the --out
-    /// folder always)
-    #[arg(long, value_name = "DIR")]
-    pub allow_read: Vec<PathBuf>,
-}
 
 /// Serves one agent until it closes stdin. `--timeout` bounds each call.
 pub(crate) fn run(global: &Global, args: McpArgs) -> Result<u8, Failure> {

@@ -11,14 +11,6 @@ use crate::exit::{self, Failure};
 use crate::output;
 use crate::terminal::clean;
 
-/// The `usage` command's arguments.
-#[derive(Debug, clap::Args)]
-pub(crate) struct UsageArgs {
-    /// The first day shown, YYYY-MM-DD (in each server's pacing zone) [default: 30 days ago]
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-}
-
 /// The ledger's days from `since` on, every tally, and where they were read: the state
 /// file, or the database `MJ_STATE=postgres://…` names. `None` (said) when nothing was
 /// recorded yet.
