@@ -399,3 +399,37 @@ async fn the_readmes_configuration_starts_a_working_server() {
     assert!(Path::new(file).starts_with(dir.join("pictures").canonicalize().expect("--out")), "{file}");
     service.cancel().await.expect("closed");
 }
+
+/// Over a pool, a button of a task named by its id alone is pressed on the server that has
+/// the task, whichever server the pool would pick for a new one.
+#[tokio::test(flavor = "multi_thread")]
+async fn over_a_pool_a_button_is_pressed_on_the_tasks_own_server() {
+    let (a, b) = (
+        Server::start(SimConfig::new("").speed(10.0), 0).expect("sim a"),
+        Server::start(SimConfig::new("").speed(10.0), 0).expect("sim b"),
+    );
+    let dir = temp("pool");
+    let servers = dir.join("servers.toml");
+    let file = format!(
+        "[[server]]\nname = \"a\"\nbase_url = \"{}\"\n[[server]]\nname = \"b\"\nbase_url = \"{}\"\n",
+        a.url(),
+        b.url()
+    );
+    std::fs::write(&servers, file).expect("written");
+    let config = servers.to_str().expect("a path");
+    let (service, _) = start(&dir, &["--config", config, "--interval", "0.5"], &[]).await;
+    let mut grids = Vec::new();
+    for prompt in ["a red fox", "a grey owl", "a brown bear"] {
+        let (grid, failed) = call(&service, "imagine", json!({"prompt": prompt, "download": false})).await;
+        assert!(!failed && grid["status"] == "SUCCESS", "{grid}");
+        grids.push(grid["task"].as_str().expect("handle").to_owned());
+    }
+    for grid in &grids {
+        let (server, id) = grid.split_once(':').expect("SERVER:ID over a pool");
+        let (upscale, failed) = call(&service, "action", json!({"task": id, "button": "U1", "download": false})).await;
+        assert!(!failed, "{upscale}");
+        assert!(upscale["task"].as_str().is_some_and(|t| t.starts_with(&format!("{server}:"))), "{grid} -> {upscale}");
+    }
+    service.cancel().await.expect("closed");
+    assert_eq!(a.stats().tasks_created.values().sum::<u64>() + b.stats().tasks_created.values().sum::<u64>(), 6);
+}

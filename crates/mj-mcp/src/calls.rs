@@ -67,9 +67,9 @@ impl<T: Transport> Calls<T> {
         match name {
             "imagine" => self.spend(&client, &args, Imagine::new(args.text("prompt")?), waiter),
             "action" => {
-                let handle = self.handle(&args.text("task")?)?;
-                let owner = handle.server.as_deref().and_then(|n| client.member(n)).unwrap_or_else(|| client.clone());
-                let task = self.known(&owner, &handle)?;
+                // Pressed on the server that has the task (found on each, for an id alone).
+                let task = self.known(&client, &self.handle(&args.text("task")?)?)?;
+                let owner = self.owner(&client, &task);
                 let press =
                     Press::named(&task, &args.text("button")?, owner.config().profile()).map_err(|e| self.error(&e))?;
                 self.spend(&owner, &args, press, waiter)
@@ -97,8 +97,14 @@ impl<T: Transport> Calls<T> {
             }
             "video" => {
                 let prompt = args.text("prompt")?;
+                let mut on = client.clone();
                 let video = match (args.optional_text("image")?, args.optional_text("extend")?) {
-                    (None, Some(task)) => Video::extend(prompt, self.handle(&task)?.id, 1),
+                    (None, Some(task)) => {
+                        // Extended on the server that has the video.
+                        let task = self.known(&client, &self.handle(&task)?)?;
+                        on = self.owner(&client, &task);
+                        Video::extend(prompt, task.id, 1)
+                    }
                     (Some(image), None) => Video::new(prompt, files::image_ref(&image, &self.options.read_roots)?),
                     _ => {
                         return Err(ToolError::arguments(
@@ -111,7 +117,7 @@ impl<T: Transport> Calls<T> {
                     Some("high") => VideoMotion::High,
                     Some(_) => return Err(ToolError::arguments("`motion` is low or high")),
                 };
-                self.spend(&client, &args, video.motion(motion), waiter)
+                self.spend(&on, &args, video.motion(motion), waiter)
             }
             "task" => {
                 let task = self.known(&client, &self.handle(&args.text("task")?)?)?;
@@ -287,6 +293,11 @@ impl<T: Transport> Calls<T> {
             ))),
             (None, _) => Ok(handle),
         }
+    }
+
+    /// The client of the server that has `task` alone (the client itself on one server).
+    fn owner(&self, client: &Client<T>, task: &Task) -> Client<T> {
+        task.server.as_deref().and_then(|name| client.member(name)).unwrap_or_else(|| client.clone())
     }
 
     /// The task `handle` names, as its server has it now.

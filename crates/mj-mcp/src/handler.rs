@@ -146,13 +146,14 @@ async fn run<T: Transport + Send + Sync + 'static>(
         let progress = move |percent: f64, line: String| {
             let _ = progress_tx.send((percent, line));
         };
-        let _ = done_tx.send(
-            calls
-                .call(&tool, arguments, crate::calls::Waiter { progress: &progress, patient })
-                .map_err(|e| e.to_json()),
-        );
+        let result = calls
+            .call(&tool, arguments, crate::calls::Waiter { progress: &progress, patient })
+            .map_err(|e| e.to_json());
+        // Written here, so that a call the agent cancelled (its future dropped) is audited too.
+        eprintln!("{}", crate::audit::line(&tool, request_id.as_deref(), &result, started.elapsed()));
+        let _ = done_tx.send(result);
     });
-    let result = match spawned {
+    match spawned {
         Ok(_) => {
             // Progress is forwarded until the call's thread ends (its sender drops).
             while let Some((percent, line)) = progress_rx.recv().await {
@@ -170,10 +171,12 @@ async fn run<T: Transport + Send + Sync + 'static>(
                 .await
                 .unwrap_or_else(|_| Err(json!({"error": "internal", "message": "the call stopped unexpectedly"})))
         }
-        Err(e) => Err(json!({"error": "internal", "message": format!("cannot start the call: {e}")})),
-    };
-    eprintln!("{}", crate::audit::line(&name, request_id.as_deref(), &result, started.elapsed()));
-    result
+        Err(e) => {
+            let result = Err(json!({"error": "internal", "message": format!("cannot start the call: {e}")}));
+            eprintln!("{}", crate::audit::line(&name, None, &result, started.elapsed()));
+            result
+        }
+    }
 }
 
 /// A call's outcome as the protocol's tool result: its JSON as text, an error flagged.
