@@ -433,3 +433,35 @@ async fn over_a_pool_a_button_is_pressed_on_the_tasks_own_server() {
     service.cancel().await.expect("closed");
     assert_eq!(a.stats().tasks_created.values().sum::<u64>() + b.stats().tasks_created.values().sum::<u64>(), 6);
 }
+
+/// A server that echoes the callback URL (its secret path) into the task: no result and
+/// no log line shows the secret.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hook_secret_echoed_by_a_server_is_never_shown() {
+    use mj_test_support::hostile::{Answer, Hostile, Seen};
+    let hook = Arc::new(std::sync::Mutex::new(String::new()));
+    let heard = hook.clone();
+    let server = Hostile::start(move |req: &Seen, _: &str| {
+        let mut hook = heard.lock().expect("lock");
+        if req.path.contains("/submit/") {
+            let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            *hook = body["notifyHook"].as_str().unwrap_or_default().to_owned();
+            return Answer::json(json!({"code": 1, "description": "ok", "result": "42"}).to_string());
+        }
+        let task = json!({"id": "42", "action": "IMAGINE", "status": "FAILURE", "progress": "0%",
+                          "prompt": format!("a fox {hook}"), "failReason": format!("callback {hook} refused")});
+        Answer::json(task.to_string())
+    });
+    let dir = temp("hook-secret");
+    let envs = [("MJ_BASE_URL", server.url.as_str()), ("MJ_HOOK_LISTEN", "127.0.0.1:0")];
+    let (service, _) = start(&dir, &["-vv"], &envs).await;
+    let (failed_task, failed) = call(&service, "imagine", json!({"prompt": "a fox"})).await;
+    let (fetched, _) = call(&service, "task", json!({"task": "42"})).await;
+    service.cancel().await.expect("closed");
+    let hook = hook.lock().expect("lock").clone();
+    let secret = hook.rsplit('/').find(|part| part.len() >= 16).expect("the hook URL has a secret path").to_owned();
+    assert!(failed && failed_task["error"] == "task_failed", "{failed_task}");
+    let stderr = std::fs::read_to_string(dir.join("stderr")).expect("stderr");
+    let everything = format!("{failed_task}\n{fetched}\n{stderr}");
+    assert!(!everything.contains(&secret), "the hook's secret {secret} leaked:\n{everything}");
+}

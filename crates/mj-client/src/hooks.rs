@@ -171,6 +171,11 @@ impl Hooks {
         task
     }
 
+    /// `error` with the hook's secret scrubbed from its messages and the tasks it carries.
+    pub(crate) fn redact_error(&self, error: mj_proto::Error) -> mj_proto::Error {
+        error.redacted(self.secret())
+    }
+
     /// `text` with the hook's secret replaced by `[redacted]` in every spelling.
     pub fn redact_text(&self, text: &str) -> String {
         let mut text = text.to_owned();

@@ -292,9 +292,16 @@ impl Shared {
     }
 
     /// A plan's result. Errors the plan built itself (a failed task, a timed-out wait)
-    /// carry what the server sent: the key is scrubbed here, once, for every plan.
+    /// carry what the server sent: the key and the hook's secret (a server may echo its
+    /// callback URL) are scrubbed here, once, for every plan, before it is traced.
     pub(crate) fn finish<T>(&self, result: Result<T, mj_proto::Error>) -> Result<T, mj_proto::Error> {
-        let result = result.map_err(|e| self.config.redact(e));
+        let result = result.map_err(|e| {
+            let e = self.config.redact(e);
+            match &self.settings.hooks {
+                Some(hooks) => hooks.redact_error(e),
+                None => e,
+            }
+        });
         trace::done(&result);
         result
     }
