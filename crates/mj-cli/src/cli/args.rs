@@ -292,8 +292,9 @@ pub(crate) struct UsageArgs {
 #[derive(Debug, Args)]
 pub(crate) struct McpArgs {
     /// Where finished images and videos are saved: the only folder calls write to
-    #[arg(long, env = "MJ_MCP_OUT", value_name = "DIR", default_value = "mj-out")]
-    pub out: PathBuf,
+    /// [default: ~/mj-out; an MCP client may start mj in any folder]
+    #[arg(long, env = "MJ_MCP_OUT", value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Refuse the tools that create paid tasks (imagine, action, describe, blend, video)
     #[arg(long, env = "MJ_MCP_READ_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub read_only: bool,

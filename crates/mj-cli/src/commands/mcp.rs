@@ -8,8 +8,14 @@ use crate::session::Session;
 /// Serves one agent until it closes stdin. `--timeout` bounds each call.
 pub(crate) fn run(global: &Global, args: McpArgs) -> Result<u8, Failure> {
     let session = Session::open_serving(global)?;
-    let mut options = mj_mcp::Options::new(&args.out)
-        .map_err(|e| Failure::usage(format!("--out {}: cannot write there: {e}", args.out.display())))?
+    // Not the current folder: an MCP client starts its servers wherever it runs (`/`, say).
+    let out = match (args.out, std::env::var_os("HOME")) {
+        (Some(out), _) => out,
+        (None, Some(home)) => std::path::Path::new(&home).join("mj-out"),
+        (None, None) => return Err(Failure::usage("say where files go: --out DIR (or MJ_MCP_OUT), or set HOME")),
+    };
+    let mut options = mj_mcp::Options::new(&out)
+        .map_err(|e| Failure::usage(format!("--out {}: cannot write there: {e}", out.display())))?
         .read_only(args.read_only)
         .call_limit(std::time::Duration::from_secs(global.timeout.max(1)))
         .simulator(session.simulated());
@@ -19,7 +25,7 @@ pub(crate) fn run(global: &Global, args: McpArgs) -> Result<u8, Failure> {
     }
     eprintln!(
         "mj mcp: serving on stdio; files go to {}{}",
-        args.out.display(),
+        out.display(),
         if args.read_only { "; read-only: the spending tools are refused" } else { "" }
     );
     mj_mcp::McpServer::new(session.client().clone(), options)
