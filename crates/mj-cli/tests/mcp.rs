@@ -195,6 +195,11 @@ async fn a_retried_request_id_creates_one_task_even_from_a_new_process() {
     // One id names one call: another prompt with it is refused, and sends nothing.
     let (other, failed) = call(&service, "imagine", json!({"prompt": "a bear", "request_id": "fox-1"})).await;
     assert!(failed && other["error"] == "arguments", "{other}");
+    // A wrong argument is refused before anything is paid for.
+    for wrong in [json!({"prompt": "a bear", "timeout_s": 0}), json!({"prompt": "a bear", "download": "yes"})] {
+        let (refused, failed) = call(&service, "imagine", wrong).await;
+        assert!(failed && refused["error"] == "arguments", "{refused}");
+    }
     service.cancel().await.expect("closed");
     // The agent's client restarts mj mcp and retries: the task is found on the server by
     // its token.

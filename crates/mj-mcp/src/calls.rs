@@ -154,8 +154,9 @@ impl<T: Transport> Calls<T> {
         mut request: S,
         waiter: Waiter<'_>,
     ) -> Result<Value, ToolError> {
+        // Every argument is checked before anything is paid for.
         let wait = args.flag("wait", true)?;
-        let _ = args.flag("download", true)?;
+        self.how_to_wait(args, waiter)?;
         let Some(id) = args.request_id()? else {
             let submitted = client.submit(request).map_err(|e| self.error(&e))?;
             return self.after_submit(client, &submitted.handle(), args, wait, false, waiter);
@@ -229,16 +230,7 @@ impl<T: Transport> Calls<T> {
         args: &Arguments,
         waiter: Waiter<'_>,
     ) -> Result<Value, ToolError> {
-        let timeout = args.number(
-            "timeout_s",
-            (1, self.options.limit.as_secs().max(1)),
-            if waiter.patient {
-                self.options.limit.as_secs().max(1)
-            } else {
-                DEFAULT_WAIT_S.min(self.options.limit.as_secs().max(1))
-            },
-        )?;
-        let download = args.flag("download", true)?;
+        let (timeout, download) = self.how_to_wait(args, waiter)?;
         let waiting = client.until(Instant::now() + Duration::from_secs(timeout));
         let mut last = String::new();
         let result = waiting.wait_with(handle, |task| {
@@ -272,6 +264,14 @@ impl<T: Transport> Calls<T> {
             }
             Err(e) => Err(self.error(&e)),
         }
+    }
+
+    /// How long a wait lasts (`timeout_s`, up to the call limit) and whether it saves the
+    /// files (`download`).
+    fn how_to_wait(&self, args: &Arguments, waiter: Waiter<'_>) -> Result<(u64, bool), ToolError> {
+        let limit = self.options.limit.as_secs().max(1);
+        let default = if waiter.patient { limit } else { DEFAULT_WAIT_S.min(limit) };
+        Ok((args.number("timeout_s", (1, limit), default)?, args.flag("download", true)?))
     }
 
     /// The handle an agent gave: `SERVER:ID` on a server of this client, an id alone on
