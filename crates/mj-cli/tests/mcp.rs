@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mj_sim::{Server, SimConfig};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, ClientConfig, GetTaskParams,
-    Implementation, ProgressNotificationParam, TaskPayload,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, ClientCapabilities, ClientConfig,
+    GetTaskParams, Implementation, ProgressNotificationParam, TaskPayload,
 };
 use rmcp::service::{NotificationContext, RunningService};
 use rmcp::transport::TokioChildProcess;
@@ -173,6 +173,42 @@ async fn a_client_that_offers_tasks_gets_imagine_as_a_task_to_poll() {
     assert_eq!(task["status"], "SUCCESS", "{task}");
     assert_eq!(task["files"].as_array().map(Vec::len), Some(4), "{task}");
     assert!(statuses.iter().any(|s| s.starts_with("IN_PROGRESS")), "the task said how it went: {statuses:?}");
+    // A wait the client cancels settles as cancelled at once.
+    let stuck = json!({"prompt": "a fox --sim-stall", "wait": false});
+    let params = CallToolRequestParams::new("imagine").with_arguments(stuck.as_object().cloned().expect("object"));
+    let CallToolResponse::Task(created) = service.call_tool_once(params).await.expect("answered") else {
+        panic!("a task")
+    };
+    let submitted = loop {
+        let got = service.peer().get_task(GetTaskParams::new(created.task.task_id.clone())).await.expect("polled");
+        if got.task.status().is_terminal() {
+            break got.task.payload;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let TaskPayload::Completed { result } = submitted else { panic!("submitted, not {submitted:?}") };
+    let handle = serde_json::from_value::<CallToolResult>(Value::Object(result)).expect("result").content[0]
+        .as_text()
+        .map(|t| serde_json::from_str::<Value>(&t.text).expect("JSON")["task"].clone())
+        .expect("a handle");
+    let params = CallToolRequestParams::new("wait")
+        .with_arguments(json!({"task": handle}).as_object().cloned().expect("object"));
+    let CallToolResponse::Task(waiting) = service.call_tool_once(params).await.expect("answered") else {
+        panic!("a task")
+    };
+    service.peer().cancel_task(CancelTaskParams::new(waiting.task.task_id.clone())).await.expect("cancelled");
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            let got = service.peer().get_task(GetTaskParams::new(waiting.task.task_id.clone())).await.expect("polled");
+            if got.task.status().is_terminal() {
+                break got.task.status();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the cancelled wait settles within 5 s, not at its deadline");
+    assert_eq!(format!("{ended:?}").to_lowercase(), "cancelled");
     service.cancel().await.expect("closed");
 }
 

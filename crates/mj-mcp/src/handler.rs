@@ -12,7 +12,7 @@ use rmcp::model::{
     ToolAnnotations,
 };
 use rmcp::service::RequestContext;
-use rmcp::task_manager::{TaskContext, TaskManager, TaskOptions};
+use rmcp::task_manager::{TaskContext, TaskExit, TaskManager, TaskOptions};
 use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 
@@ -94,7 +94,16 @@ impl<T: Transport + Send + Sync + 'static> ServerHandler for Handler<T> {
         if long && context.client_capabilities().is_some_and(|c| c.supports_tasks()) {
             let options = TaskOptions::new().with_ttl_ms(self.task_ttl_ms).with_poll_interval_ms(1_000);
             let task = self.tasks.spawn(options, move |task| {
-                Box::pin(async move { Ok(answer(run(calls, name, request.arguments, Sink::Status(task)).await)) })
+                Box::pin(async move {
+                    // `tasks/cancel` settles the task as cancelled at once; a task already
+                    // submitted goes on at the server, and the call's thread ends its wait
+                    // by its deadline, its result dropped.
+                    let cancelled = task.clone();
+                    tokio::select! {
+                        result = run(calls, name, request.arguments, Sink::Status(task)) => Ok(answer(result)),
+                        () = cancelled.cancelled() => Err(TaskExit::Cancelled),
+                    }
+                })
             });
             return Ok(CallToolResponse::Task(CreateTaskResult::new(task)));
         }
