@@ -53,8 +53,13 @@ fn a_daily_cap_stops_the_next_command_with_exit_6_and_no_request() {
     let sim = Server::start(SimConfig::new("").speed(20.0), 0).expect("sim");
     let dir = temp("cap");
     let servers = dir.join("servers.toml");
-    std::fs::write(&servers, format!("[[server]]\nname = \"a\"\nbase_url = \"{}\"\ndaily_tasks = 1\n", sim.url()))
-        .expect("written");
+    // Counted where it is noon: the test never crosses midnight, where the cap starts afresh.
+    let tz = mj_test_support::noon::noon_timezone();
+    std::fs::write(
+        &servers,
+        format!("[[server]]\nname = \"a\"\nbase_url = \"{}\"\ntimezone = \"{tz}\"\ndaily_tasks = 1\n", sim.url()),
+    )
+    .expect("written");
     let config = servers.to_str().expect("a path");
     let first = mj(&dir).args(["--config", config, "imagine", "a red fox"]).output().expect("runs");
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
@@ -76,11 +81,12 @@ fn a_batch_keeps_each_servers_pacing_stops_at_the_caps_and_resumes_the_next_day(
     );
     let dir = temp("batch");
     let servers = dir.join("servers.toml");
+    let tz = mj_test_support::noon::noon_timezone();
     std::fs::write(
         &servers,
         format!(
-            "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nmin_interval = \"1s\"\njitter = 0\ndaily_tasks = 3\n\n\
-             [[server]]\nname = \"b\"\nbase_url = \"{}\"\nmin_interval = \"1500ms\"\njitter = 0\ndaily_tasks = 2\n",
+            "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nmin_interval = \"1s\"\njitter = 0\ndaily_tasks = 3\ntimezone = \"{tz}\"\n\n\
+             [[server]]\nname = \"b\"\nbase_url = \"{}\"\nmin_interval = \"1500ms\"\njitter = 0\ndaily_tasks = 2\ntimezone = \"{tz}\"\n",
             a.url(),
             b.url()
         ),
@@ -142,10 +148,11 @@ fn prices_and_budgets_stop_new_submits_and_mj_usage_agrees_with_the_server() {
     let sim = Server::start(SimConfig::new("").speed(20.0), 0).expect("sim");
     let dir = temp("spend");
     let servers = dir.join("servers.toml");
+    let tz = mj_test_support::noon::noon_timezone();
     std::fs::write(
         &servers,
         format!(
-            "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nbudget_per_day = 0.12\n[server.prices]\nimagine = 0.05\ndefault = 0.04\n",
+            "[[server]]\nname = \"a\"\nbase_url = \"{}\"\nbudget_per_day = 0.12\ntimezone = \"{tz}\"\n[server.prices]\nimagine = 0.05\ndefault = 0.04\n",
             sim.url()
         ),
     )

@@ -180,7 +180,12 @@ fn pacing_and_a_daily_cap_hold_across_workers() {
     let pg = Postgres::start();
     let dir = temp("paced");
     let sims = simulators(20.0);
-    let servers = servers_file(&dir, &sims[..1], "min_interval = \"700ms\"\njitter = 0\ndaily_tasks = 8\n");
+    // Counted where it is noon: the test never crosses midnight, where the cap starts afresh.
+    let rules = format!(
+        "min_interval = \"700ms\"\njitter = 0\ndaily_tasks = 8\ntimezone = \"{}\"\n",
+        mj_test_support::noon::noon_timezone()
+    );
+    let servers = servers_file(&dir, &sims[..1], &rules);
     let prompts = prompts(&dir, "paced", 12);
     let children: Vec<Child> = (0..3).map(|i| worker(&dir, &servers, &prompts, &pg.url(), i)).collect();
     for output in children.into_iter().map(finish) {

@@ -10,7 +10,11 @@ use mj_sim::{Server, SimConfig};
 #[tokio::test(flavor = "current_thread")]
 async fn the_async_client_keeps_the_interval_and_the_cap() {
     let server = Server::start(SimConfig::new("").speed(20.0), 0).expect("sim");
-    let pacing = Pacing::new().min_interval(Duration::from_millis(1200), Duration::ZERO).daily_tasks(2);
+    // Counted where it is noon: the test never crosses midnight, where the cap starts afresh.
+    let pacing = Pacing::new()
+        .min_interval(Duration::from_millis(1200), Duration::ZERO)
+        .daily_tasks(2)
+        .utc_offset(mj_test_support::noon::noon_offset_secs());
     let client = Client::new(Config::new(&server.url()).expect("config").with_pacing(pacing));
     client.submit(Imagine::new("a red fox")).await.expect("first");
     client.submit(Imagine::new("a blue heron")).await.expect("second, after the interval");

@@ -6,6 +6,7 @@
 
 pub mod every_request;
 pub mod hostile;
+pub mod noon;
 pub mod postgres;
 pub mod raw_server;
 pub mod refused;

@@ -36,7 +36,8 @@ fn submits_keep_the_servers_minimum_interval() {
 #[test]
 fn a_daily_cap_refuses_the_next_submit_before_any_request() {
     let server = sim();
-    let pacing = Pacing::new().daily_tasks(2).daily_images(100);
+    // Counted where it is noon: the test never crosses midnight, where the cap starts afresh.
+    let pacing = Pacing::new().daily_tasks(2).daily_images(100).utc_offset(mj_test_support::noon::noon_offset_secs());
     let client = Client::new(Config::new(&server.url()).expect("config").with_pacing(pacing));
     client.submit(Imagine::new("a red fox")).expect("first");
     client.submit(Imagine::new("a blue heron")).expect("second");
