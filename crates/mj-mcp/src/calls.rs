@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Options;
 use crate::arguments::Arguments;
-use crate::catalog::{self, SPENDING};
+use crate::catalog::{self, SPENDING, ToolSpec};
 use crate::exactly_once::{RequestIds, hold};
 use crate::files;
 use crate::outcome::{ToolError, task_json};
@@ -35,11 +35,18 @@ pub(crate) struct Calls<T> {
     client: Client<T>,
     options: Options,
     ids: RequestIds,
+    /// The tools, built once: what the handler lists and what each call is checked by.
+    specs: Vec<ToolSpec>,
 }
 
 impl<T: Transport> Calls<T> {
     pub(crate) fn new(client: Client<T>, options: Options) -> Self {
-        Self { client, options, ids: RequestIds::default() }
+        Self { client, options, ids: RequestIds::default(), specs: catalog::tools() }
+    }
+
+    /// Every tool, in the order they are listed.
+    pub(crate) fn specs(&self) -> &[ToolSpec] {
+        &self.specs
     }
 
     /// Runs tool `name` with `arguments`, telling `progress` how a wait goes.
@@ -49,7 +56,7 @@ impl<T: Transport> Calls<T> {
         arguments: Option<Map<String, Value>>,
         waiter: Waiter<'_>,
     ) -> Result<Value, ToolError> {
-        let Some(spec) = catalog::tools().into_iter().find(|t| t.name == name) else {
+        let Some(spec) = self.specs.iter().find(|t| t.name == name) else {
             return Err(ToolError::new(
                 "unknown_tool",
                 format!("there is no tool `{}`", crate::arguments::shown(name)),
@@ -206,18 +213,15 @@ impl<T: Transport> Calls<T> {
     /// lost track of), searched for on every server; an error when a server cannot be
     /// searched, since sending then could pay twice.
     fn by_token(&self, client: &Client<T>, token: &str) -> Result<Option<TaskHandle>, ToolError> {
-        let found = match client.query(&Query::new().with_state(token).page(0, 10)) {
-            Ok(page) => page.content,
-            Err(_) => client.list().map_err(|e| {
-                ToolError::new(
-                    "outcome_unknown",
-                    format!(
-                        "cannot search the server for this request_id's task, so nothing was sent (call without request_id to submit anyway): {}",
-                        client.redact_text(&e.to_string())
-                    ),
-                )
-            })?,
-        };
+        let found = search(client, &Query::new().with_state(token).page(0, 10)).map_err(|e| {
+            ToolError::new(
+                "outcome_unknown",
+                format!(
+                    "cannot search the server for this request_id's task, so nothing was sent (call without request_id to submit anyway): {}",
+                    client.redact_text(&e.to_string())
+                ),
+            )
+        })?;
         Ok(found.into_iter().find(|t| t.state.as_deref() == Some(token)).map(|t| t.handle()))
     }
 
@@ -323,10 +327,7 @@ impl<T: Transport> Calls<T> {
         if let Some(status) = &status {
             query = query.status(status.clone());
         }
-        let mut tasks = match client.query(&query) {
-            Ok(page) => page.content,
-            Err(_) => client.list().map_err(|e| self.error(&e))?,
-        };
+        let mut tasks = search(client, &query).map_err(|e| self.error(&e))?;
         tasks.retain(|t| status.as_ref().is_none_or(|s| t.status == *s));
         tasks.sort_by_key(|t| std::cmp::Reverse(t.submit_time));
         tasks.truncate(usize::try_from(limit).unwrap_or(10));
@@ -358,5 +359,14 @@ impl<T: Transport> Calls<T> {
     /// `error` as a tool error, scrubbed.
     fn error(&self, error: &Error) -> ToolError {
         ToolError::from_mj(error, |text| self.client.redact_text(text), |task| self.shown(task, &[]))
+    }
+}
+
+/// The tasks `query` finds: the servers' search, else (a server without it) their task
+/// lists, which the caller filters as the query would.
+fn search<T: Transport>(client: &Client<T>, query: &Query) -> Result<Vec<Task>, Error> {
+    match client.query(query) {
+        Ok(page) => Ok(page.content),
+        Err(_) => client.list(),
     }
 }

@@ -17,7 +17,7 @@ use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
 use serde_json::{Value, json};
 
 use crate::calls::Calls;
-use crate::catalog::{self, SPENDING};
+use crate::catalog::SPENDING;
 
 /// What the agent is told once, at the start.
 const INSTRUCTIONS: &str = "Midjourney through mj. Spending tools (imagine, action, describe, blend, video) take a request_id: reuse it when you retry, and the same task comes back instead of a new paid one. A task is named SERVER:ID or ID; a wait that runs out returns the task still running: call wait with it. Finished images are saved as files; their paths are in the result.";
@@ -40,15 +40,13 @@ pub(crate) struct Handler<T> {
 impl<T: Transport + Send + Sync + 'static> Handler<T> {
     pub(crate) fn new(calls: Calls<T>, options: &crate::Options) -> Self {
         let read_only = options.read_only;
-        let tools = catalog::tools()
-            .into_iter()
+        let tools = calls
+            .specs()
+            .iter()
             // In read-only mode the spending tools are not offered (and refused if called).
             .filter(|spec| !(read_only && spec.spends))
             .map(|spec| {
-                let schema = match spec.schema {
-                    Value::Object(map) => map,
-                    _ => serde_json::Map::new(),
-                };
+                let schema = spec.schema.as_object().cloned().unwrap_or_default();
                 // Only what differs from the protocol's defaults (not read-only,
                 // destructive, not idempotent, open world): the list is paid for on
                 // every turn.

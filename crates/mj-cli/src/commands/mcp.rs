@@ -7,7 +7,6 @@ use crate::session::Session;
 
 /// Serves one agent until it closes stdin. `--timeout` bounds each call.
 pub(crate) fn run(global: &Global, args: McpArgs) -> Result<u8, Failure> {
-    let session = Session::open_serving(global)?;
     // Not the current folder: an MCP client starts its servers wherever it runs (`/`, say).
     let out = match (args.out, std::env::var_os("HOME")) {
         (Some(out), _) => out,
@@ -17,12 +16,14 @@ pub(crate) fn run(global: &Global, args: McpArgs) -> Result<u8, Failure> {
     let mut options = mj_mcp::Options::new(&out)
         .map_err(|e| Failure::usage(format!("--out {}: cannot write there: {e}", out.display())))?
         .read_only(args.read_only)
-        .call_limit(std::time::Duration::from_secs(global.timeout.max(1)))
-        .simulator(session.simulated());
+        .call_limit(std::time::Duration::from_secs(global.timeout.max(1)));
     for dir in &args.allow_read {
         options =
             options.allow_read(dir).map_err(|e| Failure::usage(format!("--allow-read {}: {e}", dir.display())))?;
     }
+    // The folders are checked first: a wrong one starts no server (nor the simulator).
+    let session = Session::open_serving(global)?;
+    let options = options.simulator(session.simulated());
     eprintln!(
         "mj mcp: serving on stdio; files go to {}{}",
         out.display(),

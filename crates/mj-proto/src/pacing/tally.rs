@@ -36,8 +36,7 @@ pub struct Tally {
 impl Tally {
     /// A hold by `rule` until `until_ms` at `now`, with the day's counts as they stand.
     pub fn held(&self, rule: super::Rule, until_ms: Option<i64>, now: Wall) -> super::Held {
-        let mut today = self.clone();
-        today.roll(now);
+        let today = self.as_of(now);
         super::Held {
             server: String::new(),
             rule,
